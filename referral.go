@@ -1,0 +1,166 @@
+package rapport
+
+import (
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Status is where a referral stands in its lifecycle (see DOMAIN.md).
+type Status string
+
+const (
+	StatusNew       Status = "new"
+	StatusAccepted  Status = "accepted"
+	StatusContacted Status = "contacted"
+	StatusMeeting   Status = "meeting"
+	StatusWon       Status = "won"
+	StatusLost      Status = "lost"
+	StatusDeclined  Status = "declined"
+	StatusPassed    Status = "passed"
+	StatusWithdrawn Status = "withdrawn"
+)
+
+// Open reports whether the referral still waits on someone: only open referrals are nudged and
+// count for the duplicate-prospect check.
+func (s Status) Open() bool {
+	switch s {
+	case StatusNew, StatusAccepted, StatusContacted, StatusMeeting:
+		return true
+	}
+	return false
+}
+
+// Label is the status as a person reads it.
+func (s Status) Label() string {
+	switch s {
+	case StatusNew:
+		return "New"
+	case StatusAccepted:
+		return "Accepted"
+	case StatusContacted:
+		return "Contacted"
+	case StatusMeeting:
+		return "Meeting booked"
+	case StatusWon:
+		return "Closed business"
+	case StatusLost:
+		return "Lost"
+	case StatusDeclined:
+		return "Not a fit"
+	case StatusPassed:
+		return "Passed on"
+	case StatusWithdrawn:
+		return "Withdrawn"
+	}
+	return string(s)
+}
+
+// Temperature labels how qualified a referral is (rule 1 in DOMAIN.md).
+type Temperature string
+
+const (
+	Hot  Temperature = "hot"  // all three qualification facts hold
+	Warm Temperature = "warm" // some hold
+	Cold Temperature = "cold" // none: a lead
+)
+
+// Label is the temperature as a person reads it.
+func (t Temperature) Label() string {
+	switch t {
+	case Hot:
+		return "Hot referral"
+	case Warm:
+		return "Warm referral"
+	}
+	return "Cold lead"
+}
+
+// Facts are the three qualification facts the giver vouches for.
+type Facts struct {
+	Spoke    bool // the giver spoke with the prospect about the receiver
+	MayShare bool // the prospect allowed their contact to be shared
+	Expects  bool // the prospect expects the call
+}
+
+// Temperature derives the label from the facts: it is never stored apart from them.
+func (f Facts) Temperature() Temperature {
+	n := 0
+	for _, b := range []bool{f.Spoke, f.MayShare, f.Expects} {
+		if b {
+			n++
+		}
+	}
+	switch n {
+	case 3:
+		return Hot
+	case 0:
+		return Cold
+	}
+	return Warm
+}
+
+// Prospect is the person outside the group who needs something. Phone and email are private to the
+// giver, the receiver and admins (rule 10).
+type Prospect struct {
+	Name    string
+	Company string
+	Phone   string // normalised E.164, or empty
+	Email   string // normalised lower case, or empty
+}
+
+// Draft is a referral as the giver submits it, before it has a number.
+type Draft struct {
+	Giver    string
+	Receiver string
+	Prospect Prospect
+	Need     string
+	BestTime string // best time and way to reach the prospect
+	Note     string // a note to the receiver
+	Facts    Facts
+}
+
+// Referral is a recorded referral.
+type Referral struct {
+	Draft
+	Number   int64
+	Status   Status
+	Created  time.Time
+	Updated  time.Time
+	Version  int64  // bumped on every change, for compare-and-set
+	PassedBy string // the member who passed it on, when it was passed on
+	PassedOf int64  // the referral it was passed on from
+}
+
+// ID is the referral's number as people say it: R-12.
+func (r Referral) ID() string { return FormatID(r.Number) }
+
+// Temperature is the referral's label.
+func (r Referral) Temperature() Temperature { return r.Facts.Temperature() }
+
+// FormatID writes a referral number as R-<n>.
+func FormatID(n int64) string { return "R-" + strconv.FormatInt(n, 10) }
+
+// ParseID reads R-12, r-12 or 12.
+func ParseID(s string) (int64, bool) {
+	s = strings.TrimSpace(s)
+	if len(s) > 2 && (s[0] == 'R' || s[0] == 'r') && s[1] == '-' {
+		s = s[2:]
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, false
+	}
+	return n, true
+}
+
+// ProspectTaken is returned when the prospect (same normalised email or phone) already has an open
+// referral to another member: the giver is shown who has it and may send anyway (rule 8).
+type ProspectTaken struct {
+	Number   int64  // the open referral
+	Receiver string // the member who has it
+}
+
+func (e *ProspectTaken) Error() string {
+	return "prospect already referred to " + e.Receiver + " in " + FormatID(e.Number)
+}

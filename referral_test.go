@@ -1,0 +1,57 @@
+package rapport_test
+
+import (
+	"testing"
+
+	"github.com/rapportbot/rapport"
+)
+
+func TestFactsTemperature(t *testing.T) {
+	tests := []struct {
+		facts rapport.Facts
+		want  rapport.Temperature
+	}{
+		{rapport.Facts{Spoke: true, MayShare: true, Expects: true}, rapport.Hot},
+		{rapport.Facts{Spoke: true, MayShare: true}, rapport.Warm},
+		{rapport.Facts{Expects: true}, rapport.Warm},
+		{rapport.Facts{}, rapport.Cold},
+	}
+	for _, tt := range tests {
+		if got := tt.facts.Temperature(); got != tt.want {
+			t.Errorf("%+v.Temperature() = %q, want %q", tt.facts, got, tt.want)
+		}
+	}
+}
+
+func TestStatusOpen(t *testing.T) {
+	open := map[rapport.Status]bool{
+		rapport.StatusNew: true, rapport.StatusAccepted: true, rapport.StatusContacted: true,
+		rapport.StatusMeeting: true, rapport.StatusWon: false, rapport.StatusLost: false,
+		rapport.StatusDeclined: false, rapport.StatusPassed: false, rapport.StatusWithdrawn: false,
+	}
+	for s, want := range open {
+		if got := s.Open(); got != want {
+			t.Errorf("%s.Open() = %v, want %v", s, got, want)
+		}
+	}
+}
+
+func TestParseID(t *testing.T) {
+	tests := []struct {
+		in   string
+		want int64
+		ok   bool
+	}{
+		{"R-12", 12, true}, {"r-7", 7, true}, {"42", 42, true}, {" R-3 ", 3, true},
+		{"R-0", 0, false}, {"R-", 0, false}, {"R-x", 0, false}, {"", 0, false}, {"-4", 0, false},
+	}
+	for _, tt := range tests {
+		got, ok := rapport.ParseID(tt.in)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("ParseID(%q) = %d, %v; want %d, %v", tt.in, got, ok, tt.want, tt.ok)
+		}
+	}
+	if got := rapport.FormatID(12); got != "R-12" {
+		t.Errorf("FormatID(12) = %q", got)
+	}
+}
