@@ -1,0 +1,190 @@
+package slackfake
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// maxAckBytes is Slack's limit on an ack frame: larger ones are silently dropped.
+const maxAckBytes = 20 * 1024
+
+// Envelope is one Socket Mode delivery. Set ID to redeliver an envelope under the same id, as
+// Slack does after a missed ack or a reconnect.
+type Envelope struct {
+	ID                     string
+	Type                   string // "slash_commands", "interactive" or "events_api"
+	Payload                any    // marshalled to JSON
+	AcceptsResponsePayload bool
+	RetryAttempt           int
+	RetryReason            string
+}
+
+// Ack is an acknowledgement read from a socket.
+type Ack struct {
+	EnvelopeID string
+	Payload    json.RawMessage // nil when the ack carried none
+	At         time.Time
+}
+
+// Send delivers payload in a new envelope to one socket (round robin over open ones, waiting for
+// one if none is open) and returns the ack for it. accepts_response_payload is set as Slack sets
+// it: true for slash commands and view submissions.
+func (s *Server) Send(ctx context.Context, typ string, payload any) (Ack, error) {
+	return s.SendEnvelope(ctx, Envelope{Type: typ, Payload: payload,
+		AcceptsResponsePayload: acceptsResponse(typ, payload)})
+}
+
+// SendEnvelope delivers env as given (an empty ID gets a fresh one) and returns its next ack.
+func (s *Server) SendEnvelope(ctx context.Context, env Envelope) (Ack, error) {
+	if env.ID == "" {
+		env.ID = newEnvelopeID()
+	}
+	payload, err := json.Marshal(env.Payload)
+	if err != nil {
+		return Ack{}, fmt.Errorf("slackfake: marshal payload: %w", err)
+	}
+	frame := map[string]any{
+		"envelope_id":              env.ID,
+		"type":                     env.Type,
+		"payload":                  json.RawMessage(payload),
+		"accepts_response_payload": env.AcceptsResponsePayload,
+	}
+	// Events always carry the retry fields; other envelopes only on redelivery.
+	if env.Type == "events_api" || env.RetryAttempt > 0 || env.RetryReason != "" {
+		frame["retry_attempt"] = env.RetryAttempt
+		frame["retry_reason"] = env.RetryReason
+	}
+	b, err := json.Marshal(frame)
+	if err != nil {
+		return Ack{}, fmt.Errorf("slackfake: marshal envelope: %w", err)
+	}
+	return s.SendRaw(ctx, env.ID, b)
+}
+
+// SendRaw writes frame as it is (for example one slack-go cannot decode) to one socket and waits
+// for an ack naming envelopeID.
+func (s *Server) SendRaw(ctx context.Context, envelopeID string, frame []byte) (Ack, error) {
+	got := make(chan Ack, 1)
+	s.mu.Lock()
+	s.waiters[envelopeID] = append(s.waiters[envelopeID], got)
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.waiters[envelopeID] = slices.DeleteFunc(s.waiters[envelopeID], func(c chan Ack) bool { return c == got })
+		if len(s.waiters[envelopeID]) == 0 {
+			delete(s.waiters, envelopeID)
+		}
+		s.mu.Unlock()
+	}()
+
+	for sent := false; !sent; {
+		if err := s.WaitConnections(ctx, 1); err != nil {
+			return Ack{}, fmt.Errorf("slackfake: send %s: no socket: %w", envelopeID, err)
+		}
+		c := s.nextSocket()
+		if c == nil {
+			continue
+		}
+		if err := c.write(frame); err != nil {
+			s.drop(c)
+			continue
+		}
+		sent = true
+	}
+	select {
+	case a := <-got:
+		return a, nil
+	case <-ctx.Done():
+		return Ack{}, fmt.Errorf("slackfake: no ack for %s: %w", envelopeID, ctx.Err())
+	}
+}
+
+// nextSocket picks open sockets in turn, as Slack spreads envelopes over an app's connections.
+func (s *Server) nextSocket() *socket {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var ids []int
+	for id, c := range s.conns {
+		if !c.retired {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	slices.Sort(ids)
+	s.rr++
+	return s.conns[ids[s.rr%len(ids)]]
+}
+
+// readAcks records every ack on c until the socket fails.
+func (s *Server) readAcks(c *socket) {
+	for {
+		_, data, err := c.conn.ReadMessage()
+		if err != nil {
+			return
+		}
+		if len(data) >= maxAckBytes {
+			continue
+		}
+		var raw struct {
+			EnvelopeID string          `json:"envelope_id"`
+			Payload    json.RawMessage `json:"payload"`
+		}
+		if json.Unmarshal(data, &raw) != nil || raw.EnvelopeID == "" {
+			continue
+		}
+		a := Ack{EnvelopeID: raw.EnvelopeID, At: time.Now()}
+		if len(raw.Payload) > 0 && string(raw.Payload) != "null" {
+			a.Payload = raw.Payload
+		}
+		s.mu.Lock()
+		s.acks[a.EnvelopeID] = append(s.acks[a.EnvelopeID], a)
+		for _, w := range s.waiters[a.EnvelopeID] {
+			select {
+			case w <- a:
+			default:
+			}
+		}
+		s.notifyLocked()
+		s.mu.Unlock()
+	}
+}
+
+// AckCount is how many acks arrived for envelopeID, to assert exactly-once acknowledgement.
+func (s *Server) AckCount(envelopeID string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.acks[envelopeID])
+}
+
+// Acks returns every ack received for envelopeID, oldest first.
+func (s *Server) Acks(envelopeID string) []Ack {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Ack(nil), s.acks[envelopeID]...)
+}
+
+func acceptsResponse(typ string, payload any) bool {
+	switch typ {
+	case "slash_commands":
+		return true
+	case "interactive":
+		b, _ := json.Marshal(payload)
+		var p struct {
+			Type string `json:"type"`
+		}
+		_ = json.Unmarshal(b, &p)
+		return p.Type == "view_submission"
+	}
+	return false
+}
+
+// newEnvelopeID returns a UUID-shaped id like Slack's.
+func newEnvelopeID() string {
+	h := randHex(16)
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}

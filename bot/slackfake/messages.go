@@ -1,0 +1,208 @@
+package slackfake
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
+// Message is a message as the workspace would show it after every post, update and response_url
+// reply the fake received.
+type Message struct {
+	Channel string
+	// User is the DM's other member when Channel is a DM, and the only person who sees the message
+	// when it is ephemeral.
+	User      string
+	TS        string
+	Text      string
+	Blocks    json.RawMessage
+	Ephemeral bool
+	ThreadTS  string
+	// Updated counts the edits applied by chat.update or replace_original.
+	Updated int
+}
+
+// Messages returns every visible message in posting order.
+func (s *Server) Messages() []Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Message(nil), s.messages...)
+}
+
+// DMs returns the messages in the bot's DM with userID. Like Slack, a post to the user id and a
+// post to the D… id from conversations.open land in the same conversation.
+func (s *Server) DMs(userID string) []Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	dm := s.dms[userID]
+	var out []Message
+	for _, m := range s.messages {
+		if dm != "" && m.Channel == dm {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// dmLocked returns the stable DM id for userID, opening it on first use.
+func (s *Server) dmLocked(userID string) string {
+	if id, ok := s.dms[userID]; ok {
+		return id
+	}
+	id := fmt.Sprintf("D%08d", s.nextSeqLocked())
+	s.dms[userID] = id
+	return id
+}
+
+// resolveLocked maps a channel argument to the conversation a message lands in and the DM user.
+func (s *Server) resolveLocked(channel string) (id, user, errStr string) {
+	switch {
+	case strings.HasPrefix(channel, "U") || strings.HasPrefix(channel, "W"):
+		if _, ok := s.userLocked(channel); !ok {
+			return "", "", "channel_not_found"
+		}
+		return s.dmLocked(channel), channel, ""
+	case strings.HasPrefix(channel, "D"):
+		for u, d := range s.dms {
+			if d == channel {
+				return d, u, ""
+			}
+		}
+	case strings.HasPrefix(channel, "C") || strings.HasPrefix(channel, "G"):
+		return channel, "", ""
+	}
+	return "", "", "channel_not_found"
+}
+
+func (s *Server) conversationsOpen(r *request) (map[string]any, string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	users := strings.Split(r.params["users"], ",")
+	if r.params["users"] == "" || len(users) != 1 {
+		// Group DMs (mpim) are outside what Rapport uses.
+		return nil, "users_list_not_supplied"
+	}
+	if _, ok := s.userLocked(users[0]); !ok {
+		return nil, "user_not_found"
+	}
+	_, already := s.dms[users[0]]
+	id := s.dmLocked(users[0])
+	s.notifyLocked()
+	return map[string]any{"no_op": already, "already_open": already, "channel": map[string]any{"id": id}}, ""
+}
+
+// messageFields validates text and blocks the way chat.* methods do.
+func messageFields(p map[string]string) (json.RawMessage, string) {
+	var blocks json.RawMessage
+	if b := p["blocks"]; b != "" {
+		var list []json.RawMessage
+		if json.Unmarshal([]byte(b), &list) != nil || len(list) > 50 {
+			return nil, "invalid_blocks"
+		}
+		blocks = json.RawMessage(b)
+	}
+	if p["text"] == "" && blocks == nil && p["attachments"] == "" {
+		return nil, "no_text"
+	}
+	if utf8.RuneCountInString(p["text"]) > 40000 {
+		return nil, "msg_too_long"
+	}
+	return blocks, ""
+}
+
+// messageJSON is the message object Slack returns from chat.postMessage and chat.update, and
+// puts in block_actions payloads.
+func messageJSON(m Message) map[string]any {
+	out := map[string]any{
+		"type": "message", "user": BotUserID, "bot_id": BotID, "app_id": AppID,
+		"team": TeamID, "text": m.Text, "ts": m.TS,
+	}
+	if m.Blocks != nil {
+		out["blocks"] = m.Blocks
+	}
+	if m.ThreadTS != "" {
+		out["thread_ts"] = m.ThreadTS
+	}
+	return out
+}
+
+func (s *Server) chatPostMessage(r *request) (map[string]any, string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ch, user, e := s.resolveLocked(r.params["channel"])
+	if e != "" {
+		return nil, e
+	}
+	blocks, e := messageFields(r.params)
+	if e != "" {
+		return nil, e
+	}
+	m := Message{Channel: ch, User: user, TS: s.newTSLocked(), Text: r.params["text"],
+		Blocks: blocks, ThreadTS: r.params["thread_ts"]}
+	s.messages = append(s.messages, m)
+	s.notifyLocked()
+	return map[string]any{"channel": ch, "ts": m.TS, "message": messageJSON(m)}, ""
+}
+
+func (s *Server) chatUpdate(r *request) (map[string]any, string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ch, _, e := s.resolveLocked(r.params["channel"])
+	if e != "" {
+		return nil, e
+	}
+	i := s.findMessageLocked(ch, r.params["ts"])
+	if i < 0 {
+		return nil, "message_not_found"
+	}
+	m := &s.messages[i]
+	if b, ok := r.params["blocks"]; ok {
+		var list []json.RawMessage
+		if json.Unmarshal([]byte(b), &list) != nil || len(list) > 50 {
+			return nil, "invalid_blocks"
+		}
+		m.Blocks = json.RawMessage(b)
+	}
+	if t, ok := r.params["text"]; ok {
+		m.Text = t
+	}
+	m.Updated++
+	s.notifyLocked()
+	return map[string]any{"channel": ch, "ts": m.TS, "text": m.Text, "message": messageJSON(*m)}, ""
+}
+
+// findMessageLocked finds a non-ephemeral message: ephemeral ones cannot be edited through the API.
+func (s *Server) findMessageLocked(channel, ts string) int {
+	for i, m := range s.messages {
+		if m.Channel == channel && m.TS == ts && !m.Ephemeral {
+			return i
+		}
+	}
+	return -1
+}
+
+func (s *Server) chatPostEphemeral(r *request) (map[string]any, string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ch, dmUser, e := s.resolveLocked(r.params["channel"])
+	if e != "" {
+		return nil, e
+	}
+	user := r.params["user"]
+	if _, ok := s.userLocked(user); !ok {
+		return nil, "user_not_found"
+	}
+	if dmUser != "" && dmUser != user {
+		return nil, "user_not_in_channel"
+	}
+	blocks, e := messageFields(r.params)
+	if e != "" {
+		return nil, e
+	}
+	m := Message{Channel: ch, User: user, TS: s.newTSLocked(), Text: r.params["text"],
+		Blocks: blocks, Ephemeral: true, ThreadTS: r.params["thread_ts"]}
+	s.messages = append(s.messages, m)
+	s.notifyLocked()
+	return map[string]any{"message_ts": m.TS}, ""
+}

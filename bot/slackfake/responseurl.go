@@ -1,0 +1,100 @@
+package slackfake
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"time"
+)
+
+// Slack lets an app answer through a response_url five times within thirty minutes.
+const (
+	responseURLUses = 5
+	responseURLTTL  = 30 * time.Minute
+)
+
+// responseURL is where an interaction may be answered later: the conversation it came from, the
+// user who triggered it and, for a message button, the message it sits on.
+type responseURL struct {
+	channel   string
+	user      string
+	messageTS string
+	issued    time.Time
+	uses      int
+}
+
+// newResponseURLLocked issues a URL on the fake's own host in the shape of Slack's
+// https://hooks.slack.com/{commands|actions}/T…/…/… so slack-go posts to it unchanged.
+func (s *Server) newResponseURLLocked(kind, channel, user, messageTS string) string {
+	path := fmt.Sprintf("/%s/%s/%d/%s", kind, TeamID, s.nextSeqLocked(), randHex(12))
+	s.responses[path] = &responseURL{channel: channel, user: user, messageTS: messageTS, issued: s.now()}
+	return s.http.URL + path
+}
+
+// responseBody is what slack-go (and any app) posts to a response_url.
+type responseBody struct {
+	Text            string          `json:"text"`
+	Blocks          json.RawMessage `json:"blocks"`
+	ResponseType    string          `json:"response_type"`
+	ReplaceOriginal bool            `json:"replace_original"`
+	DeleteOriginal  bool            `json:"delete_original"`
+	ThreadTS        string          `json:"thread_ts"`
+}
+
+// serveResponseURL applies a response_url post: a new message (ephemeral unless in_channel), or
+// an edit or removal of the message the button was on.
+func (s *Server) serveResponseURL(w http.ResponseWriter, r *http.Request) {
+	var body responseBody
+	if r.Method != http.MethodPost || json.NewDecoder(r.Body).Decode(&body) != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]any{"ok": false, "error": "invalid_payload"})
+		return
+	}
+	if string(body.Blocks) == "null" {
+		body.Blocks = nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ru := s.responses[r.URL.Path]
+	switch {
+	case ru == nil:
+		writeJSON(w, http.StatusNotFound, map[string]any{"ok": false, "error": "no_service"})
+		return
+	case s.now().Sub(ru.issued) > responseURLTTL:
+		writeJSON(w, http.StatusNotFound, map[string]any{"ok": false, "error": "expired_url"})
+		return
+	case ru.uses >= responseURLUses:
+		writeJSON(w, http.StatusNotFound, map[string]any{"ok": false, "error": "used_url"})
+		return
+	}
+	ru.uses++
+
+	original := -1
+	for i, m := range s.messages {
+		if ru.messageTS != "" && m.Channel == ru.channel && m.TS == ru.messageTS {
+			original = i
+		}
+	}
+	switch {
+	case body.DeleteOriginal && original >= 0:
+		s.messages = append(s.messages[:original], s.messages[original+1:]...)
+	case body.ReplaceOriginal && original >= 0:
+		m := &s.messages[original]
+		m.Text, m.Blocks = body.Text, body.Blocks
+		m.Updated++
+	default:
+		m := Message{Channel: ru.channel, TS: s.newTSLocked(), Text: body.Text, Blocks: body.Blocks,
+			ThreadTS: body.ThreadTS}
+		if body.ResponseType == "in_channel" {
+			for u, d := range s.dms {
+				if d == ru.channel {
+					m.User = u
+				}
+			}
+		} else {
+			m.User, m.Ephemeral = ru.user, true
+		}
+		s.messages = append(s.messages, m)
+	}
+	s.notifyLocked()
+	writeJSON(w, http.StatusOK, map[string]any{"ok": true})
+}

@@ -1,0 +1,196 @@
+// Package slackfake is a protocol-faithful fake of the parts of Slack that Rapport uses: the Web
+// API over HTTP and Socket Mode over WebSocket. The real slack-go client runs against it unchanged
+// (point slack.OptionAPIURL at APIURL), so tests exercise the same wire format, error strings and
+// reconnect behaviour as production, and a demo can run without a workspace.
+package slackfake
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/slack-go/slack"
+)
+
+// Identities of the fake workspace and app. They are fixed so that tests can name them in
+// assertions without asking the server.
+const (
+	BotToken  = "xoxb-fake-bot-token"
+	AppToken  = "xapp-fake-app-token"
+	TeamID    = "T0FAKE"
+	TeamName  = "Fake Team"
+	BotUserID = "UBOT"
+	BotID     = "BBOT"
+	AppID     = "AFAKE"
+
+	// GeneralChannelID is where slash commands built by SlashCommand are typed.
+	GeneralChannelID = "C0GENERAL"
+	// SlackbotUserID is present in every workspace and is not a bot by Slack's own flag.
+	SlackbotUserID = "USLACKBOT"
+
+	// verificationToken is the deprecated token Slack still puts in every payload.
+	verificationToken = "fakeverificationtoken"
+)
+
+// Server is a running fake Slack. All methods are safe for concurrent use.
+type Server struct {
+	http     *httptest.Server
+	upgrader websocket.Upgrader
+
+	pingInterval time.Duration
+	now          func() time.Time
+	startSec     int64
+
+	mu      sync.Mutex
+	changed chan struct{} // closed and replaced on every recorded change
+	closed  bool
+	wg      sync.WaitGroup // socket goroutines: hijacked connections escape httptest's own tracking
+	seq     int            // source of unique ids and timestamps
+
+	calls     []Call
+	failures  map[string]*failure
+	rateNext  map[string]*rateNext
+	limits    map[string]*sustainedLimit
+	users     []slack.User
+	dms       map[string]string // user id → D… id
+	messages  []Message
+	triggers  map[string]*trigger
+	responses map[string]*responseURL
+	views     []View
+	homeViews map[string]string  // user id → view id of the published home tab
+	uploads   map[string]*upload // file id → upload in any step
+	completed []string           // file ids in completion order
+
+	tickets map[string]bool
+	pongs   int
+	conns   map[int]*socket
+	rr      int
+	acks    map[string][]Ack
+	waiters map[string][]chan Ack
+}
+
+// Option configures a Server.
+type Option func(*Server)
+
+// WithPingInterval sets how often sockets are pinged. slack-go drops a socket that sees no ping
+// within its own interval (30 s by default), so this must stay below the client's setting.
+func WithPingInterval(d time.Duration) Option {
+	return func(s *Server) { s.pingInterval = d }
+}
+
+// WithUsers adds workspace members besides the bot user and Slackbot.
+func WithUsers(users ...slack.User) Option {
+	return func(s *Server) {
+		for _, u := range users {
+			s.addUserLocked(u)
+		}
+	}
+}
+
+// WithClock replaces the clock used for trigger and response_url expiry, so tests can step past
+// Slack's 3 s trigger window without sleeping.
+func WithClock(now func() time.Time) Option {
+	return func(s *Server) { s.now = now }
+}
+
+// New starts a fake Slack on 127.0.0.1. Close it when done.
+func New(opts ...Option) *Server {
+	s := &Server{
+		upgrader: websocket.Upgrader{
+			// slack-go dials with Origin https://api.slack.com, which never matches our host.
+			CheckOrigin: func(*http.Request) bool { return true },
+		},
+		pingInterval: 5 * time.Second,
+		now:          time.Now,
+		startSec:     time.Now().Unix(),
+		changed:      make(chan struct{}),
+		failures:     map[string]*failure{},
+		rateNext:     map[string]*rateNext{},
+		limits:       map[string]*sustainedLimit{},
+		dms:          map[string]string{},
+		triggers:     map[string]*trigger{},
+		responses:    map[string]*responseURL{},
+		homeViews:    map[string]string{},
+		uploads:      map[string]*upload{},
+		tickets:      map[string]bool{},
+		conns:        map[int]*socket{},
+		acks:         map[string][]Ack{},
+		waiters:      map[string][]chan Ack{},
+	}
+	s.addUserLocked(slack.User{ID: SlackbotUserID, Name: "slackbot", RealName: "Slackbot",
+		Profile: slack.UserProfile{RealName: "Slackbot", DisplayName: "Slackbot"}})
+	s.addUserLocked(slack.User{ID: BotUserID, Name: "rapport", RealName: "Rapport", IsBot: true,
+		Profile: slack.UserProfile{RealName: "Rapport", BotID: BotID}})
+	for _, o := range opts {
+		o(s)
+	}
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("/api/", s.serveAPI)
+	mux.HandleFunc("/link/", s.serveSocket)
+	mux.HandleFunc("/upload/v1/", s.serveUpload)
+	mux.HandleFunc("/commands/", s.serveResponseURL)
+	mux.HandleFunc("/actions/", s.serveResponseURL)
+	s.http = httptest.NewServer(mux)
+	return s
+}
+
+// APIURL is the Web API base for slack.OptionAPIURL. It ends in "/" as slack-go requires.
+func (s *Server) APIURL() string { return s.http.URL + "/api/" }
+
+// Close drops every socket and stops the server, returning only when none of the fake's
+// goroutines is left.
+func (s *Server) Close() {
+	s.mu.Lock()
+	s.closed = true
+	conns := make([]*socket, 0, len(s.conns))
+	for _, c := range s.conns {
+		conns = append(conns, c)
+	}
+	s.mu.Unlock()
+	for _, c := range conns {
+		s.drop(c)
+	}
+	s.http.Close()
+	s.wg.Wait()
+}
+
+// WaitFor blocks until cond returns true or ctx ends. cond is evaluated again after every change
+// the fake records (a call, message, view, file, ack or connection), never on a timer.
+func (s *Server) WaitFor(ctx context.Context, cond func() bool) error {
+	for {
+		s.mu.Lock()
+		ch := s.changed
+		s.mu.Unlock()
+		if cond() {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return fmt.Errorf("slackfake: condition not met: %w", ctx.Err())
+		}
+	}
+}
+
+// notifyLocked wakes every WaitFor. The caller holds s.mu.
+func (s *Server) notifyLocked() {
+	close(s.changed)
+	s.changed = make(chan struct{})
+}
+
+// nextSeqLocked returns a number never returned before by this server.
+func (s *Server) nextSeqLocked() int {
+	s.seq++
+	return s.seq
+}
+
+// newTSLocked returns a message timestamp in Slack's "seconds.micros" form, unique and
+// increasing in both numeric and string order.
+func (s *Server) newTSLocked() string {
+	return fmt.Sprintf("%d.%06d", s.startSec, s.nextSeqLocked())
+}
