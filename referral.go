@@ -164,3 +164,23 @@ type ProspectTaken struct {
 func (e *ProspectTaken) Error() string {
 	return "prospect already referred to " + e.Receiver + " in " + FormatID(e.Number)
 }
+
+// OutboxEntry is a message Rapport owes someone, as queued in the outbox: a reference (kind, referral,
+// recipient) that the sender renders from stored state when it sends, so the message says where things
+// stand at that moment.
+type OutboxEntry struct {
+	ID     string // the stream entry ID: the message's idempotency key
+	Kind   string // what to say, e.g. "referral.received"
+	Ref    int64  // the referral it is about, or 0
+	To     string // the member (user ID) or channel it goes to
+	Fields map[string]string
+}
+
+// Submission is a validated draft as it arrived, with what saving it exactly once needs.
+type Submission struct {
+	Team           string
+	EnvelopeID     string // the envelope that carried it: a redelivery saves nothing new
+	Draft          Draft
+	AllowDuplicate bool // the giver confirmed "Send anyway" for a prospect someone else has
+	Now            time.Time
+}

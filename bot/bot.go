@@ -1,0 +1,173 @@
+// Package bot is Rapport's Socket Mode runtime: it reads envelopes from slack-go, routes them to
+// handlers, acks each exactly once within Slack's deadline, delivers the outbox, serves health
+// checks, and drains in-flight work on shutdown. It knows Slack, not referrals.
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/socketmode"
+	"go.uber.org/zap"
+	"golang.org/x/sync/errgroup"
+)
+
+// drainDeadline bounds shutdown: in-flight handlers and deliveries get this long, so the process
+// exits within 5 s of SIGTERM.
+const drainDeadline = 3500 * time.Millisecond
+
+// Config wires a Bot. Every field but HTTPListener is required.
+type Config struct {
+	Logger   *zap.Logger
+	API      *slack.Client
+	Socket   *socketmode.Client
+	Identity Identity
+	Mux      *Mux
+	Dedupe   Deduper
+	Outbox   OutboxStore
+	Renderer Renderer
+	// Ready reports whether the bot's storage answers, for /readyz.
+	Ready func(ctx context.Context) error
+	// HTTPListener serves /healthz and /readyz; nil serves nothing.
+	HTTPListener net.Listener
+}
+
+// Bot is a running Rapport in one workspace.
+type Bot struct {
+	cfg    Config
+	disp   *dispatcher
+	sender *sender
+	status connStatus
+}
+
+// New checks the wiring, including the routes, before anything connects.
+func New(cfg Config) (*Bot, error) {
+	switch {
+	case cfg.Logger == nil, cfg.API == nil, cfg.Socket == nil, cfg.Mux == nil, cfg.Dedupe == nil,
+		cfg.Outbox == nil, cfg.Renderer == nil, cfg.Ready == nil:
+		return nil, errors.New("bot: incomplete config")
+	case cfg.Identity.TeamID == "":
+		return nil, errors.New("bot: no team: call Connect first")
+	}
+	if err := cfg.Mux.Err(); err != nil {
+		return nil, fmt.Errorf("bot routes: %w", err)
+	}
+	b := &Bot{cfg: cfg}
+	log := cfg.Logger
+	b.disp = &dispatcher{log: log, mux: cfg.Mux, ack: cfg.Socket, api: cfg.API, dedupe: cfg.Dedupe,
+		team: cfg.Identity.TeamID, status: &b.status}
+	b.sender = &sender{log: log.Named("outbox"), store: cfg.Outbox, render: cfg.Renderer, api: cfg.API,
+		team: cfg.Identity.TeamID, consumer: consumerName(), sleep: sleepCtx}
+	return b, nil
+}
+
+// consumerName is this process's name in the outbox's consumer group: host-pid-random, so a
+// restarted process never inherits another's pending entries by accident (it reclaims them instead).
+func consumerName() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), strconv.FormatInt(time.Now().UnixNano()%1e6, 36))
+}
+
+// Run serves until ctx is cancelled or the socket fails for good (a revoked token), then drains:
+// envelopes being handled are acked and their after-ack work finishes, within drainDeadline.
+func (b *Bot) Run(ctx context.Context) error {
+	// The socket and the work outlive ctx by the drain, so in-flight envelopes can still be acked.
+	sockCtx, stopSock := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopSock()
+	work, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopWork()
+
+	g, gctx := errgroup.WithContext(ctx)
+	sockDone := make(chan error, 1)
+	go func() { sockDone <- b.cfg.Socket.RunContext(sockCtx) }()
+	g.Go(func() error {
+		select {
+		case err := <-sockDone:
+			return fmt.Errorf("socket mode: %w", err)
+		case <-gctx.Done():
+			return nil
+		}
+	})
+	g.Go(func() error { return b.readEvents(gctx, work) })
+	g.Go(func() error { return b.sender.run(gctx, work) })
+	if b.cfg.HTTPListener != nil {
+		g.Go(func() error { return b.serveHTTP(gctx) })
+	}
+	err := g.Wait()
+
+	b.drain()
+	stopWork()
+	stopSock()
+	if sockErr := <-sockDone; err == nil && sockErr != nil && !errors.Is(sockErr, context.Canceled) {
+		err = sockErr
+	}
+	return err
+}
+
+// readEvents drains slack-go's Events channel; each envelope is served on its own tracked goroutine.
+func (b *Bot) readEvents(ctx, work context.Context) error {
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case evt, ok := <-b.cfg.Socket.Events:
+			if !ok {
+				return nil
+			}
+			b.disp.handle(work, evt)
+		}
+	}
+}
+
+func (b *Bot) drain() {
+	done := make(chan struct{})
+	go func() {
+		b.disp.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(drainDeadline):
+		b.cfg.Logger.Warn("shutdown: in-flight work cut off at the drain deadline")
+	}
+}
+
+func (b *Bot) serveHTTP(ctx context.Context) error {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		fmt.Fprintln(w, "ok")
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		rctx, cancel := context.WithTimeout(r.Context(), time.Second)
+		defer cancel()
+		if err := b.cfg.Ready(rctx); err != nil {
+			http.Error(w, "redis unreachable", http.StatusServiceUnavailable)
+			return
+		}
+		if !b.status.get() {
+			http.Error(w, "socket not connected", http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "ready")
+	})
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(b.cfg.HTTPListener) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("health server: %w", err)
+	case <-ctx.Done():
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+		<-errc
+		return nil
+	}
+}

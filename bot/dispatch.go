@@ -1,0 +1,249 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/rapportbot/rapport"
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
+	"github.com/slack-go/slack/socketmode"
+	"go.uber.org/zap"
+)
+
+// Deadlines of one envelope. Slack wants the ack within 3 s; the handler gets less, so a slow Redis
+// still leaves time to ack with an apology.
+const (
+	handlerDeadline = 2 * time.Second
+	ackDeadline     = 2500 * time.Millisecond
+	afterDeadline   = 30 * time.Second
+	seenTTL         = 24 * time.Hour
+)
+
+// Deduper remembers envelopes whose after-ack work has run, so a redelivery does not run it twice.
+type Deduper interface {
+	Seen(ctx context.Context, team, id string, ttl time.Duration) (first bool, err error)
+}
+
+// acker is the part of the socketmode client that answers envelopes.
+type acker interface {
+	AckCtx(ctx context.Context, envelopeID string, payload any) error
+}
+
+// ephemeralPoster tells a person privately what went wrong with a button they clicked.
+type ephemeralPoster interface {
+	PostEphemeralContext(ctx context.Context, channelID, userID string, options ...slack.MsgOption) (string, error)
+}
+
+// dispatcher turns socketmode events into handler calls: one ack per envelope, within the deadline,
+// whatever the handler does; panics recovered; after-ack work tracked so shutdown can drain it.
+type dispatcher struct {
+	log    *zap.Logger
+	mux    *Mux
+	ack    acker
+	api    ephemeralPoster
+	dedupe Deduper
+	team   string
+	status *connStatus
+	wg     sync.WaitGroup
+}
+
+// handle reads one socketmode event. It never blocks on handler work: slack-go's Events channel must
+// be drained promptly or its pings stop.
+func (d *dispatcher) handle(ctx context.Context, evt socketmode.Event) {
+	switch evt.Type {
+	case socketmode.EventTypeConnecting:
+		d.log.Info("socket connecting")
+	case socketmode.EventTypeConnected, socketmode.EventTypeHello:
+		d.status.set(true)
+		if evt.Type == socketmode.EventTypeHello {
+			d.log.Info("socket connected")
+		}
+	case socketmode.EventTypeConnectionError, socketmode.EventTypeDisconnect:
+		d.status.set(false)
+		d.log.Warn("socket disconnected", zap.String("event", string(evt.Type)))
+	case socketmode.EventTypeInvalidAuth:
+		d.status.set(false)
+		d.log.Error("Slack refused the app token (invalid_auth)")
+	case socketmode.EventTypeErrorBadMessage:
+		d.ackUnparsed(ctx, evt)
+	case socketmode.EventTypeIncomingError, socketmode.EventTypeErrorWriteFailed:
+		d.log.Warn("socket error", zap.String("event", string(evt.Type)), zap.Error(eventError(evt)))
+	case socketmode.EventTypeSlashCommand, socketmode.EventTypeInteractive, socketmode.EventTypeEventsAPI:
+		req, err := d.request(evt)
+		if err != nil {
+			d.log.Error("unreadable envelope", zap.Error(err))
+			if evt.Request != nil {
+				d.send(ctx, evt.Request.EnvelopeID, nil)
+			}
+			return
+		}
+		d.wg.Add(1)
+		go func() {
+			defer d.wg.Done()
+			d.serve(ctx, req)
+		}()
+	}
+}
+
+// ackUnparsed acks an envelope slack-go could not decode, so Slack does not redeliver it forever.
+// The raw message may hold a prospect's contact details: only its envelope_id is read, nothing logged.
+func (d *dispatcher) ackUnparsed(ctx context.Context, evt socketmode.Event) {
+	bad, ok := evt.Data.(*socketmode.ErrorBadMessage)
+	if !ok {
+		return
+	}
+	var head struct {
+		EnvelopeID string `json:"envelope_id"`
+		Type       string `json:"type"`
+	}
+	_ = json.Unmarshal(bad.Message, &head)
+	d.log.Warn("envelope slack-go cannot decode", zap.String("envelope_id", head.EnvelopeID),
+		zap.String("type", head.Type), zap.Error(bad.Cause))
+	if head.EnvelopeID != "" {
+		d.send(ctx, head.EnvelopeID, nil)
+	}
+}
+
+func (d *dispatcher) request(evt socketmode.Event) (*Request, error) {
+	if evt.Request == nil {
+		return nil, errors.New("event without a request")
+	}
+	r := &Request{EnvelopeID: evt.Request.EnvelopeID, Type: string(evt.Type), Team: d.team}
+	switch data := evt.Data.(type) {
+	case slack.SlashCommand:
+		r.Command = data
+	case slack.InteractionCallback:
+		r.Interaction = data
+	case slackevents.EventsAPIEvent:
+		r.Event = data
+		if cb, ok := data.Data.(*slackevents.EventsAPICallbackEvent); ok {
+			r.EventID = cb.EventID
+		}
+	default:
+		return nil, fmt.Errorf("envelope %s: unexpected data %T", r.EnvelopeID, evt.Data)
+	}
+	return r, nil
+}
+
+type result struct {
+	ack any
+	err error
+}
+
+// serve runs the handler, acks exactly once, then runs the after-ack work.
+func (d *dispatcher) serve(ctx context.Context, r *Request) {
+	start := time.Now()
+	h, route := d.mux.route(r)
+	log := d.log.With(zap.String("envelope_id", r.EnvelopeID), zap.String("route", route),
+		zap.String("user", r.User()))
+	if h == nil {
+		d.send(ctx, r.EnvelopeID, nil)
+		log.Debug("no route; acked")
+		return
+	}
+
+	hctx, cancel := context.WithTimeout(ctx, handlerDeadline)
+	defer cancel()
+	done := make(chan result, 1)
+	d.wg.Add(1)
+	go func() {
+		defer d.wg.Done()
+		defer func() {
+			if p := recover(); p != nil {
+				done <- result{err: fmt.Errorf("panic: %v\n%s", p, debug.Stack())}
+			}
+		}()
+		ack, err := h(hctx, r)
+		done <- result{ack, err}
+	}()
+
+	var res result
+	timer := time.NewTimer(ackDeadline)
+	select {
+	case res = <-done:
+		timer.Stop()
+	case <-timer.C:
+		res = result{err: errSlow}
+	}
+	ack, afterErr := d.ackFor(r, res.err, res.ack)
+	d.send(ctx, r.EnvelopeID, ack)
+	logResult(log, res.err, time.Since(start))
+	if res.err == errSlow {
+		return // the handler's late result is dropped: its trigger and ack are gone
+	}
+	if afterErr != nil {
+		r.After(afterErr)
+	}
+	d.runAfter(ctx, r, log)
+}
+
+var errSlow = rapport.Errorf(rapport.EUNAVAILABLE,
+	"Rapport is slow to answer right now. If you were saving something, check your DMs for a confirmation in a minute; if none comes, please try again.")
+
+// runAfter runs the after-ack work once per envelope (or event, for Slack's event retries).
+func (d *dispatcher) runAfter(ctx context.Context, r *Request, log *zap.Logger) {
+	if len(r.after) == 0 {
+		return
+	}
+	id := r.EnvelopeID
+	if r.EventID != "" {
+		id = r.EventID
+	}
+	actx, cancel := context.WithTimeout(ctx, afterDeadline)
+	defer cancel()
+	if first, err := d.dedupe.Seen(actx, r.Team, id, seenTTL); err != nil {
+		log.Warn("dedupe check failed; running after-ack work anyway", zap.Error(err))
+	} else if !first {
+		log.Info("redelivered envelope; after-ack work already done")
+		return
+	}
+	for _, f := range r.after {
+		if err := runSafely(actx, f); err != nil {
+			log.Error("after-ack work failed", zap.Error(err))
+		}
+	}
+}
+
+func runSafely(ctx context.Context, f func(context.Context) error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic: %v\n%s", p, debug.Stack())
+		}
+	}()
+	return f(ctx)
+}
+
+// send acks an envelope. The ack is queued in slack-go's writer; a full queue (during a reconnect)
+// waits at most a second rather than forever.
+func (d *dispatcher) send(ctx context.Context, envelopeID string, payload any) {
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+	defer cancel()
+	if err := d.ack.AckCtx(actx, envelopeID, payload); err != nil {
+		d.log.Error("ack not sent", zap.String("envelope_id", envelopeID), zap.Error(err))
+	}
+}
+
+func logResult(log *zap.Logger, err error, took time.Duration) {
+	dur := zap.Duration("took", took)
+	switch code := rapport.ErrorCode(err); {
+	case err == nil:
+		log.Info("handled", dur)
+	case code == rapport.EINTERNAL:
+		log.Error("handler failed", dur, zap.Error(err))
+	default:
+		log.Info("refused", dur, zap.String("code", code))
+	}
+}
+
+func eventError(evt socketmode.Event) error {
+	if err, ok := evt.Data.(error); ok {
+		return err
+	}
+	return fmt.Errorf("%s", evt.Type)
+}

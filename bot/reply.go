@@ -1,0 +1,67 @@
+package bot
+
+import (
+	"context"
+	"errors"
+
+	"github.com/rapportbot/rapport"
+	"github.com/slack-go/slack"
+)
+
+// ackFor turns a handler's outcome into the ack Slack gets, and, for a button whose error cannot
+// travel in its ack, the after-ack work that tells the person.
+func (d *dispatcher) ackFor(r *Request, err error, ack any) (any, func(context.Context) error) {
+	if err == nil {
+		return ack, nil
+	}
+	msg := rapport.ErrorMessage(err)
+	switch {
+	case r.Type == "slash_commands":
+		return Ephemeral(msg), nil
+	case r.Type == "interactive" && r.Interaction.Type == slack.InteractionTypeViewSubmission:
+		var fe rapport.FieldErrors
+		if errors.As(err, &fe) {
+			return FieldErrorsAck(fe), nil
+		}
+		// Pushed over the form, so closing it returns to what the person typed.
+		return slack.NewPushViewSubmissionResponse(NoticeModal("Not saved", msg)), nil
+	case r.Type == "interactive" && r.Interaction.Type == slack.InteractionTypeBlockActions:
+		channel, user := r.Interaction.Channel.ID, r.Interaction.User.ID
+		if channel == "" {
+			channel = r.Interaction.Container.ChannelID
+		}
+		if channel == "" {
+			return nil, nil
+		}
+		return nil, func(ctx context.Context) error {
+			_, err := d.api.PostEphemeralContext(ctx, channel, user, slack.MsgOptionText(msg, false))
+			return err
+		}
+	}
+	return nil, nil
+}
+
+// Ephemeral is a slash command reply only the person who typed it sees. text is mrkdwn: escape any
+// user text in it.
+func Ephemeral(text string, blocks ...slack.Block) map[string]any {
+	m := map[string]any{"response_type": "ephemeral", "text": text}
+	if len(blocks) > 0 {
+		m["blocks"] = blocks
+	}
+	return m
+}
+
+// FieldErrorsAck is a view submission ack that shows each message under its input block.
+func FieldErrorsAck(fe rapport.FieldErrors) *slack.ViewSubmissionResponse {
+	return slack.NewErrorsViewSubmissionResponse(map[string]string(fe))
+}
+
+// NoticeModal is a modal with one paragraph and a Close button.
+func NoticeModal(title, text string) *slack.ModalViewRequest {
+	return &slack.ModalViewRequest{
+		Type:   slack.VTModal,
+		Title:  slack.NewTextBlockObject(slack.PlainTextType, title, false, false),
+		Close:  slack.NewTextBlockObject(slack.PlainTextType, "Back", false, false),
+		Blocks: slack.Blocks{BlockSet: []slack.Block{slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, text, false, false), nil, nil)}},
+	}
+}

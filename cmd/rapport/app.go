@@ -1,0 +1,142 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/rapportbot/rapport/bot"
+	"github.com/rapportbot/rapport/handlers"
+	"github.com/rapportbot/rapport/storage"
+	"github.com/redis/go-redis/v9"
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/socketmode"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+)
+
+// Compile-time checks that the parts fit where cmd wires them.
+var (
+	_ handlers.Store  = (*storage.Store)(nil)
+	_ bot.Deduper     = (*storage.Store)(nil)
+	_ bot.OutboxStore = (*storage.Store)(nil)
+	_ bot.Renderer    = (*handlers.Handlers)(nil)
+)
+
+// app is one Rapport process wired from its parts. The demo and the end-to-end tests build the same
+// app as production does, with their own Redis, fake Slack, clock and listener.
+type app struct {
+	log      *zap.Logger
+	rdb      redis.UniversalClient
+	ownsRDB  bool
+	store    *storage.Store
+	handlers *handlers.Handlers
+	bot      *bot.Bot
+}
+
+// deps replaces what a production process would make itself.
+type deps struct {
+	rdb      redis.UniversalClient // nil: open cfg.RedisURL
+	prefix   string                // storage key prefix; "" is the production one
+	listener net.Listener          // nil: listen on cfg.HTTPAddr
+	noHTTP   bool                  // serve no health endpoints
+	now      func() time.Time      // nil: time.Now
+}
+
+func newApp(ctx context.Context, cfg Config, log *zap.Logger, d deps) (_ *app, err error) {
+	a := &app{log: log, rdb: d.rdb}
+	defer func() {
+		if err != nil {
+			a.close()
+		}
+	}()
+	if a.rdb == nil {
+		if a.rdb, err = storage.Open(cfg.RedisURL); err != nil {
+			return nil, fmt.Errorf("REDIS_URL: %w", err)
+		}
+		a.ownsRDB = true
+	}
+	var opts []storage.Option
+	if d.prefix != "" {
+		opts = append(opts, storage.WithPrefix(d.prefix))
+	}
+	a.store = storage.New(a.rdb, opts...)
+	now := d.now
+	if now == nil {
+		now = time.Now
+	}
+
+	api := slack.New(cfg.BotToken,
+		slack.OptionAppLevelToken(cfg.AppToken),
+		slack.OptionAPIURL(cfg.APIURL),
+		slack.OptionHTTPClient(&http.Client{Timeout: 10 * time.Second}),
+	)
+	id, err := bot.Connect(ctx, api)
+	if err != nil {
+		return nil, err
+	}
+	log = log.With(zap.String("team", id.TeamID))
+	a.handlers = handlers.New(log.Named("handlers"), a.store, api,
+		handlers.Config{Team: id.TeamID, FollowUpSLA: cfg.FollowUpSLA}, now)
+	mux := bot.NewMux()
+	a.handlers.Register(mux)
+
+	ln := d.listener
+	if ln == nil && !d.noHTTP {
+		if ln, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
+			return nil, fmt.Errorf("RAPPORT_HTTP_ADDR: %w", err)
+		}
+	}
+	a.bot, err = bot.New(bot.Config{
+		Logger: log.Named("bot"), API: api, Socket: socketmode.New(api), Identity: id, Mux: mux,
+		Dedupe: a.store, Outbox: a.store, Renderer: a.handlers, Ready: a.store.Ping, HTTPListener: ln,
+	})
+	if err != nil {
+		if ln != nil {
+			ln.Close()
+		}
+		return nil, err
+	}
+	return a, nil
+}
+
+// run syncs the member directory, then serves until ctx ends.
+func (a *app) run(ctx context.Context) error {
+	if err := a.handlers.SyncMembers(ctx); err != nil {
+		// Not fatal: Redis may come back; referrals to unknown members trigger a new sync.
+		a.log.Warn("member directory not synced at start", zap.Error(err))
+	}
+	return a.bot.Run(ctx)
+}
+
+func (a *app) close() {
+	if a.ownsRDB && a.rdb != nil {
+		a.rdb.Close()
+	}
+}
+
+// serve runs the bot in production.
+func serve(ctx context.Context, cfg Config, stderr io.Writer) error {
+	log := newLogger(stderr, zapcore.InfoLevel)
+	defer log.Sync() //nolint:errcheck // stderr cannot be synced on some systems
+	a, err := newApp(ctx, cfg, log, deps{})
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	log.Info("rapport starting", zap.String("http", cfg.HTTPAddr))
+	err = a.run(ctx)
+	log.Info("rapport stopped", zap.Error(err))
+	return err
+}
+
+// newLogger writes JSON lines. Tokens and prospects' contact details never reach it: nothing logs a
+// payload, and slack-go's debug logging stays off.
+func newLogger(w io.Writer, level zapcore.Level) *zap.Logger {
+	enc := zap.NewProductionEncoderConfig()
+	enc.EncodeTime = zapcore.ISO8601TimeEncoder
+	return zap.New(zapcore.NewCore(zapcore.NewJSONEncoder(enc), zapcore.AddSync(w), level))
+}

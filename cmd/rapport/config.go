@@ -1,0 +1,161 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"strings"
+	"text/tabwriter"
+	"time"
+	_ "time/tzdata" // a slim image still knows every zone
+
+	"github.com/rapportbot/rapport"
+	"github.com/robfig/cron/v3"
+)
+
+// variable is one setting read from the environment.
+type variable struct {
+	name, def, help string
+}
+
+// variables lists every setting with its default; --help prints this table and the README mirrors it.
+var variables = []variable{
+	{"SLACK_APP_TOKEN", "", "required: App-Level token (xapp-…) with connections:write, for Socket Mode"},
+	{"SLACK_BOT_TOKEN", "", "required: Bot User OAuth token (xoxb-…)"},
+	{"SLACK_API_URL", "https://slack.com/api/", "Slack Web API base URL (tests and the demo point it at a fake)"},
+	{"REDIS_URL", "redis://localhost:6379/0", "Redis holding all of Rapport's state (redis:// or rediss://)"},
+	{"RAPPORT_HTTP_ADDR", ":8080", "address of /healthz and /readyz"},
+	{"RAPPORT_RECOGNITION_CHANNEL", "", "channel ID (C…) for public shout-outs; invite Rapport to it"},
+	{"RAPPORT_FOLLOWUP_SLA", "24h", "how soon a receiver should act before being nudged"},
+	{"RAPPORT_REPORT_BACK_AFTER", "168h", "silence after contacted/meeting before the receiver is asked how it went"},
+	{"RAPPORT_SWEEP_SCHEDULE", "@every 1m", "cron spec of the reminder sweep"},
+	{"RAPPORT_DIGEST_SCHEDULE", "0 9 * * 1", "cron spec of the weekly digest, in RAPPORT_TIMEZONE"},
+	{"RAPPORT_TIMEZONE", "UTC", "the group's IANA time zone (e.g. America/Phoenix)"},
+	{"RAPPORT_QUIET_HOURS", "21:00-08:00", "no nudges in this window of each receiver's own time zone; off disables"},
+	{"RAPPORT_ADMINS", "", "comma-separated user IDs of the group's admins"},
+	{"RAPPORT_RATE_LIMITS", "slack", "slack paces calls at Slack's published rates; off lifts the pacing"},
+}
+
+// Config is Rapport's validated configuration.
+type Config struct {
+	AppToken, BotToken string
+	APIURL             string
+	RedisURL           string
+	HTTPAddr           string
+	RecognitionChannel string
+	FollowUpSLA        time.Duration
+	ReportBackAfter    time.Duration
+	SweepSchedule      string
+	DigestSchedule     string
+	TimeZone           *time.Location
+	QuietHours         rapport.QuietHours
+	Admins             []string
+	RateLimits         bool
+}
+
+// loadConfig reads and checks every variable before anything connects; each error names the variable
+// and says what is wrong. All problems are reported at once.
+func loadConfig(getenv func(string) string) (Config, error) {
+	get := func(name string) string {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			return v
+		}
+		for _, v := range variables {
+			if v.name == name {
+				return v.def
+			}
+		}
+		return ""
+	}
+	var errs []error
+	bad := func(name, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", name, fmt.Sprintf(format, args...)))
+	}
+	c := Config{
+		AppToken: get("SLACK_APP_TOKEN"), BotToken: get("SLACK_BOT_TOKEN"),
+		APIURL: get("SLACK_API_URL"), RedisURL: get("REDIS_URL"), HTTPAddr: get("RAPPORT_HTTP_ADDR"),
+		RecognitionChannel: get("RAPPORT_RECOGNITION_CHANNEL"),
+		SweepSchedule:      get("RAPPORT_SWEEP_SCHEDULE"), DigestSchedule: get("RAPPORT_DIGEST_SCHEDULE"),
+	}
+	token := func(name, value, prefix, what string) {
+		switch {
+		case value == "":
+			bad(name, "missing: set it to the %s (%s…) from the Slack app's settings", what, prefix)
+		case !strings.HasPrefix(value, prefix):
+			bad(name, "must start with %s (it is the %s)", prefix, what)
+		}
+	}
+	token("SLACK_APP_TOKEN", c.AppToken, "xapp-", "App-Level token")
+	token("SLACK_BOT_TOKEN", c.BotToken, "xoxb-", "Bot User OAuth token")
+
+	if u, err := url.Parse(c.APIURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		bad("SLACK_API_URL", "%q is not an http(s) URL", c.APIURL)
+	} else if !strings.HasSuffix(c.APIURL, "/") {
+		c.APIURL += "/" // slack-go joins method names onto it
+	}
+	if u, err := url.Parse(c.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") {
+		bad("REDIS_URL", "%q is not a redis:// or rediss:// URL", c.RedisURL)
+	}
+	if ch := c.RecognitionChannel; ch != "" && !(strings.HasPrefix(ch, "C") || strings.HasPrefix(ch, "G")) {
+		bad("RAPPORT_RECOGNITION_CHANNEL", "%q is not a channel ID: use the ID (C…) from the channel's details, not its name", ch)
+	}
+	duration := func(name string) time.Duration {
+		d, err := time.ParseDuration(get(name))
+		switch {
+		case err != nil:
+			bad(name, "%q is not a duration (e.g. 24h, 90m)", get(name))
+		case d <= 0:
+			bad(name, "must be positive, not %s", get(name))
+		}
+		return d
+	}
+	c.FollowUpSLA = duration("RAPPORT_FOLLOWUP_SLA")
+	c.ReportBackAfter = duration("RAPPORT_REPORT_BACK_AFTER")
+	for _, name := range []string{"RAPPORT_SWEEP_SCHEDULE", "RAPPORT_DIGEST_SCHEDULE"} {
+		if _, err := cron.ParseStandard(get(name)); err != nil {
+			bad(name, "%q is not a cron spec (e.g. \"0 9 * * 1\" or \"@every 1m\"): %v", get(name), err)
+		}
+	}
+	loc, err := time.LoadLocation(get("RAPPORT_TIMEZONE"))
+	if err != nil {
+		bad("RAPPORT_TIMEZONE", "%q is not an IANA time zone (e.g. Europe/London, America/Phoenix)", get("RAPPORT_TIMEZONE"))
+	}
+	c.TimeZone = loc
+	if c.QuietHours, err = rapport.ParseQuietHours(get("RAPPORT_QUIET_HOURS")); err != nil {
+		bad("RAPPORT_QUIET_HOURS", "%v", err)
+	}
+	for _, id := range strings.Split(get("RAPPORT_ADMINS"), ",") {
+		id = strings.TrimSpace(id)
+		if id == "" {
+			continue
+		}
+		if !(strings.HasPrefix(id, "U") || strings.HasPrefix(id, "W")) || strings.ToUpper(id) != id {
+			bad("RAPPORT_ADMINS", "%q is not a user ID (U…): copy it from the member's profile", id)
+			continue
+		}
+		c.Admins = append(c.Admins, id)
+	}
+	switch get("RAPPORT_RATE_LIMITS") {
+	case "slack":
+		c.RateLimits = true
+	case "off":
+	default:
+		bad("RAPPORT_RATE_LIMITS", "%q must be slack or off", get("RAPPORT_RATE_LIMITS"))
+	}
+	return c, errors.Join(errs...)
+}
+
+// printVariables writes the configuration table for --help.
+func printVariables(w io.Writer) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "VARIABLE\tDEFAULT\tMEANING")
+	for _, v := range variables {
+		def := v.def
+		if def == "" {
+			def = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", v.name, def, v.help)
+	}
+	tw.Flush()
+}

@@ -1,0 +1,112 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(kv ...string) func(string) string {
+	m := map[string]string{"SLACK_APP_TOKEN": "xapp-1", "SLACK_BOT_TOKEN": "xoxb-1"}
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i]] = kv[i+1]
+	}
+	return func(k string) string { return m[k] }
+}
+
+func TestLoadConfigDefaults(t *testing.T) {
+	c, err := loadConfig(env())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.APIURL != "https://slack.com/api/" || c.RedisURL != "redis://localhost:6379/0" || c.HTTPAddr != ":8080" {
+		t.Errorf("defaults: %+v", c)
+	}
+	if c.FollowUpSLA != 24*time.Hour || c.ReportBackAfter != 168*time.Hour || c.TimeZone.String() != "UTC" {
+		t.Errorf("durations/zone: %v %v %v", c.FollowUpSLA, c.ReportBackAfter, c.TimeZone)
+	}
+	if c.QuietHours.String() != "21:00-08:00" || !c.RateLimits {
+		t.Errorf("quiet hours %s, rate limits %v", c.QuietHours, c.RateLimits)
+	}
+}
+
+func TestLoadConfigErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		env  func(string) string
+		want []string // each must appear in the error
+	}{
+		{"ErrMissingTokens", func(string) string { return "" }, []string{"SLACK_APP_TOKEN: missing", "SLACK_BOT_TOKEN: missing"}},
+		{"ErrSwappedTokens", env("SLACK_APP_TOKEN", "xoxb-1", "SLACK_BOT_TOKEN", "xapp-1"), []string{"SLACK_APP_TOKEN: must start with xapp-", "SLACK_BOT_TOKEN: must start with xoxb-"}},
+		{"ErrDuration", env("RAPPORT_FOLLOWUP_SLA", "a day"), []string{"RAPPORT_FOLLOWUP_SLA", "not a duration"}},
+		{"ErrNegativeDuration", env("RAPPORT_REPORT_BACK_AFTER", "-1h"), []string{"RAPPORT_REPORT_BACK_AFTER", "positive"}},
+		{"ErrCron", env("RAPPORT_DIGEST_SCHEDULE", "every monday"), []string{"RAPPORT_DIGEST_SCHEDULE", "not a cron spec"}},
+		{"ErrSweepCron", env("RAPPORT_SWEEP_SCHEDULE", "@every banana"), []string{"RAPPORT_SWEEP_SCHEDULE"}},
+		{"ErrZone", env("RAPPORT_TIMEZONE", "Mars/Olympus"), []string{"RAPPORT_TIMEZONE", "IANA"}},
+		{"ErrQuietHours", env("RAPPORT_QUIET_HOURS", "9pm-8am"), []string{"RAPPORT_QUIET_HOURS"}},
+		{"ErrRedisURL", env("REDIS_URL", "localhost:6379"), []string{"REDIS_URL"}},
+		{"ErrAPIURL", env("SLACK_API_URL", "slack"), []string{"SLACK_API_URL"}},
+		{"ErrAdmins", env("RAPPORT_ADMINS", "U123,@carol"), []string{"RAPPORT_ADMINS", "@carol"}},
+		{"ErrChannel", env("RAPPORT_RECOGNITION_CHANNEL", "#wins"), []string{"RAPPORT_RECOGNITION_CHANNEL", "channel ID"}},
+		{"ErrRateLimits", env("RAPPORT_RATE_LIMITS", "none"), []string{"RAPPORT_RATE_LIMITS"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := loadConfig(tt.env)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestLoadConfigValues(t *testing.T) {
+	c, err := loadConfig(env("SLACK_API_URL", "http://127.0.0.1:9/api", "RAPPORT_QUIET_HOURS", "off",
+		"RAPPORT_ADMINS", " U1 , W2 ,", "RAPPORT_TIMEZONE", "America/Phoenix", "RAPPORT_RATE_LIMITS", "off"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.APIURL != "http://127.0.0.1:9/api/" {
+		t.Errorf("API URL %q should gain its trailing slash", c.APIURL)
+	}
+	if !c.QuietHours.Off() || len(c.Admins) != 2 || c.Admins[1] != "W2" || c.TimeZone.String() != "America/Phoenix" || c.RateLimits {
+		t.Errorf("parsed %+v", c)
+	}
+}
+
+func TestHelpListsEveryVariable(t *testing.T) {
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"--help"}, env(), &out, &out); err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range variables {
+		if !strings.Contains(out.String(), v.name) || (v.def != "" && !strings.Contains(out.String(), v.def)) {
+			t.Errorf("--help lacks %s (default %q)", v.name, v.def)
+		}
+	}
+}
+
+func TestRunRefusesBadConfigBeforeConnecting(t *testing.T) {
+	var out bytes.Buffer
+	err := run(context.Background(), []string{"run"}, env("REDIS_URL", "nope", "SLACK_API_URL", "http://127.0.0.1:1/api/"), &out, &out)
+	if err == nil || !strings.Contains(err.Error(), "REDIS_URL") {
+		t.Fatalf("err = %v, want a REDIS_URL configuration error", err)
+	}
+}
+
+func TestManifestCommand(t *testing.T) {
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"manifest"}, env(), &out, &out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "socket_mode_enabled: true") {
+		t.Errorf("manifest output:\n%s", out.String())
+	}
+}

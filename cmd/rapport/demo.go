@@ -1,0 +1,159 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/rapportbot/rapport/bot/slackfake"
+	"github.com/rapportbot/rapport/storage"
+	"github.com/slack-go/slack"
+	"go.uber.org/zap/zapcore"
+)
+
+// The demo group: four members of a chapter, and what they do for a living.
+var demoMembers = []slack.User{
+	demoUser("UALICE", "Alice Moreno", "America/Phoenix"),
+	demoUser("UBOB", "Bob Chen", "America/Phoenix"),
+	demoUser("UCAROL", "Carol Singh", "America/Denver"),
+	demoUser("UDAVE", "Dave Okafor", "America/Phoenix"),
+}
+
+func demoUser(id, name, tz string) slack.User {
+	return slack.User{ID: id, Name: id[1:], RealName: name, TZ: tz,
+		Profile: slack.UserProfile{RealName: name, DisplayName: name}}
+}
+
+// demo runs the real bot against the fake Slack and an in-memory Redis and tells what each member
+// saw. It needs no network and no tokens.
+func demo(ctx context.Context, stdout io.Writer) error {
+	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	mr := miniredis.NewMiniRedis()
+	if err := mr.Start(); err != nil {
+		return fmt.Errorf("in-memory redis: %w", err)
+	}
+	defer mr.Close()
+	fake := slackfake.New(slackfake.WithUsers(demoMembers...))
+	defer fake.Close()
+
+	cfg, err := loadConfig(func(k string) string {
+		return map[string]string{
+			"SLACK_APP_TOKEN": slackfake.AppToken, "SLACK_BOT_TOKEN": slackfake.BotToken,
+			"SLACK_API_URL": fake.APIURL(), "REDIS_URL": "redis://" + mr.Addr() + "/0",
+		}[k]
+	})
+	if err != nil {
+		return err
+	}
+	rdb, err := storage.Open(cfg.RedisURL)
+	if err != nil {
+		return err
+	}
+	defer rdb.Close()
+	a, err := newApp(ctx, cfg, newLogger(io.Discard, zapcore.ErrorLevel), deps{rdb: rdb, noHTTP: true})
+	if err != nil {
+		return err
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- a.run(runCtx) }()
+	err = errors.Join(story(ctx, fake, newScreen(stdout, demoMembers)), shutdown(stop, done))
+	return err
+}
+
+func shutdown(stop context.CancelFunc, done <-chan error) error {
+	stop()
+	if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return nil
+}
+
+// story is the demo's script: a hot referral, a cold lead and its coaching, a refused self-referral,
+// a duplicate-prospect warning, and a member's list.
+func story(ctx context.Context, fake *slackfake.Server, s *screen) error {
+	if err := fake.WaitConnections(ctx, 1); err != nil {
+		return fmt.Errorf("bot did not connect: %w", err)
+	}
+	alice, bob := person{fake, "UALICE"}, person{fake, "UBOB"}
+	carol, dave := person{fake, "UCAROL"}, person{fake, "UDAVE"}
+	s.title("Rapport demo: a chapter of four (Alice, insurance; Bob, roofing; Carol, accounting; Dave, family law)")
+
+	s.step("1. A hot referral")
+	s.typed(alice, "/refer @Bob Dana needs a new roof before the monsoon")
+	view, err := alice.openForm(ctx, "<@UBOB|bob> Dana needs a new roof before the monsoon")
+	if err != nil {
+		return err
+	}
+	s.form(alice, view)
+	hot := form{receiver: "UBOB", name: "Dana Reyes", company: "Reyes Bakery", phone: "(480) 555-0142",
+		email: "dana@reyesbakery.example", need: "Dana needs a new roof before the monsoon",
+		bestTime: "Mornings before 10, by phone", spoke: true, mayShare: true, expects: true,
+		note: "She's expecting your call this week. Mention my name!"}
+	s.submits(alice, "Dana Reyes, Reyes Bakery, phone and email, all three qualification boxes ticked")
+	if err := s.expectSaved(alice.submit(ctx, view, hot)); err != nil {
+		return err
+	}
+	if err := s.awaitDMs(ctx, bob, alice); err != nil {
+		return err
+	}
+
+	s.step("2. A cold lead, and the coaching that comes with it")
+	s.typed(carol, "/refer")
+	if view, err = carol.openForm(ctx, ""); err != nil {
+		return err
+	}
+	cold := form{receiver: "UDAVE", name: "Sam Patel", phone: "480-555-0199", need: "Might need a will, heard it from a friend"}
+	s.submits(carol, "Sam Patel for Dave, a phone number, no qualification boxes ticked")
+	if err := s.expectSaved(carol.submit(ctx, view, cold)); err != nil {
+		return err
+	}
+	if err := s.awaitDMs(ctx, dave, carol); err != nil {
+		return err
+	}
+
+	s.step("3. Dave tries to refer a client to himself")
+	s.typed(dave, "/refer")
+	if view, err = dave.openForm(ctx, ""); err != nil {
+		return err
+	}
+	s.submits(dave, "Lee Park, to Dave himself")
+	self := form{receiver: "UDAVE", name: "Lee Park", email: "lee@example.com", need: "A prenup"}
+	if err := s.expectErrors(dave.submit(ctx, view, self)); err != nil {
+		return err
+	}
+
+	s.step("4. The same prospect, to a different member")
+	s.typed(carol, "/refer")
+	if view, err = carol.openForm(ctx, ""); err != nil {
+		return err
+	}
+	dup := form{receiver: "UDAVE", name: "Dana Reyes", email: "DANA@reyesbakery.example",
+		need: "Lease review for the new bakery location", spoke: true}
+	s.submits(carol, "Dana Reyes (same email as Alice's referral) to Dave")
+	if err := s.expectWarning(carol.submit(ctx, view, dup)); err != nil {
+		return err
+	}
+	dup.sendAnyway = true
+	s.submits(carol, "the same form with “Send anyway” ticked (Dave handles leases, Bob roofs: no competition)")
+	if err := s.expectSaved(carol.submit(ctx, view, dup)); err != nil {
+		return err
+	}
+	if err := s.awaitDMs(ctx, dave, carol); err != nil {
+		return err
+	}
+
+	s.step("5. Bob checks what is waiting on him")
+	s.typed(bob, "/refer list")
+	ack, err := bob.command(ctx, "list")
+	if err != nil {
+		return err
+	}
+	s.reply(bob, ack)
+	s.done()
+	return nil
+}

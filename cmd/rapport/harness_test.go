@@ -1,0 +1,149 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rapportbot/rapport/bot/slackfake"
+	"github.com/rapportbot/rapport/storage"
+	"github.com/rapportbot/rapport/storage/redistest"
+	"go.uber.org/goleak"
+	"go.uber.org/zap/zaptest"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m,
+		// go-redis's pool reaper and slack-go's socket reader end just after their owners close.
+		goleak.IgnoreTopFunction("github.com/redis/go-redis/v9/internal/pool.(*ConnPool).reaper"),
+	)
+}
+
+// harness is one Rapport process against a fake Slack and a real redis-server of its own.
+type harness struct {
+	t     *testing.T
+	fake  *slackfake.Server
+	redis *redistest.Server
+	store *storage.Store
+	ctx   context.Context // the test's deadline
+	stop  context.CancelFunc
+	done  chan error
+
+	alice, bob, carol, dave person
+}
+
+// testDeadline bounds every wait of a test: conditions are awaited, never slept on.
+const testDeadline = 15 * time.Second
+
+func start(t *testing.T) *harness {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), testDeadline)
+	t.Cleanup(cancel)
+	fake := slackfake.New(slackfake.WithUsers(demoMembers...), slackfake.WithPingInterval(time.Second))
+	t.Cleanup(fake.Close)
+	rs := redistest.Start(t)
+	cfg, err := loadConfig(func(k string) string {
+		return map[string]string{
+			"SLACK_APP_TOKEN": slackfake.AppToken, "SLACK_BOT_TOKEN": slackfake.BotToken,
+			"SLACK_API_URL": fake.APIURL(), "REDIS_URL": rs.URL(), "RAPPORT_RATE_LIMITS": "off",
+		}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdb, prefix := rs.Client(t), rs.Prefix(t)
+	a, err := newApp(ctx, cfg, zaptest.NewLogger(t), deps{rdb: rdb, prefix: prefix, noHTTP: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &harness{t: t, fake: fake, redis: rs, store: a.store, ctx: ctx, done: make(chan error, 1),
+		alice: person{fake, "UALICE"}, bob: person{fake, "UBOB"}, carol: person{fake, "UCAROL"}, dave: person{fake, "UDAVE"}}
+	runCtx, stop := context.WithCancel(context.Background())
+	h.stop = stop
+	go func() { h.done <- a.run(runCtx) }()
+	t.Cleanup(h.shutdown)
+	if err := fake.WaitConnections(ctx, 1); err != nil {
+		t.Fatalf("bot did not connect: %v", err)
+	}
+	return h
+}
+
+// shutdown stops the bot as SIGTERM would and checks it exits in time.
+func (h *harness) shutdown() {
+	if h.stop == nil {
+		return
+	}
+	h.stop()
+	h.stop = nil
+	select {
+	case err := <-h.done:
+		if err != nil && !errors.Is(err, context.Canceled) {
+			h.t.Errorf("bot stopped with %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		h.t.Error("bot did not stop within 5 s of shutdown")
+	}
+}
+
+// wait fails the test unless cond holds before the deadline.
+func (h *harness) wait(what string, cond func() bool) {
+	h.t.Helper()
+	if err := h.fake.WaitFor(h.ctx, cond); err != nil {
+		h.t.Fatalf("waiting for %s: %v", what, err)
+	}
+}
+
+// hotForm is a fully qualified referral from Alice to Bob.
+func hotForm() form {
+	return form{receiver: "UBOB", name: "Dana Reyes", company: "Reyes Bakery", phone: "(480) 555-0142",
+		email: "dana@reyesbakery.example", need: "A new roof before the monsoon", bestTime: "Mornings, by phone",
+		note: "She expects your call", spoke: true, mayShare: true, expects: true}
+}
+
+// refer opens the form as p and submits f, returning the ack.
+func (h *harness) refer(p person, f form) ackPayload {
+	h.t.Helper()
+	view, err := p.openForm(h.ctx, "")
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	ack, err := p.submit(h.ctx, view, f)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return decodeAck(ack)
+}
+
+// messageText is everything a person can read in a message: its text and its blocks' JSON.
+func messageText(m slackfake.Message) string { return m.Text + "\n" + unjson(m.Blocks) }
+
+// unjson undoes encoding/json's HTML-safe escapes, so a test reads JSON text as Slack reads it.
+func unjson(b []byte) string {
+	return strings.NewReplacer(`\u0026`, "&", `\u003c`, "<", `\u003e`, ">").Replace(string(b))
+}
+
+func contains(s string, subs ...string) error {
+	var missing []string
+	for _, sub := range subs {
+		if !strings.Contains(s, sub) {
+			missing = append(missing, sub)
+		}
+	}
+	if len(missing) > 0 {
+		return errors.New("missing " + strings.Join(missing, ", ") + " in:\n" + s)
+	}
+	return nil
+}
+
+func (h *harness) outboxEmpty() bool {
+	n, err := h.store.Pending(h.ctx, slackfake.TeamID)
+	return err == nil && n == 0
+}
+
+func pretty(v any) string {
+	b, _ := json.MarshalIndent(v, "", "  ")
+	return string(b)
+}

@@ -1,0 +1,111 @@
+// Command rapport runs the Rapport Slack bot, its demo, and its install helpers.
+//
+//	rapport [run]      start the bot (configured from the environment; see --help)
+//	rapport demo       play a short story against an in-process fake Slack and Redis
+//	rapport manifest   print the Slack app manifest to paste at api.slack.com/apps
+//	rapport healthcheck  exit 0 when the local bot is ready (for container health checks)
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/rapportbot/rapport/deploy"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	if err != nil && !errors.Is(err, errUsage) {
+		fmt.Fprintln(os.Stderr, "rapport:", err)
+	}
+	if err != nil {
+		os.Exit(1)
+	}
+}
+
+var errUsage = errors.New("usage")
+
+// run is main without the process: tests call it with their own arguments, environment and output.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cmd := "run"
+	if len(args) > 0 {
+		cmd = args[0]
+	}
+	switch cmd {
+	case "run":
+		cfg, err := loadConfig(getenv)
+		if err != nil {
+			return fmt.Errorf("configuration:\n%w", indent(err))
+		}
+		return serve(ctx, cfg, stderr)
+	case "demo":
+		return demo(ctx, stdout)
+	case "manifest":
+		_, err := stdout.Write(deploy.Manifest)
+		return err
+	case "healthcheck":
+		return healthcheck(ctx, getenv)
+	case "help", "-h", "-help", "--help":
+		usage(stdout)
+		return nil
+	}
+	usage(stderr)
+	fmt.Fprintf(stderr, "\nrapport: unknown command %q\n", cmd)
+	return errUsage
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `Rapport: the referral bot for business networking groups on Slack.
+
+Usage:
+  rapport [run]        start the bot (Socket Mode), configured from the environment
+  rapport demo         play a short story against a fake Slack and an in-memory Redis
+  rapport manifest     print the Slack app manifest to paste at https://api.slack.com/apps
+  rapport healthcheck  exit 0 when the bot on RAPPORT_HTTP_ADDR is ready
+  rapport help         this text
+
+Environment:
+`)
+	printVariables(w)
+}
+
+func indent(err error) error {
+	return errors.New("  " + strings.ReplaceAll(err.Error(), "\n", "\n  "))
+}
+
+// healthcheck asks the running bot's /readyz; containers built from scratch have no curl.
+func healthcheck(ctx context.Context, getenv func(string) string) error {
+	addr := getenv("RAPPORT_HTTP_ADDR")
+	if addr == "" {
+		addr = ":8080"
+	}
+	if strings.HasPrefix(addr, ":") {
+		addr = "127.0.0.1" + addr
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+"/readyz", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("not ready: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
+		return fmt.Errorf("not ready: %s", strings.TrimSpace(string(b)))
+	}
+	return nil
+}

@@ -1,0 +1,96 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/rapportbot/rapport"
+	"github.com/rapportbot/rapport/bot"
+	"github.com/slack-go/slack"
+	"go.uber.org/zap"
+)
+
+// listLimit is how many referrals of each side /refer list shows (the newest, with a count of the rest).
+const listLimit = 10
+
+// leadingMention matches "<@U123|bob> rest" or "<@U123> rest", as Slack escapes a mention in a
+// command's text when should_escape is on.
+var leadingMention = regexp.MustCompile(`^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>\s*(.*)$`)
+
+// refer answers /refer and its subcommands.
+func (h *Handlers) refer(ctx context.Context, r *bot.Request) (any, error) {
+	text := strings.TrimSpace(r.Command.Text)
+	sub, _, _ := strings.Cut(text, " ")
+	switch {
+	case text == "":
+		h.openForm(r, rapport.Draft{})
+		return nil, nil
+	case leadingMention.MatchString(text):
+		m := leadingMention.FindStringSubmatch(text)
+		h.openForm(r, rapport.Draft{Receiver: m[1], Need: clip(unesc(m[2]), rapport.MaxLen(rapport.FieldNeed))})
+		return nil, nil
+	case strings.EqualFold(sub, "help"):
+		return bot.Ephemeral(helpText), nil
+	case strings.EqualFold(sub, "list"):
+		return h.list(ctx, r)
+	}
+	return bot.Ephemeral(fmt.Sprintf("I don't know `/refer %s`. To refer someone, type `/refer` or `/refer @member what they need`; `/refer help` lists everything I can do.",
+		esc(clip(unesc(sub), 40)))), nil
+}
+
+const helpText = "*Rapport* keeps the group's referrals moving:\n" +
+	"• `/refer` — give a referral (opens a short form)\n" +
+	"• `/refer @member what they need` — the same, with the receiver and the need filled in\n" +
+	"• `/refer list` — your open referrals, given and received\n" +
+	"• `/refer help` — this list"
+
+// openForm opens the referral modal after the ack: the trigger is valid for 3 s, the ack makes no
+// Slack call.
+func (h *Handlers) openForm(r *bot.Request, d rapport.Draft) {
+	trigger, giver := r.Command.TriggerID, r.Command.UserID
+	d.Giver = giver
+	r.After(func(ctx context.Context) error {
+		if _, err := h.api.OpenViewContext(ctx, trigger, referralModal(formState{draft: d})); err != nil {
+			return fmt.Errorf("views.open: %w", err)
+		}
+		return nil
+	})
+}
+
+// list shows my open referrals, given and received, newest first.
+func (h *Handlers) list(ctx context.Context, r *bot.Request) (any, error) {
+	user := r.Command.UserID
+	given, received, err := h.store.OpenReferrals(ctx, r.Team, user, listLimit)
+	if err != nil {
+		h.log.Error("list referrals", zap.Error(err), zap.String("user", user))
+		return nil, rapport.Errorf(rapport.EUNAVAILABLE, "I can't read the referrals right now (the database is unreachable). Please try again in a minute.")
+	}
+	if len(given) == 0 && len(received) == 0 {
+		return bot.Ephemeral("You have no open referrals. Type `/refer` to give one."), nil
+	}
+	var blocks []slack.Block
+	if len(received) > 0 {
+		blocks = append(blocks, section("*Waiting on you*"))
+		for _, ref := range received {
+			blocks = append(blocks, section(listLine(ref, "from "+mention(ref.Giver))))
+		}
+	}
+	if len(given) > 0 {
+		blocks = append(blocks, section("*You gave*"))
+		for _, ref := range given {
+			blocks = append(blocks, section(listLine(ref, "to "+mention(ref.Receiver))))
+		}
+	}
+	return bot.Ephemeral(fmt.Sprintf("Your open referrals: %d received, %d given.", len(received), len(given)), blocks...), nil
+}
+
+func listLine(ref rapport.Referral, who string) string {
+	p := esc(ref.Prospect.Name)
+	if ref.Prospect.Company != "" {
+		p += ", " + esc(ref.Prospect.Company)
+	}
+	return fmt.Sprintf("`%s` %s %s · %s · %s · %s", ref.ID(), tempEmoji(ref.Temperature()), p, who,
+		ref.Status.Label(), slackDate(ref.Created))
+}

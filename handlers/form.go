@@ -1,0 +1,147 @@
+package handlers
+
+import (
+	"github.com/rapportbot/rapport"
+	"github.com/slack-go/slack"
+)
+
+// callbackRefer is the callback_id of the referral modal.
+const callbackRefer = "refer"
+
+// InputAction is every input's action_id: the block_id (a rapport field name) says which input it is.
+const InputAction = "value"
+
+// Values of the form's checkboxes, as Slack echoes them back in a submission.
+const (
+	FactSpoke    = "spoke"
+	FactMayShare = "may_share"
+	FactExpects  = "expects"
+	ConfirmSend  = "send_anyway"
+)
+
+var factOptions = []*slack.OptionBlockObject{
+	slack.NewOptionBlockObject(FactSpoke, plain("I spoke with them about this member"), nil),
+	slack.NewOptionBlockObject(FactMayShare, plain("They said I may share their contact"), nil),
+	slack.NewOptionBlockObject(FactExpects, plain("They expect the call"), nil),
+}
+
+// taken, when set, is the open referral someone else has for this prospect: the form then shows who
+// has it and asks the giver to confirm (rule 8).
+type formState struct {
+	draft rapport.Draft
+	taken *rapport.ProspectTaken
+}
+
+// referralModal is the /refer form, filled in with what is known.
+func referralModal(st formState) slack.ModalViewRequest {
+	d := st.draft
+	var blocks []slack.Block
+	if st.taken != nil {
+		blocks = append(blocks,
+			section(":warning: *This prospect already has an open referral.* "+mention(st.taken.Receiver)+
+				" has "+rapport.FormatID(st.taken.Number)+" for the same email or phone. Sending two members to one prospect can cost the group their trust."),
+			confirmInput(),
+			slack.NewDividerBlock(),
+		)
+	}
+	receiver := slack.NewOptionsSelectBlockElement(slack.OptTypeUser, plain("Choose a member"), InputAction)
+	if d.Receiver != "" {
+		receiver.InitialUser = d.Receiver
+	}
+	blocks = append(blocks,
+		slack.NewInputBlock(rapport.FieldReceiver, plain("Who should receive it?"), nil, receiver),
+		textInput(rapport.FieldName, "Prospect's name", d.Prospect.Name, false, false),
+		textInput(rapport.FieldCompany, "Company", d.Prospect.Company, true, false),
+		withHint(textInput(rapport.FieldPhone, "Phone", d.Prospect.Phone, true, false), "A phone or an email: at least one."),
+		textInput(rapport.FieldEmail, "Email", d.Prospect.Email, true, false),
+		textInput(rapport.FieldNeed, "What do they need?", d.Need, false, true),
+		textInput(rapport.FieldBestTime, "Best time and way to reach them", d.BestTime, true, false),
+		factsInput(d.Facts),
+		textInput(rapport.FieldNote, "Note to the receiver", d.Note, true, true),
+	)
+	return slack.ModalViewRequest{
+		Type:       slack.VTModal,
+		CallbackID: callbackRefer,
+		Title:      plain("Give a referral"),
+		Submit:     plain("Send referral"),
+		Close:      plain("Cancel"),
+		Blocks:     slack.Blocks{BlockSet: blocks},
+	}
+}
+
+func textInput(field, label, value string, optional, multiline bool) *slack.InputBlock {
+	el := slack.NewPlainTextInputBlockElement(nil, InputAction)
+	el.InitialValue = value
+	el.Multiline = multiline
+	el.MaxLength = rapport.MaxLen(field)
+	in := slack.NewInputBlock(field, plain(label), nil, el)
+	in.Optional = optional
+	return in
+}
+
+func withHint(in *slack.InputBlock, hint string) *slack.InputBlock {
+	in.Hint = plain(hint)
+	return in
+}
+
+func factsInput(f rapport.Facts) *slack.InputBlock {
+	el := slack.NewCheckboxGroupsBlockElement(InputAction, factOptions...)
+	for i, on := range []bool{f.Spoke, f.MayShare, f.Expects} {
+		if on {
+			el.InitialOptions = append(el.InitialOptions, factOptions[i])
+		}
+	}
+	in := slack.NewInputBlock(rapport.FieldFacts, plain("Is it qualified?"),
+		plain("All three make it a hot referral; none makes it a cold lead."), el)
+	in.Optional = true
+	return in
+}
+
+func confirmInput() *slack.InputBlock {
+	el := slack.NewCheckboxGroupsBlockElement(InputAction,
+		slack.NewOptionBlockObject(ConfirmSend, plain("Send anyway"), nil))
+	return slack.NewInputBlock(rapport.FieldConfirm, plain("Send it anyway?"), nil, el)
+}
+
+// draftFrom reads the submitted form. confirm reports whether the form had the "Send anyway" step
+// and whether it was ticked.
+func draftFrom(giver string, state *slack.ViewState) (d rapport.Draft, hasConfirm, confirmed bool) {
+	get := func(field string) slack.BlockAction {
+		if state == nil {
+			return slack.BlockAction{}
+		}
+		return state.Values[field][InputAction]
+	}
+	d = rapport.Draft{
+		Giver:    giver,
+		Receiver: get(rapport.FieldReceiver).SelectedUser,
+		Prospect: rapport.Prospect{
+			Name:    get(rapport.FieldName).Value,
+			Company: get(rapport.FieldCompany).Value,
+			Phone:   get(rapport.FieldPhone).Value,
+			Email:   get(rapport.FieldEmail).Value,
+		},
+		Need:     get(rapport.FieldNeed).Value,
+		BestTime: get(rapport.FieldBestTime).Value,
+		Note:     get(rapport.FieldNote).Value,
+	}
+	for _, o := range get(rapport.FieldFacts).SelectedOptions {
+		switch o.Value {
+		case FactSpoke:
+			d.Facts.Spoke = true
+		case FactMayShare:
+			d.Facts.MayShare = true
+		case FactExpects:
+			d.Facts.Expects = true
+		}
+	}
+	if state != nil {
+		if c, ok := state.Values[rapport.FieldConfirm]; ok {
+			hasConfirm = true
+			for _, o := range c[InputAction].SelectedOptions {
+				confirmed = confirmed || o.Value == ConfirmSend
+			}
+		}
+	}
+	return d, hasConfirm, confirmed
+}

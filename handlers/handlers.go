@@ -1,0 +1,75 @@
+// Package handlers is the Slack face of Rapport's domain: the /refer command and its subcommands,
+// the referral modal and its submission, and the rendering of every message the outbox delivers.
+// Handlers answer within the ack (one Redis round trip, no Slack call) and leave Slack calls to
+// after-ack work or to the outbox.
+package handlers
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/rapportbot/rapport"
+	"github.com/rapportbot/rapport/bot"
+	"github.com/slack-go/slack"
+	"go.uber.org/zap"
+)
+
+// Store is what the handlers keep in Redis.
+type Store interface {
+	CreateReferral(ctx context.Context, s rapport.Submission) (ref rapport.Referral, replayed bool, err error)
+	Referral(ctx context.Context, team string, n int64) (rapport.Referral, error)
+	OpenReferrals(ctx context.Context, team, user string, limit int) (given, received []rapport.Referral, err error)
+	PutMembers(ctx context.Context, team string, ms []rapport.Member) error
+}
+
+// SlackAPI is the part of the Web API the handlers call after the ack.
+type SlackAPI interface {
+	OpenViewContext(ctx context.Context, triggerID string, view slack.ModalViewRequest) (*slack.ViewResponse, error)
+	GetUsersContext(ctx context.Context, options ...slack.GetUsersOption) ([]slack.User, error)
+}
+
+// Config holds the settings the handlers show or apply.
+type Config struct {
+	Team        string        // the workspace, from auth.test
+	FollowUpSLA time.Duration // how soon a receiver should act, said in the receiver's DM
+}
+
+// Handlers serves /refer and renders Rapport's messages.
+type Handlers struct {
+	log   *zap.Logger
+	store Store
+	api   SlackAPI
+	cfg   Config
+	team  string
+	now   func() time.Time
+}
+
+// New returns Handlers; now is the clock (time.Now outside tests).
+func New(log *zap.Logger, store Store, api SlackAPI, cfg Config, now func() time.Time) *Handlers {
+	return &Handlers{log: log, store: store, api: api, cfg: cfg, team: cfg.Team, now: now}
+}
+
+// Register adds every route to mux.
+func (h *Handlers) Register(mux *bot.Mux) {
+	mux.Command(Command, h.refer)
+	mux.View(callbackRefer, h.submitReferral)
+}
+
+// Command is the slash command Rapport answers.
+const Command = "/refer"
+
+var _ bot.Renderer = (*Handlers)(nil)
+
+// unavailable is what a person hears when Redis is down: plainly, that nothing was saved.
+func (h *Handlers) unavailable(log *zap.Logger, what string, err error) error {
+	log.Error(what, zap.Error(err))
+	return rapport.Errorf(rapport.EUNAVAILABLE,
+		"*Not saved.* Rapport can't reach its database right now, so your referral was not recorded. Press *Back* and submit again in a minute: your form is still filled in.")
+}
+
+func isUserFacing(err error) bool {
+	var e *rapport.Error
+	var fe rapport.FieldErrors
+	return errors.As(err, &e) || errors.As(err, &fe)
+}

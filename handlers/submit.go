@@ -1,0 +1,50 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+
+	"github.com/rapportbot/rapport"
+	"github.com/rapportbot/rapport/bot"
+	"github.com/slack-go/slack"
+	"go.uber.org/zap"
+)
+
+// submitReferral saves a submitted referral in one Redis round trip, inside the ack, so a person is
+// told "saved" only once it is. The receiver's DM and the giver's confirmation were queued in the
+// same transaction; the outbox delivers them.
+func (h *Handlers) submitReferral(ctx context.Context, r *bot.Request) (any, error) {
+	giver := r.Interaction.User.ID
+	raw, hasConfirm, confirmed := draftFrom(giver, r.Interaction.View.State)
+	d, errs := rapport.Validate(raw)
+	if hasConfirm && !confirmed {
+		errs[rapport.FieldConfirm] = "Tick “Send anyway” to send it, or choose another member."
+	}
+	if len(errs) > 0 {
+		return bot.FieldErrorsAck(errs), nil
+	}
+	log := h.log.With(zap.String("envelope_id", r.EnvelopeID), zap.String("user", giver))
+	ref, replayed, err := h.store.CreateReferral(ctx, rapport.Submission{
+		Team: r.Team, EnvelopeID: r.EnvelopeID, Draft: d, AllowDuplicate: confirmed, Now: h.now(),
+	})
+	var taken *rapport.ProspectTaken
+	var fe rapport.FieldErrors
+	switch {
+	case errors.As(err, &taken):
+		// The same form again, filled in, with who has the prospect and a required "Send anyway".
+		view := referralModal(formState{draft: raw, taken: taken})
+		return slack.NewUpdateViewSubmissionResponse(&view), nil
+	case errors.As(err, &fe):
+		if _, unknown := fe[rapport.FieldReceiver]; unknown {
+			r.After(h.SyncMembers) // a member who joined since the last sync
+		}
+		return bot.FieldErrorsAck(fe), nil
+	case err != nil && isUserFacing(err):
+		return nil, err
+	case err != nil:
+		return nil, h.unavailable(log, "referral not saved", err)
+	}
+	log.Info("referral saved", zap.String("referral", ref.ID()), zap.Bool("replayed", replayed),
+		zap.String("temperature", string(ref.Temperature())))
+	return nil, nil
+}

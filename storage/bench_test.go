@@ -1,0 +1,88 @@
+package storage_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/rapportbot/rapport"
+	"github.com/rapportbot/rapport/storage"
+)
+
+// BenchmarkCreateReferral saves referrals among a group of 30 members, each about a new prospect,
+// and reports the Redis round trips per save (the ack's budget: one) and the memory one referral
+// keeps (sum of MEMORY USAGE over the keys saves created, outbox excluded, per referral).
+func BenchmarkCreateReferral(b *testing.B) {
+	f := newFixture(b)
+	group := make([]rapport.Member, 30)
+	for i := range group {
+		group[i] = rapport.Member{ID: fmt.Sprintf("U%08d", i), Name: fmt.Sprintf("member%d", i), TZ: "America/Phoenix"}
+	}
+	if err := f.st.PutMembers(ctx(b), team, group); err != nil {
+		b.Fatal(err)
+	}
+	var trips roundTrips
+	f.rdb.AddHook(&trips)
+	c := ctx(b)
+
+	n := 0
+	for b.Loop() {
+		giver := n % len(group)
+		receiver := (giver + 1 + (n/len(group))%(len(group)-1)) % len(group)
+		nr := storage.NewReferral{
+			Team: team, EnvelopeID: fmt.Sprintf("Ev%010d", n), Now: now,
+			Draft: rapport.Draft{
+				Giver: group[giver].ID, Receiver: group[receiver].ID,
+				Prospect: rapport.Prospect{
+					Name: "Pat Prospect", Company: "Prospect Plumbing LLC",
+					Phone: fmt.Sprintf("+1480%07d", n), Email: fmt.Sprintf("pat%d@prospect.example", n),
+				},
+				Need:     "Needs a commercial insurance review before their lease renewal in April.",
+				BestTime: "Weekday mornings, by phone",
+				Note:     "Met Pat at the chamber breakfast; mention my name.",
+				Facts:    rapport.Facts{Spoke: true, MayShare: true},
+			},
+		}
+		if _, _, err := f.st.CreateReferral(c, nr); err != nil {
+			b.Fatal(err)
+		}
+		n++
+	}
+	b.ReportMetric(float64(trips.n.Load())/float64(n), "round-trips/op")
+
+	var bytes int64
+	for _, k := range f.keys(b) {
+		if strings.HasSuffix(k, ":outbox") || strings.HasSuffix(k, ":members") {
+			continue
+		}
+		m, err := f.rdb.MemoryUsage(c, k, 0).Result()
+		if err != nil {
+			b.Fatalf("MEMORY USAGE %s: %v", k, err)
+		}
+		bytes += m
+	}
+	b.ReportMetric(float64(bytes)/float64(n), "bytes/referral")
+}
+
+// roundTrips is a go-redis hook counting commands and pipelines sent: each is one round trip.
+type roundTrips struct{ n atomic.Int64 }
+
+func (h *roundTrips) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (h *roundTrips) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		h.n.Add(1)
+		return next(ctx, cmd)
+	}
+}
+
+func (h *roundTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		h.n.Add(1)
+		return next(ctx, cmds)
+	}
+}

@@ -1,0 +1,169 @@
+package storage
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"github.com/rapportbot/rapport"
+)
+
+// Field names of the referral hash. They are short because each is stored once per referral;
+// empty optional fields are not stored at all. Unknown fields (message slots written by
+// MarkDelivered, fields of later versions) are ignored when reading.
+//
+// Text longer than chunkLen bytes is stored in pieces (nd, nd2, nd3, …): Redis keeps a hash whose
+// values are all ≤ 64 bytes (hash-max-listpack-value) as a compact listpack, about 2.5 times
+// smaller than the hashtable a single longer value turns it into. That is what keeps a typical
+// referral under 2 KB.
+const (
+	fGiver    = "g"
+	fReceiver = "r"
+	fName     = "pn"
+	fCompany  = "pc"
+	fPhone    = "pp"
+	fEmail    = "pe"
+	fNeed     = "nd"
+	fBestTime = "bt"
+	fNote     = "nt"
+	fSpoke    = "sp" // facts as 0/1
+	fMayShare = "ms"
+	fExpects  = "ex"
+	fStatus   = "st" // the create and open-referral scripts read it
+	fCreated  = "c"  // Unix ms
+	fUpdated  = "u"  // Unix ms
+	fVersion  = "ver"
+	fPassedBy = "pb"
+	fPassedOf = "po"
+)
+
+// chunkLen is Redis's default hash-max-listpack-value.
+const chunkLen = 64
+
+// encodeReferral returns r as HSET field/value pairs.
+func encodeReferral(r rapport.Referral) []any {
+	kv := []any{
+		fSpoke, bit(r.Facts.Spoke), fMayShare, bit(r.Facts.MayShare), fExpects, bit(r.Facts.Expects),
+		fStatus, string(r.Status), fCreated, r.Created.UnixMilli(), fUpdated, r.Updated.UnixMilli(),
+		fVersion, r.Version,
+	}
+	if r.PassedOf != 0 {
+		kv = append(kv, fPassedOf, r.PassedOf)
+	}
+	for _, f := range [...]struct{ name, v string }{
+		{fGiver, r.Giver}, {fReceiver, r.Receiver}, {fName, r.Prospect.Name},
+		{fCompany, r.Prospect.Company}, {fPhone, r.Prospect.Phone}, {fEmail, r.Prospect.Email},
+		{fNeed, r.Need}, {fBestTime, r.BestTime}, {fNote, r.Note}, {fPassedBy, r.PassedBy},
+	} {
+		for i, piece := range chunks(f.v) {
+			kv = append(kv, chunkField(f.name, i), piece)
+		}
+	}
+	return kv
+}
+
+// chunks splits s into pieces of at most chunkLen bytes, on rune boundaries so that each piece
+// reads as text in redis-cli. An empty s has no pieces.
+func chunks(s string) []string {
+	var out []string
+	for len(s) > chunkLen {
+		i := chunkLen
+		for i > 0 && !utf8.RuneStart(s[i]) {
+			i--
+		}
+		out = append(out, s[:i])
+		s = s[i:]
+	}
+	if s != "" {
+		out = append(out, s)
+	}
+	return out
+}
+
+// chunkField names piece i of a text field: name, name2, name3, …
+func chunkField(name string, i int) string {
+	if i == 0 {
+		return name
+	}
+	return name + strconv.Itoa(i+1)
+}
+
+// text reassembles a text field stored by chunks.
+func text(h map[string]string, name string) string {
+	s, ok := h[name]
+	for i := 1; ok; i++ {
+		var piece string
+		if piece, ok = h[chunkField(name, i)]; ok {
+			s += piece
+		}
+	}
+	return s
+}
+
+// decodeReferral reads a referral hash (HGETALL) whose number is n.
+func decodeReferral(n int64, h map[string]string) (rapport.Referral, error) {
+	r := rapport.Referral{
+		Draft: rapport.Draft{
+			Giver:    text(h, fGiver),
+			Receiver: text(h, fReceiver),
+			Prospect: rapport.Prospect{
+				Name: text(h, fName), Company: text(h, fCompany), Phone: text(h, fPhone), Email: text(h, fEmail),
+			},
+			Need:     text(h, fNeed),
+			BestTime: text(h, fBestTime),
+			Note:     text(h, fNote),
+			Facts:    rapport.Facts{Spoke: h[fSpoke] == "1", MayShare: h[fMayShare] == "1", Expects: h[fExpects] == "1"},
+		},
+		Number:   n,
+		Status:   rapport.Status(h[fStatus]),
+		PassedBy: text(h, fPassedBy),
+	}
+	var created, updated int64
+	for _, f := range [...]struct {
+		name string
+		dst  *int64
+	}{{fVersion, &r.Version}, {fPassedOf, &r.PassedOf}, {fCreated, &created}, {fUpdated, &updated}} {
+		v, err := parseInt(h, f.name)
+		if err != nil {
+			return rapport.Referral{}, fmt.Errorf("decode %s: %w", rapport.FormatID(n), err)
+		}
+		*f.dst = v
+	}
+	r.Created, r.Updated = time.UnixMilli(created), time.UnixMilli(updated)
+	return r, nil
+}
+
+// parseInt reads an integer field; a missing field is 0.
+func parseInt(h map[string]string, name string) (int64, error) {
+	v, ok := h[name]
+	if !ok {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("field %s: %w", name, err)
+	}
+	return n, nil
+}
+
+// pairs turns a flat HGETALL reply from a script into a map.
+func pairs(v any) (map[string]string, error) {
+	flat, ok := v.([]any)
+	if !ok || len(flat)%2 != 0 {
+		return nil, fmt.Errorf("unexpected hash reply %T", v)
+	}
+	h := make(map[string]string, len(flat)/2)
+	for i := 0; i < len(flat); i += 2 {
+		k, _ := flat[i].(string)
+		h[k], _ = flat[i+1].(string)
+	}
+	return h, nil
+}
+
+func bit(b bool) string {
+	if b {
+		return "1"
+	}
+	return "0"
+}

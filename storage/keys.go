@@ -1,0 +1,52 @@
+package storage
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"strconv"
+)
+
+// Every key Rapport writes is built here, so the layout in DESIGN.md has one home. A workspace's
+// keys share the hash tag {team}: every script and MULTI touches a single Redis Cluster slot.
+
+// DefaultPrefix versions the layout: a change that old code cannot read gets a new prefix.
+const DefaultPrefix = "rapport:v1"
+
+// Consumer group of the outbox stream.
+const sendersGroup = "senders"
+
+// keys builds the keys of one workspace.
+type keys struct{ base string } // "<prefix>:{<team>}:"
+
+func (s *Store) keys(team string) keys { return keys{base: s.prefix + ":{" + team + "}:"} }
+
+func (k keys) seq() string                 { return k.base + "seq" }
+func (k keys) refBase() string             { return k.base + "ref:" }
+func (k keys) ref(n int64) string          { return k.refBase() + strconv.FormatInt(n, 10) }
+func (k keys) events(n int64) string       { return k.ref(n) + ":events" }
+func (k keys) given(user string) string    { return k.base + "given:" + user }
+func (k keys) received(user string) string { return k.base + "received:" + user }
+func (k keys) members() string             { return k.base + "members" }
+func (k keys) seen(id string) string       { return k.base + "seen:" + id }
+func (k keys) outbox() string              { return k.base + "outbox" }
+func (k keys) sent(entryID string) string  { return k.base + "sent:" + entryID }
+func (k keys) dead() string                { return k.base + "dead" }
+
+// prospect is the set of open referrals for one normalised contact: kind is "email" or "phone".
+// The contact is hashed so the key, which shows in MONITOR and slow logs, never carries it (rule 10).
+func (k keys) prospect(kind, contact string) string {
+	sum := sha256.Sum256([]byte(kind + ":" + contact))
+	return k.base + "prospect:" + hex.EncodeToString(sum[:16])
+}
+
+// prospects returns the prospect keys of a draft's normalised email and phone (none, one or two).
+func (k keys) prospects(email, phone string) []string {
+	var ks []string
+	if email != "" {
+		ks = append(ks, k.prospect("email", email))
+	}
+	if phone != "" {
+		ks = append(ks, k.prospect("phone", phone))
+	}
+	return ks
+}

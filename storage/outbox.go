@@ -1,0 +1,201 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/rapportbot/rapport"
+)
+
+// The outbox is a Redis Stream per workspace holding the messages owed to Slack, read through the
+// consumer group "senders" (each process its own consumer). An entry leaves the stream only once
+// Slack said ok (MarkDelivered) or the sender gave up on it (DeadLetter); entries are never trimmed.
+
+// sentTTL is how long a delivered entry's sent key outlives it: far longer than any redelivery.
+const sentTTL = 7 * 24 * time.Hour
+
+// OutboxEntry is one message owed to Slack: its stream ID, Kind (e.g. KindReferralReceived), Ref
+// (the referral it is about, or 0), To (the user it goes to) and all its Fields. It is the domain's
+// type, so that the sender declares its store interface without importing storage.
+type OutboxEntry = rapport.OutboxEntry
+
+// EnqueueMessage adds a message to the outbox outside a script: for tests and for features whose
+// message is their only write.
+func (s *Store) EnqueueMessage(ctx context.Context, team, kind string, ref int64, to string) (string, error) {
+	id, err := s.rdb.XAdd(ctx, &redis.XAddArgs{
+		Stream: s.keys(team).outbox(),
+		Values: []any{"kind", kind, "ref", ref, "to", to},
+	}).Result()
+	if err != nil {
+		return "", fmt.Errorf("enqueue %s: %w", kind, err)
+	}
+	return id, nil
+}
+
+// ReadOutbox reads up to count new entries for consumer, blocking up to block (block <= 0: no
+// wait). It returns nil, nil when nothing came. A missing group (a new workspace, or a stream deleted
+// by hand) is created from the start of the stream, so nothing already written is skipped.
+func (s *Store) ReadOutbox(ctx context.Context, team, consumer string, count int, block time.Duration) ([]OutboxEntry, error) {
+	stream := s.keys(team).outbox()
+	args := &redis.XReadGroupArgs{
+		Group: sendersGroup, Consumer: consumer, Streams: []string{stream, ">"}, Count: int64(count), Block: -1,
+	}
+	if block > 0 {
+		args.Block = block
+	}
+	res, err := s.rdb.XReadGroup(ctx, args).Result()
+	if isNoGroup(err) {
+		if err = s.createGroup(ctx, stream); err != nil {
+			return nil, err
+		}
+		res, err = s.rdb.XReadGroup(ctx, args).Result()
+	}
+	if errors.Is(err, redis.Nil) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read outbox: %w", err)
+	}
+	var es []OutboxEntry
+	for _, st := range res {
+		es = appendEntries(es, st.Messages)
+	}
+	return es, nil
+}
+
+// ClaimStale takes over up to count entries that another consumer read but has not settled for
+// minIdle (a crashed or stuck replica), so they are sent by consumer instead.
+func (s *Store) ClaimStale(ctx context.Context, team, consumer string, minIdle time.Duration, count int) ([]OutboxEntry, error) {
+	if count <= 0 {
+		return nil, nil
+	}
+	stream := s.keys(team).outbox()
+	var es []OutboxEntry
+	start := "0-0"
+	// XAUTOCLAIM scans a bounded part of the pending list per call; a few calls cover any backlog
+	// a sender can handle in one pass, and the next pass continues from the start again.
+	for range 4 {
+		msgs, next, err := s.rdb.XAutoClaim(ctx, &redis.XAutoClaimArgs{
+			Stream: stream, Group: sendersGroup, Consumer: consumer, MinIdle: minIdle,
+			Start: start, Count: int64(count - len(es)),
+		}).Result()
+		if isNoGroup(err) {
+			return nil, nil // no group yet: nobody has read anything
+		}
+		if err != nil {
+			return nil, fmt.Errorf("claim stale outbox entries: %w", err)
+		}
+		es = appendEntries(es, msgs)
+		if next == "0-0" || len(es) >= count {
+			break
+		}
+		start = next
+	}
+	return es, nil
+}
+
+// Delivered reports whether Slack already accepted entry id: a sender checks it before posting an
+// entry it claimed or re-read, so a redelivery does not post twice.
+func (s *Store) Delivered(ctx context.Context, team, id string) (bool, error) {
+	n, err := s.rdb.Exists(ctx, s.keys(team).sent(id)).Result()
+	if err != nil {
+		return false, fmt.Errorf("check delivered %s: %w", id, err)
+	}
+	return n == 1, nil
+}
+
+// MarkDelivered records Slack's ok for e (the message's channel and ts), and, when slot is not
+// empty, stores the message under that slot of the referral so that a later change can update it in
+// place; then it acknowledges and removes the entry. One MULTI/EXEC round trip.
+func (s *Store) MarkDelivered(ctx context.Context, team string, e OutboxEntry, slot, channel, ts string) error {
+	k := s.keys(team)
+	msg := channel + "|" + ts
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.Set(ctx, k.sent(e.ID), msg, sentTTL)
+		if slot != "" && e.Ref > 0 {
+			p.HSet(ctx, k.ref(e.Ref), slot, msg)
+		}
+		p.XAck(ctx, k.outbox(), sendersGroup, e.ID)
+		p.XDel(ctx, k.outbox(), e.ID)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("mark %s delivered: %w", e.ID, err)
+	}
+	return nil
+}
+
+// DeadLetter moves e to the dead stream with reason, for a message Slack will never accept
+// (channel gone, user deactivated), so it stops being retried but stays inspectable.
+func (s *Store) DeadLetter(ctx context.Context, team string, e OutboxEntry, reason string) error {
+	k := s.keys(team)
+	vals := make([]any, 0, 2*len(e.Fields)+12)
+	for f, v := range e.Fields {
+		vals = append(vals, f, v)
+	}
+	if len(e.Fields) == 0 {
+		vals = append(vals, "kind", e.Kind, "ref", e.Ref, "to", e.To)
+	}
+	vals = append(vals, "entry", e.ID, "reason", reason, "time", s.now().UnixMilli())
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.XAdd(ctx, &redis.XAddArgs{Stream: k.dead(), Values: vals})
+		p.XAck(ctx, k.outbox(), sendersGroup, e.ID)
+		p.XDel(ctx, k.outbox(), e.ID)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("dead-letter %s: %w", e.ID, err)
+	}
+	return nil
+}
+
+// Pending returns how many messages the outbox holds (unread or unsettled).
+func (s *Store) Pending(ctx context.Context, team string) (int64, error) {
+	n, err := s.rdb.XLen(ctx, s.keys(team).outbox()).Result()
+	if err != nil {
+		return 0, fmt.Errorf("outbox length: %w", err)
+	}
+	return n, nil
+}
+
+// DeadCount returns how many messages were given up on.
+func (s *Store) DeadCount(ctx context.Context, team string) (int64, error) {
+	n, err := s.rdb.XLen(ctx, s.keys(team).dead()).Result()
+	if err != nil {
+		return 0, fmt.Errorf("dead letters length: %w", err)
+	}
+	return n, nil
+}
+
+func (s *Store) createGroup(ctx context.Context, stream string) error {
+	err := s.rdb.XGroupCreateMkStream(ctx, stream, sendersGroup, "0").Err()
+	if err != nil && !strings.HasPrefix(err.Error(), "BUSYGROUP") {
+		return fmt.Errorf("create outbox group: %w", err)
+	}
+	return nil
+}
+
+func isNoGroup(err error) bool { return err != nil && strings.HasPrefix(err.Error(), "NOGROUP") }
+
+// appendEntries converts stream messages; entries deleted while pending (no fields) are skipped.
+func appendEntries(es []OutboxEntry, msgs []redis.XMessage) []OutboxEntry {
+	for _, m := range msgs {
+		if len(m.Values) == 0 {
+			continue
+		}
+		e := OutboxEntry{ID: m.ID, Fields: make(map[string]string, len(m.Values))}
+		for f, v := range m.Values {
+			e.Fields[f] = fmt.Sprint(v)
+		}
+		e.Kind, e.To = e.Fields["kind"], e.Fields["to"]
+		e.Ref, _ = strconv.ParseInt(e.Fields["ref"], 10, 64)
+		es = append(es, e)
+	}
+	return es
+}

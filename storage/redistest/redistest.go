@@ -1,0 +1,227 @@
+// Package redistest gives a test a real Redis: a redis-server of its own on a free loopback port,
+// or the server named by RAPPORT_TEST_REDIS_URL, and a key prefix of its own so that tests sharing a
+// server never see each other's keys.
+package redistest
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// EnvURL names an existing Redis to use instead of starting one. It is never flushed: tests
+// isolate themselves by prefix.
+const EnvURL = "RAPPORT_TEST_REDIS_URL"
+
+// startTimeout bounds how long a starting redis-server may take to answer PING.
+const startTimeout = 10 * time.Second
+
+// Server is a Redis for one test.
+type Server struct {
+	t        testing.TB
+	external bool
+	url      string
+	addr     string
+
+	bin, dir string
+	log      lockedBuffer
+
+	mu   sync.Mutex
+	cmd  *exec.Cmd
+	done chan struct{} // closed when cmd has exited
+}
+
+// Start returns a Redis for t: RAPPORT_TEST_REDIS_URL's, or a redis-server started on a free port
+// (never 6379) and stopped when t ends.
+func Start(t testing.TB) *Server {
+	t.Helper()
+	if u := os.Getenv(EnvURL); u != "" {
+		opt, err := redis.ParseURL(u)
+		if err != nil {
+			t.Fatalf("%s: %v", EnvURL, err)
+		}
+		return &Server{t: t, external: true, url: u, addr: opt.Addr}
+	}
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		t.Fatal("redis-server is not on PATH: install it (apt-get install redis-server) or set RAPPORT_TEST_REDIS_URL")
+	}
+	s := &Server{t: t, bin: bin, dir: t.TempDir()}
+	t.Cleanup(func() {
+		s.stop()
+		if t.Failed() {
+			t.Logf("redis-server %s log:\n%s", s.addr, s.log.String())
+		}
+	})
+	// Another process may take the free port between our probe and redis-server's bind: try again.
+	for range 5 {
+		port, err := freePort()
+		if err != nil {
+			t.Fatalf("find a free port: %v", err)
+		}
+		s.addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+		s.url = "redis://" + s.addr + "/0"
+		if err = s.start(); err == nil {
+			return s
+		}
+		t.Logf("start redis-server on %s: %v", s.addr, err)
+	}
+	t.Fatalf("could not start redis-server; its log:\n%s", s.log.String())
+	return nil
+}
+
+// Addr is the server's host:port.
+func (s *Server) Addr() string { return s.addr }
+
+// URL is the server as a REDIS_URL.
+func (s *Server) URL() string { return s.url }
+
+// Client returns a client of the server configured as storage.Open configures one, closed when t
+// ends.
+func (s *Server) Client(t testing.TB) redis.UniversalClient {
+	t.Helper()
+	opt, err := redis.ParseURL(s.url)
+	if err != nil {
+		t.Fatalf("parse %s: %v", s.url, err)
+	}
+	// The settings of storage.Open (which this package cannot import: storage's own tests import
+	// this one), so that tests see production's timeouts and retries.
+	opt.ContextTimeoutEnabled = true
+	opt.DialTimeout, opt.ReadTimeout, opt.WriteTimeout = 2*time.Second, 2*time.Second, 2*time.Second
+	opt.MaxRetries, opt.DialerRetries = 2, 1
+	c := redis.NewClient(opt)
+	t.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+// Prefix returns a key prefix no other test uses, shaped like storage's default ("rt<random>:rapport:v1").
+func (s *Server) Prefix(t testing.TB) string {
+	b := make([]byte, 6)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatalf("random prefix: %v", err)
+	}
+	return "rt" + hex.EncodeToString(b) + ":rapport:v1"
+}
+
+// Stop kills the server and waits for it to exit, for tests of what happens when Redis goes away.
+// A test on RAPPORT_TEST_REDIS_URL's server is skipped: that server is not ours to stop. Like
+// Restart, call it from the goroutine of the test that called Start.
+func (s *Server) Stop() {
+	s.t.Helper()
+	if s.external {
+		s.t.Skip("stopping Redis needs a redis-server of the test's own; unset " + EnvURL)
+	}
+	s.stop()
+}
+
+// Restart starts the stopped server again on the same port and waits until it answers. Its data is
+// gone (no persistence), as after a crash of a Redis without AOF.
+func (s *Server) Restart() {
+	s.t.Helper()
+	if s.external {
+		s.t.Skip("restarting Redis needs a redis-server of the test's own; unset " + EnvURL)
+	}
+	s.stop()
+	if err := s.start(); err != nil {
+		s.t.Fatalf("restart redis-server on %s: %v\n%s", s.addr, err, s.log.String())
+	}
+}
+
+func (s *Server) start() error {
+	_, port, _ := net.SplitHostPort(s.addr)
+	cmd := exec.Command(s.bin, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+		"--dir", s.dir)
+	cmd.Stdout, cmd.Stderr = &s.log, &s.log
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }() // reaped by stop, which waits on done
+	s.mu.Lock()
+	s.cmd, s.done = cmd, done
+	s.mu.Unlock()
+	if err := waitReady(s.addr, done); err != nil {
+		s.stop()
+		return err
+	}
+	return nil
+}
+
+func (s *Server) stop() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd == nil {
+		return
+	}
+	_ = s.cmd.Process.Kill()
+	<-s.done
+	s.cmd, s.done = nil, nil
+}
+
+// waitReady polls PING until the server answers, it exits, or startTimeout passes.
+func waitReady(addr string, exited <-chan struct{}) error {
+	c := redis.NewClient(&redis.Options{Addr: addr, DialTimeout: 200 * time.Millisecond, MaxRetries: -1})
+	defer c.Close()
+	deadline := time.Now().Add(startTimeout)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+		err := c.Ping(ctx).Err()
+		cancel()
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-exited:
+			return errors.New("redis-server exited before answering")
+		case <-time.After(5 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("no answer to PING within %v: %w", startTimeout, err)
+		}
+	}
+}
+
+// freePort asks the kernel for a free loopback port, skipping Redis's default.
+func freePort() (int, error) {
+	for {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return 0, err
+		}
+		port := l.Addr().(*net.TCPAddr).Port
+		_ = l.Close()
+		if port != 6379 {
+			return port, nil
+		}
+	}
+}
+
+// lockedBuffer collects the server's output, written by exec's copying goroutine.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

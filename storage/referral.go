@@ -1,0 +1,111 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/rapportbot/rapport"
+)
+
+// Referral returns referral n of team, or an ENOTFOUND error.
+func (s *Store) Referral(ctx context.Context, team string, n int64) (rapport.Referral, error) {
+	h, err := s.rdb.HGetAll(ctx, s.keys(team).ref(n)).Result()
+	if err != nil {
+		return rapport.Referral{}, fmt.Errorf("get %s: %w", rapport.FormatID(n), err)
+	}
+	if len(h) == 0 {
+		return rapport.Referral{}, rapport.Errorf(rapport.ENOTFOUND, "There is no referral %s.", rapport.FormatID(n))
+	}
+	return decodeReferral(n, h)
+}
+
+// Slot returns the Slack message (channel and ts) that MarkDelivered recorded under slot for
+// referral n, so that a later change can update that message in place. ENOTFOUND when none was.
+func (s *Store) Slot(ctx context.Context, team string, n int64, slot string) (channel, ts string, err error) {
+	v, err := s.rdb.HGet(ctx, s.keys(team).ref(n), slot).Result()
+	if errors.Is(err, redis.Nil) {
+		return "", "", rapport.Errorf(rapport.ENOTFOUND, "No message %s for %s.", slot, rapport.FormatID(n))
+	}
+	if err != nil {
+		return "", "", fmt.Errorf("get %s slot %s: %w", rapport.FormatID(n), slot, err)
+	}
+	channel, ts, _ = strings.Cut(v, "|")
+	return channel, ts, nil
+}
+
+// openScript reads a member's open referrals, newest first, from both indexes in one round trip.
+// The indexes keep closed referrals too (they are the member's history), so it walks each index in
+// batches until it has limit open ones or the index ends.
+//
+// KEYS: 1 given, 2 received. ARGV: 1 referral key base ("…{T}:ref:", same hash tag), 2 limit.
+// Returns {given, received}, each a list of {number, HGETALL}.
+var openScript = redis.NewScript(`
+local base, limit = ARGV[1], tonumber(ARGV[2])
+local open = {new = true, accepted = true, contacted = true, meeting = true}
+local function collect(key)
+  local out, start, batch = {}, 0, 50
+  while #out < limit do
+    local ns = redis.call('ZREVRANGE', key, start, start + batch - 1)
+    if #ns == 0 then break end
+    for _, n in ipairs(ns) do
+      if open[redis.call('HGET', base .. n, 'st')] then
+        out[#out + 1] = {tonumber(n), redis.call('HGETALL', base .. n)}
+        if #out == limit then break end
+      end
+    end
+    start = start + batch
+  end
+  return out
+end
+return {collect(KEYS[1]), collect(KEYS[2])}
+`)
+
+// OpenReferrals returns the open referrals user gave and received, newest first, at most limit of
+// each, in one round trip: what App Home and "/rapport list" show.
+func (s *Store) OpenReferrals(ctx context.Context, team, user string, limit int) (given, received []rapport.Referral, err error) {
+	if limit <= 0 {
+		return nil, nil, nil
+	}
+	k := s.keys(team)
+	res, err := openScript.Run(ctx, s.rdb, []string{k.given(user), k.received(user)}, k.refBase(), limit).Slice()
+	if err != nil {
+		return nil, nil, fmt.Errorf("open referrals of %s: %w", user, err)
+	}
+	if len(res) != 2 {
+		return nil, nil, fmt.Errorf("open referrals of %s: unexpected reply %v", user, res)
+	}
+	if given, err = decodeList(res[0]); err != nil {
+		return nil, nil, fmt.Errorf("open referrals of %s: %w", user, err)
+	}
+	if received, err = decodeList(res[1]); err != nil {
+		return nil, nil, fmt.Errorf("open referrals of %s: %w", user, err)
+	}
+	return given, received, nil
+}
+
+// decodeList reads a script's list of {number, HGETALL} pairs.
+func decodeList(v any) ([]rapport.Referral, error) {
+	items, _ := v.([]any)
+	var rs []rapport.Referral
+	for _, it := range items {
+		pair, ok := it.([]any)
+		if !ok || len(pair) != 2 {
+			return nil, fmt.Errorf("unexpected referral reply %v", it)
+		}
+		n, _ := pair[0].(int64)
+		h, err := pairs(pair[1])
+		if err != nil {
+			return nil, err
+		}
+		r, err := decodeReferral(n, h)
+		if err != nil {
+			return nil, err
+		}
+		rs = append(rs, r)
+	}
+	return rs, nil
+}
