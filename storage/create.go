@@ -157,11 +157,11 @@ func receiverError(why, name string) error {
 	return rapport.FieldErrors{rapport.FieldReceiver: msg}
 }
 
-// Seen marks an envelope or event ID as handled for ttl and reports whether this was the first time.
-// It is for deliveries that save no referral; CreateReferral marks its envelope itself.
+// Seen marks the after-ack work of an envelope or event as done for ttl and reports whether this was
+// the first time. Its key is apart from CreateReferral's seen key, so a saved envelope may still
+// queue after-ack work.
 func (s *Store) Seen(ctx context.Context, team, id string, ttl time.Duration) (bool, error) {
-	// "0" never names a referral, so CreateReferral does not take it for a replay.
-	first, err := s.rdb.SetNX(ctx, s.keys(team).seen(id), "0", ttl).Result()
+	first, err := s.rdb.SetNX(ctx, s.keys(team).ran(id), "1", ttl).Result()
 	if err != nil {
 		return false, fmt.Errorf("mark seen %s: %w", id, err)
 	}

@@ -28,6 +28,7 @@ func (k keys) given(user string) string    { return k.base + "given:" + user }
 func (k keys) received(user string) string { return k.base + "received:" + user }
 func (k keys) members() string             { return k.base + "members" }
 func (k keys) seen(id string) string       { return k.base + "seen:" + id }
+func (k keys) ran(id string) string        { return k.base + "ran:" + id } // after-ack work done
 func (k keys) outbox() string              { return k.base + "outbox" }
 func (k keys) sent(entryID string) string  { return k.base + "sent:" + entryID }
 func (k keys) dead() string                { return k.base + "dead" }
