@@ -12,6 +12,7 @@ import (
 	"github.com/rapportbot/rapport/storage"
 	"github.com/rapportbot/rapport/storage/redistest"
 	"go.uber.org/goleak"
+	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest"
 )
 
@@ -24,7 +25,7 @@ func TestMain(m *testing.M) {
 
 // harness is one Rapport process against a fake Slack and a real redis-server of its own.
 type harness struct {
-	t     *testing.T
+	t     testing.TB
 	fake  *slackfake.Server
 	redis *redistest.Server
 	store *storage.Store
@@ -38,7 +39,7 @@ type harness struct {
 // testDeadline bounds every wait of a test: conditions are awaited, never slept on.
 const testDeadline = 15 * time.Second
 
-func start(t *testing.T) *harness {
+func start(t testing.TB) *harness {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), testDeadline)
 	t.Cleanup(cancel)
@@ -55,7 +56,11 @@ func start(t *testing.T) *harness {
 		t.Fatal(err)
 	}
 	rdb, prefix := rs.Client(t), rs.Prefix(t)
-	a, err := newApp(ctx, cfg, zaptest.NewLogger(t), deps{rdb: rdb, prefix: prefix, noHTTP: true})
+	logger := zaptest.NewLogger(t)
+	if _, bench := t.(*testing.B); bench {
+		logger = zaptest.NewLogger(t, zaptest.Level(zapcore.WarnLevel))
+	}
+	a, err := newApp(ctx, cfg, logger, deps{rdb: rdb, prefix: prefix, noHTTP: true})
 	if err != nil {
 		t.Fatal(err)
 	}
