@@ -122,6 +122,7 @@ func (a *app) close() {
 func serve(ctx context.Context, cfg Config, stderr io.Writer) error {
 	log := newLogger(stderr, zapcore.InfoLevel)
 	defer log.Sync() //nolint:errcheck // stderr cannot be synced on some systems
+	redis.SetLogger(redisLogger{log.Named("redis").Sugar()}) // go-redis's own notices, as JSON lines too
 	a, err := newApp(ctx, cfg, log, deps{})
 	if err != nil {
 		return err
@@ -140,3 +141,8 @@ func newLogger(w io.Writer, level zapcore.Level) *zap.Logger {
 	enc.EncodeTime = zapcore.ISO8601TimeEncoder
 	return zap.New(zapcore.NewCore(zapcore.NewJSONEncoder(enc), zapcore.AddSync(w), level))
 }
+
+// redisLogger sends go-redis's internal notices (dial failures while Redis is down) to zap.
+type redisLogger struct{ log *zap.SugaredLogger }
+
+func (l redisLogger) Printf(_ context.Context, format string, v ...any) { l.log.Warnf(format, v...) }
