@@ -121,7 +121,7 @@ func (a *app) close() {
 // serve runs the bot in production.
 func serve(ctx context.Context, cfg Config, stderr io.Writer) error {
 	log := newLogger(stderr, zapcore.InfoLevel)
-	defer log.Sync() //nolint:errcheck // stderr cannot be synced on some systems
+	defer log.Sync()                                         //nolint:errcheck // stderr cannot be synced on some systems
 	redis.SetLogger(redisLogger{log.Named("redis").Sugar()}) // go-redis's own notices, as JSON lines too
 	a, err := newApp(ctx, cfg, log, deps{})
 	if err != nil {
