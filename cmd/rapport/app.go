@@ -121,8 +121,9 @@ func (a *app) close() {
 // serve runs the bot in production.
 func serve(ctx context.Context, cfg Config, stderr io.Writer) error {
 	log := newLogger(stderr, zapcore.InfoLevel)
-	defer log.Sync()                                         //nolint:errcheck // stderr cannot be synced on some systems
-	redis.SetLogger(redisLogger{log.Named("redis").Sugar()}) // go-redis's own notices, as JSON lines too
+	defer log.Sync() //nolint:errcheck // stderr cannot be synced on some systems
+	// go-redis's own notices (dial failures while Redis is down), as JSON lines too.
+	redis.SetLogger(redisLogger{log.Named("redis").Sugar()})
 	a, err := newApp(ctx, cfg, log, deps{})
 	if err != nil {
 		return err
