@@ -183,4 +183,6 @@ type Submission struct {
 	Draft          Draft
 	AllowDuplicate bool // the giver confirmed "Send anyway" for a prospect someone else has
 	Now            time.Time
+	Reminder       Stage     // the first reminder owed (Timing.FirstReminder), saved with it
+	ReminderAt     time.Time // when it falls due
 }

@@ -31,8 +31,8 @@ type SlackAPI interface {
 
 // Config holds the settings the handlers show or apply.
 type Config struct {
-	Team        string        // the workspace, from auth.test
-	FollowUpSLA time.Duration // how soon a receiver should act, said in the receiver's DM
+	Team   string         // the workspace, from auth.test
+	Timing rapport.Timing // reminder delays: the SLA is said in the receiver's DM
 }
 
 // Handlers serves /refer and renders Rapport's messages.

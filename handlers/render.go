@@ -28,7 +28,7 @@ func (h *Handlers) Render(ctx context.Context, team string, e rapport.OutboxEntr
 	}
 	switch e.Kind {
 	case KindReceived:
-		return receiverDM(ref, h.cfg.FollowUpSLA), true, nil
+		return receiverDM(ref, h.cfg.Timing.FollowUpSLA), true, nil
 	case KindSent:
 		return giverConfirmation(ref), true, nil
 	}

@@ -31,6 +31,7 @@ func (k keys) seen(id string) string       { return k.base + "seen:" + id }
 func (k keys) ran(id string) string        { return k.base + "ran:" + id } // after-ack work done
 func (k keys) outbox() string              { return k.base + "outbox" }
 func (k keys) sent(entryID string) string  { return k.base + "sent:" + entryID }
+func (k keys) due() string                 { return k.base + "due" }
 func (k keys) dead() string                { return k.base + "dead" }
 
 // prospect is the set of open referrals for one normalised contact: kind is "email" or "phone".

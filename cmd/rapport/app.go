@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/rapportbot/rapport"
 	"github.com/rapportbot/rapport/bot"
 	"github.com/rapportbot/rapport/handlers"
 	"github.com/rapportbot/rapport/storage"
@@ -80,7 +81,7 @@ func newApp(ctx context.Context, cfg Config, log *zap.Logger, d deps) (_ *app, e
 	}
 	log = log.With(zap.String("team", id.TeamID))
 	a.handlers = handlers.New(log.Named("handlers"), a.store, api,
-		handlers.Config{Team: id.TeamID, FollowUpSLA: cfg.FollowUpSLA}, now)
+		handlers.Config{Team: id.TeamID, Timing: cfg.Timing()}, now)
 	mux := bot.NewMux()
 	a.handlers.Register(mux)
 
@@ -101,6 +102,11 @@ func newApp(ctx context.Context, cfg Config, log *zap.Logger, d deps) (_ *app, e
 		return nil, err
 	}
 	return a, nil
+}
+
+// Timing is the reminder delays of the configuration.
+func (c Config) Timing() rapport.Timing {
+	return rapport.Timing{FollowUpSLA: c.FollowUpSLA, ReportBackAfter: c.ReportBackAfter}
 }
 
 // run syncs the member directory, then serves until ctx ends.

@@ -1,0 +1,163 @@
+package rapport
+
+import (
+	"fmt"
+	"time"
+)
+
+// Action is one click that moves a referral (DOMAIN.md, lifecycle).
+type Action string
+
+const (
+	ActAccept    Action = "accept"
+	ActContacted Action = "contacted"
+	ActMeeting   Action = "meeting"
+	ActWon       Action = "won"      // closed business, with its value
+	ActLost      Action = "lost"     // contacted or met, and it did not close
+	ActDecline   Action = "decline"  // not a fit
+	ActPassOn    Action = "pass_on"  // handed to another member
+	ActWithdraw  Action = "withdraw" // the giver takes it back
+	ActCorrect   Action = "correct"  // an admin sets any status, with a note
+)
+
+// Role is who may take an action.
+type Role string
+
+const (
+	RoleReceiver Role = "receiver"
+	RoleGiver    Role = "giver"
+	RoleAdmin    Role = "admin"
+)
+
+// transitions maps each action to the statuses it may be taken from and where each leads. The
+// receiver may skip steps: from new or accepted every forward step is open (one click, one event).
+var transitions = map[Action]map[Status]Status{
+	ActAccept:    {StatusNew: StatusAccepted},
+	ActContacted: {StatusNew: StatusContacted, StatusAccepted: StatusContacted},
+	ActMeeting:   {StatusNew: StatusMeeting, StatusAccepted: StatusMeeting, StatusContacted: StatusMeeting},
+	ActWon:       {StatusNew: StatusWon, StatusAccepted: StatusWon, StatusContacted: StatusWon, StatusMeeting: StatusWon},
+	ActLost:      {StatusContacted: StatusLost, StatusMeeting: StatusLost},
+	ActDecline:   {StatusNew: StatusDeclined, StatusAccepted: StatusLost},
+	ActPassOn:    {StatusNew: StatusPassed, StatusAccepted: StatusPassed},
+	ActWithdraw:  {StatusNew: StatusWithdrawn, StatusAccepted: StatusWithdrawn},
+}
+
+// Moves returns where the action leads from each status it may be taken from. Storage applies it
+// atomically: the status read and the status written are one step, so a double click or two
+// replicas move a referral once.
+func (a Action) Moves() map[Status]Status { return transitions[a] }
+
+// Valid reports whether a is an action people can take by button.
+func (a Action) Valid() bool { _, ok := transitions[a]; return ok || a == ActCorrect }
+
+// Actor is who may take the action: only the receiver moves a referral forward or passes it on,
+// only the giver withdraws it, only an admin corrects.
+func (a Action) Actor() Role {
+	switch a {
+	case ActWithdraw:
+		return RoleGiver
+	case ActCorrect:
+		return RoleAdmin
+	}
+	return RoleReceiver
+}
+
+// Can reports whether the action may be taken from status s.
+func (a Action) Can(s Status) bool { _, ok := transitions[a][s]; return ok }
+
+// Label is the action as a button says it.
+func (a Action) Label() string {
+	switch a {
+	case ActAccept:
+		return "Accept"
+	case ActContacted:
+		return "Contacted"
+	case ActMeeting:
+		return "Meeting booked"
+	case ActWon:
+		return "Closed business"
+	case ActLost:
+		return "Didn't close"
+	case ActDecline:
+		return "Not a fit"
+	case ActPassOn:
+		return "Pass on"
+	case ActWithdraw:
+		return "Withdraw"
+	case ActCorrect:
+		return "Correct status"
+	}
+	return string(a)
+}
+
+// ReceiverActions are the buttons the receiver's DM offers, in order, for a referral in status s.
+func ReceiverActions(s Status) []Action {
+	var out []Action
+	for _, a := range []Action{ActAccept, ActContacted, ActMeeting, ActWon, ActLost, ActDecline, ActPassOn} {
+		if a.Can(s) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// ParseStatus reads a status by its name.
+func ParseStatus(s string) (Status, error) {
+	switch st := Status(s); st {
+	case StatusNew, StatusAccepted, StatusContacted, StatusMeeting, StatusWon, StatusLost,
+		StatusDeclined, StatusPassed, StatusWithdrawn:
+		return st, nil
+	}
+	return "", fmt.Errorf("%q is not a status (new, accepted, contacted, meeting, won, lost, declined, passed, withdrawn)", s)
+}
+
+// Event is one step on a referral's timeline.
+type Event struct {
+	At     time.Time `json:"at"`
+	Actor  string    `json:"actor"`
+	Action Action    `json:"action"`
+	From   Status    `json:"from"`
+	To     Status    `json:"to"`
+	Note   string    `json:"note,omitempty"`
+	Value  int64     `json:"value,omitempty"` // closed business, in minor units (cents)
+	Ref    int64     `json:"ref,omitempty"`   // pass on: the new referral
+}
+
+// Stage is a reminder a referral may be waiting for (DESIGN.md, reminders).
+type Stage string
+
+const (
+	StageAck     Stage = "ack"     // the receiver has not acted within the SLA
+	StageAck2    Stage = "ack2"    // still nothing at twice the SLA; the giver is told
+	StageReport  Stage = "report"  // no outcome reported since accepted/contacted/meeting
+	StageReport2 Stage = "report2" // asked once already
+)
+
+// Timing holds the reminder delays.
+type Timing struct {
+	FollowUpSLA     time.Duration
+	ReportBackAfter time.Duration
+}
+
+// FirstReminder is the stage a referral entering status s waits for, and when; ok is false when
+// nothing is owed (a finished referral is never nudged).
+func (t Timing) FirstReminder(s Status, at time.Time) (Stage, time.Time, bool) {
+	switch s {
+	case StatusNew:
+		return StageAck, at.Add(t.FollowUpSLA), true
+	case StatusAccepted, StatusContacted, StatusMeeting:
+		return StageReport, at.Add(t.ReportBackAfter), true
+	}
+	return "", time.Time{}, false
+}
+
+// NextReminder is the stage after st fired at firedAt; ok is false after the second ask: then silence.
+func (t Timing) NextReminder(st Stage, firedAt time.Time) (Stage, time.Time, bool) {
+	switch st {
+	case StageAck:
+		return StageAck2, firedAt.Add(t.FollowUpSLA), true
+	case StageReport:
+		return StageReport2, firedAt.Add(t.ReportBackAfter), true
+	}
+	return "", time.Time{}, false
+}
