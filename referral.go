@@ -130,6 +130,11 @@ type Referral struct {
 	Version  int64  // bumped on every change, for compare-and-set
 	PassedBy string // the member who passed it on, when it was passed on
 	PassedOf int64  // the referral it was passed on from
+	Value    int64  // closed business, in minor units (cents)
+	Currency string // of Value
+	// Posted says where each message about the referral was posted ("channel|ts" by slot), so a
+	// change can update it in place.
+	Posted map[string]string
 }
 
 // ID is the referral's number as people say it: R-12.

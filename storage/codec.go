@@ -3,6 +3,7 @@ package storage
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -18,24 +19,29 @@ import (
 // smaller than the hashtable a single longer value turns it into. That is what keeps a typical
 // referral under 2 KB.
 const (
-	fGiver    = "g"
-	fReceiver = "r"
-	fName     = "pn"
-	fCompany  = "pc"
-	fPhone    = "pp"
-	fEmail    = "pe"
-	fNeed     = "nd"
-	fBestTime = "bt"
-	fNote     = "nt"
-	fSpoke    = "sp" // facts as 0/1
-	fMayShare = "ms"
-	fExpects  = "ex"
-	fStatus   = "st" // the create and open-referral scripts read it
-	fCreated  = "c"  // Unix ms
-	fUpdated  = "u"  // Unix ms
-	fVersion  = "ver"
-	fPassedBy = "pb"
-	fPassedOf = "po"
+	fGiver     = "g"
+	fReceiver  = "r"
+	fName      = "pn"
+	fCompany   = "pc"
+	fPhone     = "pp"
+	fEmail     = "pe"
+	fNeed      = "nd"
+	fBestTime  = "bt"
+	fNote      = "nt"
+	fSpoke     = "sp" // facts as 0/1
+	fMayShare  = "ms"
+	fExpects   = "ex"
+	fStatus    = "st" // the create and open-referral scripts read it
+	fCreated   = "c"  // Unix ms
+	fUpdated   = "u"  // Unix ms
+	fVersion   = "ver"
+	fPassedBy  = "pb"
+	fPassedOf  = "po"
+	fValue     = "val" // closed business, minor units
+	fCurrency  = "cur"
+	fDue       = "due" // the pending reminder's member in the due zset
+	fProspect  = "pk"  // pk1, pk2: digests of the prospect's email and phone (keys.prospectDigest)
+	slotPrefix = "dm_" // message slots written by MarkDelivered
 )
 
 // chunkLen is Redis's default hash-max-listpack-value.
@@ -50,6 +56,16 @@ func encodeReferral(r rapport.Referral) []any {
 	}
 	if r.PassedOf != 0 {
 		kv = append(kv, fPassedOf, r.PassedOf)
+	}
+	if r.Value != 0 {
+		kv = append(kv, fValue, r.Value, fCurrency, r.Currency)
+	}
+	i := 1
+	for _, c := range [...]struct{ kind, v string }{{"email", r.Prospect.Email}, {"phone", r.Prospect.Phone}} {
+		if c.v != "" {
+			kv = append(kv, fProspect+strconv.Itoa(i), prospectDigest(c.kind, c.v))
+			i++
+		}
 	}
 	for _, f := range [...]struct{ name, v string }{
 		{fGiver, r.Giver}, {fReceiver, r.Receiver}, {fName, r.Prospect.Name},
@@ -118,12 +134,21 @@ func decodeReferral(n int64, h map[string]string) (rapport.Referral, error) {
 		Number:   n,
 		Status:   rapport.Status(h[fStatus]),
 		PassedBy: text(h, fPassedBy),
+		Currency: h[fCurrency],
+	}
+	for f, v := range h {
+		if strings.HasPrefix(f, slotPrefix) {
+			if r.Posted == nil {
+				r.Posted = map[string]string{}
+			}
+			r.Posted[f] = v
+		}
 	}
 	var created, updated int64
 	for _, f := range [...]struct {
 		name string
 		dst  *int64
-	}{{fVersion, &r.Version}, {fPassedOf, &r.PassedOf}, {fCreated, &created}, {fUpdated, &updated}} {
+	}{{fVersion, &r.Version}, {fPassedOf, &r.PassedOf}, {fValue, &r.Value}, {fCreated, &created}, {fUpdated, &updated}} {
 		v, err := parseInt(h, f.name)
 		if err != nil {
 			return rapport.Referral{}, fmt.Errorf("decode %s: %w", rapport.FormatID(n), err)

@@ -37,8 +37,14 @@ func (k keys) dead() string                { return k.base + "dead" }
 // prospect is the set of open referrals for one normalised contact: kind is "email" or "phone".
 // The contact is hashed so the key, which shows in MONITOR and slow logs, never carries it (rule 10).
 func (k keys) prospect(kind, contact string) string {
+	return k.base + "prospect:" + prospectDigest(kind, contact)
+}
+
+// prospectDigest names a normalised contact without carrying it. The referral hash keeps the
+// digests too (pk1, pk2), so a script can index a linked referral under the same prospect.
+func prospectDigest(kind, contact string) string {
 	sum := sha256.Sum256([]byte(kind + ":" + contact))
-	return k.base + "prospect:" + hex.EncodeToString(sum[:16])
+	return hex.EncodeToString(sum[:16])
 }
 
 // prospects returns the prospect keys of a draft's normalised email and phone (none, one or two).

@@ -1,0 +1,73 @@
+package rapport
+
+import (
+	"fmt"
+	"time"
+)
+
+// Move asks for an action on a referral. Storage applies it in one step: whether the actor may take
+// it and whether the referral's current status allows it are checked where it is written.
+type Move struct {
+	Team   string
+	Ref    int64
+	Actor  string
+	Action Action
+	Role   Role   // RoleAdmin only when the handler checked the actor is an admin
+	To     Status // ActCorrect: the status an admin sets
+	Note   string
+	Value  int64 // ActWon, minor units
+	// Currency of Value.
+	Currency string
+	// LinkTo, for ActPassOn or ActWithdraw, creates a new referral of the same prospect to this
+	// member, linked to this one, in the same step (pass on; withdraw and refer to someone else).
+	LinkTo string
+	Now    time.Time
+	Timing Timing // schedules the reminder the new status owes
+	// Notify lists the messages the move owes, queued in the same step.
+	Notify []Notice
+}
+
+// Notice is one message a move owes: what to say, and to whom of the referral's people.
+type Notice struct {
+	Kind string
+	To   Role // RoleReceiver, RoleGiver, or RoleLinked (the receiver of the new linked referral)
+}
+
+// RoleLinked addresses the receiver of the referral a move created.
+const RoleLinked Role = "linked"
+
+// Moved is what a move did.
+type Moved struct {
+	Referral Referral // after the move
+	From     Status
+	Linked   int64 // the new referral of a pass on, or 0
+}
+
+// Refused is a move storage did not apply, and why: the person is told, and their message refreshed.
+type Refused struct {
+	Ref      int64
+	Status   Status // the referral's status now
+	Receiver string
+	Giver    string
+	Reason   string // "forbidden": not theirs to take; "status": not possible from Status
+}
+
+func (e *Refused) Error() string {
+	return fmt.Sprintf("move %s refused: %s (status %s)", FormatID(e.Ref), e.Reason, e.Status)
+}
+
+// Targets lists, for each status the move may start from, where it leads: the action's moves, or
+// for an admin's correction, every status to the one chosen.
+func (m Move) Targets() map[Status]Status {
+	if m.Action != ActCorrect {
+		return m.Action.Moves()
+	}
+	out := map[Status]Status{}
+	for _, s := range []Status{StatusNew, StatusAccepted, StatusContacted, StatusMeeting, StatusWon,
+		StatusLost, StatusDeclined, StatusPassed, StatusWithdrawn} {
+		if s != m.To {
+			out[s] = m.To
+		}
+	}
+	return out
+}
