@@ -119,8 +119,9 @@ type Event struct {
 	From   Status    `json:"from"`
 	To     Status    `json:"to"`
 	Note   string    `json:"note,omitempty"`
-	Value  int64     `json:"value,omitempty"` // closed business, in minor units (cents)
-	Ref    int64     `json:"ref,omitempty"`   // pass on: the new referral
+	Value  int64     `json:"value,omitempty"`  // closed business, in minor units (cents)
+	Ref    int64     `json:"ref,omitempty"`    // pass on: the new referral
+	Member string    `json:"member,omitempty"` // pass on: whom the new referral went to
 }
 
 // Stage is a reminder a referral may be waiting for (DESIGN.md, reminders).

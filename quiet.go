@@ -54,3 +54,37 @@ func (q QuietHours) String() string {
 	c := func(d time.Duration) string { return fmt.Sprintf("%02d:%02d", int(d.Hours()), int(d.Minutes())%60) }
 	return c(q.Start) + "-" + c(q.End)
 }
+
+// Until reports whether t, read on the wall clock in loc, falls inside the window, and if so the
+// instant the window ends: the next End wall time in loc. The end is built with time.Date in loc,
+// so a night that gains or loses an hour to daylight saving still ends at End on the local clock.
+func (q QuietHours) Until(t time.Time, loc *time.Location) (end time.Time, quiet bool) {
+	if q.Off() {
+		return time.Time{}, false
+	}
+	if loc == nil {
+		loc = time.UTC
+	}
+	lt := t.In(loc)
+	y, m, d := lt.Date()
+	clock := time.Duration(lt.Hour())*time.Hour + time.Duration(lt.Minute())*time.Minute +
+		time.Duration(lt.Second())*time.Second + time.Duration(lt.Nanosecond())
+	day := d // the local date the window ends on
+	switch {
+	case q.Start < q.End && clock >= q.Start && clock < q.End: // 13:00-14:00
+	case q.Start > q.End && clock >= q.Start: // 21:00-08:00, evening part
+		day = d + 1
+	case q.Start > q.End && clock < q.End: // 21:00-08:00, morning part
+	default:
+		return time.Time{}, false
+	}
+	h, mi := int(q.End/time.Hour), int(q.End%time.Hour/time.Minute)
+	end = time.Date(y, m, day, h, mi, 0, 0, loc)
+	if !end.After(t) {
+		// The clock went back inside the window (t is the second pass of an hour repeated at
+		// the end of daylight saving, and time.Date chose End's first pass): what is left of
+		// the window is its wall-clock remainder.
+		end = t.Add(q.End - clock)
+	}
+	return end, true
+}

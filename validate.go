@@ -149,3 +149,12 @@ func NormalizeEmail(s string) (string, bool) {
 	}
 	return strings.ToLower(s), true
 }
+
+// DisplayPhone writes a normalised number the way people read it (+1 480-555-0142).
+func DisplayPhone(e164 string) string {
+	n, err := phonenumbers.Parse(e164, DefaultPhoneRegion)
+	if err != nil {
+		return e164
+	}
+	return phonenumbers.Format(n, phonenumbers.INTERNATIONAL)
+}

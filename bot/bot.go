@@ -95,14 +95,25 @@ func (b *Bot) Run(ctx context.Context) error {
 			return nil
 		}
 	})
-	g.Go(func() error { return b.readEvents(gctx, work) })
+	readDone := make(chan struct{})
+	g.Go(func() error {
+		defer close(readDone)
+		return b.readEvents(gctx, work)
+	})
 	g.Go(func() error { return b.sender.run(gctx, work) })
 	if b.cfg.HTTPListener != nil {
 		g.Go(func() error { return b.serveHTTP(gctx) })
 	}
+	// The drain starts as soon as no new envelope can arrive, alongside the other loops' stopping
+	// (the outbox's blocked read takes up to readBlock to notice), so the two do not add up.
+	drained := make(chan struct{})
+	go func() {
+		defer close(drained)
+		<-readDone
+		b.drain()
+	}()
 	err := g.Wait()
-
-	b.drain()
+	<-drained
 	stopWork()
 	stopSock()
 	if sockErr := <-sockDone; err == nil && sockErr != nil && !errors.Is(sockErr, context.Canceled) {

@@ -3,6 +3,8 @@ package bot
 import (
 	"context"
 	"errors"
+	"net/http"
+	"time"
 
 	"github.com/rapportbot/rapport"
 	"github.com/slack-go/slack"
@@ -26,6 +28,14 @@ func (d *dispatcher) ackFor(r *Request, err error, ack any) (any, func(context.C
 		// Pushed over the form, so closing it returns to what the person typed.
 		return slack.NewPushViewSubmissionResponse(NoticeModal("Not saved", msg)), nil
 	case r.Type == "interactive" && r.Interaction.Type == slack.InteractionTypeBlockActions:
+		// The response_url reaches whoever clicked, wherever the message is; chat.postEphemeral
+		// would refuse a person who is not in the channel.
+		if url := r.Interaction.ResponseURL; url != "" {
+			return nil, func(ctx context.Context) error {
+				return slack.PostWebhookCustomHTTPContext(ctx, url, webhookClient,
+					&slack.WebhookMessage{Text: msg, ResponseType: slack.ResponseTypeEphemeral, ReplaceOriginal: false})
+			}
+		}
 		channel, user := r.Interaction.Channel.ID, r.Interaction.User.ID
 		if channel == "" {
 			channel = r.Interaction.Container.ChannelID
@@ -40,6 +50,9 @@ func (d *dispatcher) ackFor(r *Request, err error, ack any) (any, func(context.C
 	}
 	return nil, nil
 }
+
+// webhookClient posts to response_urls; the default client has no timeout.
+var webhookClient = &http.Client{Timeout: 10 * time.Second}
 
 // Ephemeral is a slash command reply only the person who typed it sees. text is mrkdwn: escape any
 // user text in it.

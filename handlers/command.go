@@ -35,6 +35,10 @@ func (h *Handlers) refer(ctx context.Context, r *bot.Request) (any, error) {
 		return bot.Ephemeral(helpText), nil
 	case strings.EqualFold(sub, "list"):
 		return h.list(ctx, r)
+	case strings.EqualFold(sub, "show"):
+		return h.show(ctx, r, strings.Fields(text)[1:])
+	case strings.EqualFold(sub, "set"):
+		return h.set(ctx, r, strings.Fields(text)[1:])
 	}
 	return bot.Ephemeral(fmt.Sprintf("I don't know `/refer %s`. To refer someone, type `/refer` or `/refer @member what they need`; `/refer help` lists everything I can do.",
 		esc(clip(unesc(sub), 40)))), nil
@@ -44,6 +48,8 @@ const helpText = "*Rapport* keeps the group's referrals moving:\n" +
 	"• `/refer` — give a referral (opens a short form)\n" +
 	"• `/refer @member what they need` — the same, with the receiver and the need filled in\n" +
 	"• `/refer list` — your open referrals, given and received\n" +
+	"• `/refer show R-12` — a referral and its timeline (its giver, its receiver and admins)\n" +
+	"• `/refer set R-12 <status> <note>` — admins: correct a referral's status\n" +
 	"• `/refer help` — this list"
 
 // openForm opens the referral modal after the ack: the trigger is valid for 3 s, the ack makes no

@@ -7,6 +7,7 @@ package handlers
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/rapportbot/rapport"
@@ -19,6 +20,8 @@ import (
 type Store interface {
 	CreateReferral(ctx context.Context, s rapport.Submission) (ref rapport.Referral, replayed bool, err error)
 	Referral(ctx context.Context, team string, n int64) (rapport.Referral, error)
+	Timeline(ctx context.Context, team string, n int64) (rapport.Referral, []rapport.Event, error)
+	Move(ctx context.Context, m rapport.Move) (rapport.Moved, error)
 	OpenReferrals(ctx context.Context, team, user string, limit int) (given, received []rapport.Referral, err error)
 	PutMembers(ctx context.Context, team string, ms []rapport.Member) error
 }
@@ -33,6 +36,7 @@ type SlackAPI interface {
 type Config struct {
 	Team   string         // the workspace, from auth.test
 	Timing rapport.Timing // reminder delays: the SLA is said in the receiver's DM
+	Admins []string       // may see any referral and correct its status
 }
 
 // Handlers serves /refer and renders Rapport's messages.
@@ -54,6 +58,13 @@ func New(log *zap.Logger, store Store, api SlackAPI, cfg Config, now func() time
 func (h *Handlers) Register(mux *bot.Mux) {
 	mux.Command(Command, h.refer)
 	mux.View(callbackRefer, h.submitReferral)
+	for _, a := range []rapport.Action{rapport.ActAccept, rapport.ActContacted, rapport.ActMeeting, rapport.ActWon,
+		rapport.ActLost, rapport.ActDecline, rapport.ActPassOn, rapport.ActWithdraw} {
+		mux.Action(actionID(a), h.click)
+	}
+	for a := range outcomeForms {
+		mux.View(outcomeCallback(a), h.submitOutcome)
+	}
 }
 
 // Command is the slash command Rapport answers.
@@ -66,6 +77,11 @@ func (h *Handlers) unavailable(log *zap.Logger, what string, err error) error {
 	log.Error(what, zap.Error(err))
 	return rapport.Errorf(rapport.EUNAVAILABLE,
 		"*Not saved.* Rapport can't reach its database right now, so your referral was not recorded. Press *Back* and submit again in a minute: your form is still filled in.")
+}
+
+// isAdmin reports whether user is one of the group's admins.
+func (h *Handlers) isAdmin(user string) bool {
+	return slices.Contains(h.cfg.Admins, user)
 }
 
 func isUserFacing(err error) bool {

@@ -10,12 +10,6 @@ import (
 	"github.com/rapportbot/rapport"
 )
 
-// Kinds of outbox entries the create script writes.
-const (
-	KindReferralReceived = "referral.received" // DM to the receiver: everything needed to act
-	KindReferralSent     = "referral.sent"     // confirmation to the giver
-)
-
 // seenTTL is how long a saved envelope is remembered: Slack redelivers within minutes.
 const seenTTL = 24 * time.Hour
 
@@ -108,7 +102,7 @@ func (s *Store) CreateReferral(ctx context.Context, nr NewReferral) (rapport.Ref
 	}, k.prospects(d.Prospect.Email, d.Prospect.Phone)...)
 	args := append([]any{
 		k.refBase(), d.Giver, d.Receiver, bit(nr.AllowDuplicate), ms, int64(seenTTL / time.Second),
-		KindReferralReceived, KindReferralSent, string(nr.Reminder), nr.ReminderAt.UnixMilli(),
+		rapport.KindReferralReceived, rapport.KindReferralSent, string(nr.Reminder), nr.ReminderAt.UnixMilli(),
 	}, encodeReferral(r)...)
 
 	res, err := createScript.Run(ctx, s.rdb, keys, args...).Slice()

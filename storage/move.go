@@ -88,6 +88,7 @@ if link then
   redis.call('ZADD', base .. 'received:' .. link, now, n2)
   remind(n2, spec.link_stage, spec.link_at, link)
   ev.ref = n2
+  ev.member = link
 end
 
 local idx = redis.call('RPUSH', KEYS[2], cjson.encode(ev)) - 1

@@ -20,7 +20,7 @@ import (
 // sentTTL is how long a delivered entry's sent key outlives it: far longer than any redelivery.
 const sentTTL = 7 * 24 * time.Hour
 
-// OutboxEntry is one message owed to Slack: its stream ID, Kind (e.g. KindReferralReceived), Ref
+// OutboxEntry is one message owed to Slack: its stream ID, Kind (e.g. rapport.KindReferralReceived), Ref
 // (the referral it is about, or 0), To (the user it goes to) and all its Fields. It is the domain's
 // type, so that the sender declares its store interface without importing storage.
 type OutboxEntry = rapport.OutboxEntry

@@ -11,12 +11,14 @@ import (
 	"github.com/rapportbot/rapport"
 	"github.com/rapportbot/rapport/bot"
 	"github.com/rapportbot/rapport/handlers"
+	"github.com/rapportbot/rapport/scheduler"
 	"github.com/rapportbot/rapport/storage"
 	"github.com/redis/go-redis/v9"
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
+	"golang.org/x/sync/errgroup"
 )
 
 // Compile-time checks that the parts fit where cmd wires them.
@@ -25,6 +27,7 @@ var (
 	_ bot.Deduper     = (*storage.Store)(nil)
 	_ bot.OutboxStore = (*storage.Store)(nil)
 	_ bot.Renderer    = (*handlers.Handlers)(nil)
+	_ scheduler.Store = (*storage.Store)(nil)
 )
 
 // app is one Rapport process wired from its parts. The demo and the end-to-end tests build the same
@@ -36,6 +39,7 @@ type app struct {
 	store    *storage.Store
 	handlers *handlers.Handlers
 	bot      *bot.Bot
+	sched    *scheduler.Scheduler
 }
 
 // deps replaces what a production process would make itself.
@@ -81,9 +85,19 @@ func newApp(ctx context.Context, cfg Config, log *zap.Logger, d deps) (_ *app, e
 	}
 	log = log.With(zap.String("team", id.TeamID))
 	a.handlers = handlers.New(log.Named("handlers"), a.store, api,
-		handlers.Config{Team: id.TeamID, Timing: cfg.Timing()}, now)
+		handlers.Config{Team: id.TeamID, Timing: cfg.Timing(), Admins: cfg.Admins}, now)
 	mux := bot.NewMux()
 	a.handlers.Register(mux)
+
+	timing, quiet := cfg.Timing(), cfg.QuietHours
+	a.sched, err = scheduler.New(a.store, scheduler.Config{
+		Team: id.TeamID, Schedule: cfg.SweepSchedule,
+		Timing: func() rapport.Timing { return timing },
+		Quiet:  func() rapport.QuietHours { return quiet },
+	}, log.Named("scheduler"))
+	if err != nil {
+		return nil, err
+	}
 
 	ln := d.listener
 	if ln == nil && !d.noHTTP {
@@ -109,13 +123,16 @@ func (c Config) Timing() rapport.Timing {
 	return rapport.Timing{FollowUpSLA: c.FollowUpSLA, ReportBackAfter: c.ReportBackAfter}
 }
 
-// run syncs the member directory, then serves until ctx ends.
+// run syncs the member directory, then serves and sweeps reminders until ctx ends.
 func (a *app) run(ctx context.Context) error {
 	if err := a.handlers.SyncMembers(ctx); err != nil {
 		// Not fatal: Redis may come back; referrals to unknown members trigger a new sync.
 		a.log.Warn("member directory not synced at start", zap.Error(err))
 	}
-	return a.bot.Run(ctx)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return a.bot.Run(gctx) })
+	g.Go(func() error { return a.sched.Run(gctx) })
+	return g.Wait()
 }
 
 func (a *app) close() {

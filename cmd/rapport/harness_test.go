@@ -49,7 +49,7 @@ func start(t testing.TB) *harness {
 	cfg, err := loadConfig(func(k string) string {
 		return map[string]string{
 			"SLACK_APP_TOKEN": slackfake.AppToken, "SLACK_BOT_TOKEN": slackfake.BotToken,
-			"SLACK_API_URL": fake.APIURL(), "REDIS_URL": rs.URL(), "RAPPORT_RATE_LIMITS": "off",
+			"SLACK_API_URL": fake.APIURL(), "REDIS_URL": rs.URL(), "RAPPORT_RATE_LIMITS": "off", "RAPPORT_ADMINS": "UDAVE",
 		}[k]
 	})
 	if err != nil {

@@ -89,5 +89,69 @@ func (p person) submission(view slackfake.View, f form) map[string]any {
 	return p.fake.ViewSubmission(p.id, v, values)
 }
 
-// dms is every message in the person's DM with Rapport.
-func (p person) dms() []slackfake.Message { return p.fake.DMs(p.id) }
+// dms is every message in the person's DM with Rapport that they see (not another's ephemeral).
+func (p person) dms() []slackfake.Message {
+	var out []slackfake.Message
+	for _, m := range p.fake.DMs(p.id) {
+		if !m.Ephemeral || m.User == p.id {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// click taps the button with actionID on message m, as Slack sends it, and returns the ack.
+func (p person) click(ctx context.Context, m slackfake.Message, actionID string) (slackfake.Ack, error) {
+	var blocks slack.Blocks
+	if err := json.Unmarshal(m.Blocks, &blocks); err != nil {
+		return slackfake.Ack{}, fmt.Errorf("message %s: %w", m.TS, err)
+	}
+	for _, b := range blocks.BlockSet {
+		ab, ok := b.(*slack.ActionBlock)
+		if !ok {
+			continue
+		}
+		for _, el := range ab.Elements.ElementSet {
+			if btn, ok := el.(*slack.ButtonBlockElement); ok && btn.ActionID == actionID {
+				action := slack.BlockAction{ActionID: btn.ActionID, BlockID: ab.BlockID, Value: btn.Value, Type: "button",
+					Text: *btn.Text}
+				return p.fake.Send(ctx, "interactive", p.fake.BlockAction(p.id, action, slackfake.InMessage(m.Channel, m.TS)))
+			}
+		}
+	}
+	return slackfake.Ack{}, fmt.Errorf("no button %s on message %s", actionID, m.TS)
+}
+
+// buttonsOf lists the action_ids of a message's buttons.
+func buttonsOf(m slackfake.Message) []string {
+	var blocks slack.Blocks
+	_ = json.Unmarshal(m.Blocks, &blocks)
+	var ids []string
+	for _, b := range blocks.BlockSet {
+		if ab, ok := b.(*slack.ActionBlock); ok {
+			for _, el := range ab.Elements.ElementSet {
+				if btn, ok := el.(*slack.ButtonBlockElement); ok {
+					ids = append(ids, btn.ActionID)
+				}
+			}
+		}
+	}
+	return ids
+}
+
+// submitView fills in and submits a modal Rapport opened (an outcome form), by block ID.
+func (p person) submitView(ctx context.Context, view slackfake.View, values map[string]slack.BlockAction) (slackfake.Ack, error) {
+	var v slack.View
+	_ = json.Unmarshal(view.View, &v)
+	state := map[string]map[string]slack.BlockAction{}
+	for block, a := range values {
+		if a.Type == "" {
+			a.Type = "plain_text_input"
+			if a.SelectedUser != "" {
+				a.Type = "users_select"
+			}
+		}
+		state[block] = map[string]slack.BlockAction{handlers.InputAction: a}
+	}
+	return p.fake.Send(ctx, "interactive", p.fake.ViewSubmission(p.id, v, state))
+}

@@ -67,7 +67,7 @@ func TestSubmitDeliversReceiverDMAndGiverConfirmation(t *testing.T) {
 	if len(bob) != 1 || len(alice) != 1 {
 		t.Fatalf("Bob got %d DMs, Alice %d; want exactly 1 each", len(bob), len(alice))
 	}
-	if err := contains(messageText(bob[0]), "R-1", "<@UALICE>", "Dana Reyes", "Reyes Bakery", "+14805550142",
+	if err := contains(messageText(bob[0]), "R-1", "<@UALICE>", "Dana Reyes", "Reyes Bakery", "+1 480-555-0142",
 		"dana@reyesbakery.example", "A new roof before the monsoon", "Mornings, by phone", "Hot referral", "She expects your call"); err != nil {
 		t.Errorf("receiver DM: %v", err)
 	}

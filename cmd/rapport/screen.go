@@ -174,6 +174,14 @@ func (s *screen) blocks(text string, raw json.RawMessage) {
 			for _, f := range b.Fields {
 				s.quote(f.Text)
 			}
+		case *slack.ActionBlock:
+			var labels []string
+			for _, el := range b.Elements.ElementSet {
+				if btn, ok := el.(*slack.ButtonBlockElement); ok {
+					labels = append(labels, "["+btn.Text.Text+"]")
+				}
+			}
+			s.quote(strings.Join(labels, " "))
 		case *slack.ContextBlock:
 			for _, el := range b.ContextElements.Elements {
 				if t, ok := el.(*slack.TextBlockObject); ok {
@@ -188,7 +196,9 @@ var (
 	mentionRE = regexp.MustCompile(`<@([A-Z0-9]+)>`)
 	dateRE    = regexp.MustCompile(`<!date\^[^|>]*\|([^>]*)>`)
 	emoji     = strings.NewReplacer(":handshake:", "🤝", ":fire:", "🔥", ":sunny:", "☀️", ":snowflake:", "❄️",
-		":white_check_mark:", "✅", ":white_large_square:", "⬜", ":bulb:", "💡", ":warning:", "⚠️")
+		":white_check_mark:", "✅", ":white_large_square:", "⬜", ":bulb:", "💡", ":warning:", "⚠️",
+		":tada:", "🎉", ":thumbsup:", "👍", ":telephone_receiver:", "📞", ":calendar:", "📅", ":repeat:", "🔁",
+		":alarm_clock:", "⏰", ":wave:", "👋")
 	unescape = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&")
 )
 

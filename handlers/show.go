@@ -1,0 +1,67 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/rapportbot/rapport"
+	"github.com/rapportbot/rapport/bot"
+	"github.com/slack-go/slack"
+)
+
+// show answers "/refer show R-12": the referral and its timeline, to its giver, its receiver and
+// admins only, since it carries the prospect's contact details (rule 10).
+func (h *Handlers) show(ctx context.Context, r *bot.Request, args []string) (any, error) {
+	if len(args) != 1 {
+		return bot.Ephemeral("Which referral? Type `/refer show R-12`."), nil
+	}
+	n, ok := rapport.ParseID(args[0])
+	if !ok {
+		return bot.Ephemeral(fmt.Sprintf("“%s” is not a referral number: they look like R-12.", esc(clip(unesc(args[0]), 20)))), nil
+	}
+	ref, events, err := h.store.Timeline(ctx, r.Team, n)
+	if err != nil {
+		return nil, h.readError(err)
+	}
+	user := r.Command.UserID
+	if user != ref.Giver && user != ref.Receiver && !h.isAdmin(user) {
+		return nil, rapport.Errorf(rapport.EFORBIDDEN, "Only the giver, the receiver and the group's admins can see %s.", ref.ID())
+	}
+	p := receiverDM(ref, events, h.cfg.Timing)
+	blocks := make([]slack.Block, 0, len(p.Blocks))
+	for _, b := range p.Blocks {
+		if b.BlockType() != slack.MBTAction { // buttons belong to the receiver's DM
+			blocks = append(blocks, b)
+		}
+	}
+	return bot.Ephemeral(p.Text, blocks...), nil
+}
+
+// set answers "/refer set R-12 <status> <note>": an admin's correction, recorded with its note and
+// reported to the giver and the receiver.
+func (h *Handlers) set(ctx context.Context, r *bot.Request, args []string) (any, error) {
+	user := r.Command.UserID
+	if !h.isAdmin(user) {
+		return nil, rapport.Errorf(rapport.EFORBIDDEN, "Only the group's admins can correct a referral's status.")
+	}
+	if len(args) < 3 {
+		return bot.Ephemeral("Type `/refer set R-12 <status> <why>`, e.g. `/refer set R-12 won Signed at the meeting`. Statuses: new, accepted, contacted, meeting, won, lost, declined, passed, withdrawn."), nil
+	}
+	n, ok := rapport.ParseID(args[0])
+	if !ok {
+		return bot.Ephemeral(fmt.Sprintf("“%s” is not a referral number: they look like R-12.", esc(clip(unesc(args[0]), 20)))), nil
+	}
+	to, err := rapport.ParseStatus(strings.ToLower(args[1]))
+	if err != nil {
+		return bot.Ephemeral(esc(err.Error())), nil
+	}
+	note := unesc(strings.Join(args[2:], " "))
+	moved, err := h.move(ctx, rapport.Move{Team: r.Team, Ref: n, Actor: user, Action: rapport.ActCorrect,
+		Role: rapport.RoleAdmin, To: to, Note: clip(note, noteLimit)})
+	if err != nil {
+		return nil, err
+	}
+	return bot.Ephemeral(fmt.Sprintf("%s is now *%s* (was %s). %s and %s have been told.", rapport.FormatID(n),
+		to.Label(), moved.From.Label(), mention(moved.Referral.Giver), mention(moved.Referral.Receiver))), nil
+}

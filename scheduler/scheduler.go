@@ -1,0 +1,104 @@
+// Package scheduler runs Rapport's timed work: the sweep that claims due reminders and queues their
+// nudges in the outbox. It never calls Slack: the outbox sender renders the nudges when it sends.
+//
+// Tick does one pass at a given time, so tests drive it with an injected clock; Run drives Tick from
+// a cron schedule. The sweep is safe on every replica at once: a claim is atomic in the store.
+package scheduler
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/robfig/cron/v3"
+	"go.uber.org/zap"
+
+	"github.com/rapportbot/rapport"
+)
+
+// Store is what the sweep needs of storage (*storage.Store implements it).
+type Store interface {
+	DueBefore(ctx context.Context, team string, now time.Time, limit int) ([]rapport.Due, error)
+	ClaimDue(ctx context.Context, team string, claims []rapport.Claim) (int, error)
+	Postpone(ctx context.Context, team string, d rapport.Due, at time.Time) error
+	Member(ctx context.Context, team, id string) (rapport.Member, error)
+}
+
+// Config configures a Scheduler.
+type Config struct {
+	Team     string
+	Schedule string // cron spec of the sweep (RAPPORT_SWEEP_SCHEDULE), e.g. "@every 1m"
+	// Timing and Quiet are read on every tick, so an admin's change applies without a restart.
+	Timing func() rapport.Timing
+	Quiet  func() rapport.QuietHours // nil: no quiet hours
+	Batch  int                       // reminders read and claimed per round trip; 0: DefaultBatch
+}
+
+// DefaultBatch bounds one claim script, so Redis is never blocked long by a backlog.
+const DefaultBatch = 1000
+
+// Scheduler sweeps one workspace's due reminders.
+type Scheduler struct {
+	store Store
+	cfg   Config
+	sched cron.Schedule
+	log   *zap.Logger
+	now   func() time.Time
+
+	mu    sync.Mutex
+	zones map[string]*time.Location // IANA name → location; a bad name maps to UTC
+}
+
+// New checks cfg and returns a scheduler; a bad cron spec is an error here, not a log line later.
+func New(store Store, cfg Config, log *zap.Logger) (*Scheduler, error) {
+	if store == nil || cfg.Team == "" || cfg.Timing == nil {
+		return nil, fmt.Errorf("scheduler: store, team and timing are required")
+	}
+	sched, err := cron.ParseStandard(cfg.Schedule)
+	if err != nil {
+		return nil, fmt.Errorf("scheduler: %q is not a cron spec (e.g. \"@every 1m\" or \"*/5 * * * *\"): %w", cfg.Schedule, err)
+	}
+	if cfg.Quiet == nil {
+		cfg.Quiet = func() rapport.QuietHours { return rapport.QuietHours{} }
+	}
+	if cfg.Batch <= 0 {
+		cfg.Batch = DefaultBatch
+	}
+	if log == nil {
+		log = zap.NewNop()
+	}
+	return &Scheduler{
+		store: store, cfg: cfg, sched: sched, log: log.With(zap.String("team", cfg.Team)),
+		now: time.Now, zones: map[string]*time.Location{},
+	}, nil
+}
+
+// Run sweeps on the schedule until ctx is done, then waits for a running sweep and returns nil. A
+// sweep still running when the next is due is skipped, and a panic in one is logged, not fatal.
+func (s *Scheduler) Run(ctx context.Context) error {
+	cl := cronLogger{s.log.Sugar()}
+	c := cron.New(cron.WithLogger(cl), cron.WithChain(cron.Recover(cl), cron.SkipIfStillRunning(cl)))
+	c.Schedule(s.sched, cron.FuncJob(func() {
+		res, err := s.Tick(ctx, s.now())
+		switch {
+		case err != nil && ctx.Err() == nil:
+			s.log.Error("reminder sweep", zap.Error(err), zap.Int("claimed", res.Claimed))
+		case res != Result{}:
+			s.log.Info("reminder sweep", zap.Int("claimed", res.Claimed), zap.Int("postponed", res.Postponed),
+				zap.Int("stale", res.Stale))
+		}
+	}))
+	c.Start()
+	<-ctx.Done()
+	<-c.Stop().Done()
+	return nil
+}
+
+// cronLogger sends robfig/cron's notices to zap: its routine ones (schedule, wake) at debug level.
+type cronLogger struct{ log *zap.SugaredLogger }
+
+func (l cronLogger) Info(msg string, kv ...any) { l.log.Debugw("cron: "+msg, kv...) }
+func (l cronLogger) Error(err error, msg string, kv ...any) {
+	l.log.Errorw("cron: "+msg, append(kv, "error", err)...)
+}

@@ -1,0 +1,46 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/bsm/redislock"
+)
+
+// lock is the leader lock of a once-per-cluster job. It carries the workspace's hash tag like every
+// other key, so a job's lock and the keys it writes share a Cluster slot.
+func (k keys) lock(job string) string { return k.base + "lock:" + job }
+
+// WithLock runs fn while holding the lock of job for team, and reports whether it ran: when another
+// replica holds the lock, WithLock returns false, nil at once. fn's context ends when the lock
+// expires (after ttl), so a job that outruns its lock stops instead of running beside the next
+// holder. A lock only keeps replicas from computing a job at the same time: a job that must run
+// once per period also claims its period in the step that queues its messages (DESIGN.md).
+func (s *Store) WithLock(ctx context.Context, team, job string, ttl time.Duration, fn func(ctx context.Context) error) (ran bool, err error) {
+	if ttl <= 0 {
+		return false, fmt.Errorf("lock %s: ttl must be positive", job)
+	}
+	deadline := time.Now().Add(ttl)
+	l, err := redislock.New(s.rdb).Obtain(ctx, s.keys(team).lock(job), ttl, nil)
+	if errors.Is(err, redislock.ErrNotObtained) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("lock %s: %w", job, err)
+	}
+	fctx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
+	ferr := fn(fctx)
+	// Release even when ctx is done (shutdown), so the next holder need not wait out the TTL.
+	rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	defer rcancel()
+	if rerr := l.Release(rctx); rerr != nil && ferr == nil {
+		if errors.Is(rerr, redislock.ErrLockNotHeld) {
+			return true, fmt.Errorf("lock %s: expired before the job finished", job)
+		}
+		return true, fmt.Errorf("unlock %s: %w", job, rerr)
+	}
+	return true, ferr
+}
