@@ -37,6 +37,9 @@ type Config struct {
 	Ready func(ctx context.Context) error
 	// HTTPListener serves /healthz and /readyz; nil serves nothing.
 	HTTPListener net.Listener
+	// ReclaimAfter is how long an outbox entry a crashed process left undelivered waits before
+	// another takes it over; 0 means DefaultReclaimAfter.
+	ReclaimAfter time.Duration
 }
 
 // Bot is a running Rapport in one workspace.
@@ -64,7 +67,10 @@ func New(cfg Config) (*Bot, error) {
 	b.disp = &dispatcher{log: log, mux: cfg.Mux, ack: cfg.Socket, api: cfg.API, dedupe: cfg.Dedupe,
 		team: cfg.Identity.TeamID, status: &b.status}
 	b.sender = &sender{log: log.Named("outbox"), store: cfg.Outbox, render: cfg.Renderer, api: cfg.API,
-		team: cfg.Identity.TeamID, consumer: consumerName(), sleep: sleepCtx}
+		team: cfg.Identity.TeamID, consumer: consumerName(), reclaim: cfg.ReclaimAfter, sleep: sleepCtx}
+	if b.sender.reclaim <= 0 {
+		b.sender.reclaim = DefaultReclaimAfter
+	}
 	return b, nil
 }
 

@@ -13,13 +13,12 @@ import (
 )
 
 // Outbox timings (DESIGN.md): a blocked read wakes at least every 2 s to notice shutdown; an entry a
-// crashed replica left unacked for 30 s is taken over.
+// crashed replica left unacked for DefaultReclaimAfter is taken over.
 const (
-	readBlock    = 2 * time.Second
-	claimIdle    = 30 * time.Second
-	claimEvery   = 10 * time.Second
-	slackTimeout = 10 * time.Second
-	maxAttempts  = 5
+	DefaultReclaimAfter = 30 * time.Second
+	readBlock           = 2 * time.Second
+	slackTimeout        = 10 * time.Second
+	maxAttempts         = 5
 )
 
 // OutboxStore is the durable queue of messages owed to Slack.
@@ -62,6 +61,7 @@ type sender struct {
 	api      poster
 	team     string
 	consumer string
+	reclaim  time.Duration // idle time after which another consumer's entry is taken over
 	sleep    func(ctx context.Context, d time.Duration) error
 }
 
@@ -70,9 +70,9 @@ type sender struct {
 func (s *sender) run(stop, work context.Context) error {
 	var lastClaim time.Time
 	for stop.Err() == nil {
-		if time.Since(lastClaim) >= claimEvery {
+		if time.Since(lastClaim) >= s.reclaim/3 {
 			lastClaim = time.Now()
-			stale, err := s.store.ClaimStale(work, s.team, s.consumer, claimIdle, 16)
+			stale, err := s.store.ClaimStale(work, s.team, s.consumer, s.reclaim, 16)
 			if err != nil {
 				s.log.Warn("outbox claim failed", zap.Error(err))
 			}

@@ -108,6 +108,7 @@ func newApp(ctx context.Context, cfg Config, log *zap.Logger, d deps) (_ *app, e
 	a.bot, err = bot.New(bot.Config{
 		Logger: log.Named("bot"), API: api, Socket: socketmode.New(api), Identity: id, Mux: mux,
 		Dedupe: a.store, Outbox: a.store, Renderer: a.handlers, Ready: a.store.Ping, HTTPListener: ln,
+		ReclaimAfter: cfg.ReclaimAfter,
 	})
 	if err != nil {
 		if ln != nil {

@@ -35,6 +35,7 @@ var variables = []variable{
 	{"RAPPORT_QUIET_HOURS", "21:00-08:00", "no nudges in this window of each receiver's own time zone; off disables"},
 	{"RAPPORT_ADMINS", "", "comma-separated user IDs of the group's admins"},
 	{"RAPPORT_RATE_LIMITS", "slack", "slack paces calls at Slack's published rates; off lifts the pacing"},
+	{"RAPPORT_OUTBOX_RECLAIM_AFTER", "30s", "how long a message a crashed replica left undelivered waits before another sends it"},
 }
 
 // Config is Rapport's validated configuration.
@@ -52,6 +53,7 @@ type Config struct {
 	QuietHours         rapport.QuietHours
 	Admins             []string
 	RateLimits         bool
+	ReclaimAfter       time.Duration
 }
 
 // loadConfig reads and checks every variable before anything connects; each error names the variable
@@ -112,6 +114,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	}
 	c.FollowUpSLA = duration("RAPPORT_FOLLOWUP_SLA")
 	c.ReportBackAfter = duration("RAPPORT_REPORT_BACK_AFTER")
+	c.ReclaimAfter = duration("RAPPORT_OUTBOX_RECLAIM_AFTER")
 	for _, name := range []string{"RAPPORT_SWEEP_SCHEDULE", "RAPPORT_DIGEST_SCHEDULE"} {
 		if _, err := cron.ParseStandard(get(name)); err != nil {
 			bad(name, "%q is not a cron spec (e.g. \"0 9 * * 1\" or \"@every 1m\"): %v", get(name), err)

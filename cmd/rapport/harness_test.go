@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -25,13 +26,13 @@ func TestMain(m *testing.M) {
 
 // harness is one Rapport process against a fake Slack and a real redis-server of its own.
 type harness struct {
-	t     testing.TB
-	fake  *slackfake.Server
-	redis *redistest.Server
-	store *storage.Store
-	ctx   context.Context // the test's deadline
-	stop  context.CancelFunc
-	done  chan error
+	t        testing.TB
+	fake     *slackfake.Server
+	redis    *redistest.Server
+	store    *storage.Store
+	ctx      context.Context // the test's deadline
+	app      *app            // the first replica
+	replicas []*replica
 
 	alice, bob, carol, dave person
 }
@@ -39,7 +40,11 @@ type harness struct {
 // testDeadline bounds every wait of a test: conditions are awaited, never slept on.
 const testDeadline = 15 * time.Second
 
-func start(t testing.TB) *harness {
+func start(t testing.TB) *harness { return startReplicas(t, 1) }
+
+// startReplicas runs n Rapport processes against one fake Slack (a socket each) and one Redis, as
+// several replicas of a deployment would.
+func startReplicas(t testing.TB, n int) *harness {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), testDeadline)
 	t.Cleanup(cancel)
@@ -49,7 +54,10 @@ func start(t testing.TB) *harness {
 	cfg, err := loadConfig(func(k string) string {
 		return map[string]string{
 			"SLACK_APP_TOKEN": slackfake.AppToken, "SLACK_BOT_TOKEN": slackfake.BotToken,
-			"SLACK_API_URL": fake.APIURL(), "REDIS_URL": rs.URL(), "RAPPORT_RATE_LIMITS": "off", "RAPPORT_ADMINS": "UDAVE",
+			"SLACK_API_URL": fake.APIURL(), "REDIS_URL": rs.URL(), "RAPPORT_RATE_LIMITS": "off",
+			"RAPPORT_ADMINS": "UDAVE", "RAPPORT_QUIET_HOURS": "off",
+			// The sweep is driven by the tests' own Tick calls with their own clock.
+			"RAPPORT_SWEEP_SCHEDULE": "@every 1000h",
 		}[k]
 	})
 	if err != nil {
@@ -60,37 +68,49 @@ func start(t testing.TB) *harness {
 	if _, bench := t.(*testing.B); bench {
 		logger = zaptest.NewLogger(t, zaptest.Level(zapcore.WarnLevel))
 	}
-	a, err := newApp(ctx, cfg, logger, deps{rdb: rdb, prefix: prefix, noHTTP: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := &harness{t: t, fake: fake, redis: rs, store: a.store, ctx: ctx, done: make(chan error, 1),
+	h := &harness{t: t, fake: fake, redis: rs, ctx: ctx,
 		alice: person{fake, "UALICE"}, bob: person{fake, "UBOB"}, carol: person{fake, "UCAROL"}, dave: person{fake, "UDAVE"}}
-	runCtx, stop := context.WithCancel(context.Background())
-	h.stop = stop
-	go func() { h.done <- a.run(runCtx) }()
+	for i := 0; i < n; i++ {
+		a, err := newApp(ctx, cfg, logger.Named(fmt.Sprintf("replica%d", i)), deps{rdb: rdb, prefix: prefix, noHTTP: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		runCtx, stop := context.WithCancel(context.Background())
+		r := &replica{app: a, stop: stop, done: make(chan error, 1)}
+		go func() { r.done <- a.run(runCtx) }()
+		h.replicas = append(h.replicas, r)
+	}
+	h.app, h.store = h.replicas[0].app, h.replicas[0].app.store
 	t.Cleanup(h.shutdown)
-	if err := fake.WaitConnections(ctx, 1); err != nil {
-		t.Fatalf("bot did not connect: %v", err)
+	if err := fake.WaitConnections(ctx, n); err != nil {
+		t.Fatalf("bots did not connect: %v", err)
 	}
 	return h
 }
 
-// shutdown stops the bot as SIGTERM would and checks it exits in time.
+// replica is one running Rapport process of a harness.
+type replica struct {
+	app  *app
+	stop context.CancelFunc
+	done chan error
+}
+
+// shutdown stops every replica as SIGTERM would and checks each exits in time.
 func (h *harness) shutdown() {
-	if h.stop == nil {
-		return
+	for _, r := range h.replicas {
+		r.stop()
 	}
-	h.stop()
-	h.stop = nil
-	select {
-	case err := <-h.done:
-		if err != nil && !errors.Is(err, context.Canceled) {
-			h.t.Errorf("bot stopped with %v", err)
+	for _, r := range h.replicas {
+		select {
+		case err := <-r.done:
+			if err != nil && !errors.Is(err, context.Canceled) {
+				h.t.Errorf("bot stopped with %v", err)
+			}
+		case <-time.After(5 * time.Second):
+			h.t.Error("bot did not stop within 5 s of shutdown")
 		}
-	case <-time.After(5 * time.Second):
-		h.t.Error("bot did not stop within 5 s of shutdown")
 	}
+	h.replicas = nil
 }
 
 // wait fails the test unless cond holds before the deadline.
