@@ -77,6 +77,7 @@ if ARGV[9] ~= '' then
 end
 redis.call('XADD', KEYS[6], '*', 'kind', ARGV[7], 'ref', n, 'to', receiver)
 redis.call('XADD', KEYS[6], '*', 'kind', ARGV[8], 'ref', n, 'to', ARGV[2])
+redis.call('ZADD', string.sub(base, 1, -5) .. 'all', ARGV[5], n) -- every referral by creation, for periods
 redis.call('SET', KEYS[1], n, 'EX', ARGV[6])
 return {'ok', n}
 `)

@@ -32,6 +32,8 @@ func (k keys) ran(id string) string        { return k.base + "ran:" + id } // af
 func (k keys) outbox() string              { return k.base + "outbox" }
 func (k keys) sent(entryID string) string  { return k.base + "sent:" + entryID }
 func (k keys) due() string                 { return k.base + "due" }
+func (k keys) all() string                 { return k.base + "all" } // every referral, by creation ms
+func (k keys) won() string                 { return k.base + "won" } // closed business, by close ms
 func (k keys) dead() string                { return k.base + "dead" }
 
 // prospect is the set of open referrals for one normalised contact: kind is "email" or "phone".

@@ -47,6 +47,16 @@ else
 end
 
 redis.call('HSET', KEYS[1], 'st', move.to, 'u', now, 'ver', tonumber(h[4] or '0') + 1)
+-- What the statistics read: the receiver's first action, the first contact, when business closed.
+if role == 'receiver' then redis.call('HSETNX', KEYS[1], 'fa', now) end
+if move.to == 'contacted' or move.to == 'meeting' or move.to == 'won' then redis.call('HSETNX', KEYS[1], 'fc', now) end
+if move.to == 'won' then
+  redis.call('HSET', KEYS[1], 'wa', now)
+  redis.call('ZADD', base .. 'won', now, n)
+elseif st == 'won' then
+  redis.call('HDEL', KEYS[1], 'wa')
+  redis.call('ZREM', base .. 'won', n)
+end
 if type(spec.fields) == 'table' and #spec.fields > 0 then redis.call('HSET', KEYS[1], unpack(spec.fields)) end
 if h[5] then
   redis.call('ZREM', KEYS[3], h[5])
@@ -69,7 +79,7 @@ local n2 = 0
 if link then
   n2 = redis.call('INCR', KEYS[5])
   local src = redis.call('HGETALL', KEYS[1])
-  local skip = {st = 1, c = 1, u = 1, ver = 1, due = 1, r = 1, pb = 1, po = 1, val = 1, cur = 1}
+  local skip = {st = 1, c = 1, u = 1, ver = 1, due = 1, r = 1, pb = 1, po = 1, val = 1, cur = 1, fa = 1, fc = 1, wa = 1}
   local copy = {}
   for i = 1, #src, 2 do
     local f = src[i]
@@ -84,6 +94,7 @@ if link then
   redis.call('HSET', ref2, 'st', 'new', 'r', link, 'c', now, 'u', now, 'ver', 1, 'po', n)
   if role ~= 'giver' then redis.call('HSET', ref2, 'pb', actor) end
   if type(spec.link_fields) == 'table' and #spec.link_fields > 0 then redis.call('HSET', ref2, unpack(spec.link_fields)) end
+  redis.call('ZADD', base .. 'all', now, n2)
   redis.call('ZADD', base .. 'given:' .. giver, now, n2)
   redis.call('ZADD', base .. 'received:' .. link, now, n2)
   remind(n2, spec.link_stage, spec.link_at, link)
