@@ -60,7 +60,7 @@ func mayMove(ref rapport.Referral, user string, a rapport.Action) error {
 
 // move applies m with the messages it owes, and words a refusal for the person.
 func (h *Handlers) move(ctx context.Context, m rapport.Move) (rapport.Moved, error) {
-	m.Now, m.Timing = h.now(), h.cfg.Timing
+	m.Now, m.Timing = h.now(), h.settings.Get(ctx).Timing()
 	m.Notify = notices(m)
 	moved, err := h.store.Move(ctx, m)
 	var refused *rapport.Refused

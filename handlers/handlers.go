@@ -34,24 +34,24 @@ type SlackAPI interface {
 
 // Config holds the settings the handlers show or apply.
 type Config struct {
-	Team   string         // the workspace, from auth.test
-	Timing rapport.Timing // reminder delays: the SLA is said in the receiver's DM
-	Admins []string       // may see any referral and correct its status
+	Team   string   // the workspace, from auth.test
+	Admins []string // may see any referral, correct its status, export and change settings
 }
 
 // Handlers serves /refer and renders Rapport's messages.
 type Handlers struct {
-	log   *zap.Logger
-	store Store
-	api   SlackAPI
-	cfg   Config
-	team  string
-	now   func() time.Time
+	log      *zap.Logger
+	store    Store
+	api      SlackAPI
+	cfg      Config
+	team     string
+	settings *Settings
+	now      func() time.Time
 }
 
 // New returns Handlers; now is the clock (time.Now outside tests).
-func New(log *zap.Logger, store Store, api SlackAPI, cfg Config, now func() time.Time) *Handlers {
-	return &Handlers{log: log, store: store, api: api, cfg: cfg, team: cfg.Team, now: now}
+func New(log *zap.Logger, store Store, api SlackAPI, cfg Config, settings *Settings, now func() time.Time) *Handlers {
+	return &Handlers{log: log, store: store, api: api, cfg: cfg, team: cfg.Team, settings: settings, now: now}
 }
 
 // Register adds every route to mux.

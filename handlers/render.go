@@ -30,13 +30,14 @@ func (h *Handlers) Render(ctx context.Context, team string, e rapport.OutboxEntr
 		return bot.Post{}, false, err
 	}
 	ev, hasEvent := eventAt(events, e.Fields["event"])
+	timing := h.settings.Get(ctx).Timing()
 	switch e.Kind {
 	case rapport.KindReferralReceived:
-		return receiverDM(ref, events, h.cfg.Timing), true, nil
+		return receiverDM(ref, events, timing), true, nil
 	case rapport.KindReferralSent:
 		return giverDM(ref, events), true, nil
 	case KindUpdate:
-		return inPlace(receiverDM(ref, events, h.cfg.Timing), ref.Posted[SlotReceiverDM])
+		return inPlace(receiverDM(ref, events, timing), ref.Posted[SlotReceiverDM])
 	case KindUpdateGiver:
 		return inPlace(giverDM(ref, events), ref.Posted[SlotGiverDM])
 	case KindReport, KindWithdrawn, KindCorrected:
@@ -48,7 +49,7 @@ func (h *Handlers) Render(ctx context.Context, team string, e rapport.OutboxEntr
 		if !nudgeStillDue(e.Kind, ref.Status) {
 			return bot.Post{}, false, nil
 		}
-		return nudge(e.Kind, ref, h.cfg.Timing), true, nil
+		return nudge(e.Kind, ref, timing), true, nil
 	}
 	return bot.Post{}, false, rapport.Errorf(rapport.ENOTFOUND, "unknown outbox kind %q", e.Kind)
 }

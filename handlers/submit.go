@@ -25,7 +25,7 @@ func (h *Handlers) submitReferral(ctx context.Context, r *bot.Request) (any, err
 	}
 	log := h.log.With(zap.String("envelope_id", r.EnvelopeID), zap.String("user", giver))
 	now := h.now()
-	stage, due, _ := h.cfg.Timing.FirstReminder(rapport.StatusNew, now)
+	stage, due, _ := h.settings.Get(ctx).Timing().FirstReminder(rapport.StatusNew, now)
 	ref, replayed, err := h.store.CreateReferral(ctx, rapport.Submission{
 		Team: r.Team, EnvelopeID: r.EnvelopeID, Draft: d, AllowDuplicate: confirmed, Now: now,
 		Reminder: stage, ReminderAt: due,

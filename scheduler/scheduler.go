@@ -33,6 +33,15 @@ type Config struct {
 	Timing func() rapport.Timing
 	Quiet  func() rapport.QuietHours // nil: no quiet hours
 	Batch  int                       // reminders read and claimed per round trip; 0: DefaultBatch
+	// Jobs run after each sweep, on the same schedule: periodic work that decides for itself whether
+	// it is due (the weekly digest claims its week in Redis, so it runs once per cluster).
+	Jobs []Job
+}
+
+// Job is periodic work beside the sweep. It is given the sweep's clock.
+type Job struct {
+	Name string
+	Run  func(ctx context.Context, now time.Time) error
 }
 
 // DefaultBatch bounds one claim script, so Redis is never blocked long by a backlog.
@@ -80,7 +89,9 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	cl := cronLogger{s.log.Sugar()}
 	c := cron.New(cron.WithLogger(cl), cron.WithChain(cron.Recover(cl), cron.SkipIfStillRunning(cl)))
 	c.Schedule(s.sched, cron.FuncJob(func() {
-		res, err := s.Tick(ctx, s.now())
+		now := s.now()
+		defer s.runJobs(ctx, now)
+		res, err := s.Tick(ctx, now)
 		switch {
 		case err != nil && ctx.Err() == nil:
 			s.log.Error("reminder sweep", zap.Error(err), zap.Int("claimed", res.Claimed))
@@ -93,6 +104,18 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	<-ctx.Done()
 	<-c.Stop().Done()
 	return nil
+}
+
+// runJobs runs the periodic jobs one after the other; one failing does not stop the others.
+func (s *Scheduler) runJobs(ctx context.Context, now time.Time) {
+	for _, j := range s.cfg.Jobs {
+		if ctx.Err() != nil {
+			return
+		}
+		if err := j.Run(ctx, now); err != nil {
+			s.log.Error("periodic job", zap.String("job", j.Name), zap.Error(err))
+		}
+	}
 }
 
 // cronLogger sends robfig/cron's notices to zap: its routine ones (schedule, wake) at debug level.

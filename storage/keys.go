@@ -20,21 +20,24 @@ type keys struct{ base string } // "<prefix>:{<team>}:"
 
 func (s *Store) keys(team string) keys { return keys{base: s.prefix + ":{" + team + "}:"} }
 
-func (k keys) seq() string                 { return k.base + "seq" }
-func (k keys) refBase() string             { return k.base + "ref:" }
-func (k keys) ref(n int64) string          { return k.refBase() + strconv.FormatInt(n, 10) }
-func (k keys) events(n int64) string       { return k.ref(n) + ":events" }
-func (k keys) given(user string) string    { return k.base + "given:" + user }
-func (k keys) received(user string) string { return k.base + "received:" + user }
-func (k keys) members() string             { return k.base + "members" }
-func (k keys) seen(id string) string       { return k.base + "seen:" + id }
-func (k keys) ran(id string) string        { return k.base + "ran:" + id } // after-ack work done
-func (k keys) outbox() string              { return k.base + "outbox" }
-func (k keys) sent(entryID string) string  { return k.base + "sent:" + entryID }
-func (k keys) due() string                 { return k.base + "due" }
-func (k keys) all() string                 { return k.base + "all" } // every referral, by creation ms
-func (k keys) won() string                 { return k.base + "won" } // closed business, by close ms
-func (k keys) dead() string                { return k.base + "dead" }
+func (k keys) seq() string                    { return k.base + "seq" }
+func (k keys) refBase() string                { return k.base + "ref:" }
+func (k keys) ref(n int64) string             { return k.refBase() + strconv.FormatInt(n, 10) }
+func (k keys) events(n int64) string          { return k.ref(n) + ":events" }
+func (k keys) given(user string) string       { return k.base + "given:" + user }
+func (k keys) received(user string) string    { return k.base + "received:" + user }
+func (k keys) members() string                { return k.base + "members" }
+func (k keys) seen(id string) string          { return k.base + "seen:" + id }
+func (k keys) ran(id string) string           { return k.base + "ran:" + id } // after-ack work done
+func (k keys) outbox() string                 { return k.base + "outbox" }
+func (k keys) sent(entryID string) string     { return k.base + "sent:" + entryID }
+func (k keys) due() string                    { return k.base + "due" }
+func (k keys) all() string                    { return k.base + "all" } // every referral, by creation ms
+func (k keys) settings() string               { return k.base + "settings" }
+func (k keys) asks() string                   { return k.base + "asks" }
+func (k keys) recognition(kind string) string { return k.base + kind }  // "thanks" or "vouches": zset by time
+func (k keys) won() string                    { return k.base + "won" } // closed business, by close ms
+func (k keys) dead() string                   { return k.base + "dead" }
 
 // prospect is the set of open referrals for one normalised contact: kind is "email" or "phone".
 // The contact is hashed so the key, which shows in MONITOR and slow logs, never carries it (rule 10).

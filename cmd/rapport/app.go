@@ -38,6 +38,7 @@ type app struct {
 	ownsRDB  bool
 	store    *storage.Store
 	handlers *handlers.Handlers
+	settings *handlers.Settings
 	bot      *bot.Bot
 	sched    *scheduler.Scheduler
 }
@@ -84,16 +85,20 @@ func newApp(ctx context.Context, cfg Config, log *zap.Logger, d deps) (_ *app, e
 		return nil, err
 	}
 	log = log.With(zap.String("team", id.TeamID))
+	a.settings = handlers.NewSettings(a.store, id.TeamID, cfg.Settings(), now, log.Named("settings"))
 	a.handlers = handlers.New(log.Named("handlers"), a.store, api,
-		handlers.Config{Team: id.TeamID, Timing: cfg.Timing(), Admins: cfg.Admins}, now)
+		handlers.Config{Team: id.TeamID, Admins: cfg.Admins}, a.settings, now)
 	mux := bot.NewMux()
 	a.handlers.Register(mux)
 
-	timing, quiet := cfg.Timing(), cfg.QuietHours
 	a.sched, err = scheduler.New(a.store, scheduler.Config{
 		Team: id.TeamID, Schedule: cfg.SweepSchedule,
-		Timing: func() rapport.Timing { return timing },
-		Quiet:  func() rapport.QuietHours { return quiet },
+		Timing: func() rapport.Timing { return a.settings.Snapshot().Timing() },
+		Quiet:  func() rapport.QuietHours { return a.settings.Snapshot().QuietHours },
+		Jobs: []scheduler.Job{
+			// Admins' changes made on another replica reach this one's sweep.
+			{Name: "settings", Run: func(ctx context.Context, _ time.Time) error { return a.settings.Refresh(ctx) }},
+		},
 	}, log.Named("scheduler"))
 	if err != nil {
 		return nil, err
@@ -119,9 +124,13 @@ func newApp(ctx context.Context, cfg Config, log *zap.Logger, d deps) (_ *app, e
 	return a, nil
 }
 
-// Timing is the reminder delays of the configuration.
-func (c Config) Timing() rapport.Timing {
-	return rapport.Timing{FollowUpSLA: c.FollowUpSLA, ReportBackAfter: c.ReportBackAfter}
+// Settings are the group's settings as the environment sets them: the defaults admins may override.
+func (c Config) Settings() rapport.Settings {
+	return rapport.Settings{
+		RecognitionChannel: c.RecognitionChannel, FollowUpSLA: c.FollowUpSLA, ReportBackAfter: c.ReportBackAfter,
+		DigestSchedule: c.DigestSchedule, TimeZone: c.TimeZone, QuietHours: c.QuietHours,
+		Currency: "USD", InactivityWeeks: 4,
+	}
 }
 
 // run syncs the member directory, then serves and sweeps reminders until ctx ends.

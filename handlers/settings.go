@@ -1,0 +1,102 @@
+package handlers
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/rapportbot/rapport"
+	"go.uber.org/zap"
+)
+
+// settingsTTL bounds how stale another replica's view of an admin's change may be.
+const settingsTTL = 10 * time.Second
+
+// SettingsStore keeps the overrides admins save.
+type SettingsStore interface {
+	Settings(ctx context.Context, team string) (map[string]string, error)
+	PutSettings(ctx context.Context, team string, values map[string]string) error
+}
+
+// Settings gives the group's effective settings: the environment's defaults with the admins'
+// overrides from Redis, re-read at most every settingsTTL. If Redis cannot be read, the last known
+// settings stay in force.
+type Settings struct {
+	store    SettingsStore
+	team     string
+	defaults rapport.Settings
+	now      func() time.Time
+	log      *zap.Logger
+
+	mu   sync.Mutex
+	cur  rapport.Settings
+	read time.Time
+}
+
+// NewSettings returns the settings of team over defaults.
+func NewSettings(store SettingsStore, team string, defaults rapport.Settings, now func() time.Time, log *zap.Logger) *Settings {
+	return &Settings{store: store, team: team, defaults: defaults, cur: defaults, now: now, log: log}
+}
+
+// Get returns the effective settings, reading Redis when the cached copy is older than settingsTTL.
+func (s *Settings) Get(ctx context.Context) rapport.Settings {
+	s.mu.Lock()
+	fresh := s.now().Sub(s.read) < settingsTTL
+	cur := s.cur
+	s.mu.Unlock()
+	if fresh {
+		return cur
+	}
+	if err := s.Refresh(ctx); err != nil {
+		s.log.Warn("settings not refreshed; keeping the last known", zap.Error(err))
+	}
+	return s.Snapshot()
+}
+
+// Snapshot returns the settings last read, without I/O.
+func (s *Settings) Snapshot() rapport.Settings {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cur
+}
+
+// Refresh re-reads the overrides now. A stored value that no longer parses is skipped and logged.
+func (s *Settings) Refresh(ctx context.Context) error {
+	over, err := s.store.Settings(ctx, s.team)
+	if err != nil {
+		return err
+	}
+	cur, errs := s.defaults.Apply(over)
+	for name := range errs {
+		s.log.Warn("stored setting ignored", zap.String("setting", name))
+	}
+	s.mu.Lock()
+	s.cur, s.read = cur, s.now()
+	s.mu.Unlock()
+	return nil
+}
+
+// Save validates and stores an admin's values (all of them, as the form sends them): values equal
+// to the default are removed, so a later change of the environment still applies.
+func (s *Settings) Save(ctx context.Context, values map[string]string) (rapport.Settings, error) {
+	next, errs := s.defaults.Apply(values)
+	if len(errs) > 0 {
+		return rapport.Settings{}, errs
+	}
+	def := s.defaults.Values()
+	store := map[string]string{}
+	for name, v := range next.Values() {
+		if v == def[name] {
+			store[name] = ""
+		} else {
+			store[name] = v
+		}
+	}
+	if err := s.store.PutSettings(ctx, s.team, store); err != nil {
+		return rapport.Settings{}, err
+	}
+	s.mu.Lock()
+	s.cur, s.read = next, s.now()
+	s.mu.Unlock()
+	return next, nil
+}

@@ -1,0 +1,42 @@
+package rapport_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/rapportbot/rapport"
+)
+
+func TestSettingsApply(t *testing.T) {
+	base := rapport.Settings{FollowUpSLA: 24 * time.Hour, ReportBackAfter: 168 * time.Hour, DigestSchedule: "0 9 * * 1",
+		TimeZone: time.UTC, Currency: "USD"}
+	got, errs := base.Apply(map[string]string{
+		rapport.SetFollowUpSLA: "48h", rapport.SetTimeZone: "Europe/London", rapport.SetPublicValues: "true",
+		rapport.SetCurrency: "eur", rapport.SetQuietHours: "off", rapport.SetInactivityWeeks: "4",
+		rapport.SetRecognitionChannel: "C123",
+	})
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	if got.FollowUpSLA != 48*time.Hour || got.TimeZone.String() != "Europe/London" || !got.PublicValues ||
+		got.Currency != "EUR" || !got.QuietHours.Off() || got.InactivityWeeks != 4 || got.RecognitionChannel != "C123" {
+		t.Errorf("applied: %+v", got)
+	}
+	if back, errs := base.Apply(got.Values()); len(errs) > 0 || back.Values()[rapport.SetFollowUpSLA] != "48h" {
+		t.Errorf("Values does not round-trip: %v %v", back.Values(), errs)
+	}
+	bad := map[string]string{
+		rapport.SetFollowUpSLA: "a day", rapport.SetDigestSchedule: "mondays", rapport.SetTimeZone: "Mars/Base",
+		rapport.SetQuietHours: "night", rapport.SetPublicValues: "maybe", rapport.SetCurrency: "dollars",
+		rapport.SetInactivityWeeks: "-1", rapport.SetRecognitionChannel: "#wins", rapport.SetReportBackAfter: "0s",
+	}
+	kept, errs := base.Apply(bad)
+	for name := range bad {
+		if errs[name] == "" {
+			t.Errorf("%s = %q accepted", name, bad[name])
+		}
+	}
+	if kept.FollowUpSLA != base.FollowUpSLA || kept.Currency != "USD" {
+		t.Errorf("bad values changed the settings: %+v", kept)
+	}
+}

@@ -1,0 +1,118 @@
+package storage
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/rapportbot/rapport"
+)
+
+// Settings returns the overrides an admin saved (setting name → value).
+func (s *Store) Settings(ctx context.Context, team string) (map[string]string, error) {
+	m, err := s.rdb.HGetAll(ctx, s.keys(team).settings()).Result()
+	if err != nil {
+		return nil, fmt.Errorf("read settings: %w", err)
+	}
+	return m, nil
+}
+
+// PutSettings saves overrides; an empty value removes one, so the environment's default applies again.
+func (s *Store) PutSettings(ctx context.Context, team string, values map[string]string) error {
+	k := s.keys(team).settings()
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		for name, v := range values {
+			if v == "" {
+				p.HDel(ctx, k, name)
+			} else {
+				p.HSet(ctx, k, name, v)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("save settings: %w", err)
+	}
+	return nil
+}
+
+type askRecord struct {
+	Text string `json:"text"`
+	At   int64  `json:"at"`
+}
+
+// SetAsk saves what member wants referrals for; an empty text clears it.
+func (s *Store) SetAsk(ctx context.Context, team, member, text string, now time.Time) error {
+	k := s.keys(team).asks()
+	var err error
+	if text == "" {
+		err = s.rdb.HDel(ctx, k, member).Err()
+	} else {
+		b, _ := json.Marshal(askRecord{Text: text, At: now.UnixMilli()})
+		err = s.rdb.HSet(ctx, k, member, b).Err()
+	}
+	if err != nil {
+		return fmt.Errorf("save ask: %w", err)
+	}
+	return nil
+}
+
+// Asks returns every member's current ask.
+func (s *Store) Asks(ctx context.Context, team string) ([]rapport.Ask, error) {
+	m, err := s.rdb.HGetAll(ctx, s.keys(team).asks()).Result()
+	if err != nil {
+		return nil, fmt.Errorf("read asks: %w", err)
+	}
+	out := make([]rapport.Ask, 0, len(m))
+	for member, raw := range m {
+		var r askRecord
+		if json.Unmarshal([]byte(raw), &r) != nil {
+			continue
+		}
+		out = append(out, rapport.Ask{Member: member, Text: r.Text, At: time.UnixMilli(r.At)})
+	}
+	rapport.SortAsks(out)
+	return out, nil
+}
+
+// Recognize records a thank-you or a recommendation and queues the message it owes, in one MULTI:
+// a public thank-you goes to the recognition channel, a recommendation to the member vouched for.
+func (s *Store) Recognize(ctx context.Context, team string, r rapport.Recognition, kind, to string) error {
+	k := s.keys(team)
+	b, _ := json.Marshal(r)
+	member := strconv.FormatInt(r.At.UnixMilli(), 10) + ":" + r.From + ":" + r.To
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.ZAdd(ctx, k.recognition(r.Kind), redis.Z{Score: float64(r.At.UnixMilli()), Member: member})
+		p.XAdd(ctx, &redis.XAddArgs{Stream: k.outbox(), Values: []any{"kind", kind, "ref", 0, "to", to, "body", string(b)}})
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("record %s: %w", r.Kind, err)
+	}
+	return nil
+}
+
+// Recognitions returns the thank-yous or recommendations made in [from, to).
+func (s *Store) Recognitions(ctx context.Context, team, kind string, from, to time.Time) ([]rapport.Recognition, error) {
+	ms, err := s.rdb.ZRangeByScore(ctx, s.keys(team).recognition(kind), &redis.ZRangeBy{
+		Min: strconv.FormatInt(from.UnixMilli(), 10), Max: "(" + strconv.FormatInt(to.UnixMilli(), 10),
+	}).Result()
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", kind, err)
+	}
+	out := make([]rapport.Recognition, 0, len(ms))
+	for _, m := range ms {
+		parts := strings.SplitN(m, ":", 3)
+		if len(parts) != 3 {
+			continue
+		}
+		at, _ := strconv.ParseInt(parts[0], 10, 64)
+		out = append(out, rapport.Recognition{Kind: kind, From: parts[1], To: parts[2], At: time.UnixMilli(at)})
+	}
+	return out, nil
+}
