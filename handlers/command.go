@@ -31,17 +31,26 @@ func (h *Handlers) refer(ctx context.Context, r *bot.Request) (any, error) {
 		m := leadingMention.FindStringSubmatch(text)
 		h.openForm(r, rapport.Draft{Receiver: m[1], Need: clip(unesc(m[2]), rapport.MaxLen(rapport.FieldNeed))})
 		return nil, nil
-	case strings.EqualFold(sub, "help"):
-		return bot.Ephemeral(helpText), nil
-	case strings.EqualFold(sub, "list"):
-		return h.list(ctx, r)
-	case strings.EqualFold(sub, "show"):
-		return h.show(ctx, r, strings.Fields(text)[1:])
-	case strings.EqualFold(sub, "set"):
-		return h.set(ctx, r, strings.Fields(text)[1:])
+	}
+	if f, ok := h.subcommands()[strings.ToLower(sub)]; ok {
+		_, rest, _ := strings.Cut(text, " ")
+		return f(ctx, r, strings.TrimSpace(rest))
 	}
 	return bot.Ephemeral(fmt.Sprintf("I don't know `/refer %s`. To refer someone, type `/refer` or `/refer @member what they need`; `/refer help` lists everything I can do.",
 		esc(clip(unesc(sub), 40)))), nil
+}
+
+// subcommand answers "/refer <name> <rest>"; rest is the text after the name, as Slack escaped it.
+type subcommand func(ctx context.Context, r *bot.Request, rest string) (any, error)
+
+// subcommands maps each "/refer <name>" to its handler.
+func (h *Handlers) subcommands() map[string]subcommand {
+	return map[string]subcommand{
+		"help": func(context.Context, *bot.Request, string) (any, error) { return bot.Ephemeral(helpText), nil },
+		"list": func(ctx context.Context, r *bot.Request, _ string) (any, error) { return h.list(ctx, r) },
+		"show": h.show,
+		"set":  h.set,
+	}
 }
 
 const helpText = "*Rapport* keeps the group's referrals moving:\n" +

@@ -16,8 +16,16 @@ import (
 	"go.uber.org/zap"
 )
 
-// Store is what the handlers keep in Redis.
+// Store is what the handlers keep in Redis: one small interface per feature, each declared beside
+// the code that uses it.
 type Store interface {
+	ReferralStore
+	SettingsStore
+	SocialStore
+}
+
+// ReferralStore keeps referrals, their timelines and the member directory.
+type ReferralStore interface {
 	CreateReferral(ctx context.Context, s rapport.Submission) (ref rapport.Referral, replayed bool, err error)
 	Referral(ctx context.Context, team string, n int64) (rapport.Referral, error)
 	Timeline(ctx context.Context, team string, n int64) (rapport.Referral, []rapport.Event, error)

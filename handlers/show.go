@@ -12,7 +12,8 @@ import (
 
 // show answers "/refer show R-12": the referral and its timeline, to its giver, its receiver and
 // admins only, since it carries the prospect's contact details (rule 10).
-func (h *Handlers) show(ctx context.Context, r *bot.Request, args []string) (any, error) {
+func (h *Handlers) show(ctx context.Context, r *bot.Request, rest string) (any, error) {
+	args := strings.Fields(rest)
 	if len(args) != 1 {
 		return bot.Ephemeral("Which referral? Type `/refer show R-12`."), nil
 	}
@@ -40,7 +41,8 @@ func (h *Handlers) show(ctx context.Context, r *bot.Request, args []string) (any
 
 // set answers "/refer set R-12 <status> <note>": an admin's correction, recorded with its note and
 // reported to the giver and the receiver.
-func (h *Handlers) set(ctx context.Context, r *bot.Request, args []string) (any, error) {
+func (h *Handlers) set(ctx context.Context, r *bot.Request, rest string) (any, error) {
+	args := strings.Fields(rest)
 	user := r.Command.UserID
 	if !h.isAdmin(user) {
 		return nil, rapport.Errorf(rapport.EFORBIDDEN, "Only the group's admins can correct a referral's status.")

@@ -1,0 +1,18 @@
+package handlers
+
+import (
+	"context"
+	"time"
+
+	"github.com/rapportbot/rapport"
+)
+
+// SocialStore keeps asks, thank-yous and recommendations, and the facts the numbers are made of.
+type SocialStore interface {
+	SetAsk(ctx context.Context, team, member, text string, now time.Time) error
+	Asks(ctx context.Context, team string) ([]rapport.Ask, error)
+	Recognize(ctx context.Context, team string, r rapport.Recognition, kind, to string) error
+	Recognitions(ctx context.Context, team, kind string, from, to time.Time) ([]rapport.Recognition, error)
+	Facts(ctx context.Context, team string, from, to time.Time) ([]rapport.Fact, error)
+	MemberFacts(ctx context.Context, team, member string) ([]rapport.Fact, error)
+}
