@@ -40,6 +40,10 @@ type Config struct {
 	// ReclaimAfter is how long an outbox entry a crashed process left undelivered waits before
 	// another takes it over; 0 means DefaultReclaimAfter.
 	ReclaimAfter time.Duration
+	// RateLimits paces the outbox at Slack's published rates, shared by every replica through
+	// Outbox, which must then be a Pacer (RAPPORT_RATE_LIMITS=slack). Off, only Slack's 429s
+	// slow it down: for benchmarks and fakes without limits.
+	RateLimits bool
 }
 
 // Bot is a running Rapport in one workspace.
@@ -66,8 +70,13 @@ func New(cfg Config) (*Bot, error) {
 	log := cfg.Logger
 	b.disp = &dispatcher{log: log, mux: cfg.Mux, ack: cfg.Socket, api: cfg.API, dedupe: cfg.Dedupe,
 		team: cfg.Identity.TeamID, status: &b.status}
+	pacer, _ := cfg.Outbox.(Pacer)
+	if cfg.RateLimits && pacer == nil {
+		return nil, errors.New("bot: RateLimits needs an Outbox that is a Pacer")
+	}
 	b.sender = &sender{log: log.Named("outbox"), store: cfg.Outbox, render: cfg.Renderer, api: cfg.API,
-		team: cfg.Identity.TeamID, consumer: consumerName(), reclaim: cfg.ReclaimAfter, sleep: sleepCtx}
+		team: cfg.Identity.TeamID, consumer: consumerName(), reclaim: cfg.ReclaimAfter,
+		pacer: pacer, paced: cfg.RateLimits, workers: outboxWorkers, now: time.Now, held: newHeld()}
 	if b.sender.reclaim <= 0 {
 		b.sender.reclaim = DefaultReclaimAfter
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"sync"
 	"time"
 
 	"github.com/rapportbot/rapport"
@@ -19,6 +20,9 @@ const (
 	readBlock           = 2 * time.Second
 	slackTimeout        = 10 * time.Second
 	maxAttempts         = 5
+	outboxWorkers       = 8    // lanes: recipients served at once
+	maxHeld             = 2048 // entries read and not finished, at most
+	readBatch           = 256
 )
 
 // OutboxStore is the durable queue of messages owed to Slack.
@@ -28,6 +32,9 @@ type OutboxStore interface {
 	Delivered(ctx context.Context, team, id string) (bool, error)
 	MarkDelivered(ctx context.Context, team string, e rapport.OutboxEntry, slot, channel, ts string) error
 	DeadLetter(ctx context.Context, team string, e rapport.OutboxEntry, reason string) error
+	// TouchOutbox keeps ids claimed by consumer while they wait in the process, returning those
+	// it no longer owns.
+	TouchOutbox(ctx context.Context, team, consumer string, ids []string) (lost []string, err error)
 }
 
 // Post is a rendered message: a new post, or an edit of one already posted when TS is set.
@@ -36,7 +43,16 @@ type Post struct {
 	TS      string // when set, chat.update this message instead of posting
 	Text    string // mrkdwn: the notification text and the fallback; user text escaped
 	Blocks  []slack.Block
-	Slot    string // where the referral remembers this message, for later edits ("" = nowhere)
+	Slot    string                    // where the referral remembers this message, for later edits ("" = nowhere)
+	Home    *slack.HomeTabViewRequest // when set, views.publish this as the Home tab of the user in Channel
+	File    *Upload                   // when set, upload this file to Channel (a conversation ID) instead
+}
+
+// Upload is a file to share in a conversation, sent with Slack's upload flow (files.getUploadURLExternal,
+// the upload, files.completeUploadExternal); the bot must be a member of the conversation.
+type Upload struct {
+	Filename, Title string
+	Content         []byte
 }
 
 // Renderer turns an outbox entry into the message it stands for, from the state stored now.
@@ -49,11 +65,16 @@ type Renderer interface {
 type poster interface {
 	PostMessageContext(ctx context.Context, channelID string, options ...slack.MsgOption) (string, string, error)
 	UpdateMessageContext(ctx context.Context, channelID, timestamp string, options ...slack.MsgOption) (string, string, string, error)
+	PublishViewContext(ctx context.Context, req slack.PublishViewContextRequest) (*slack.ViewResponse, error)
+	UploadFileContext(ctx context.Context, params slack.UploadFileParameters) (*slack.FileSummary, error)
 }
 
 // sender delivers the outbox: at least once from Redis's side, and once to Slack because a
 // per-entry key written right after Slack's ok stops a redelivery from posting again. Only a crash
 // inside the very call that posted can double a message (chat.postMessage has no idempotency key).
+//
+// One reader fills the lanes (workers, by recipient) from the stream and keeps what they hold
+// claimed; a lane never sleeps on a rate limit or a retry, it serves other recipients meanwhile.
 type sender struct {
 	log      *zap.Logger
 	store    OutboxStore
@@ -62,94 +83,58 @@ type sender struct {
 	team     string
 	consumer string
 	reclaim  time.Duration // idle time after which another consumer's entry is taken over
-	sleep    func(ctx context.Context, d time.Duration) error
+	pacer    Pacer         // shares 429 pauses (and pacing) with other replicas; nil: none
+	paced    bool          // take a slot of Slack's rate before every call (Config.RateLimits)
+	workers  int
+	now      func() time.Time
+
+	held   *held
+	pauses pauses
 }
 
-// run delivers until stop is done; work bounds the Slack and Redis calls, so a delivery under way
-// when shutdown starts may finish.
+// run delivers until stop is done. Deliveries under way then get drainDeadline to finish on work;
+// anything not delivered stays pending in the stream for a restart or another replica.
 func (s *sender) run(stop, work context.Context) error {
-	var lastClaim time.Time
-	for stop.Err() == nil {
-		if time.Since(lastClaim) >= s.reclaim/3 {
-			lastClaim = time.Now()
-			stale, err := s.store.ClaimStale(work, s.team, s.consumer, s.reclaim, 16)
-			if err != nil {
-				s.log.Warn("outbox claim failed", zap.Error(err))
-			}
-			s.deliverAll(stop, work, stale)
-		}
-		entries, err := s.store.ReadOutbox(stop, s.team, s.consumer, 16, readBlock)
-		if err != nil {
-			if stop.Err() != nil {
-				break
-			}
-			s.log.Warn("outbox read failed", zap.Error(err))
-			_ = s.sleep(stop, time.Second)
-			continue
-		}
-		s.deliverAll(stop, work, entries)
+	work, cancelWork := context.WithCancel(work)
+	defer cancelWork()
+	lanes := newLanes(s, s.workers)
+	var lanesDone sync.WaitGroup
+	for _, l := range lanes {
+		lanesDone.Go(func() { l.run(stop, work) })
 	}
+	drained := make(chan struct{})
+	var watch sync.WaitGroup
+	watch.Go(func() {
+		select {
+		case <-drained:
+		case <-stop.Done():
+			t := time.NewTimer(drainDeadline)
+			defer t.Stop()
+			select {
+			case <-drained:
+			case <-t.C:
+				cancelWork()
+			}
+		}
+	})
+	s.read(stop, work, lanes)
+	lanesDone.Wait() // the lanes end on stop too, once their current step returns
+	close(drained)
+	watch.Wait()
 	return nil
 }
-
-func (s *sender) deliverAll(stop, work context.Context, entries []rapport.OutboxEntry) {
-	for _, e := range entries {
-		if stop.Err() != nil {
-			return // left pending: another replica, or this one after restart, reclaims it
-		}
-		s.deliver(work, e)
-	}
-}
-
-func (s *sender) deliver(ctx context.Context, e rapport.OutboxEntry) {
-	log := s.log.With(zap.String("entry", e.ID), zap.String("kind", e.Kind), zap.Int64("referral", e.Ref))
-	if done, err := s.store.Delivered(ctx, s.team, e.ID); err != nil {
-		log.Warn("outbox check failed; will retry", zap.Error(err))
-		return
-	} else if done {
-		s.settle(ctx, log, e, Post{}, "", "")
-		return
-	}
-	post, ok, err := s.render.Render(ctx, s.team, e)
-	switch {
-	case rapport.ErrorCode(err) == rapport.ENOTFOUND:
-		s.dead(ctx, log, e, "not_found")
-		return
-	case err != nil:
-		log.Warn("render failed; will retry", zap.Error(err))
-		return
-	case !ok:
-		s.settle(ctx, log, e, Post{}, "", "")
-		return
-	}
-	for attempt := 1; ; attempt++ {
-		channel, ts, err := s.post(ctx, post)
-		if err == nil {
-			s.settle(ctx, log, e, post, channel, ts)
-			return
-		}
-		wait, transient := retryable(err)
-		if !transient {
-			s.dead(ctx, log, e, slackCode(err))
-			return
-		}
-		if attempt >= maxAttempts {
-			log.Warn("delivery failed; left for reclaim", zap.Error(err))
-			return
-		}
-		if wait == 0 {
-			wait = time.Duration(attempt*attempt) * 200 * time.Millisecond
-		}
-		log.Info("delivery delayed", zap.Duration("retry_in", wait), zap.Error(err))
-		if s.sleep(ctx, wait) != nil {
-			return
-		}
-	}
-}
-
 func (s *sender) post(ctx context.Context, p Post) (string, string, error) {
 	ctx, cancel := context.WithTimeout(ctx, slackTimeout)
 	defer cancel()
+	if p.Home != nil {
+		_, err := s.api.PublishViewContext(ctx, slack.PublishViewContextRequest{UserID: p.Channel, View: *p.Home})
+		return p.Channel, "", err
+	}
+	if p.File != nil { // no ts to record: the sent key alone stops a redelivery uploading it again
+		_, err := s.api.UploadFileContext(ctx, slack.UploadFileParameters{Channel: p.Channel, Filename: p.File.Filename,
+			Title: p.File.Title, FileSize: len(p.File.Content), Content: string(p.File.Content)})
+		return p.Channel, "", err
+	}
 	opts := []slack.MsgOption{slack.MsgOptionText(p.Text, false)}
 	if len(p.Blocks) > 0 {
 		opts = append(opts, slack.MsgOptionBlocks(p.Blocks...))
@@ -159,26 +144,6 @@ func (s *sender) post(ctx context.Context, p Post) (string, string, error) {
 		return channel, ts, err
 	}
 	return s.api.PostMessageContext(ctx, p.Channel, opts...)
-}
-
-// settle records the delivery; if Redis fails here the entry is redelivered and, without the sent
-// key, posted again: the one window in which a message can double.
-func (s *sender) settle(ctx context.Context, log *zap.Logger, e rapport.OutboxEntry, p Post, channel, ts string) {
-	if err := s.store.MarkDelivered(ctx, s.team, e, p.Slot, channel, ts); err != nil {
-		log.Error("delivered but not recorded", zap.Error(err))
-		return
-	}
-	if channel != "" {
-		log.Info("delivered")
-	}
-}
-
-func (s *sender) dead(ctx context.Context, log *zap.Logger, e rapport.OutboxEntry, reason string) {
-	if err := s.store.DeadLetter(ctx, s.team, e, reason); err != nil {
-		log.Error("dead-letter failed", zap.Error(err))
-		return
-	}
-	log.Warn("message dead-lettered", zap.String("reason", reason))
 }
 
 // retryable sorts a Slack failure: rate limits and transport trouble are worth another try (with the

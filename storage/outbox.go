@@ -100,6 +100,44 @@ func (s *Store) ClaimStale(ctx context.Context, team, consumer string, minIdle t
 	return es, nil
 }
 
+// touchScript resets the idle time of the entries consumer still owns and returns the others.
+// KEYS: stream. ARGV: group, consumer, ids…
+var touchScript = redis.NewScript(`
+local lost = {}
+for i = 3, #ARGV do
+  local p = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[i], ARGV[i], 1)
+  if #p == 1 and p[1][2] == ARGV[2] then
+    redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[i], 'JUSTID')
+  else
+    lost[#lost + 1] = ARGV[i]
+  end
+end
+return lost
+`)
+
+// TouchOutbox tells the group that consumer still holds ids (read, waiting for a rate limit or a
+// retry), so that no replica's ClaimStale takes them over while they wait. It returns the ids
+// consumer no longer owns (another consumer claimed them, or they are gone): those are not its to
+// send any more. One round trip.
+func (s *Store) TouchOutbox(ctx context.Context, team, consumer string, ids []string) ([]string, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	args := make([]any, 0, len(ids)+2)
+	args = append(args, sendersGroup, consumer)
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	lost, err := touchScript.Run(ctx, s.rdb, []string{s.keys(team).outbox()}, args...).StringSlice()
+	if isNoGroup(err) {
+		return ids, nil // the group, and with it every claim, is gone
+	}
+	if err != nil {
+		return nil, fmt.Errorf("touch outbox entries: %w", err)
+	}
+	return lost, nil
+}
+
 // Delivered reports whether Slack already accepted entry id: a sender checks it before posting an
 // entry it claimed or re-read, so a redelivery does not post twice.
 func (s *Store) Delivered(ctx context.Context, team, id string) (bool, error) {

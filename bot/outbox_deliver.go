@@ -1,0 +1,156 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/rapportbot/rapport"
+	"github.com/slack-go/slack"
+	"go.uber.org/zap"
+)
+
+// Delivery timings.
+const (
+	// rerenderAfter: a message that waited longer than this (a 429 pause) is rendered again before
+	// it goes, so it says what is true when it is sent.
+	rerenderAfter = 2 * time.Second
+	// maxBackoff caps the wait between tries of a Redis write that must not be abandoned.
+	maxBackoff = 5 * time.Second
+)
+
+// step moves it one try forward: finished when it is done with (delivered and recorded, settled as
+// no longer owed, dead-lettered, or left for reclaim); otherwise the wait before the next try. Each
+// message: Delivered check → render → pace → post → MarkDelivered.
+func (s *sender) step(ctx context.Context, it *item) (wait time.Duration, finished bool) {
+	switch {
+	case it.dead != "":
+		return s.bury(ctx, it)
+	case it.sent != nil:
+		return s.record(ctx, it)
+	case !s.held.mine(it.e.ID):
+		return 0, true // another sender took it over while it waited here
+	}
+	if !it.checked {
+		done, err := s.store.Delivered(ctx, s.team, it.e.ID)
+		if err != nil {
+			return s.retry(it, "outbox check failed", err)
+		}
+		if done {
+			it.sent = &sent{}
+			return s.record(ctx, it)
+		}
+		it.checked = true
+	}
+	if it.post == nil || s.now().Sub(it.rendered) > rerenderAfter {
+		post, ok, err := s.render.Render(ctx, s.team, it.e)
+		switch {
+		case rapport.ErrorCode(err) == rapport.ENOTFOUND:
+			it.dead = "not_found"
+			return s.bury(ctx, it)
+		case err != nil:
+			return s.retry(it, "render failed", err)
+		case !ok:
+			it.sent = &sent{}
+			return s.record(ctx, it)
+		}
+		it.post, it.rendered = &post, s.now()
+	}
+
+	method, channel := budgetOf(methodOf(*it.post), it.post.Channel)
+	if d := s.pauses.wait(method, channel, s.now()); d > 0 {
+		return d, false
+	}
+	if s.paced {
+		r := rateOf(method)
+		d, err := s.pacer.Pace(ctx, s.team, method, channel, r.every(), r.burst)
+		if err != nil {
+			return s.retry(it, "pacing failed", err)
+		}
+		if d > 0 {
+			return d, false
+		}
+	}
+	ch, ts, err := s.post(ctx, *it.post)
+	if err == nil {
+		it.sent = &sent{slot: it.post.Slot, channel: ch, ts: ts}
+		return s.record(ctx, it)
+	}
+	var rl *slack.RateLimitedError
+	if errors.As(err, &rl) {
+		d := max(rl.RetryAfter, time.Second)
+		s.pause(ctx, it.log, method, channel, d)
+		return d, false
+	}
+	if _, transient := retryable(err); !transient {
+		it.dead = slackCode(err)
+		return s.bury(ctx, it)
+	}
+	return s.retry(it, "delivery failed", err)
+}
+
+func methodOf(p Post) string {
+	if p.Home != nil {
+		return "views.publish"
+	}
+	if p.File != nil { // an upload is one call of each of its methods: paced on the first
+		return "files.getUploadURLExternal"
+	}
+	if p.TS != "" {
+		return "chat.update"
+	}
+	return "chat.postMessage"
+}
+
+// pause holds the budget for d here at once and, through Redis, on every replica.
+func (s *sender) pause(ctx context.Context, log *zap.Logger, method, channel string, d time.Duration) {
+	s.pauses.set(method, channel, s.now().Add(d))
+	log.Info("rate limited by Slack", zap.String("method", method), zap.Duration("retry_in", d))
+	if s.pacer == nil {
+		return
+	}
+	if err := s.pacer.Pause(ctx, s.team, method, channel, d); err != nil {
+		log.Warn("rate-limit pause not shared", zap.Error(err))
+	}
+}
+
+// retry schedules another try after a transient failure, with a growing backoff; after maxAttempts
+// the entry is left pending for reclaim (another replica, or this one later, tries again).
+func (s *sender) retry(it *item, what string, err error) (time.Duration, bool) {
+	it.attempts++
+	if it.attempts >= maxAttempts {
+		it.log.Warn(what+"; left for reclaim", zap.Int("attempts", it.attempts), zap.Error(err))
+		return 0, true
+	}
+	wait := time.Duration(it.attempts*it.attempts) * 200 * time.Millisecond
+	it.log.Info(what+"; will retry", zap.Duration("retry_in", wait), zap.Error(err))
+	return wait, false
+}
+
+// record writes Slack's ok (the sent key, the slot) and removes the entry. If Redis fails it is
+// tried again for as long as the process runs, never posted again: giving up here is the one way
+// a message could double.
+func (s *sender) record(ctx context.Context, it *item) (time.Duration, bool) {
+	if err := s.store.MarkDelivered(ctx, s.team, it.e, it.sent.slot, it.sent.channel, it.sent.ts); err != nil {
+		it.attempts++
+		wait := min(time.Duration(it.attempts)*200*time.Millisecond, maxBackoff)
+		it.log.Error("delivered but not recorded; will retry", zap.Duration("retry_in", wait), zap.Error(err))
+		return wait, false
+	}
+	if it.sent.channel != "" {
+		it.log.Info("delivered")
+	}
+	return 0, true
+}
+
+// bury dead-letters a message Slack will never accept.
+func (s *sender) bury(ctx context.Context, it *item) (time.Duration, bool) {
+	if err := s.store.DeadLetter(ctx, s.team, it.e, it.dead); err != nil {
+		it.attempts++
+		wait := min(time.Duration(it.attempts)*200*time.Millisecond, maxBackoff)
+		it.log.Error("dead-letter failed; will retry", zap.Duration("retry_in", wait), zap.Error(err))
+		return wait, false
+	}
+	it.log.Warn("message dead-lettered", zap.String("reason", it.dead))
+	return 0, true
+}

@@ -1,0 +1,73 @@
+package bot
+
+import (
+	"context"
+	"time"
+
+	"github.com/rapportbot/rapport"
+	"go.uber.org/zap"
+)
+
+// read fills the lanes until stop: new entries as they are written (a blocked XREADGROUP), and,
+// every third of the reclaim delay, entries a crashed replica left (ClaimStale), after touching
+// those this process holds so that nobody takes them from it. It reads no more than there is room
+// for: what is not read stays in the stream.
+func (s *sender) read(stop, work context.Context, lanes []*lane) {
+	every := s.reclaim / 3
+	block := min(readBlock, every)
+	var last time.Time
+	for stop.Err() == nil {
+		if s.now().Sub(last) >= every {
+			last = s.now()
+			s.keep(work)
+			if room := maxHeld - s.held.len(); room > 0 {
+				stale, err := s.store.ClaimStale(work, s.team, s.consumer, s.reclaim, min(room, readBatch))
+				if err != nil {
+					s.log.Warn("outbox claim failed", zap.Error(err))
+				}
+				s.dispatch(lanes, stale)
+			}
+		}
+		room := maxHeld - s.held.len()
+		if room <= 0 {
+			_ = s.waitRoom(stop, every)
+			continue
+		}
+		entries, err := s.store.ReadOutbox(stop, s.team, s.consumer, min(room, readBatch), block)
+		if err != nil {
+			if stop.Err() != nil {
+				return
+			}
+			s.log.Warn("outbox read failed", zap.Error(err))
+			_ = sleepCtx(stop, time.Second)
+			continue
+		}
+		s.dispatch(lanes, entries)
+	}
+}
+
+// waitRoom waits until an entry leaves the process, or at most d.
+func (s *sender) waitRoom(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-s.held.freed:
+		return nil
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// dispatch hands each entry to its recipient's lane, skipping those held already.
+func (s *sender) dispatch(lanes []*lane, entries []rapport.OutboxEntry) {
+	now := s.now()
+	for _, e := range entries {
+		if !s.held.add(e.ID, now) {
+			continue
+		}
+		it := &item{e: e, log: s.log.With(zap.String("entry", e.ID), zap.String("kind", e.Kind), zap.Int64("referral", e.Ref))}
+		lanes[laneOf(e.To, len(lanes))].push(it)
+	}
+}
