@@ -8,6 +8,7 @@ type Member struct {
 	TZ       string `json:"tz"`        // IANA zone from Slack's profile
 	IsBot    bool   `json:"bot,omitempty"`
 	Deleted  bool   `json:"deleted,omitempty"`
+	Admin    bool   `json:"admin,omitempty"` // a workspace admin or owner: a group admin too
 }
 
 // SlackbotID is Slackbot's user ID: listed as a person (is_bot false) but never a member.

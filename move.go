@@ -29,12 +29,16 @@ type Move struct {
 
 // Notice is one message a move owes: what to say, and to whom of the referral's people.
 type Notice struct {
-	Kind string
-	To   Role // RoleReceiver, RoleGiver, or RoleLinked (the receiver of the new linked referral)
+	Kind    string
+	To      Role   // RoleReceiver, RoleGiver, RoleLinked (the receiver of the new linked referral) or RoleChannel
+	Channel string // for RoleChannel
 }
 
-// RoleLinked addresses the receiver of the referral a move created.
-const RoleLinked Role = "linked"
+// RoleLinked addresses the receiver of the referral a move created; RoleChannel a channel.
+const (
+	RoleLinked  Role = "linked"
+	RoleChannel Role = "channel"
+)
 
 // Moved is what a move did.
 type Moved struct {

@@ -60,8 +60,10 @@ func mayMove(ref rapport.Referral, user string, a rapport.Action) error {
 
 // move applies m with the messages it owes, and words a refusal for the person.
 func (h *Handlers) move(ctx context.Context, m rapport.Move) (rapport.Moved, error) {
-	m.Now, m.Timing = h.now(), h.settings.Get(ctx).Timing()
-	m.Notify = notices(m)
+	set := h.settings.Get(ctx)
+	m.Now, m.Timing = h.now(), set.Timing()
+	m.Notify = notices(m, set.RecognitionChannel)
+	m.Notify = append(m.Notify, homeNotices(m)...)
 	moved, err := h.store.Move(ctx, m)
 	var refused *rapport.Refused
 	switch {
@@ -78,9 +80,9 @@ func (h *Handlers) move(ctx context.Context, m rapport.Move) (rapport.Moved, err
 	return moved, nil
 }
 
-// notices are the messages a move owes: both DMs redrawn in place, and the report to whoever did
-// not make the move (rule 3).
-func notices(m rapport.Move) []rapport.Notice {
+// notices are the messages a move owes: both DMs redrawn in place, the report to whoever did not
+// make the move (rule 3), and for closed business a public thank-you in channel (rule 4).
+func notices(m rapport.Move, channel string) []rapport.Notice {
 	ns := []rapport.Notice{{Kind: KindUpdate, To: rapport.RoleReceiver}, {Kind: KindUpdateGiver, To: rapport.RoleGiver}}
 	switch m.Action {
 	case rapport.ActWithdraw:
@@ -92,6 +94,9 @@ func notices(m rapport.Move) []rapport.Notice {
 	}
 	if m.LinkTo != "" {
 		ns = append(ns, rapport.Notice{Kind: rapport.KindReferralReceived, To: rapport.RoleLinked})
+	}
+	if m.Action == rapport.ActWon && channel != "" {
+		ns = append(ns, rapport.Notice{Kind: KindShoutout, To: rapport.RoleChannel, Channel: channel})
 	}
 	return ns
 }

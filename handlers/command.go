@@ -46,10 +46,19 @@ type subcommand func(ctx context.Context, r *bot.Request, rest string) (any, err
 // subcommands maps each "/refer <name>" to its handler.
 func (h *Handlers) subcommands() map[string]subcommand {
 	return map[string]subcommand{
-		"help": func(context.Context, *bot.Request, string) (any, error) { return bot.Ephemeral(helpText), nil },
-		"list": func(ctx context.Context, r *bot.Request, _ string) (any, error) { return h.list(ctx, r) },
-		"show": h.show,
-		"set":  h.set,
+		"help":        func(context.Context, *bot.Request, string) (any, error) { return bot.Ephemeral(helpText), nil },
+		"list":        func(ctx context.Context, r *bot.Request, _ string) (any, error) { return h.list(ctx, r) },
+		"show":        h.show,
+		"set":         h.set,
+		"export":      h.export,
+		"settings":    h.settingsForm,
+		"thanks":      h.thanks,
+		"vouch":       h.vouch,
+		"ask":         h.ask,
+		"asks":        h.asks,
+		"leaderboard": h.leaderboard,
+		"stats":       h.stats,
+		"ledger":      h.ledger,
 	}
 }
 
@@ -58,7 +67,16 @@ const helpText = "*Rapport* keeps the group's referrals moving:\n" +
 	"• `/refer @member what they need` — the same, with the receiver and the need filled in\n" +
 	"• `/refer list` — your open referrals, given and received\n" +
 	"• `/refer show R-12` — a referral and its timeline (its giver, its receiver and admins)\n" +
+	"• `/refer thanks @member what they did` — a public thank-you\n" +
+	"• `/refer vouch @member to whom and why` — record a recommendation\n" +
+	"• `/refer ask what you want referrals for` — your ask (`/refer ask clear` removes it)\n" +
+	"• `/refer asks` — what everyone is asking for\n" +
+	"• `/refer leaderboard [week|month|quarter|year|all]` — top givers, closed business, fastest follow-ups\n" +
+	"• `/refer stats [@member] [period]` — the numbers of a member\n" +
+	"• `/refer ledger` — your give and take with every member\n" +
 	"• `/refer set R-12 <status> <note>` — admins: correct a referral's status\n" +
+	"• `/refer export [week|month|quarter|year|all]` — admins: a spreadsheet (CSV) of the referrals, by DM; the last 30 days by default\n" +
+	"• `/refer settings` — admins: the group's settings (channel, follow-up window, digest, time zone…)\n" +
 	"• `/refer help` — this list"
 
 // openForm opens the referral modal after the ack: the trigger is valid for 3 s, the ack makes no

@@ -38,5 +38,6 @@ func memberOf(u slack.User) rapport.Member {
 	return rapport.Member{
 		ID: u.ID, Name: name, RealName: u.RealName, TZ: u.TZ,
 		IsBot: u.IsBot || u.ID == rapport.SlackbotID, Deleted: u.Deleted,
+		Admin: u.IsAdmin || u.IsOwner || u.IsPrimaryOwner,
 	}
 }

@@ -22,6 +22,9 @@ type Store interface {
 	ReferralStore
 	SettingsStore
 	SocialStore
+	HomeStore
+	ExportStore
+	DigestStore
 }
 
 // ReferralStore keeps referrals, their timelines and the member directory.
@@ -38,6 +41,9 @@ type ReferralStore interface {
 type SlackAPI interface {
 	OpenViewContext(ctx context.Context, triggerID string, view slack.ModalViewRequest) (*slack.ViewResponse, error)
 	GetUsersContext(ctx context.Context, options ...slack.GetUsersOption) ([]slack.User, error)
+	OpenConversationContext(ctx context.Context, params *slack.OpenConversationParameters) (*slack.Channel, bool, bool, error)
+	UploadFileContext(ctx context.Context, params slack.UploadFileParameters) (*slack.FileSummary, error)
+	PostMessageContext(ctx context.Context, channelID string, options ...slack.MsgOption) (string, string, error)
 }
 
 // Config holds the settings the handlers show or apply.
@@ -66,10 +72,13 @@ func New(log *zap.Logger, store Store, api SlackAPI, cfg Config, settings *Setti
 func (h *Handlers) Register(mux *bot.Mux) {
 	mux.Command(Command, h.refer)
 	mux.View(callbackRefer, h.submitReferral)
+	mux.View(callbackSettings, h.submitSettings)
 	for _, a := range []rapport.Action{rapport.ActAccept, rapport.ActContacted, rapport.ActMeeting, rapport.ActWon,
 		rapport.ActLost, rapport.ActDecline, rapport.ActPassOn, rapport.ActWithdraw} {
-		mux.Action(actionID(a), h.click)
+		mux.Action(actionID(a), h.fromHome(h.click))
 	}
+	mux.Action(actionShareBoard, h.shareBoard)
+	h.registerHome(mux)
 	for a := range outcomeForms {
 		mux.View(outcomeCallback(a), h.submitOutcome)
 	}

@@ -85,10 +85,11 @@ func TestNoticesReportToWhoeverDidNotMove(t *testing.T) {
 		{rapport.Move{Action: rapport.ActAccept}, "referral.update>receiver referral.update.giver>giver referral.report>giver"},
 		{rapport.Move{Action: rapport.ActWithdraw}, "referral.update>receiver referral.update.giver>giver referral.withdrawn>receiver"},
 		{rapport.Move{Action: rapport.ActPassOn, LinkTo: "UM"}, "referral.update>receiver referral.update.giver>giver referral.report>giver referral.received>linked"},
+		{rapport.Move{Action: rapport.ActWon}, "referral.update>receiver referral.update.giver>giver referral.report>giver"},
 		{rapport.Move{Action: rapport.ActCorrect}, "referral.update>receiver referral.update.giver>giver referral.corrected>giver referral.corrected>receiver"},
 	}
 	for _, tt := range tests {
-		if got := kinds(notices(tt.m)); got != tt.want {
+		if got := kinds(notices(tt.m, "")); got != tt.want {
 			t.Errorf("%s: %s\nwant %s", tt.m.Action, got, tt.want)
 		}
 	}

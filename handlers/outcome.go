@@ -33,7 +33,7 @@ type outcomeForm struct {
 }
 
 var outcomeForms = map[rapport.Action]outcomeForm{
-	rapport.ActWon:      {title: "Closed business", submit: "Record it", noteLabel: "A thank-you note to the giver", value: true},
+	rapport.ActWon:      {title: "Closed business", submit: "Record it", noteLabel: "A thank-you note to the giver (shown in the public shout-out)", value: true},
 	rapport.ActLost:     {title: "Didn't close", submit: "Record it", noteLabel: "What happened? (the giver sees this)"},
 	rapport.ActDecline:  {title: "Not a fit", submit: "Send", noteLabel: "Why isn't it a fit? (the giver sees this)", noteRequired: true},
 	rapport.ActPassOn:   {title: "Pass it on", submit: "Pass it on", noteLabel: "A note to the new receiver", member: "Pass it on to", memberRequired: true},

@@ -16,6 +16,10 @@ const (
 	KindReport      = "referral.report"       // to the giver: what the receiver did (report back)
 	KindWithdrawn   = "referral.withdrawn"    // to the receiver: the giver took it back
 	KindCorrected   = "referral.corrected"    // to giver and receiver: an admin set the status
+	KindShoutout    = "referral.shoutout"     // to the recognition channel: closed business, thanks in public
+	KindThanks      = "recognition.thanks"    // to the recognition channel: /refer thanks
+	KindVouch       = "recognition.vouch"     // to the member vouched for
+	KindBoard       = "board.share"           // to the recognition channel: a shared leaderboard
 
 	SlotReceiverDM = "dm_receiver"
 	SlotGiverDM    = "dm_giver"
@@ -25,6 +29,15 @@ const (
 // things stand when it is sent. ok is false when the message is no longer owed: a nudge about a
 // referral that has moved on, an update of a message that was never posted.
 func (h *Handlers) Render(ctx context.Context, team string, e rapport.OutboxEntry) (bot.Post, bool, error) {
+	if e.Kind == KindHome {
+		return h.renderHome(ctx, team, e)
+	}
+	if p, ok, err, handled := h.renderDigest(ctx, team, e); handled {
+		return p, ok, err
+	}
+	if e.Ref == 0 {
+		return h.renderGroup(ctx, team, e) // messages about the group, not one referral
+	}
 	ref, events, err := h.store.Timeline(ctx, team, e.Ref)
 	if err != nil {
 		return bot.Post{}, false, err
@@ -45,6 +58,10 @@ func (h *Handlers) Render(ctx context.Context, team string, e rapport.OutboxEntr
 			return bot.Post{}, false, nil
 		}
 		return report(ref, ev, e.To), true, nil
+	case KindShoutout:
+		return shoutout(ref, events, h.settings.Get(ctx), e.To), true, nil
+	case rapport.KindReferralAnnounce:
+		return announcement(ref, e.To), true, nil
 	case rapport.KindNudgeAck, rapport.KindNudgeAck2, rapport.KindNudgeAck2Giver, rapport.KindNudgeReport, rapport.KindNudgeReport2:
 		if !nudgeStillDue(e.Kind, ref.Status) {
 			return bot.Post{}, false, nil

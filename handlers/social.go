@@ -15,4 +15,5 @@ type SocialStore interface {
 	Recognitions(ctx context.Context, team, kind string, from, to time.Time) ([]rapport.Recognition, error)
 	Facts(ctx context.Context, team string, from, to time.Time) ([]rapport.Fact, error)
 	MemberFacts(ctx context.Context, team, member string) ([]rapport.Fact, error)
+	Enqueue(ctx context.Context, team, kind, to string, fields map[string]string) error
 }

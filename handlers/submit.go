@@ -24,12 +24,14 @@ func (h *Handlers) submitReferral(ctx context.Context, r *bot.Request) (any, err
 		return bot.FieldErrorsAck(errs), nil
 	}
 	log := h.log.With(zap.String("envelope_id", r.EnvelopeID), zap.String("user", giver))
-	now := h.now()
-	stage, due, _ := h.settings.Get(ctx).Timing().FirstReminder(rapport.StatusNew, now)
-	ref, replayed, err := h.store.CreateReferral(ctx, rapport.Submission{
-		Team: r.Team, EnvelopeID: r.EnvelopeID, Draft: d, AllowDuplicate: confirmed, Now: now,
-		Reminder: stage, ReminderAt: due,
-	})
+	now, set := h.now(), h.settings.Get(ctx)
+	stage, due, _ := set.Timing().FirstReminder(rapport.StatusNew, now)
+	sub := rapport.Submission{Team: r.Team, EnvelopeID: r.EnvelopeID, Draft: d, AllowDuplicate: confirmed, Now: now,
+		Reminder: stage, ReminderAt: due}
+	if set.AnnounceHot && d.Facts.Temperature() == rapport.Hot {
+		sub.Announce = set.RecognitionChannel
+	}
+	ref, replayed, err := h.store.CreateReferral(ctx, sub)
 	var taken *rapport.ProspectTaken
 	var fe rapport.FieldErrors
 	switch {
@@ -49,5 +51,6 @@ func (h *Handlers) submitReferral(ctx context.Context, r *bot.Request) (any, err
 	}
 	log.Info("referral saved", zap.String("referral", ref.ID()), zap.Bool("replayed", replayed),
 		zap.String("temperature", string(ref.Temperature())))
+	r.After(h.refreshHomes(r.Team, ref))
 	return nil, nil
 }

@@ -26,7 +26,8 @@ type NewReferral = rapport.Submission
 // KEYS: 1 seen, 2 members, 3 seq, 4 given, 5 received, 6 outbox, 7 due, 8.. prospect sets (0–2).
 // ARGV: 1 referral key base ("…{T}:ref:"), 2 giver, 3 receiver, 4 allow duplicate (0/1),
 // 5 created Unix ms, 6 seen TTL s, 7 kind for the receiver, 8 kind for the giver,
-// 9 first reminder stage ("" for none), 10 its due Unix ms, 11.. the referral hash as field/value pairs.
+// 9 first reminder stage ("" for none), 10 its due Unix ms, 11 a channel to announce it in ("" for
+// none), 12.. the referral hash as field/value pairs.
 //
 // The referral's own key depends on the number INCR returns, so it cannot be passed in KEYS: the
 // script builds it from the base in ARGV 1, and reads earlier referrals' keys the same way. The
@@ -66,7 +67,7 @@ end
 if taken and not same and ARGV[4] ~= '1' then return {'taken', taken, takenBy} end
 
 local n = redis.call('INCR', KEYS[3])
-redis.call('HSET', base .. n, unpack(ARGV, 11))
+redis.call('HSET', base .. n, unpack(ARGV, 12))
 redis.call('ZADD', KEYS[4], ARGV[5], n)
 redis.call('ZADD', KEYS[5], ARGV[5], n)
 for i = 8, #KEYS do redis.call('SADD', KEYS[i], n) end
@@ -77,6 +78,7 @@ if ARGV[9] ~= '' then
 end
 redis.call('XADD', KEYS[6], '*', 'kind', ARGV[7], 'ref', n, 'to', receiver)
 redis.call('XADD', KEYS[6], '*', 'kind', ARGV[8], 'ref', n, 'to', ARGV[2])
+if ARGV[11] ~= '' then redis.call('XADD', KEYS[6], '*', 'kind', 'referral.announce', 'ref', n, 'to', ARGV[11]) end
 redis.call('ZADD', string.sub(base, 1, -5) .. 'all', ARGV[5], n) -- every referral by creation, for periods
 redis.call('SET', KEYS[1], n, 'EX', ARGV[6])
 return {'ok', n}
@@ -103,7 +105,7 @@ func (s *Store) CreateReferral(ctx context.Context, nr NewReferral) (rapport.Ref
 	}, k.prospects(d.Prospect.Email, d.Prospect.Phone)...)
 	args := append([]any{
 		k.refBase(), d.Giver, d.Receiver, bit(nr.AllowDuplicate), ms, int64(seenTTL / time.Second),
-		rapport.KindReferralReceived, rapport.KindReferralSent, string(nr.Reminder), nr.ReminderAt.UnixMilli(),
+		rapport.KindReferralReceived, rapport.KindReferralSent, string(nr.Reminder), nr.ReminderAt.UnixMilli(), nr.Announce,
 	}, encodeReferral(r)...)
 
 	res, err := createScript.Run(ctx, s.rdb, keys, args...).Slice()

@@ -106,7 +106,8 @@ local idx = redis.call('RPUSH', KEYS[2], cjson.encode(ev)) - 1
 if type(spec.notify) == 'table' then
   for _, nt in ipairs(spec.notify) do
     local to, ref = receiver, n
-    if nt.to == 'giver' then to = giver elseif nt.to == 'linked' then to, ref = link, n2 end
+    if nt.to == 'giver' then to = giver elseif nt.to == 'linked' then to, ref = link, n2
+    elseif nt.to == 'channel' then to = nt.channel end
     if to then redis.call('XADD', KEYS[4], '*', 'kind', nt.kind, 'ref', ref, 'to', to, 'event', idx) end
   end
 end
@@ -134,8 +135,9 @@ type moveStep struct {
 }
 
 type notice struct {
-	Kind string       `json:"kind"`
-	To   rapport.Role `json:"to"`
+	Kind    string       `json:"kind"`
+	To      rapport.Role `json:"to"`
+	Channel string       `json:"channel,omitempty"`
 }
 
 // Move applies m. It returns *rapport.Refused when the actor may not take the action or the
@@ -164,7 +166,7 @@ func (s *Store) Move(ctx context.Context, m rapport.Move) (rapport.Moved, error)
 		}
 	}
 	for _, nt := range m.Notify {
-		spec.Notify = append(spec.Notify, notice{Kind: nt.Kind, To: nt.To})
+		spec.Notify = append(spec.Notify, notice{Kind: nt.Kind, To: nt.To, Channel: nt.Channel})
 	}
 	js, err := json.Marshal(spec)
 	if err != nil {

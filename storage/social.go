@@ -116,3 +116,15 @@ func (s *Store) Recognitions(ctx context.Context, team, kind string, from, to ti
 	}
 	return out, nil
 }
+
+// Enqueue queues a message about the group (no referral) with fields the renderer reads.
+func (s *Store) Enqueue(ctx context.Context, team, kind, to string, fields map[string]string) error {
+	vals := []any{"kind", kind, "ref", 0, "to", to}
+	for k, v := range fields {
+		vals = append(vals, k, v)
+	}
+	if err := s.rdb.XAdd(ctx, &redis.XAddArgs{Stream: s.keys(team).outbox(), Values: vals}).Err(); err != nil {
+		return fmt.Errorf("enqueue %s: %w", kind, err)
+	}
+	return nil
+}

@@ -28,6 +28,7 @@ var (
 	_ bot.OutboxStore = (*storage.Store)(nil)
 	_ bot.Renderer    = (*handlers.Handlers)(nil)
 	_ scheduler.Store = (*storage.Store)(nil)
+	_ bot.Pacer       = (*storage.Store)(nil)
 )
 
 // app is one Rapport process wired from its parts. The demo and the end-to-end tests build the same
@@ -98,6 +99,7 @@ func newApp(ctx context.Context, cfg Config, log *zap.Logger, d deps) (_ *app, e
 		Jobs: []scheduler.Job{
 			// Admins' changes made on another replica reach this one's sweep.
 			{Name: "settings", Run: func(ctx context.Context, _ time.Time) error { return a.settings.Refresh(ctx) }},
+			{Name: "digest", Run: a.handlers.Digest}, // weekly digest and inactivity nudges; claims its ISO week once per cluster
 		},
 	}, log.Named("scheduler"))
 	if err != nil {
@@ -113,7 +115,7 @@ func newApp(ctx context.Context, cfg Config, log *zap.Logger, d deps) (_ *app, e
 	a.bot, err = bot.New(bot.Config{
 		Logger: log.Named("bot"), API: api, Socket: socketmode.New(api), Identity: id, Mux: mux,
 		Dedupe: a.store, Outbox: a.store, Renderer: a.handlers, Ready: a.store.Ping, HTTPListener: ln,
-		ReclaimAfter: cfg.ReclaimAfter,
+		ReclaimAfter: cfg.ReclaimAfter, RateLimits: cfg.RateLimits,
 	})
 	if err != nil {
 		if ln != nil {

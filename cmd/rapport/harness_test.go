@@ -55,7 +55,7 @@ func startReplicas(t testing.TB, n int) *harness {
 		return map[string]string{
 			"SLACK_APP_TOKEN": slackfake.AppToken, "SLACK_BOT_TOKEN": slackfake.BotToken,
 			"SLACK_API_URL": fake.APIURL(), "REDIS_URL": rs.URL(), "RAPPORT_RATE_LIMITS": "off",
-			"RAPPORT_ADMINS": "UDAVE", "RAPPORT_QUIET_HOURS": "off",
+			"RAPPORT_ADMINS": "UDAVE", "RAPPORT_QUIET_HOURS": "off", "RAPPORT_RECOGNITION_CHANNEL": slackfake.GeneralChannelID,
 			// The sweep is driven by the tests' own Tick calls with their own clock.
 			"RAPPORT_SWEEP_SCHEDULE": "@every 1000h",
 		}[k]

@@ -1,0 +1,281 @@
+package main
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/rapportbot/rapport"
+	"github.com/rapportbot/rapport/bot/slackfake"
+	"github.com/slack-go/slack"
+)
+
+// adminCommand types "/refer text" as p and returns the ack's payload.
+func (h *harness) adminCommand(p person, text string) ackPayload {
+	h.t.Helper()
+	ack, err := p.command(h.ctx, text)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return decodeAck(ack)
+}
+
+// adminDM is the conversation ID of the bot's DM with user, as conversations.open gives it.
+func (h *harness) adminDM(user string) string {
+	h.t.Helper()
+	api := slack.New(slackfake.BotToken, slack.OptionAPIURL(h.fake.APIURL()), slack.OptionHTTPClient(&http.Client{Timeout: 5 * time.Second}))
+	ch, _, _, err := api.OpenConversationContext(h.ctx, &slack.OpenConversationParameters{Users: []string{user}})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return ch.ID
+}
+
+// exportRows checks the export's encoding (BOM, CRLF) and returns its rows.
+func exportRows(t *testing.T, f slackfake.File) [][]string {
+	t.Helper()
+	body, ok := bytes.CutPrefix(f.Content, []byte("\uFEFF"))
+	if !ok {
+		t.Error("the export has no UTF-8 byte order mark")
+	}
+	if n, crlf := bytes.Count(body, []byte("\n")), bytes.Count(body, []byte("\r\n")); n == 0 || n != crlf {
+		t.Errorf("line ends: %d of %d are CRLF", crlf, n)
+	}
+	rows, err := csv.NewReader(bytes.NewReader(body)).ReadAll()
+	if err != nil {
+		t.Fatalf("the export is not CSV: %v\n%s", err, body)
+	}
+	return rows
+}
+
+func TestExport(t *testing.T) {
+	h := start(t)
+	formula := hotForm()
+	formula.name = `=HYPERLINK("http://x")`
+	if ack := h.refer(h.alice, formula); ack.ResponseAction != "" {
+		t.Fatalf("referral refused: %s", pretty(ack))
+	}
+	second := hotForm()
+	second.receiver, second.name, second.company, second.phone, second.email = "UBOB", "Sam Ortiz", "Ortiz & Sons", "", "sam@ortiz.example"
+	second.spoke, second.mayShare, second.expects = true, false, false
+	if ack := h.refer(h.carol, second); ack.ResponseAction != "" {
+		t.Fatalf("referral refused: %s", pretty(ack))
+	}
+	h.wait("the DMs", func() bool { return len(h.bob.dms()) == 2 && h.outboxEmpty() })
+	// Bob closes R-2 for $2,500.
+	var r2 slackfake.Message
+	for _, m := range h.bob.dms() {
+		if strings.Contains(m.Text, "R-2") {
+			r2 = m
+		}
+	}
+	h.tap(h.bob, r2, "ref:won")
+	ack, err := h.bob.submitView(h.ctx, h.openedView(h.bob, 1), map[string]slack.BlockAction{"value": {Value: "2500"}, "currency": {Value: "USD"}})
+	if err != nil || decodeAck(ack).ResponseAction != "" {
+		t.Fatalf("closing refused: %s, %v", ack.Payload, err)
+	}
+	h.wait("the close", func() bool { return h.outboxEmpty() && len(h.carol.dms()) == 2 })
+
+	t.Run("ErrNotAdmin", func(t *testing.T) {
+		if err := contains(h.adminCommand(h.carol, "export").Text, "Only the group's admins"); err != nil {
+			t.Error(err)
+		}
+	})
+	t.Run("ErrUnknownPeriod", func(t *testing.T) {
+		if err := contains(h.adminCommand(h.dave, "export decade").Text, "`/refer export week`"); err != nil {
+			t.Error(err)
+		}
+	})
+	t.Run("OK", func(t *testing.T) {
+		if err := contains(h.adminCommand(h.dave, "export").Text, "Preparing your export"); err != nil {
+			t.Error(err)
+		}
+		h.wait("the file", func() bool { return len(h.fake.Files()) > 0 })
+		files := h.fake.Files()
+		if len(files) != 1 {
+			t.Fatalf("%d files uploaded; want only the admin's", len(files))
+		}
+		f := files[0]
+		if f.Channel != h.adminDM("UDAVE") || !strings.HasSuffix(f.Filename, ".csv") {
+			t.Errorf("file %q went to %s; want a .csv in Dave's DM %s", f.Filename, f.Channel, h.adminDM("UDAVE"))
+		}
+		for _, private := range []string{"555", "dana@", "sam@", "ortiz.example", "reyesbakery"} {
+			if bytes.Contains(f.Content, []byte(private)) {
+				t.Errorf("the export carries a prospect's contact (%q)", private)
+			}
+		}
+		loc := h.app.settings.Snapshot().TimeZone
+		day := func(n int64) string {
+			r, err := h.store.Referral(h.ctx, slackfake.TeamID, n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return r.Created.In(loc).Format(time.DateOnly)
+		}
+		rows := exportRows(t, f)
+		if len(rows) != 3 {
+			t.Fatalf("%d rows; want a header and 2 referrals:\n%s", len(rows), f.Content)
+		}
+		// The close came right after the referral: 0.0 hours to first contact.
+		want := [][]string{
+			{"Number", "Created", "Giver", "Receiver", "Prospect", "Company", "Temperature", "Status", "First contact", "Hours to first contact", "Closed value", "Currency"},
+			{"R-1", day(1), "Alice Moreno", "Bob Chen", `'=HYPERLINK("http://x")`, "Reyes Bakery", "hot", "New", "", "", "", ""},
+			{"R-2", day(2), "Carol Singh", "Bob Chen", "Sam Ortiz", "Ortiz & Sons", "warm", "Closed business", rows[2][8], "0.0", "2500.00", "USD"},
+		}
+		if diff := cmp.Diff(want, rows); diff != "" {
+			t.Errorf("export (-want +got):\n%s", diff)
+		}
+		if rows[2][8] == "" {
+			t.Error("closed business has no first contact date")
+		}
+	})
+	t.Run("WorkspaceAdmin", func(t *testing.T) {
+		h.fake.AddUser(slack.User{ID: "UERIN", Name: "erin", RealName: "Erin Owner", TZ: "America/Phoenix", IsOwner: true,
+			Profile: slack.UserProfile{RealName: "Erin Owner", DisplayName: "Erin Owner"}})
+		if err := h.app.handlers.SyncMembers(h.ctx); err != nil {
+			t.Fatal(err)
+		}
+		erin := person{h.fake, "UERIN"}
+		if err := contains(h.adminCommand(erin, "export all").Text, "Preparing your export"); err != nil {
+			t.Fatal(err)
+		}
+		h.wait("Erin's file", func() bool { return len(h.fake.Files()) == 2 })
+		f := h.fake.Files()[1]
+		if f.Channel != h.adminDM("UERIN") || len(exportRows(t, f)) != 3 {
+			t.Errorf("Erin's export: %s in %s:\n%s", f.Filename, f.Channel, f.Content)
+		}
+	})
+}
+
+// settingsInputs reads the blocks of the settings modal by block_id.
+func settingsInputs(t *testing.T, v slackfake.View) (ids []string, initial map[string]string) {
+	t.Helper()
+	var view slack.View
+	if err := json.Unmarshal(v.View, &view); err != nil {
+		t.Fatal(err)
+	}
+	initial = map[string]string{}
+	for _, b := range view.Blocks.BlockSet {
+		in, ok := b.(*slack.InputBlock)
+		if !ok {
+			continue
+		}
+		ids = append(ids, in.BlockID)
+		switch el := in.Element.(type) {
+		case *slack.PlainTextInputBlockElement:
+			initial[in.BlockID] = el.InitialValue
+		case *slack.NumberInputBlockElement:
+			initial[in.BlockID] = el.InitialValue
+		case *slack.RadioButtonsBlockElement:
+			initial[in.BlockID] = el.InitialOption.Value
+		case *slack.SelectBlockElement:
+			initial[in.BlockID] = el.InitialConversation
+		}
+	}
+	return ids, initial
+}
+
+// settingsSubmission is the submission of the settings form with initial's values, changed by edits.
+func settingsSubmission(initial map[string]string, edits map[string]string) map[string]slack.BlockAction {
+	out := map[string]slack.BlockAction{}
+	for name, v := range initial {
+		if e, ok := edits[name]; ok {
+			v = e
+		}
+		switch name {
+		case rapport.SetRecognitionChannel:
+			out[name] = slack.BlockAction{Type: "conversations_select", SelectedConversation: v}
+		case rapport.SetPublicValues, rapport.SetAnnounceHot:
+			out[name] = slack.BlockAction{Type: "radio_buttons", SelectedOption: slack.OptionBlockObject{Value: v}}
+		case rapport.SetInactivityWeeks:
+			out[name] = slack.BlockAction{Type: "number_input", Value: v}
+		default:
+			out[name] = slack.BlockAction{Type: "plain_text_input", Value: v}
+		}
+	}
+	return out
+}
+
+func TestSettings(t *testing.T) {
+	h := start(t)
+	t.Run("ErrNotAdmin", func(t *testing.T) {
+		if err := contains(h.adminCommand(h.carol, "settings").Text, "Only the group's admins"); err != nil {
+			t.Error(err)
+		}
+	})
+
+	if ack := h.adminCommand(h.dave, "settings"); ack.Text != "" {
+		t.Errorf("the admin's /refer settings answered %q; want the form alone", ack.Text)
+	}
+	view := h.openedView(h.dave, 1)
+	ids, initial := settingsInputs(t, view)
+	if diff := cmp.Diff(rapport.SettingNames, ids); diff != "" {
+		t.Errorf("the form's inputs (-want +got):\n%s", diff)
+	}
+	// The settings in force: the harness's environment, nothing saved yet.
+	want := h.app.settings.Snapshot().Values()
+	if want[rapport.SetFollowUpSLA] != "24h" || want[rapport.SetPublicValues] != "false" {
+		t.Fatalf("the harness's defaults changed: %v", want)
+	}
+	if diff := cmp.Diff(want, initial); diff != "" {
+		t.Errorf("prefilled values (-want +got):\n%s", diff)
+	}
+	if len(h.carol.views()) != 0 {
+		t.Error("a form opened for a non-admin")
+	}
+
+	t.Run("ErrBadValues", func(t *testing.T) {
+		ack, err := h.dave.submitView(h.ctx, view, settingsSubmission(initial, map[string]string{
+			rapport.SetDigestSchedule: "every monday", rapport.SetTimeZone: "Mars/Olympus", rapport.SetFollowUpSLA: "two days",
+		}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := decodeAck(ack)
+		if p.ResponseAction != "errors" || len(p.Errors) != 3 || p.Errors[rapport.SetDigestSchedule] == "" ||
+			p.Errors[rapport.SetTimeZone] == "" || p.Errors[rapport.SetFollowUpSLA] == "" {
+			t.Errorf("bad values got %s; want three field errors", ack.Payload)
+		}
+		if sla := h.app.settings.Snapshot().FollowUpSLA; sla != 24*time.Hour {
+			t.Errorf("a refused form changed the SLA to %v", sla)
+		}
+	})
+
+	t.Run("OK", func(t *testing.T) {
+		ack, err := h.dave.submitView(h.ctx, view, settingsSubmission(initial, map[string]string{
+			rapport.SetFollowUpSLA: "48h", rapport.SetRecognitionChannel: "C0WINS", rapport.SetPublicValues: "true",
+		}))
+		if err != nil || decodeAck(ack).ResponseAction != "" {
+			t.Fatalf("good values refused: %s, %v", ack.Payload, err)
+		}
+		h.wait("the confirmation", func() bool { return len(h.dave.dms()) == 1 })
+		if err := contains(h.dave.dms()[0].Text, "Settings saved", "Follow-up window: `48h` (was `24h`)", "<#C0WINS>",
+			"Show values in shout-outs: on (was off)"); err != nil {
+			t.Error(err)
+		}
+		// In force at once: a new referral's DM and its first reminder follow the new window.
+		start := time.Now()
+		h.referred()
+		if err := contains(messageText(h.bob.dms()[0]), "within 2 days"); err != nil {
+			t.Error(err)
+		}
+		due, err := h.store.DueBefore(h.ctx, slackfake.TeamID, start.Add(47*time.Hour), 10)
+		if err != nil || len(due) != 0 {
+			t.Errorf("reminders due within 47 h: %+v, %v; want none", due, err)
+		}
+		due, err = h.store.DueBefore(h.ctx, slackfake.TeamID, time.Now().Add(49*time.Hour), 10)
+		if err != nil || len(due) != 1 || due[0].Ref != 1 {
+			t.Errorf("reminders due within 49 h: %+v, %v; want R-1's", due, err)
+		}
+		// Saved in Redis: what another replica, or this one after a restart, reads.
+		saved, err := h.store.Settings(h.ctx, slackfake.TeamID)
+		if diff := cmp.Diff(map[string]string{rapport.SetFollowUpSLA: "48h", rapport.SetRecognitionChannel: "C0WINS", rapport.SetPublicValues: "true"}, saved); err != nil || diff != "" {
+			t.Errorf("stored overrides (-want +got):\n%s%v", diff, err)
+		}
+	})
+}

@@ -1,0 +1,204 @@
+package handlers
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/robfig/cron/v3"
+	"go.uber.org/zap"
+
+	"github.com/rapportbot/rapport"
+)
+
+// Kinds of the weekly digest's outbox entries. None is about one referral (ref 0).
+const (
+	KindDigest         = "digest.weekly"   // to the recognition channel: the week in numbers, thanks, asks
+	KindDigestChart    = "digest.chart"    // to the recognition channel: the last 12 weeks as a PNG upload
+	KindDigestInactive = "digest.inactive" // to a member who gave nothing for a while: others' asks, privately
+)
+
+const (
+	digestJob       = "digest"
+	digestLockTTL   = 2 * time.Minute    // the computation takes about a second at 100,000 referrals a week
+	digestClaimTTL  = 8 * 24 * time.Hour // longer than the week it claims
+	digestWeek      = 7 * 24 * time.Hour // the digest covers the 7 days up to its scheduled time
+	digestWeeks     = 12                 // the chart's span in weeks, also how far back overdue follow-ups are counted
+	digestSpan      = digestWeeks * digestWeek
+	digestMaxSteps  = 2 * 8 * 24 * 60 // bounds the walk over a week of cron times (every 30 s)
+	digestAsks      = 5               // newest asks the digest repeats (rule 7)
+	digestNudgeAsks = 3               // asks of others an inactive member is shown
+	digestListMax   = 12              // members named on one line before "and N more"
+	digestAskClip   = 200             // runes of an ask shown in a list
+
+	digestFieldSince = "since" // digest.inactive: start of the inactivity window, Unix ms
+	digestFieldAt    = "at"    // digest.chart: the digest's scheduled time, Unix ms
+	digestFieldBody  = "body"  // digest.weekly: the computed digest, JSON
+	digestFieldWeek  = "week"  // every digest entry: the ISO week it belongs to
+)
+
+// DigestStore is what the weekly digest needs beyond the SocialStore's facts, asks and thanks:
+// the leader lock, the week's claim with its messages in one step, and the member directory.
+type DigestStore interface {
+	WithLock(ctx context.Context, team, job string, ttl time.Duration, fn func(ctx context.Context) error) (ran bool, err error)
+	DigestClaimed(ctx context.Context, team, week string) (bool, error)
+	QueueDigest(ctx context.Context, team, week string, ttl time.Duration, msgs []rapport.OutboxEntry) (claimed bool, err error)
+	Members(ctx context.Context, team string) ([]rapport.Member, error)
+	GivenCounts(ctx context.Context, team string, members []string, from, to time.Time) (map[string]int, error)
+	// DigestFacts is Facts with only what the digest reads, lean enough for 100,000 referrals a week.
+	DigestFacts(ctx context.Context, team string, from, to time.Time) ([]rapport.Fact, error)
+}
+
+// Digest is the weekly digest's scheduler job: run it after every sweep, on every replica. When the
+// settings' DigestSchedule (in TimeZone) has come due in the current ISO week and the week is not yet
+// claimed, one replica computes the digest under the lock and queues it (the digest, its chart, and
+// the private nudges of inactive members) in the same Redis step that claims the week, so the
+// cluster posts it once; a later run in the same week finds the claim and does nothing.
+func (h *Handlers) Digest(ctx context.Context, now time.Time) error {
+	set := h.settings.Get(ctx)
+	at, wk, due, err := digestDue(set.DigestSchedule, set.TimeZone, now)
+	if err != nil || !due {
+		return err
+	}
+	if done, err := h.store.DigestClaimed(ctx, h.team, wk); err != nil || done {
+		return err
+	}
+	_, err = h.store.WithLock(ctx, h.team, digestJob, digestLockTTL, func(ctx context.Context) error {
+		// Another replica may have queued it while this one waited for the lock.
+		if done, err := h.store.DigestClaimed(ctx, h.team, wk); err != nil || done {
+			return err
+		}
+		msgs, err := h.digestMessages(ctx, set, at, wk)
+		if err != nil {
+			return err
+		}
+		claimed, err := h.store.QueueDigest(ctx, h.team, wk, digestClaimTTL, msgs)
+		if err != nil {
+			return err
+		}
+		if claimed {
+			h.log.Info("weekly digest queued", zap.String("week", wk), zap.Time("at", at), zap.Int("messages", len(msgs)))
+		}
+		return nil
+	})
+	return err
+}
+
+// digestDue returns the latest time the cron spec names in the ISO week of now (in loc) that is not
+// after now, and that week ("2026-W10"); due is false when the spec names no such time yet, or the
+// spec is empty (no digest).
+func digestDue(spec string, loc *time.Location, now time.Time) (at time.Time, wk string, due bool, err error) {
+	if spec == "" {
+		return time.Time{}, "", false, nil
+	}
+	sched, err := cron.ParseStandard(spec)
+	if err != nil {
+		return time.Time{}, "", false, fmt.Errorf("digest schedule %q: %w", spec, err)
+	}
+	if loc == nil {
+		loc = time.UTC
+	}
+	now = now.In(loc)
+	p, _ := rapport.PeriodOf("week", now, loc) // from Monday 00:00: the ISO week
+	t := sched.Next(p.From.Add(-time.Second))
+	for i := 0; !t.IsZero() && !t.After(now) && i < digestMaxSteps; i++ {
+		at = t
+		t = sched.Next(t)
+	}
+	if at.IsZero() {
+		return time.Time{}, "", false, nil
+	}
+	y, w := at.ISOWeek()
+	return at, fmt.Sprintf("%04d-W%02d", y, w), true, nil
+}
+
+// digestMessages computes the digest due at and returns the messages it owes: the digest and its
+// chart to the recognition channel (none when no channel is set), and a private nudge to every
+// member who gave nothing for InactivityWeeks.
+func (h *Handlers) digestMessages(ctx context.Context, set rapport.Settings, at time.Time, wk string) ([]rapport.OutboxEntry, error) {
+	var msgs []rapport.OutboxEntry
+	if ch := set.RecognitionChannel; ch == "" {
+		h.log.Info("weekly digest not posted: no recognition channel is set", zap.String("week", wk))
+	} else {
+		d, err := h.computeDigest(ctx, set, at)
+		if err != nil {
+			return nil, err
+		}
+		body, err := json.Marshal(d)
+		if err != nil {
+			return nil, fmt.Errorf("encode digest: %w", err)
+		}
+		msgs = append(msgs,
+			rapport.OutboxEntry{Kind: KindDigest, To: ch, Fields: map[string]string{digestFieldBody: string(body), digestFieldWeek: wk}},
+			rapport.OutboxEntry{Kind: KindDigestChart, To: ch, Fields: map[string]string{digestFieldAt: unixMS(at), digestFieldWeek: wk}})
+	}
+	idle, since, err := h.inactiveMembers(ctx, set, at)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range idle {
+		msgs = append(msgs, rapport.OutboxEntry{Kind: KindDigestInactive, To: m,
+			Fields: map[string]string{digestFieldSince: unixMS(since), digestFieldWeek: wk}})
+	}
+	return msgs, nil
+}
+
+// computeDigest reads what the digest at at shows: one facts read over the chart's span (the week's
+// numbers, and follow-ups overdue), the week's thank-yous, and the asks.
+func (h *Handlers) computeDigest(ctx context.Context, set rapport.Settings, at time.Time) (weekly, error) {
+	facts, err := h.store.DigestFacts(ctx, h.team, at.Add(-digestSpan), at)
+	if err != nil {
+		return weekly{}, err
+	}
+	thanks, err := h.store.Recognitions(ctx, h.team, rapport.RecognitionThanks, at.Add(-digestWeek), at)
+	if err != nil {
+		return weekly{}, err
+	}
+	asks, err := h.store.Asks(ctx, h.team)
+	if err != nil {
+		return weekly{}, err
+	}
+	return summarize(facts, thanks, asks, set, at), nil
+}
+
+// inactiveMembers returns the members (people only) who gave no referral in the InactivityWeeks up
+// to at, and when that window began; none when the setting is 0.
+func (h *Handlers) inactiveMembers(ctx context.Context, set rapport.Settings, at time.Time) ([]string, time.Time, error) {
+	if set.InactivityWeeks <= 0 {
+		return nil, time.Time{}, nil
+	}
+	since := at.Add(-time.Duration(set.InactivityWeeks) * digestWeek)
+	ms, err := h.store.Members(ctx, h.team)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	var ids []string
+	for _, m := range ms {
+		if m.CanReceive() {
+			ids = append(ids, m.ID)
+		}
+	}
+	gave, err := h.store.GivenCounts(ctx, h.team, ids, since, at)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	var idle []string
+	for _, id := range ids {
+		if gave[id] == 0 {
+			idle = append(idle, id)
+		}
+	}
+	return idle, since, nil
+}
+
+func unixMS(t time.Time) string { return strconv.FormatInt(t.UnixMilli(), 10) }
+
+func msField(e rapport.OutboxEntry, name string) (time.Time, bool) {
+	n, err := strconv.ParseInt(e.Fields[name], 10, 64)
+	if err != nil {
+		return time.Time{}, false
+	}
+	return time.UnixMilli(n), true
+}

@@ -1,0 +1,179 @@
+package handlers
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"image/color"
+	"math"
+	"strings"
+	"time"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+
+	"github.com/rapportbot/rapport"
+	"github.com/rapportbot/rapport/bot"
+)
+
+// series is the chart's data: per week, oldest first, referrals given (qualified apart from leads)
+// and business closed (value in the group's currency, and count).
+type series struct {
+	Weeks     []time.Time // each week's first instant
+	Qualified []float64
+	Leads     []float64
+	Value     []float64 // major units of the group's currency
+	Closed    []float64
+}
+
+// weeklySeries buckets facts into the digestWeeks weeks that end at at.
+func weeklySeries(facts []rapport.Fact, currency string, at time.Time) series {
+	s := series{Weeks: make([]time.Time, digestWeeks), Qualified: make([]float64, digestWeeks),
+		Leads: make([]float64, digestWeeks), Value: make([]float64, digestWeeks), Closed: make([]float64, digestWeeks)}
+	start := at.Add(-digestSpan)
+	for i := range s.Weeks {
+		s.Weeks[i] = start.Add(time.Duration(i) * digestWeek)
+	}
+	bucket := func(t time.Time) int {
+		if t.Before(start) || !t.Before(at) {
+			return -1
+		}
+		return int(t.Sub(start) / digestWeek)
+	}
+	for _, f := range facts {
+		if i := bucket(f.Created); i >= 0 {
+			if f.Temperature == rapport.Cold {
+				s.Leads[i]++
+			} else {
+				s.Qualified[i]++
+			}
+		}
+		if f.Status != rapport.StatusWon {
+			continue
+		}
+		if i := bucket(f.Won); i >= 0 {
+			s.Closed[i]++
+			if currencyOr(f.Currency, currency) == currency {
+				s.Value[i] += float64(f.Value) / 100
+			}
+		}
+	}
+	return s
+}
+
+// chartPost draws the last 12 weeks from the facts stored now and uploads it to the entry's channel.
+func (h *Handlers) chartPost(ctx context.Context, team string, e rapport.OutboxEntry) (bot.Post, bool, error) {
+	at, ok := msField(e, digestFieldAt)
+	if !ok {
+		return bot.Post{}, false, rapport.Errorf(rapport.ENOTFOUND, "unreadable %s entry", e.Kind)
+	}
+	facts, err := h.store.DigestFacts(ctx, team, at.Add(-digestSpan), at)
+	if err != nil {
+		return bot.Post{}, false, err
+	}
+	set := h.settings.Get(ctx)
+	png, err := chartPNG(weeklySeries(facts, set.Currency, at), set)
+	if err != nil {
+		return bot.Post{}, false, err
+	}
+	title := fmt.Sprintf("Referrals and closed business, last %d weeks", digestWeeks)
+	return bot.Post{Channel: e.To, Text: title, File: &bot.Upload{
+		Filename: "rapport-" + e.Fields[digestFieldWeek] + ".png", Title: title, Content: png,
+	}}, true, nil
+}
+
+// chartPNG draws two panels, one above the other: referrals given per week (qualified stacked
+// under leads), and business closed per week: its value when the group shows values in public,
+// else the number of deals.
+func chartPNG(s series, set rapport.Settings) ([]byte, error) {
+	loc := set.TimeZone
+	if loc == nil {
+		loc = time.UTC
+	}
+	names := make([]string, len(s.Weeks))
+	for i, w := range s.Weeks {
+		names[i] = w.In(loc).Format("Jan 2")
+	}
+	const barWidth = 22
+	colorQualified := color.RGBA{R: 0x2e, G: 0x7d, B: 0x32, A: 0xff}
+	colorLeads := color.RGBA{R: 0xa5, G: 0xd6, B: 0xa7, A: 0xff}
+	colorClosed := color.RGBA{R: 0x15, G: 0x65, B: 0xc0, A: 0xff}
+
+	top := plot.New()
+	top.Title.Text = "Referrals given per week"
+	top.Y.Label.Text = "referrals"
+	qual, err := plotter.NewBarChart(plotter.Values(s.Qualified), barWidth)
+	if err != nil {
+		return nil, fmt.Errorf("chart: %w", err)
+	}
+	qual.Color, qual.LineStyle.Width = colorQualified, 0
+	leads, err := plotter.NewBarChart(plotter.Values(s.Leads), barWidth)
+	if err != nil {
+		return nil, fmt.Errorf("chart: %w", err)
+	}
+	leads.Color, leads.LineStyle.Width = colorLeads, 0
+	leads.StackOn(qual)
+	top.Add(qual, leads)
+	top.Legend.Add("qualified (hot, warm)", qual)
+	top.Legend.Add("leads", leads)
+	top.Legend.Top, top.Legend.Left = true, true
+	top.NominalX(names...)
+	top.Y.Min = 0
+	top.Y.Max = max(top.Y.Max*1.3, 1) // room for the legend above the bars
+	top.Y.Tick.Marker = wholeTicks{}
+
+	bottom := plot.New()
+	vals, label := s.Closed, "deals"
+	bottom.Title.Text = "Business closed per week"
+	if set.PublicValues {
+		vals, label = s.Value, "value ("+currencyOr(set.Currency, "USD")+")"
+		bottom.Title.Text = "Closed business value per week"
+	}
+	bottom.Y.Label.Text = label
+	closed, err := plotter.NewBarChart(plotter.Values(vals), barWidth)
+	if err != nil {
+		return nil, fmt.Errorf("chart: %w", err)
+	}
+	closed.Color, closed.LineStyle.Width = colorClosed, 0
+	bottom.Add(closed)
+	bottom.NominalX(names...)
+	bottom.Y.Min = 0
+	bottom.Y.Max = max(bottom.Y.Max, 1)
+	bottom.Y.Tick.Marker = wholeTicks{}
+
+	img := vgimg.New(9*vg.Inch, 6*vg.Inch)
+	dc := draw.New(img)
+	tiles := draw.Tiles{Rows: 2, Cols: 1, PadX: vg.Millimeter, PadY: 4 * vg.Millimeter,
+		PadTop: 2 * vg.Millimeter, PadBottom: 2 * vg.Millimeter, PadLeft: 2 * vg.Millimeter, PadRight: 4 * vg.Millimeter}
+	plots := [][]*plot.Plot{{top}, {bottom}}
+	canvases := plot.Align(plots, tiles, dc)
+	top.Draw(canvases[0][0])
+	bottom.Draw(canvases[1][0])
+
+	var buf bytes.Buffer
+	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(&buf); err != nil {
+		return nil, fmt.Errorf("chart: encode png: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// wholeTicks labels an axis of counts or money in whole numbers with thousands separators.
+type wholeTicks struct{}
+
+func (wholeTicks) Ticks(min, max float64) []plot.Tick {
+	ts := plot.DefaultTicks{}.Ticks(min, max)
+	out := ts[:0]
+	for _, t := range ts {
+		if t.Label != "" {
+			if t.Value != math.Trunc(t.Value) {
+				continue // a count has no halves
+			}
+			t.Label = strings.TrimSuffix(money(int64(t.Value)*100, "USD")[1:], ".00")
+		}
+		out = append(out, t)
+	}
+	return out
+}

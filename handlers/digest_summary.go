@@ -1,0 +1,111 @@
+package handlers
+
+import (
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/rapportbot/rapport"
+)
+
+// weekly is a computed digest: what the group did in the 7 days [From, To). It travels in its outbox
+// entry as JSON, so the message says what was true at the scheduled time however late it goes out.
+// It names members only, never a prospect (the digest is public: rule 10).
+type weekly struct {
+	From      time.Time            `json:"from"`
+	To        time.Time            `json:"to"`
+	Hot       int                  `json:"hot"`
+	Warm      int                  `json:"warm"`
+	Leads     int                  `json:"leads"`
+	TopGivers []rapport.GiverCount `json:"top_givers,omitempty"` // most qualified referrals given
+	Closed    int                  `json:"closed"`               // business closed in the week
+	Value     map[string]int64     `json:"value,omitempty"`      // its value by currency, minor units
+	ClosedBy  []string             `json:"closed_by,omitempty"`  // givers of that business, most value first
+	Thanked   []thanked            `json:"thanked,omitempty"`    // /refer thanks in the week, most thanked first
+	Asks      []rapport.Ask        `json:"asks,omitempty"`       // newest first
+	Overdue   int                  `json:"overdue"`              // open referrals still new past the follow-up SLA
+	SLA       time.Duration        `json:"sla"`
+}
+
+// thanked is a member thanked in public, and by whom.
+type thanked struct {
+	Member string   `json:"member"`
+	By     []string `json:"by"`
+}
+
+// Qualified is the week's hot and warm referrals: what counts (rule 1).
+func (d weekly) Qualified() int { return d.Hot + d.Warm }
+
+// summarize computes the digest at from the facts of referrals created or closed in the chart's
+// span before it, the week's thank-yous and the current asks.
+func summarize(facts []rapport.Fact, thanks []rapport.Recognition, asks []rapport.Ask, set rapport.Settings, at time.Time) weekly {
+	p := rapport.Period{Name: "digest", From: at.Add(-digestWeek), To: at}
+	d := weekly{From: p.From, To: p.To, SLA: set.FollowUpSLA}
+	board := rapport.Leaderboard(facts, p)
+	for _, g := range board.Givers {
+		d.Hot += g.Hot
+		d.Warm += g.Warm
+		d.Leads += g.Cold
+		if g.Qualified() > 0 && len(d.TopGivers) < 3 {
+			d.TopGivers = append(d.TopGivers, g)
+		}
+	}
+	// Leaderboard adds values across currencies; the digest keeps each currency apart.
+	for _, f := range facts {
+		if f.Status == rapport.StatusWon && p.Contains(f.Won) {
+			d.Closed++
+			if f.Value > 0 {
+				if d.Value == nil {
+					d.Value = map[string]int64{}
+				}
+				d.Value[currencyOr(f.Currency, set.Currency)] += f.Value
+			}
+		}
+		if f.Status == rapport.StatusNew && set.FollowUpSLA > 0 && !f.Created.Add(set.FollowUpSLA).After(at) {
+			d.Overdue++
+		}
+	}
+	for _, c := range board.Closed {
+		d.ClosedBy = append(d.ClosedBy, c.Member)
+	}
+	d.Thanked = thankedList(thanks)
+	for _, a := range asks {
+		if len(d.Asks) == digestAsks {
+			break
+		}
+		if a.Text != "" {
+			d.Asks = append(d.Asks, a)
+		}
+	}
+	return d
+}
+
+func currencyOr(c, def string) string {
+	if c == "" {
+		return def
+	}
+	return c
+}
+
+// thankedList groups thank-yous by the member thanked, most thanked first, each thanker once.
+func thankedList(thanks []rapport.Recognition) []thanked {
+	by := map[string]*thanked{}
+	var order []*thanked
+	for _, r := range thanks {
+		t := by[r.To]
+		if t == nil {
+			t = &thanked{Member: r.To}
+			by[r.To] = t
+			order = append(order, t)
+		}
+		if !slices.Contains(t.By, r.From) {
+			t.By = append(t.By, r.From)
+		}
+	}
+	sort.SliceStable(order, func(i, j int) bool { return len(order[i].By) > len(order[j].By) })
+	out := make([]thanked, len(order))
+	for i, t := range order {
+		out[i] = *t
+	}
+	return out
+}

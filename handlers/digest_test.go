@@ -1,0 +1,149 @@
+package handlers
+
+import (
+	"bytes"
+	"encoding/json"
+	"image/png"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"go.uber.org/zap"
+
+	"github.com/rapportbot/rapport"
+)
+
+func TestDigestDue(t *testing.T) {
+	phx, _ := time.LoadLocation("America/Phoenix") // UTC-7 all year
+	mon9 := time.Date(2026, 3, 2, 9, 0, 0, 0, phx) // Monday of ISO week 2026-W10
+	tests := []struct {
+		name, spec string
+		now        time.Time
+		due        bool
+		at         time.Time
+		week       string
+	}{
+		{"BeforeTheHour", "0 9 * * 1", mon9.Add(-time.Minute), false, time.Time{}, ""},
+		{"AtTheHour", "0 9 * * 1", mon9, true, mon9, "2026-W10"},
+		{"LaterThatWeek", "0 9 * * 1", mon9.Add(6*24*time.Hour + 14*time.Hour), true, mon9, "2026-W10"},
+		{"InTheGroupsZoneNotUTC", "0 9 * * 1", time.Date(2026, 3, 2, 15, 59, 0, 0, time.UTC), false, time.Time{}, ""},
+		{"FridayNotYetThisWeek", "0 16 * * 5", mon9, false, time.Time{}, ""},
+		{"LatestTimeOfTheWeek", "0 9 * * *", mon9.Add(50 * time.Hour), true, mon9.Add(48 * time.Hour), "2026-W10"},
+		{"Disabled", "", mon9, false, time.Time{}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			at, wk, due, err := digestDue(tt.spec, phx, tt.now)
+			if err != nil || due != tt.due || !at.Equal(tt.at) || wk != tt.week {
+				t.Errorf("digestDue = %v, %q, %v, %v; want %v, %q, %v", at, wk, due, err, tt.at, tt.week, tt.due)
+			}
+		})
+	}
+	if _, _, _, err := digestDue("every monday", phx, mon9); err == nil {
+		t.Error("a bad spec was accepted")
+	}
+}
+
+// digestFixture is a week of a small group, at Monday 2 March 2026, 9:00 in Phoenix.
+func digestFixture() ([]rapport.Fact, []rapport.Recognition, []rapport.Ask, rapport.Settings, time.Time) {
+	phx, _ := time.LoadLocation("America/Phoenix")
+	at := time.Date(2026, 3, 2, 9, 0, 0, 0, phx)
+	day := func(n int) time.Time { return at.Add(time.Duration(n) * 24 * time.Hour) }
+	facts := []rapport.Fact{
+		{Ref: 1, Giver: "UALICE", Receiver: "UBOB", Temperature: rapport.Hot, Status: rapport.StatusWon, Created: day(-20), Won: day(-2), Value: 250000, Currency: "USD"},
+		{Ref: 2, Giver: "UALICE", Receiver: "UDAVE", Temperature: rapport.Hot, Status: rapport.StatusAccepted, Created: day(-3)},
+		{Ref: 3, Giver: "UCAROL", Receiver: "UBOB", Temperature: rapport.Warm, Status: rapport.StatusNew, Created: day(-4)},
+		{Ref: 4, Giver: "UCAROL", Receiver: "UALICE", Temperature: rapport.Cold, Status: rapport.StatusNew, Created: day(-1)},
+		{Ref: 5, Giver: "UDAVE", Receiver: "UCAROL", Temperature: rapport.Warm, Status: rapport.StatusWon, Created: day(-6), Won: day(-1), Value: 90000, Currency: "EUR"},
+		{Ref: 6, Giver: "UBOB", Receiver: "UALICE", Temperature: rapport.Hot, Status: rapport.StatusNew, Created: day(-30)}, // overdue, older
+		{Ref: 7, Giver: "UBOB", Receiver: "UCAROL", Temperature: rapport.Hot, Status: rapport.StatusWon, Created: day(-40), Won: day(-10), Value: 10000},
+	}
+	thanks := []rapport.Recognition{
+		{Kind: rapport.RecognitionThanks, From: "UALICE", To: "UBOB", At: day(-2)},
+		{Kind: rapport.RecognitionThanks, From: "UDAVE", To: "UBOB", At: day(-2)},
+		{Kind: rapport.RecognitionThanks, From: "UBOB", To: "UCAROL", At: day(-1)},
+	}
+	asks := []rapport.Ask{
+		{Member: "UBOB", Text: "Homeowners in Tempe <!channel> & <https://evil.example|friends>", At: day(-1)},
+		{Member: "UDAVE", Text: "Families\nplanning an estate", At: day(-5)},
+		{Member: "UCAROL", Text: "", At: day(-6)},
+	}
+	set := rapport.Settings{TimeZone: phx, Currency: "USD", PublicValues: true, FollowUpSLA: 24 * time.Hour}
+	return facts, thanks, asks, set, at
+}
+
+func TestSummarize(t *testing.T) {
+	facts, thanks, asks, set, at := digestFixture()
+	d := summarize(facts, thanks, asks, set, at)
+	got := map[string]int{"hot": d.Hot, "warm": d.Warm, "leads": d.Leads, "closed": d.Closed, "overdue": d.Overdue,
+		"usd": int(d.Value["USD"]), "eur": int(d.Value["EUR"]), "asks": len(d.Asks), "thanked": len(d.Thanked)}
+	want := map[string]int{"hot": 1, "warm": 2, "leads": 1, "closed": 2, "overdue": 3, "usd": 250000, "eur": 90000, "asks": 2, "thanked": 2}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("summary (-want +got):\n%s", diff)
+	}
+	if d.Thanked[0].Member != "UBOB" || len(d.Thanked[0].By) != 2 {
+		t.Errorf("most thanked first: %+v", d.Thanked)
+	}
+}
+
+func TestDigestGolden(t *testing.T) {
+	facts, thanks, asks, set, at := digestFixture()
+	p := digestPost(summarize(facts, thanks, asks, set, at), set, "C0RECOG")
+	golden(t, "digest", struct {
+		Channel, Text string
+		Blocks        any
+	}{p.Channel, p.Text, p.Blocks})
+	b, err := json.Marshal(p.Blocks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if text := unescapeHTML(string(b)); strings.Contains(text, "<!channel>") || strings.Contains(text, "<https://evil") {
+		t.Error("an ask reached the digest unescaped")
+	}
+	if len(p.Blocks) > 50 {
+		t.Errorf("%d blocks: Slack takes at most 50", len(p.Blocks))
+	}
+}
+
+func TestDigestHidesValuesUnlessPublic(t *testing.T) {
+	facts, thanks, asks, set, at := digestFixture()
+	set.PublicValues = false
+	b, _ := json.Marshal(digestPost(summarize(facts, thanks, asks, set, at), set, "C0RECOG").Blocks)
+	if s := string(b); strings.Contains(s, "2,500.00") || strings.Contains(s, "900.00") || !strings.Contains(s, "2 deals") {
+		t.Errorf("values shown while PublicValues is off:\n%s", s)
+	}
+}
+
+func TestChartIsAPNG(t *testing.T) {
+	facts, _, _, set, at := digestFixture()
+	s := weeklySeries(facts, set.Currency, at)
+	if s.Qualified[11] != 3 || s.Leads[11] != 1 || s.Value[11] != 2500 || s.Closed[11] != 2 || s.Closed[10] != 1 {
+		t.Errorf("last weeks: qualified %v leads %v value %v closed %v", s.Qualified[10:], s.Leads[10:], s.Value[10:], s.Closed[10:])
+	}
+	for _, public := range []bool{true, false} {
+		set.PublicValues = public
+		b, err := chartPNG(s, set)
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := png.Decode(bytes.NewReader(b))
+		if err != nil {
+			t.Fatalf("not a PNG: %v", err)
+		}
+		if r := img.Bounds(); r.Dx() < 600 || r.Dy() < 400 {
+			t.Errorf("chart is %v", r)
+		}
+	}
+	if _, err := chartPNG(weeklySeries(nil, "USD", at), set); err != nil {
+		t.Errorf("an empty quarter: %v", err)
+	}
+}
+
+func TestDigestWithoutChannelQueuesNothingPublic(t *testing.T) {
+	h := &Handlers{log: zap.NewNop()}
+	msgs, err := h.digestMessages(t.Context(), rapport.Settings{}, time.Now(), "2026-W10")
+	if err != nil || len(msgs) != 0 {
+		t.Errorf("digestMessages with no channel and no inactivity nudges = %v, %v", msgs, err)
+	}
+}

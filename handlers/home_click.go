@@ -1,0 +1,53 @@
+package handlers
+
+import (
+	"context"
+
+	"github.com/rapportbot/rapport"
+	"github.com/rapportbot/rapport/bot"
+	"github.com/slack-go/slack"
+)
+
+// fromHome lets the lifecycle buttons work from the Home tab as they do from the DM. The click
+// itself needs nothing of the message (the referral's number is the button's value), but a refusal
+// cannot travel as the DM's does: a Home click has no response_url and no channel, so the bot would
+// drop it. Instead the member's Home is republished with the refusal on top, which also shows where
+// the referral stands now. A success needs nothing here: the move queues both members' Homes.
+func (h *Handlers) fromHome(next bot.Handler) bot.Handler {
+	return func(ctx context.Context, r *bot.Request) (any, error) {
+		ack, err := next(ctx, r)
+		if err == nil || !onHome(r) || !isUserFacing(err) {
+			return ack, err
+		}
+		team, user, notice := r.Team, r.Interaction.User.ID, rapport.ErrorMessage(err)
+		var ref int64
+		if acts := r.Interaction.ActionCallback.BlockActions; len(acts) > 0 {
+			ref, _ = rapport.ParseID(acts[0].Value)
+		}
+		r.After(func(ctx context.Context) error { return h.store.QueueHome(ctx, team, KindHome, ref, notice, user) })
+		return ack, nil
+	}
+}
+
+// onHome reports whether an interaction came from the App Home tab.
+func onHome(r *bot.Request) bool {
+	return r.Interaction.Container.Type == "view" && r.Interaction.View.Type == slack.VTHomeTab
+}
+
+// homeNotices are the Home refreshes a move owes: the giver's, the receiver's and, for a pass on,
+// the new receiver's. Those who never opened Home are skipped when the entry is drawn.
+func homeNotices(m rapport.Move) []rapport.Notice {
+	ns := []rapport.Notice{{Kind: KindHome, To: rapport.RoleReceiver}, {Kind: KindHome, To: rapport.RoleGiver}}
+	if m.LinkTo != "" {
+		ns = append(ns, rapport.Notice{Kind: KindHome, To: rapport.RoleLinked})
+	}
+	return ns
+}
+
+// refreshHomes is after-ack work that queues the Homes of a new referral's giver and receiver, for
+// those who opened Home (the create script queues only the two DMs).
+func (h *Handlers) refreshHomes(team string, ref rapport.Referral) func(context.Context) error {
+	return func(ctx context.Context) error {
+		return h.store.QueueHome(ctx, team, KindHome, ref.Number, "", ref.Giver, ref.Receiver)
+	}
+}

@@ -1,0 +1,148 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/rapportbot/rapport"
+)
+
+// The weekly digest runs on every replica's scheduler; it must post once per week in the cluster.
+// Its week is claimed by a ran key (rapport:v1:{T}:ran:digest:<ISO week>) written with SET NX in the
+// very script that queues the digest's messages, so a replica that lost the race queues nothing, and
+// a crash leaves either both the claim and the messages or neither.
+
+func (k keys) digestRan(week string) string { return k.ran("digest:" + week) }
+
+// queueDigestScript claims a week and queues its messages, or does nothing if the week is taken.
+//
+// KEYS: 1 the week's ran key, 2 outbox. ARGV: 1 claim value, 2 claim TTL s, then per message the
+// number of its field/value pairs followed by the pairs.
+var queueDigestScript = redis.NewScript(`
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then return 0 end
+local i = 3
+while i <= #ARGV do
+  local n = tonumber(ARGV[i])
+  local f = {}
+  for j = 1, 2 * n do f[j] = ARGV[i + j] end
+  redis.call('XADD', KEYS[2], '*', unpack(f))
+  i = i + 2 * n + 1
+end
+return 1
+`)
+
+// DigestClaimed reports whether the digest of week (e.g. "2026-W10") was already queued: a cheap
+// look before a replica takes the lock and computes it.
+func (s *Store) DigestClaimed(ctx context.Context, team, week string) (bool, error) {
+	err := s.rdb.Get(ctx, s.keys(team).digestRan(week)).Err()
+	switch {
+	case errors.Is(err, redis.Nil):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("check digest %s: %w", week, err)
+	}
+	return true, nil
+}
+
+// QueueDigest claims week for ttl (longer than the week, so the claim outlives it) and queues
+// msgs in the outbox, in one script; claimed is false, and nothing is written, when another
+// replica or an earlier run already claimed the week. Each message's Kind, Ref and To are written
+// as the kind, ref and to fields, beside its Fields.
+func (s *Store) QueueDigest(ctx context.Context, team, week string, ttl time.Duration, msgs []rapport.OutboxEntry) (claimed bool, err error) {
+	if ttl < time.Second {
+		return false, fmt.Errorf("queue digest %s: ttl must be at least 1 s", week)
+	}
+	k := s.keys(team)
+	args := []any{strconv.FormatInt(s.now().UnixMilli(), 10), int64(ttl / time.Second)}
+	for _, m := range msgs {
+		args = append(args, 3+len(m.Fields), "kind", m.Kind, "ref", m.Ref, "to", m.To)
+		for f, v := range m.Fields {
+			args = append(args, f, v)
+		}
+	}
+	n, err := queueDigestScript.Run(ctx, s.rdb, []string{k.digestRan(week), k.outbox()}, args...).Int()
+	if err != nil {
+		return false, fmt.Errorf("queue digest %s: %w", week, err)
+	}
+	return n == 1, nil
+}
+
+// GivenCounts returns how many referrals each of members gave that were created in [from, to);
+// members who gave none are absent. One pipelined round trip of ZCOUNTs over the given indexes.
+func (s *Store) GivenCounts(ctx context.Context, team string, members []string, from, to time.Time) (map[string]int, error) {
+	if len(members) == 0 {
+		return map[string]int{}, nil
+	}
+	k := s.keys(team)
+	min, max := strconv.FormatInt(from.UnixMilli(), 10), "("+strconv.FormatInt(to.UnixMilli(), 10)
+	cmds := make([]*redis.IntCmd, len(members))
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, m := range members {
+			cmds[i] = p.ZCount(ctx, k.given(m), min, max)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("count referrals given: %w", err)
+	}
+	out := map[string]int{}
+	for i, c := range cmds {
+		if n := c.Val(); n > 0 {
+			out[members[i]] = int(n)
+		}
+	}
+	return out, nil
+}
+
+// digestFactsScript is factsScript's lean cousin for the digest: the nine fields it reads, each
+// referral as one tab-separated string, so 100,000 referrals cross the wire as 100,000 values.
+//
+// KEYS: zset indexes (all, won). ARGV: 1 referral key base, 2 min, 3 max.
+var digestFactsScript = redis.NewScript(`
+local seen, out = {}, {}
+for _, key in ipairs(KEYS) do
+  for _, n in ipairs(redis.call('ZRANGEBYSCORE', key, ARGV[2], ARGV[3])) do
+    if not seen[n] then
+      seen[n] = true
+      local f = redis.call('HMGET', ARGV[1] .. n, 'g', 'sp', 'ms', 'ex', 'st', 'c', 'wa', 'val', 'cur')
+      for i = 1, 9 do f[i] = f[i] or '' end
+      out[#out + 1] = n .. '\t' .. table.concat(f, '\t')
+    end
+  end
+end
+return out
+`)
+
+// DigestFacts returns the referrals created or closed in [from, to), like Facts, with what the
+// digest and its chart read: Ref, Giver, Temperature, Status, Created, Won, Value and Currency
+// (not the receiver, nor the first action and contact).
+func (s *Store) DigestFacts(ctx context.Context, team string, from, to time.Time) ([]rapport.Fact, error) {
+	k := s.keys(team)
+	res, err := digestFactsScript.Run(ctx, s.rdb, []string{k.all(), k.won()}, k.refBase(),
+		strconv.FormatInt(from.UnixMilli(), 10), "("+strconv.FormatInt(to.UnixMilli(), 10)).StringSlice()
+	if err != nil {
+		return nil, fmt.Errorf("read digest facts: %w", err)
+	}
+	out := make([]rapport.Fact, 0, len(res))
+	var v [10]string
+	for _, line := range res {
+		rest := line
+		for i := range v {
+			v[i], rest, _ = strings.Cut(rest, "\t")
+		}
+		n, _ := strconv.ParseInt(v[0], 10, 64)
+		val, _ := strconv.ParseInt(v[8], 10, 64)
+		out = append(out, rapport.Fact{
+			Ref: n, Giver: v[1],
+			Temperature: rapport.Facts{Spoke: v[2] == "1", MayShare: v[3] == "1", Expects: v[4] == "1"}.Temperature(),
+			Status:      rapport.Status(v[5]), Created: msTime(v[6]), Won: msTime(v[7]), Value: val, Currency: v[9],
+		})
+	}
+	return out, nil
+}

@@ -1,0 +1,208 @@
+package storage
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/rapportbot/rapport"
+)
+
+// homeTTL is how long an opened Home tab earns refreshes: a member who has not looked at it for
+// two months gets a fresh view when they next open it, and no views.publish calls meanwhile.
+const homeTTL = 60 * 24 * time.Hour
+
+// home marks that user opened the App Home tab recently (their Home is worth republishing).
+func (k keys) home(user string) string { return k.base + "home:" + user }
+
+// homeScript reads everything a member's App Home shows in one round trip: the member's open
+// referrals in full (newest first, at most limit of each side), the facts of every referral they
+// gave or received, the facts of the group's referrals created or closed in the month, their ask,
+// and whether they opened Home recently. Each referral is read once (HMGET of the fact fields): a
+// month's referral the member took part in is only named, its facts already read; and in full
+// (HGETALL) only when it is listed.
+//
+// KEYS: 1 given:<U>, 2 received:<U>, 3 all, 4 won, 5 asks, 6 home:<U>.
+// ARGV: 1 referral key base, 2 user, 3 month from (Unix ms), 4 month to ("(" + Unix ms), 5 limit.
+// Returns {opened, given, received, member facts, other month facts, shared numbers, ask JSON or
+// nil}; the lists are {number, HGETALL} pairs, the facts flat rows of factWidth strings as
+// factsScript writes them, the shared numbers the month's referrals among the member facts.
+var homeScript = redis.NewScript(`
+local base, limit = ARGV[1], tonumber(ARGV[5])
+local open = {new = true, accepted = true, contacted = true, meeting = true}
+local fields = {'g', 'r', 'sp', 'ms', 'ex', 'st', 'c', 'fa', 'fc', 'wa', 'val', 'cur'}
+local function row(out, n, f)
+  out[#out + 1] = n
+  for i = 1, 12 do out[#out + 1] = f[i] or '' end
+end
+local mine, seen, lists = {}, {}, {}
+for side = 1, 2 do
+  local list = {}
+  for _, n in ipairs(redis.call('ZREVRANGE', KEYS[side], 0, -1)) do
+    local f = redis.call('HMGET', base .. n, unpack(fields))
+    if not seen[n] then
+      seen[n] = true
+      row(mine, n, f)
+    end
+    if #list < limit and open[f[6]] then list[#list + 1] = {tonumber(n), redis.call('HGETALL', base .. n)} end
+  end
+  lists[side] = list
+end
+local month, shared = {}, {}
+for k = 3, 4 do
+  for _, n in ipairs(redis.call('ZRANGEBYSCORE', KEYS[k], ARGV[3], ARGV[4])) do
+    if seen[n] == true then
+      shared[#shared + 1] = n
+      seen[n] = 1
+    elseif not seen[n] then
+      seen[n] = 1
+      row(month, n, redis.call('HMGET', base .. n, unpack(fields)))
+    end
+  end
+end
+return {redis.call('EXISTS', KEYS[6]), lists[1], lists[2], mine, month, shared, redis.call('HGET', KEYS[5], ARGV[2])}
+`)
+
+// HomeData returns what user's App Home shows, with the month [monthFrom, monthTo) for the group's
+// leaderboard, in one round trip.
+func (s *Store) HomeData(ctx context.Context, team, user string, monthFrom, monthTo time.Time) (rapport.HomeData, error) {
+	k := s.keys(team)
+	keys := []string{k.given(user), k.received(user), k.all(), k.won(), k.asks(), k.home(user)}
+	res, err := homeScript.Run(ctx, s.rdb, keys, k.refBase(), user,
+		strconv.FormatInt(monthFrom.UnixMilli(), 10), "("+strconv.FormatInt(monthTo.UnixMilli(), 10), rapport.HomeListLimit).Slice()
+	if err != nil {
+		return rapport.HomeData{}, fmt.Errorf("home of %s: %w", user, err)
+	}
+	if len(res) < 6 {
+		return rapport.HomeData{}, fmt.Errorf("home of %s: unexpected reply %v", user, res)
+	}
+	var d rapport.HomeData
+	opened, _ := res[0].(int64)
+	d.Opened = opened == 1
+	if d.Given, err = decodeList(res[1]); err != nil {
+		return rapport.HomeData{}, fmt.Errorf("home of %s: %w", user, err)
+	}
+	if d.Received, err = decodeList(res[2]); err != nil {
+		return rapport.HomeData{}, fmt.Errorf("home of %s: %w", user, err)
+	}
+	if d.MemberFacts, err = factRows(res[3]); err != nil {
+		return rapport.HomeData{}, fmt.Errorf("home of %s: %w", user, err)
+	}
+	if d.MonthFacts, err = factRows(res[4]); err != nil {
+		return rapport.HomeData{}, fmt.Errorf("home of %s: %w", user, err)
+	}
+	if shared, _ := res[5].([]any); len(shared) > 0 {
+		mine := make(map[string]int, len(d.MemberFacts))
+		for i, f := range d.MemberFacts {
+			mine[strconv.FormatInt(f.Ref, 10)] = i
+		}
+		for _, n := range shared {
+			if i, ok := mine[fmt.Sprint(n)]; ok {
+				d.MonthFacts = append(d.MonthFacts, d.MemberFacts[i])
+			}
+		}
+	}
+	if len(res) > 6 {
+		if raw, ok := res[6].(string); ok {
+			var a askRecord
+			if json.Unmarshal([]byte(raw), &a) == nil {
+				d.Ask = rapport.Ask{Member: user, Text: a.Text, At: time.UnixMilli(a.At)}
+			}
+		}
+	}
+	return d, nil
+}
+
+// factRows decodes a script's flat fact rows (see factsScript).
+func factRows(v any) ([]rapport.Fact, error) {
+	flat, _ := v.([]any)
+	if len(flat)%factWidth != 0 {
+		return nil, fmt.Errorf("read facts: %d values", len(flat))
+	}
+	out := make([]rapport.Fact, 0, len(flat)/factWidth)
+	row := make([]string, factWidth)
+	for i := 0; i < len(flat); i += factWidth {
+		for j := range row {
+			row[j], _ = flat[i+j].(string)
+		}
+		n, _ := strconv.ParseInt(row[0], 10, 64)
+		val, _ := strconv.ParseInt(row[11], 10, 64)
+		out = append(out, rapport.Fact{
+			Ref: n, Giver: row[1], Receiver: row[2],
+			Temperature:  rapport.Facts{Spoke: row[3] == "1", MayShare: row[4] == "1", Expects: row[5] == "1"}.Temperature(),
+			Status:       rapport.Status(row[6]),
+			Created:      msTime(row[7]),
+			FirstAction:  msTime(row[8]),
+			FirstContact: msTime(row[9]),
+			Won:          msTime(row[10]),
+			Value:        val,
+			Currency:     row[12],
+		})
+	}
+	return out, nil
+}
+
+// openHomeScript remembers that a member opened Home and queues their view, in one step.
+// KEYS: 1 home:<U>, 2 outbox. ARGV: 1 user, 2 kind, 3 now (Unix ms), 4 TTL (s).
+var openHomeScript = redis.NewScript(`
+redis.call('SET', KEYS[1], ARGV[3], 'EX', ARGV[4])
+return redis.call('XADD', KEYS[2], '*', 'kind', ARGV[2], 'ref', 0, 'to', ARGV[1])
+`)
+
+// OpenedHome records that user opened the Home tab (so later changes refresh it) and queues their
+// Home view as an outbox entry of kind, in one round trip: the view is drawn and published by the
+// outbox after the ack, from the state as it is then.
+func (s *Store) OpenedHome(ctx context.Context, team, user, kind string, now time.Time) error {
+	k := s.keys(team)
+	err := openHomeScript.Run(ctx, s.rdb, []string{k.home(user), k.outbox()}, user, kind, now.UnixMilli(), int64(homeTTL/time.Second)).Err()
+	if err != nil {
+		return fmt.Errorf("open home of %s: %w", user, err)
+	}
+	return nil
+}
+
+// queueHomeScript queues a Home refresh for each member who opened Home recently, or for every
+// member named when a notice is to be shown (the member is looking at Home: they just clicked in it).
+// KEYS: 1 outbox, 2.. home:<U> for each user. ARGV: 1 kind, 2 ref, 3 notice, 4.. users.
+var queueHomeScript = redis.NewScript(`
+local n = 0
+for i = 4, #ARGV do
+  if ARGV[3] ~= '' then
+    redis.call('XADD', KEYS[1], '*', 'kind', ARGV[1], 'ref', ARGV[2], 'to', ARGV[i], 'notice', ARGV[3])
+    n = n + 1
+  elseif redis.call('EXISTS', KEYS[i - 2]) == 1 then
+    redis.call('XADD', KEYS[1], '*', 'kind', ARGV[1], 'ref', ARGV[2], 'to', ARGV[i])
+    n = n + 1
+  end
+end
+return n
+`)
+
+// QueueHome queues a Home refresh of kind about referral ref (0 for none) for users, in one round
+// trip: only for those who opened Home recently, saving Slack calls for the others, unless notice is
+// set, which every user named gets at the top of their Home.
+func (s *Store) QueueHome(ctx context.Context, team, kind string, ref int64, notice string, users ...string) error {
+	k := s.keys(team)
+	users = slices.Compact(slices.Sorted(slices.Values(users)))
+	if len(users) > 0 && users[0] == "" {
+		users = users[1:]
+	}
+	if len(users) == 0 {
+		return nil
+	}
+	keys := []string{k.outbox()}
+	args := []any{kind, ref, notice}
+	for _, u := range users {
+		keys = append(keys, k.home(u))
+		args = append(args, u)
+	}
+	if err := queueHomeScript.Run(ctx, s.rdb, keys, args...).Err(); err != nil {
+		return fmt.Errorf("queue home of %v: %w", users, err)
+	}
+	return nil
+}
