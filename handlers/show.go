@@ -26,8 +26,12 @@ func (h *Handlers) show(ctx context.Context, r *bot.Request, rest string) (any, 
 		return nil, h.readError(err)
 	}
 	user := r.Command.UserID
-	if user != ref.Giver && user != ref.Receiver && !h.isAdmin(user) {
-		return nil, rapport.Errorf(rapport.EFORBIDDEN, "Only the giver, the receiver and the group's admins can see %s.", ref.ID())
+	if user != ref.Giver && user != ref.Receiver {
+		if admin, err := h.adminOf(ctx, r.Team, user); err != nil {
+			return nil, err
+		} else if !admin {
+			return nil, rapport.Errorf(rapport.EFORBIDDEN, "Only the giver, the receiver and the group's admins can see %s.", ref.ID())
+		}
 	}
 	p := receiverDM(ref, events, h.settings.Get(ctx).Timing())
 	blocks := make([]slack.Block, 0, len(p.Blocks))
@@ -44,7 +48,9 @@ func (h *Handlers) show(ctx context.Context, r *bot.Request, rest string) (any, 
 func (h *Handlers) set(ctx context.Context, r *bot.Request, rest string) (any, error) {
 	args := strings.Fields(rest)
 	user := r.Command.UserID
-	if !h.isAdmin(user) {
+	if admin, err := h.adminOf(ctx, r.Team, user); err != nil {
+		return nil, err
+	} else if !admin {
 		return nil, rapport.Errorf(rapport.EFORBIDDEN, "Only the group's admins can correct a referral's status.")
 	}
 	if len(args) < 3 {

@@ -163,7 +163,7 @@ func receiverError(why, name string) error {
 // the first time. Its key is apart from CreateReferral's seen key, so a saved envelope may still
 // queue after-ack work.
 func (s *Store) Seen(ctx context.Context, team, id string, ttl time.Duration) (bool, error) {
-	first, err := s.rdb.SetNX(ctx, s.keys(team).ran(id), "1", ttl).Result()
+	first, err := s.rdb.SetNX(ctx, s.keys(team).after(id), "1", ttl).Result()
 	if err != nil {
 		return false, fmt.Errorf("mark seen %s: %w", id, err)
 	}

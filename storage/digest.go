@@ -18,8 +18,6 @@ import (
 // very script that queues the digest's messages, so a replica that lost the race queues nothing, and
 // a crash leaves either both the claim and the messages or neither.
 
-func (k keys) digestRan(week string) string { return k.ran("digest:" + week) }
-
 // queueDigestScript claims a week and queues its messages, or does nothing if the week is taken.
 //
 // KEYS: 1 the week's ran key, 2 outbox. ARGV: 1 claim value, 2 claim TTL s, then per message the

@@ -54,22 +54,26 @@ func (s *Store) facts(ctx context.Context, indexes []string, base, min, max stri
 	}
 	out := make([]rapport.Fact, 0, len(res)/factWidth)
 	for i := 0; i < len(res); i += factWidth {
-		v := res[i : i+factWidth]
-		n, _ := strconv.ParseInt(v[0], 10, 64)
-		val, _ := strconv.ParseInt(v[11], 10, 64)
-		out = append(out, rapport.Fact{
-			Ref: n, Giver: v[1], Receiver: v[2],
-			Temperature:  rapport.Facts{Spoke: v[3] == "1", MayShare: v[4] == "1", Expects: v[5] == "1"}.Temperature(),
-			Status:       rapport.Status(v[6]),
-			Created:      msTime(v[7]),
-			FirstAction:  msTime(v[8]),
-			FirstContact: msTime(v[9]),
-			Won:          msTime(v[10]),
-			Value:        val,
-			Currency:     v[12],
-		})
+		out = append(out, factRow(res[i:i+factWidth]))
 	}
 	return out, nil
+}
+
+// factRow reads one row of factsScript's reply.
+func factRow(v []string) rapport.Fact {
+	n, _ := strconv.ParseInt(v[0], 10, 64)
+	val, _ := strconv.ParseInt(v[11], 10, 64)
+	return rapport.Fact{
+		Ref: n, Giver: v[1], Receiver: v[2],
+		Temperature:  rapport.Facts{Spoke: v[3] == "1", MayShare: v[4] == "1", Expects: v[5] == "1"}.Temperature(),
+		Status:       rapport.Status(v[6]),
+		Created:      msTime(v[7]),
+		FirstAction:  msTime(v[8]),
+		FirstContact: msTime(v[9]),
+		Won:          msTime(v[10]),
+		Value:        val,
+		Currency:     v[12],
+	}
 }
 
 // msTime reads a Unix-ms field; empty is the zero time.

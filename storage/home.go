@@ -17,9 +17,6 @@ import (
 // two months gets a fresh view when they next open it, and no views.publish calls meanwhile.
 const homeTTL = 60 * 24 * time.Hour
 
-// home marks that user opened the App Home tab recently (their Home is worth republishing).
-func (k keys) home(user string) string { return k.base + "home:" + user }
-
 // homeScript reads everything a member's App Home shows in one round trip: the member's open
 // referrals in full (newest first, at most limit of each side), the facts of every referral they
 // gave or received, the facts of the group's referrals created or closed in the month, their ask,
@@ -130,19 +127,7 @@ func factRows(v any) ([]rapport.Fact, error) {
 		for j := range row {
 			row[j], _ = flat[i+j].(string)
 		}
-		n, _ := strconv.ParseInt(row[0], 10, 64)
-		val, _ := strconv.ParseInt(row[11], 10, 64)
-		out = append(out, rapport.Fact{
-			Ref: n, Giver: row[1], Receiver: row[2],
-			Temperature:  rapport.Facts{Spoke: row[3] == "1", MayShare: row[4] == "1", Expects: row[5] == "1"}.Temperature(),
-			Status:       rapport.Status(row[6]),
-			Created:      msTime(row[7]),
-			FirstAction:  msTime(row[8]),
-			FirstContact: msTime(row[9]),
-			Won:          msTime(row[10]),
-			Value:        val,
-			Currency:     row[12],
-		})
+		out = append(out, factRow(row))
 	}
 	return out, nil
 }

@@ -28,7 +28,8 @@ func (k keys) given(user string) string       { return k.base + "given:" + user 
 func (k keys) received(user string) string    { return k.base + "received:" + user }
 func (k keys) members() string                { return k.base + "members" }
 func (k keys) seen(id string) string          { return k.base + "seen:" + id }
-func (k keys) ran(id string) string           { return k.base + "ran:" + id } // after-ack work done
+func (k keys) after(id string) string         { return k.base + "after:" + id } // after-ack work done
+func (k keys) ran(job string) string          { return k.base + "ran:" + job }  // a period a job claimed
 func (k keys) outbox() string                 { return k.base + "outbox" }
 func (k keys) sent(entryID string) string     { return k.base + "sent:" + entryID }
 func (k keys) due() string                    { return k.base + "due" }
@@ -62,4 +63,21 @@ func (k keys) prospects(email, phone string) []string {
 		ks = append(ks, k.prospect("phone", phone))
 	}
 	return ks
+}
+
+// digestRan claims a week's digest, once per cluster.
+func (k keys) digestRan(week string) string { return k.ran("digest:" + week) }
+
+// home marks that user opened the App Home tab recently (their Home is worth republishing).
+func (k keys) home(user string) string { return k.base + "home:" + user }
+
+// lock is the leader lock of a once-per-cluster job. It carries the workspace's hash tag like every
+// other key, so a job's lock and the keys it writes share a Cluster slot.
+func (k keys) lock(job string) string { return k.base + "lock:" + job }
+
+// pace is the GCRA cell of method (and channel, "" for a workspace-wide budget); paused is the pause
+// Slack asked for on it.
+func (k keys) pace(method, channel string) string { return k.base + "pace:" + budget(method, channel) }
+func (k keys) paused(method, channel string) string {
+	return k.base + "pause:" + budget(method, channel)
 }

@@ -9,10 +9,6 @@ import (
 	"github.com/bsm/redislock"
 )
 
-// lock is the leader lock of a once-per-cluster job. It carries the workspace's hash tag like every
-// other key, so a job's lock and the keys it writes share a Cluster slot.
-func (k keys) lock(job string) string { return k.base + "lock:" + job }
-
 // WithLock runs fn while holding the lock of job for team, and reports whether it ran: when another
 // replica holds the lock, WithLock returns false, nil at once. fn's context ends when the lock
 // expires (after ttl), so a job that outruns its lock stops instead of running beside the next
@@ -33,6 +29,7 @@ func (s *Store) WithLock(ctx context.Context, team, job string, ttl time.Duratio
 	fctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
 	ferr := fn(fctx)
+	outran := errors.Is(fctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil
 	// Release even when ctx is done (shutdown), so the next holder need not wait out the TTL.
 	rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
 	defer rcancel()
@@ -41,6 +38,9 @@ func (s *Store) WithLock(ctx context.Context, team, job string, ttl time.Duratio
 			return true, fmt.Errorf("lock %s: expired before the job finished", job)
 		}
 		return true, fmt.Errorf("unlock %s: %w", job, rerr)
+	}
+	if ferr == nil && outran {
+		return true, fmt.Errorf("lock %s: the job outran its lock (%s)", job, ttl)
 	}
 	return true, ferr
 }

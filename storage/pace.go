@@ -13,13 +13,6 @@ import (
 // pause key that lives as long as Slack's Retry-After. Redis's clock decides, so replicas whose
 // clocks differ still agree.
 
-// pace is the GCRA cell of method (and channel, "" for a workspace-wide budget); paused is the pause
-// Slack asked for on it. They belong with the other keys in keys.go.
-func (k keys) pace(method, channel string) string { return k.base + "pace:" + budget(method, channel) }
-func (k keys) paused(method, channel string) string {
-	return k.base + "pause:" + budget(method, channel)
-}
-
 func budget(method, channel string) string {
 	if channel == "" {
 		return method

@@ -42,6 +42,8 @@ type app struct {
 	settings *handlers.Settings
 	bot      *bot.Bot
 	sched    *scheduler.Scheduler
+	// transport carries every Slack call; closed with the app, so no connection outlives it.
+	transport *http.Transport
 }
 
 // deps replaces what a production process would make itself.
@@ -76,10 +78,11 @@ func newApp(ctx context.Context, cfg Config, log *zap.Logger, d deps) (_ *app, e
 		now = time.Now
 	}
 
+	a.transport = &http.Transport{Proxy: http.ProxyFromEnvironment, MaxIdleConnsPerHost: 16, IdleConnTimeout: 90 * time.Second}
 	api := slack.New(cfg.BotToken,
 		slack.OptionAppLevelToken(cfg.AppToken),
 		slack.OptionAPIURL(cfg.APIURL),
-		slack.OptionHTTPClient(&http.Client{Timeout: 10 * time.Second}),
+		slack.OptionHTTPClient(&http.Client{Timeout: 10 * time.Second, Transport: a.transport}),
 	)
 	id, err := bot.Connect(ctx, api)
 	if err != nil {
@@ -148,6 +151,9 @@ func (a *app) run(ctx context.Context) error {
 }
 
 func (a *app) close() {
+	if a.transport != nil {
+		a.transport.CloseIdleConnections()
+	}
 	if a.ownsRDB && a.rdb != nil {
 		a.rdb.Close()
 	}
