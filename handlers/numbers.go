@@ -137,6 +137,8 @@ func plural(n int, one, many string) string {
 // shortDuration writes 45m, 5h, 3d.
 func shortDuration(d time.Duration) string {
 	switch {
+	case d < time.Minute:
+		return "under a minute"
 	case d < time.Hour:
 		return fmt.Sprintf("%dm", int(d.Minutes()))
 	case d < 48*time.Hour:

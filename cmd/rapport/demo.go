@@ -44,6 +44,8 @@ func demo(ctx context.Context, stdout io.Writer) error {
 		return map[string]string{
 			"SLACK_APP_TOKEN": slackfake.AppToken, "SLACK_BOT_TOKEN": slackfake.BotToken,
 			"SLACK_API_URL": fake.APIURL(), "REDIS_URL": "redis://" + mr.Addr() + "/0",
+			"RAPPORT_RECOGNITION_CHANNEL": slackfake.GeneralChannelID, "RAPPORT_QUIET_HOURS": "off",
+			"RAPPORT_SWEEP_SCHEDULE": "@every 1000h", // the story moves the clock itself
 		}[k]
 	})
 	if err != nil {
@@ -61,7 +63,7 @@ func demo(ctx context.Context, stdout io.Writer) error {
 	runCtx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- a.run(runCtx) }()
-	err = errors.Join(story(ctx, fake, newScreen(stdout, demoMembers)), shutdown(stop, done))
+	err = errors.Join(story(ctx, fake, a, newScreen(stdout, demoMembers)), shutdown(stop, done))
 	return err
 }
 
@@ -75,7 +77,7 @@ func shutdown(stop context.CancelFunc, done <-chan error) error {
 
 // story is the demo's script: a hot referral, a cold lead and its coaching, a refused self-referral,
 // a duplicate-prospect warning, and a member's list.
-func story(ctx context.Context, fake *slackfake.Server, s *screen) error {
+func story(ctx context.Context, fake *slackfake.Server, a *app, s *screen) error {
 	if err := fake.WaitConnections(ctx, 1); err != nil {
 		return fmt.Errorf("bot did not connect: %w", err)
 	}
@@ -154,6 +156,102 @@ func story(ctx context.Context, fake *slackfake.Server, s *screen) error {
 		return err
 	}
 	s.reply(bob, ack)
+
+	if err := followUp(ctx, fake, a, s, alice, bob); err != nil {
+		return err
+	}
+	if err := daysPass(ctx, fake, a, s, carol, dave); err != nil {
+		return err
+	}
+	s.step("8. Carol looks at the month's leaderboard")
+	s.typed(carol, "/refer leaderboard")
+	if ack, err = carol.command(ctx, "leaderboard"); err != nil {
+		return err
+	}
+	s.reply(carol, ack)
 	s.done()
 	return nil
+}
+
+// followUp is Bob working R-1 from his DM: each tap redraws his DM and reports back to Alice, and
+// closed business earns a public thank-you.
+func followUp(ctx context.Context, fake *slackfake.Server, a *app, s *screen, alice, bob person) error {
+	s.step("6. Bob follows up from his DM, and Alice hears about every step")
+	for _, tap := range []struct{ id, label string }{{"ref:accept", "Accept"}, {"ref:contacted", "Contacted"}} {
+		s.taps(bob, tap.label)
+		if _, err := bob.click(ctx, bob.dms()[0], tap.id); err != nil {
+			return err
+		}
+		if err := s.awaitDMs(ctx, alice); err != nil {
+			return err
+		}
+	}
+	s.taps(bob, "Closed business")
+	before := len(bob.views())
+	if _, err := bob.click(ctx, bob.dms()[0], "ref:won"); err != nil {
+		return err
+	}
+	if err := fake.WaitFor(ctx, func() bool { return len(bob.views()) > before }); err != nil {
+		return fmt.Errorf("the closed-business form did not open: %w", err)
+	}
+	s.submits(bob, "value 4,800 USD, and a thank-you: “Dana signed for the full roof. Thank you Alice!”")
+	ack, err := bob.submitView(ctx, bob.views()[len(bob.views())-1], map[string]slack.BlockAction{
+		"value": {Value: "4,800"}, "currency": {Value: "USD"}, "note": {Value: "Dana signed for the full roof. Thank you Alice!"},
+	})
+	if err := s.expectSaved(ack, err); err != nil {
+		return err
+	}
+	if err := s.awaitDMs(ctx, alice); err != nil {
+		return err
+	}
+	if err := s.awaitChannel(ctx, fake); err != nil {
+		return err
+	}
+	if err := settle(ctx, a); err != nil {
+		return err
+	}
+	fmt.Fprintln(s.w, "  Bob's DM now reads:")
+	s.blocks(bob.dms()[0].Text, bob.dms()[0].Blocks)
+	return nil
+}
+
+// daysPass moves the sweep's clock: Dave never acted on Carol's lead.
+func daysPass(ctx context.Context, fake *slackfake.Server, a *app, s *screen, carol, dave person) error {
+	start := time.Now()
+	for _, step := range []struct {
+		title string
+		after time.Duration
+		who   []person
+	}{
+		{"7. A day passes: Dave has not acted on Carol's lead (R-2) nor on R-3", 24*time.Hour + time.Minute, []person{dave}},
+		{"   Another day: a second nudge, and Carol is told", 48*time.Hour + 2*time.Minute, []person{dave, carol}},
+	} {
+		s.step(step.title)
+		if _, err := a.sched.Tick(ctx, start.Add(step.after)); err != nil {
+			return err
+		}
+		if err := settle(ctx, a); err != nil {
+			return err
+		}
+		if err := s.awaitDMs(ctx, step.who...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// settle waits until the outbox has delivered everything, so the story prints whole steps. It polls:
+// the demo has no event for "recorded as delivered", and it is a demo, not a test.
+func settle(ctx context.Context, a *app) error {
+	for {
+		n, err := a.store.Pending(ctx, slackfake.TeamID)
+		if err == nil && n == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("messages still undelivered: %w", ctx.Err())
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
 }

@@ -17,6 +17,7 @@ type screen struct {
 	w     io.Writer
 	names map[string]string
 	seen  map[string]int // DMs already printed, per member
+	posts int            // channel messages already printed
 }
 
 func newScreen(w io.Writer, members []slack.User) *screen {
@@ -37,6 +38,9 @@ func (s *screen) name(id string) string {
 func (s *screen) title(t string)             { fmt.Fprintf(s.w, "%s\n%s\n", t, strings.Repeat("═", 72)) }
 func (s *screen) step(t string)              { fmt.Fprintf(s.w, "\n── %s\n", t) }
 func (s *screen) typed(p person, cmd string) { fmt.Fprintf(s.w, "%s types: %s\n", s.name(p.id), cmd) }
+func (s *screen) taps(p person, button string) {
+	fmt.Fprintf(s.w, "%s taps [%s]\n", s.name(p.id), button)
+}
 func (s *screen) submits(p person, what string) {
 	fmt.Fprintf(s.w, "%s submits the form: %s\n", s.name(p.id), what)
 }
@@ -151,6 +155,29 @@ func (s *screen) awaitDMs(ctx context.Context, people ...person) error {
 	return nil
 }
 
+// awaitChannel waits for a new message in the recognition channel and prints it.
+func (s *screen) awaitChannel(ctx context.Context, fake *slackfake.Server) error {
+	public := func() []slackfake.Message {
+		var out []slackfake.Message
+		for _, m := range fake.Messages() {
+			if m.Channel == slackfake.GeneralChannelID && !m.Ephemeral {
+				out = append(out, m)
+			}
+		}
+		return out
+	}
+	if err := fake.WaitFor(ctx, func() bool { return len(public()) > s.posts }); err != nil {
+		return fmt.Errorf("nothing was posted in the channel: %w", err)
+	}
+	ms := public()
+	for _, m := range ms[s.posts:] {
+		fmt.Fprintln(s.w, "  In #general, for everyone:")
+		s.blocks(m.Text, m.Blocks)
+	}
+	s.posts = len(ms)
+	return nil
+}
+
 func (s *screen) reply(p person, a slackfake.Ack) {
 	pl := decodeAck(a)
 	fmt.Fprintf(s.w, "  Only %s sees:\n", s.name(p.id))
@@ -198,7 +225,7 @@ var (
 	emoji     = strings.NewReplacer(":handshake:", "🤝", ":fire:", "🔥", ":sunny:", "☀️", ":snowflake:", "❄️",
 		":white_check_mark:", "✅", ":white_large_square:", "⬜", ":bulb:", "💡", ":warning:", "⚠️",
 		":tada:", "🎉", ":thumbsup:", "👍", ":telephone_receiver:", "📞", ":calendar:", "📅", ":repeat:", "🔁",
-		":alarm_clock:", "⏰", ":wave:", "👋")
+		":alarm_clock:", "⏰", ":wave:", "👋", ":trophy:", "🏆", ":pray:", "🙏")
 	unescape = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&")
 )
 
