@@ -15,7 +15,7 @@ func TestDemo(t *testing.T) {
 	if err := contains(out.String(),
 		"DM from Rapport to Bob", "New referral R-1", "🔥 Hot referral", // the hot referral
 		"cold lead", "To turn a lead into a referral", // the coaching
-		"You can't refer a prospect to yourself", // the refused self-referral
+		"You can't refer a prospect to yourself",                           // the refused self-referral
 		"already has an open referral", "@Bob has R-1", "New referral R-3", // the duplicate warning, then send anyway
 		"@Bob accepted", "Closed business!", "In #general, for everyone", // report-back and the shout-out
 		"waiting on you", "Second reminder", "hasn't acted on *R-2*", // nudges
