@@ -117,30 +117,45 @@ end
 return out
 `)
 
+// digestSlice bounds one digest read: the span is read a day at a time, so a busy week never
+// holds Redis for the whole read (Redis answers nothing else while a script runs).
+const digestSlice = 24 * time.Hour
+
 // DigestFacts returns the referrals created or closed in [from, to), like Facts, with what the
 // digest and its chart read: Ref, Giver, Temperature, Status, Created, Won, Value and Currency
-// (not the receiver, nor the first action and contact).
+// (not the receiver, nor the first action and contact). It reads one day per script call.
 func (s *Store) DigestFacts(ctx context.Context, team string, from, to time.Time) ([]rapport.Fact, error) {
 	k := s.keys(team)
-	res, err := digestFactsScript.Run(ctx, s.rdb, []string{k.all(), k.won()}, k.refBase(),
-		strconv.FormatInt(from.UnixMilli(), 10), "("+strconv.FormatInt(to.UnixMilli(), 10)).StringSlice()
-	if err != nil {
-		return nil, fmt.Errorf("read digest facts: %w", err)
-	}
-	out := make([]rapport.Fact, 0, len(res))
-	var v [10]string
-	for _, line := range res {
-		rest := line
-		for i := range v {
-			v[i], rest, _ = strings.Cut(rest, "\t")
+	var out []rapport.Fact
+	seen := map[int64]bool{} // created in one slice and closed in another
+	for lo := from; lo.Before(to); lo = lo.Add(digestSlice) {
+		hi := lo.Add(digestSlice)
+		if hi.After(to) {
+			hi = to
 		}
-		n, _ := strconv.ParseInt(v[0], 10, 64)
-		val, _ := strconv.ParseInt(v[8], 10, 64)
-		out = append(out, rapport.Fact{
-			Ref: n, Giver: v[1],
-			Temperature: rapport.Facts{Spoke: v[2] == "1", MayShare: v[3] == "1", Expects: v[4] == "1"}.Temperature(),
-			Status:      rapport.Status(v[5]), Created: msTime(v[6]), Won: msTime(v[7]), Value: val, Currency: v[9],
-		})
+		res, err := digestFactsScript.Run(ctx, s.rdb, []string{k.all(), k.won()}, k.refBase(),
+			strconv.FormatInt(lo.UnixMilli(), 10), "("+strconv.FormatInt(hi.UnixMilli(), 10)).StringSlice()
+		if err != nil {
+			return nil, fmt.Errorf("read digest facts: %w", err)
+		}
+		var v [10]string
+		for _, line := range res {
+			rest := line
+			for i := range v {
+				v[i], rest, _ = strings.Cut(rest, "\t")
+			}
+			n, _ := strconv.ParseInt(v[0], 10, 64)
+			if seen[n] {
+				continue
+			}
+			seen[n] = true
+			val, _ := strconv.ParseInt(v[8], 10, 64)
+			out = append(out, rapport.Fact{
+				Ref: n, Giver: v[1],
+				Temperature: rapport.Facts{Spoke: v[2] == "1", MayShare: v[3] == "1", Expects: v[4] == "1"}.Temperature(),
+				Status:      rapport.Status(v[5]), Created: msTime(v[6]), Won: msTime(v[7]), Value: val, Currency: v[9],
+			})
+		}
 	}
 	return out, nil
 }
