@@ -59,6 +59,7 @@ func (h *Handlers) subcommands() map[string]subcommand {
 		"leaderboard": h.leaderboard,
 		"stats":       h.stats,
 		"ledger":      h.ledger,
+		"outbox":      h.outboxStatus,
 	}
 }
 
@@ -76,6 +77,7 @@ const helpText = "*Rapport* keeps the group's referrals moving:\n" +
 	"• `/refer ledger` — your give and take with every member\n" +
 	"• `/refer set R-12 <status> <note>` — admins: correct a referral's status\n" +
 	"• `/refer export [week|month|quarter|year|all]` — admins: a spreadsheet (CSV) of the referrals, by DM; the last 30 days by default\n" +
+	"• `/refer outbox` — admins: messages waiting to be sent, and those Slack refused for good\n" +
 	"• `/refer settings` — admins: the group's settings (channel, follow-up window, digest, time zone…)\n" +
 	"• `/refer help` — this list"
 

@@ -24,6 +24,7 @@ type Store interface {
 	SocialStore
 	HomeStore
 	ExportStore
+	OutboxStore
 	DigestStore
 }
 

@@ -243,3 +243,20 @@ func TestShowAndAdminCorrection(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+func TestUndeliverableMessagesAreCountedForAdmins(t *testing.T) {
+	h := start(t)
+	h.fake.FailNext("chat.postMessage", "user_not_found", 1) // Bob's DM: Slack refuses it for good
+	if ack := h.refer(h.alice, hotForm()); ack.ResponseAction != "" {
+		t.Fatalf("refused: %s", pretty(ack))
+	}
+	h.wait("the outbox to settle", func() bool { return len(h.alice.dms()) == 1 && h.outboxEmpty() })
+	ack, err := h.dave.command(h.ctx, "outbox")
+	if err != nil || !strings.Contains(unjson(ack.Payload), "0 messages waiting to be sent; 1 undeliverable") {
+		t.Errorf("admin's outbox status: %s, %v", ack.Payload, err)
+	}
+	ack, err = h.carol.command(h.ctx, "outbox")
+	if err != nil || !strings.Contains(unjson(ack.Payload), "Only the group's admins") {
+		t.Errorf("a member's outbox status: %s, %v", ack.Payload, err)
+	}
+}
