@@ -100,12 +100,16 @@ func (b *Bot) Run(ctx context.Context) error {
 	defer stopWork()
 
 	g, gctx := errgroup.WithContext(ctx)
-	sockDone := make(chan error, 1)
-	go func() { sockDone <- b.cfg.Socket.RunContext(sockCtx) }()
+	sockDone := make(chan struct{})
+	var sockErr error // written before sockDone closes
+	go func() {
+		defer close(sockDone)
+		sockErr = b.cfg.Socket.RunContext(sockCtx)
+	}()
 	g.Go(func() error {
 		select {
-		case err := <-sockDone:
-			return fmt.Errorf("socket mode: %w", err)
+		case <-sockDone: // only a fatal error (a revoked token) ends the socket before we do
+			return fmt.Errorf("socket mode: %w", sockErr)
 		case <-gctx.Done():
 			return nil
 		}
@@ -131,7 +135,8 @@ func (b *Bot) Run(ctx context.Context) error {
 	<-drained
 	stopWork()
 	stopSock()
-	if sockErr := <-sockDone; err == nil && sockErr != nil && !errors.Is(sockErr, context.Canceled) {
+	<-sockDone
+	if err == nil && sockErr != nil && !errors.Is(sockErr, context.Canceled) {
 		err = sockErr
 	}
 	return err

@@ -208,3 +208,20 @@ func (e *env) get(path string) int {
 	_, _ = io.Copy(io.Discard, resp.Body)
 	return resp.StatusCode
 }
+
+// TestRevokedAppTokenEndsRun: Slack refusing the app token is fatal; Run must return the error (so
+// the process exits and its supervisor can restart it) instead of hanging.
+func TestRevokedAppTokenEndsRun(t *testing.T) {
+	e := newEnv(t, options{quiet: true})
+	e.fake.FailNext("apps.connections.open", "invalid_auth", 1000)
+	e.run()
+	e.stopped = true // Run ends on its own here
+	select {
+	case err := <-e.done:
+		if err == nil || !strings.Contains(err.Error(), "invalid_auth") {
+			t.Errorf("Run returned %v; want the socket's invalid_auth", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run hung after Slack refused the app token")
+	}
+}
