@@ -47,12 +47,19 @@ func (s Settings) Timing() Timing {
 	return Timing{FollowUpSLA: s.FollowUpSLA, ReportBackAfter: s.ReportBackAfter}
 }
 
+// SettingNone is stored for a setting an admin emptied although the environment sets it (the
+// recognition channel turned off): an empty value would mean "the default".
+const SettingNone = "none"
+
 // Apply returns s with each override parsed and checked; a value that does not parse keeps the
 // default and is reported under its name, in words for the admin.
 func (s Settings) Apply(over map[string]string) (Settings, FieldErrors) {
 	errs := FieldErrors{}
 	for name, v := range over {
 		v = strings.TrimSpace(v)
+		if v == SettingNone {
+			v = ""
+		}
 		if err := s.set(name, v); err != nil {
 			errs[name] = err.Error()
 		}

@@ -60,7 +60,7 @@ func mayMove(ref rapport.Referral, user string, a rapport.Action) error {
 
 // move applies m with the messages it owes, and words a refusal for the person.
 func (h *Handlers) move(ctx context.Context, m rapport.Move) (rapport.Moved, error) {
-	set := h.settings.Get(ctx)
+	set := h.settings.Snapshot()
 	m.Now, m.Timing = h.now(), set.Timing()
 	m.Notify = notices(m, set.RecognitionChannel)
 	m.Notify = append(m.Notify, homeNotices(m)...)

@@ -3,11 +3,28 @@ package handlers
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/rapportbot/rapport"
 	"github.com/slack-go/slack"
 	"go.uber.org/zap"
 )
+
+// membersEvery is how often the directory is re-read from Slack: deactivations, new admins and
+// time zones (quiet hours) reach Rapport within it.
+const membersEvery = time.Hour
+
+// RefreshMembers is the scheduler's job: it syncs the directory when the last sync is older than
+// membersEvery. users.list is Tier 2; each replica calls it at most hourly.
+func (h *Handlers) RefreshMembers(ctx context.Context, now time.Time) error {
+	h.syncMu.Lock()
+	due := now.Sub(h.synced) >= membersEvery
+	h.syncMu.Unlock()
+	if !due {
+		return nil
+	}
+	return h.SyncMembers(ctx)
+}
 
 // SyncMembers copies the workspace's people from users.list into the member directory, which the ack
 // path reads instead of calling Slack.
@@ -23,6 +40,9 @@ func (h *Handlers) SyncMembers(ctx context.Context) error {
 	if err := h.store.PutMembers(ctx, h.team, ms); err != nil {
 		return fmt.Errorf("save member directory: %w", err)
 	}
+	h.syncMu.Lock()
+	h.synced = h.now()
+	h.syncMu.Unlock()
 	h.log.Info("member directory synced", zap.Int("members", len(ms)))
 	return nil
 }

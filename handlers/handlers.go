@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/rapportbot/rapport"
@@ -62,6 +63,9 @@ type Handlers struct {
 	team     string
 	settings *Settings
 	now      func() time.Time
+
+	syncMu sync.Mutex
+	synced time.Time // the member directory's last sync
 }
 
 // New returns Handlers; now is the clock (time.Now outside tests).

@@ -53,7 +53,10 @@ func askModal(current string) slack.ModalViewRequest {
 // submitAsk saves the ask in the ack (one round trip), then queues the member's Home so it shows it.
 func (h *Handlers) submitAsk(ctx context.Context, r *bot.Request) (any, error) {
 	me := r.Interaction.User.ID
-	text := strings.TrimSpace(r.Interaction.View.State.Values[blockAsk][InputAction].Value)
+	var text string
+	if st := r.Interaction.View.State; st != nil {
+		text = strings.TrimSpace(st.Values[blockAsk][InputAction].Value)
+	}
 	if n := utf8.RuneCountInString(text); n > askLimit {
 		return bot.FieldErrorsAck(rapport.FieldErrors{blockAsk: fmt.Sprintf("Keep it under %d characters (it has %d).", askLimit, n)}), nil
 	}

@@ -25,7 +25,7 @@ const actionShareBoard = "board:share"
 // leaderboard answers "/refer leaderboard [week|month|quarter|year|all]", privately, with a button
 // to share it in the recognition channel.
 func (h *Handlers) leaderboard(ctx context.Context, r *bot.Request, rest string) (any, error) {
-	set := h.settings.Get(ctx)
+	set := h.settings.Snapshot()
 	p, ok := rapport.PeriodOf(strings.ToLower(strings.TrimSpace(rest)), h.now(), set.TimeZone)
 	if !ok {
 		return bot.Ephemeral("Choose a period: `/refer leaderboard week`, `month` (the default), `quarter`, `year` or `all`."), nil
@@ -43,12 +43,12 @@ func (h *Handlers) leaderboard(ctx context.Context, r *bot.Request, rest string)
 
 // shareBoard queues the leaderboard for the recognition channel, drawn when it is sent.
 func (h *Handlers) shareBoard(ctx context.Context, r *bot.Request) (any, error) {
-	channel := h.settings.Get(ctx).RecognitionChannel
+	channel := h.settings.Snapshot().RecognitionChannel
 	if channel == "" {
 		return nil, rapport.Errorf(rapport.EINVALID, "There is no recognition channel yet: ask an admin to choose one with `/refer settings`.")
 	}
 	period := r.Interaction.ActionCallback.BlockActions[0].Value
-	if err := h.store.Enqueue(ctx, r.Team, KindBoard, channel, map[string]string{"period": period, "by": r.Interaction.User.ID}); err != nil {
+	if err := h.store.Enqueue(ctx, r.Team, r.EnvelopeID, KindBoard, channel, map[string]string{"period": period, "by": r.Interaction.User.ID}); err != nil {
 		h.log.Error("share leaderboard", zap.Error(err))
 		return nil, rapport.Errorf(rapport.EUNAVAILABLE, "Rapport can't reach its database right now. Please try again in a minute.")
 	}
@@ -113,6 +113,16 @@ func boardBlocks(b rapport.Board, p rapport.Period, loc *time.Location, values b
 	return blocks
 }
 
+// lineBlocks is a heading and one section per line: a section holds at most 3,000 characters, and
+// asks and notes make long lines.
+func lineBlocks(heading string, lines []string) []slack.Block {
+	blocks := []slack.Block{section(heading)}
+	for _, l := range lines {
+		blocks = append(blocks, section(l))
+	}
+	return blocks
+}
+
 func first[T any](s []T, n int) []T {
 	if len(s) > n {
 		return s[:n]
@@ -157,7 +167,7 @@ func (h *Handlers) stats(ctx context.Context, r *bot.Request, rest string) (any,
 			period = strings.ToLower(w)
 		}
 	}
-	set := h.settings.Get(ctx)
+	set := h.settings.Snapshot()
 	p, ok := rapport.PeriodOf(period, h.now(), set.TimeZone)
 	if !ok {
 		return bot.Ephemeral("Type `/refer stats`, `/refer stats @member`, and optionally a period: week, month, quarter, year or all."), nil
@@ -220,8 +230,7 @@ func (h *Handlers) ledger(ctx context.Context, r *bot.Request, _ string) (any, e
 	if len(balances) > 15 {
 		lines = append(lines, fmt.Sprintf("_and %d more_", len(balances)-15))
 	}
-	text := "*Your give and take*\n" + strings.Join(lines, "\n")
-	return bot.Ephemeral(text, section(text)), nil
+	return bot.Ephemeral("Your give and take", lineBlocks("*Your give and take*", lines)...), nil
 }
 
 // ask answers "/refer ask <text>", "/refer ask clear" and "/refer ask".
@@ -261,6 +270,5 @@ func (h *Handlers) asks(ctx context.Context, r *bot.Request, _ string) (any, err
 	if len(all) > askList {
 		lines = append(lines, fmt.Sprintf("_and %d more_", len(all)-askList))
 	}
-	text := "*What members are asking for*\n" + strings.Join(lines, "\n")
-	return bot.Ephemeral(text, section(text)), nil
+	return bot.Ephemeral("What members are asking for", lineBlocks("*What members are asking for*", lines)...), nil
 }

@@ -94,13 +94,13 @@ func (h *Handlers) recognize(ctx context.Context, r *bot.Request, rest, kind str
 	}
 	dest, kindOut := to, KindVouch
 	if kind == rapport.RecognitionThanks {
-		dest, kindOut = h.settings.Get(ctx).RecognitionChannel, KindThanks
+		dest, kindOut = h.settings.Snapshot().RecognitionChannel, KindThanks
 		if dest == "" {
 			return bot.Ephemeral("There is no recognition channel yet: ask an admin to choose one with `/refer settings`."), nil
 		}
 	}
 	rec := rapport.Recognition{Kind: kind, From: from, To: to, Text: text, At: h.now()}
-	if err := h.store.Recognize(ctx, r.Team, rec, kindOut, dest); err != nil {
+	if err := h.store.Recognize(ctx, r.Team, r.EnvelopeID, rec, kindOut, dest); err != nil {
 		h.log.Error("recognition not saved", zap.Error(err), zap.String("user", from))
 		return nil, rapport.Errorf(rapport.EUNAVAILABLE, "*Not saved.* Rapport can't reach its database right now. Please try again in a minute.")
 	}

@@ -53,7 +53,8 @@ func (s *Settings) Get(ctx context.Context) rapport.Settings {
 	return s.Snapshot()
 }
 
-// Snapshot returns the settings last read, without I/O.
+// Snapshot returns the settings last read, without I/O: what the ack path uses, so it stays at one
+// Redis round trip. The sweep's job refreshes them every minute on every replica.
 func (s *Settings) Snapshot() rapport.Settings {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -86,9 +87,12 @@ func (s *Settings) Save(ctx context.Context, values map[string]string) (rapport.
 	def := s.defaults.Values()
 	store := map[string]string{}
 	for name, v := range next.Values() {
-		if v == def[name] {
-			store[name] = ""
-		} else {
+		switch {
+		case v == def[name]:
+			store[name] = "" // back to the environment's default
+		case v == "":
+			store[name] = rapport.SettingNone // off, although the environment sets one
+		default:
 			store[name] = v
 		}
 	}

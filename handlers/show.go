@@ -33,7 +33,7 @@ func (h *Handlers) show(ctx context.Context, r *bot.Request, rest string) (any, 
 			return nil, rapport.Errorf(rapport.EFORBIDDEN, "Only the giver, the receiver and the group's admins can see %s.", ref.ID())
 		}
 	}
-	p := receiverDM(ref, events, h.settings.Get(ctx).Timing())
+	p := receiverDM(ref, events, h.settings.Snapshot().Timing())
 	blocks := make([]slack.Block, 0, len(p.Blocks))
 	for _, b := range p.Blocks {
 		if b.BlockType() != slack.MBTAction { // buttons belong to the receiver's DM

@@ -11,9 +11,9 @@ import (
 type SocialStore interface {
 	SetAsk(ctx context.Context, team, member, text string, now time.Time) error
 	Asks(ctx context.Context, team string) ([]rapport.Ask, error)
-	Recognize(ctx context.Context, team string, r rapport.Recognition, kind, to string) error
+	Recognize(ctx context.Context, team, envelopeID string, r rapport.Recognition, kind, to string) error
 	Recognitions(ctx context.Context, team, kind string, from, to time.Time) ([]rapport.Recognition, error)
 	Facts(ctx context.Context, team string, from, to time.Time) ([]rapport.Fact, error)
 	MemberFacts(ctx context.Context, team, member string) ([]rapport.Fact, error)
-	Enqueue(ctx context.Context, team, kind, to string, fields map[string]string) error
+	Enqueue(ctx context.Context, team, envelopeID, kind, to string, fields map[string]string) error
 }

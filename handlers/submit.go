@@ -24,7 +24,7 @@ func (h *Handlers) submitReferral(ctx context.Context, r *bot.Request) (any, err
 		return bot.FieldErrorsAck(errs), nil
 	}
 	log := h.log.With(zap.String("envelope_id", r.EnvelopeID), zap.String("user", giver))
-	now, set := h.now(), h.settings.Get(ctx)
+	now, set := h.now(), h.settings.Snapshot()
 	stage, due, _ := set.Timing().FirstReminder(rapport.StatusNew, now)
 	sub := rapport.Submission{Team: r.Team, EnvelopeID: r.EnvelopeID, Draft: d, AllowDuplicate: confirmed, Now: now,
 		Reminder: stage, ReminderAt: due}

@@ -80,17 +80,27 @@ func (s *Store) Asks(ctx context.Context, team string) ([]rapport.Ask, error) {
 	return out, nil
 }
 
-// Recognize records a thank-you or a recommendation and queues the message it owes, in one MULTI:
-// a public thank-you goes to the recognition channel, a recommendation to the member vouched for.
-func (s *Store) Recognize(ctx context.Context, team string, r rapport.Recognition, kind, to string) error {
+// onceScript queues a message about the group, and records it when a zset is given, once per
+// envelope: a redelivered command posts nothing again.
+//
+// KEYS: 1 the envelope's seen key, 2 outbox, 3 (optional) recognition zset.
+// ARGV: 1 seen TTL s, 2 zset score, 3 zset member, 4.. outbox field/value pairs.
+var onceScript = redis.NewScript(`
+if not redis.call('SET', KEYS[1], '0', 'NX', 'EX', ARGV[1]) then return 0 end
+if KEYS[3] then redis.call('ZADD', KEYS[3], ARGV[2], ARGV[3]) end
+redis.call('XADD', KEYS[2], '*', unpack(ARGV, 4))
+return 1
+`)
+
+// Recognize records a thank-you or a recommendation and queues the message it owes, in one step,
+// once per envelope: a public thank-you goes to the recognition channel, a recommendation to the
+// member vouched for.
+func (s *Store) Recognize(ctx context.Context, team, envelopeID string, r rapport.Recognition, kind, to string) error {
 	k := s.keys(team)
 	b, _ := json.Marshal(r)
 	member := strconv.FormatInt(r.At.UnixMilli(), 10) + ":" + r.From + ":" + r.To
-	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.ZAdd(ctx, k.recognition(r.Kind), redis.Z{Score: float64(r.At.UnixMilli()), Member: member})
-		p.XAdd(ctx, &redis.XAddArgs{Stream: k.outbox(), Values: []any{"kind", kind, "ref", 0, "to", to, "body", string(b)}})
-		return nil
-	})
+	err := onceScript.Run(ctx, s.rdb, []string{k.seen(envelopeID), k.outbox(), k.recognition(r.Kind)},
+		int64(seenTTL/time.Second), r.At.UnixMilli(), member, "kind", kind, "ref", 0, "to", to, "body", string(b)).Err()
 	if err != nil {
 		return fmt.Errorf("record %s: %w", r.Kind, err)
 	}
@@ -117,13 +127,15 @@ func (s *Store) Recognitions(ctx context.Context, team, kind string, from, to ti
 	return out, nil
 }
 
-// Enqueue queues a message about the group (no referral) with fields the renderer reads.
-func (s *Store) Enqueue(ctx context.Context, team, kind, to string, fields map[string]string) error {
-	vals := []any{"kind", kind, "ref", 0, "to", to}
-	for k, v := range fields {
-		vals = append(vals, k, v)
+// Enqueue queues a message about the group (no referral) with fields the renderer reads, once per
+// envelope.
+func (s *Store) Enqueue(ctx context.Context, team, envelopeID, kind, to string, fields map[string]string) error {
+	k := s.keys(team)
+	args := []any{int64(seenTTL / time.Second), 0, "", "kind", kind, "ref", 0, "to", to}
+	for f, v := range fields {
+		args = append(args, f, v)
 	}
-	if err := s.rdb.XAdd(ctx, &redis.XAddArgs{Stream: s.keys(team).outbox(), Values: vals}).Err(); err != nil {
+	if err := onceScript.Run(ctx, s.rdb, []string{k.seen(envelopeID), k.outbox()}, args...).Err(); err != nil {
 		return fmt.Errorf("enqueue %s: %w", kind, err)
 	}
 	return nil

@@ -102,6 +102,7 @@ func newApp(ctx context.Context, cfg Config, log *zap.Logger, d deps) (_ *app, e
 		Jobs: []scheduler.Job{
 			// Admins' changes made on another replica reach this one's sweep.
 			{Name: "settings", Run: func(ctx context.Context, _ time.Time) error { return a.settings.Refresh(ctx) }},
+			{Name: "members", Run: a.handlers.RefreshMembers},
 			{Name: "digest", Run: a.handlers.Digest}, // weekly digest and inactivity nudges; claims its ISO week once per cluster
 		},
 	}, log.Named("scheduler"))
@@ -140,6 +141,9 @@ func (c Config) Settings() rapport.Settings {
 
 // run syncs the member directory, then serves and sweeps reminders until ctx ends.
 func (a *app) run(ctx context.Context) error {
+	if err := a.settings.Refresh(ctx); err != nil {
+		a.log.Warn("settings not read at start; using the environment's until the next sweep", zap.Error(err))
+	}
 	if err := a.handlers.SyncMembers(ctx); err != nil {
 		// Not fatal: Redis may come back; referrals to unknown members trigger a new sync.
 		a.log.Warn("member directory not synced at start", zap.Error(err))

@@ -83,7 +83,7 @@ func TestWeeklyDigestPostsOncePerClusterWithChart(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := h.store.Recognize(h.ctx, slackfake.TeamID, rapport.Recognition{Kind: rapport.RecognitionThanks,
+	if err := h.store.Recognize(h.ctx, slackfake.TeamID, "env-digest-thanks", rapport.Recognition{Kind: rapport.RecognitionThanks,
 		From: "UALICE", To: "UBOB", Text: "for the intro", At: time.Now()}, "recognition.thanks", digestChannel); err != nil {
 		t.Fatal(err)
 	}

@@ -158,3 +158,18 @@ func TestLeaderboardStatsAndLedger(t *testing.T) {
 	}
 	h.checkPrivacy("dana@reyesbakery.example", "480")
 }
+
+func TestRedeliveredThanksPostsOnce(t *testing.T) {
+	h := start(t)
+	env := slackfake.Envelope{ID: "env-thanks", Type: "slash_commands", AcceptsResponsePayload: true,
+		Payload: h.fake.SlashCommand("UALICE", "thanks <@UBOB|bob> for the intro")}
+	for i := 0; i < 2; i++ {
+		if _, err := h.fake.SendEnvelope(h.ctx, env); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.wait("the thank-you", func() bool { return len(h.public()) >= 1 && h.outboxEmpty() })
+	if n := len(h.public()); n != 1 {
+		t.Errorf("%d thank-yous posted for one command delivered twice", n)
+	}
+}
