@@ -246,11 +246,14 @@ func TestShowAndAdminCorrection(t *testing.T) {
 
 func TestUndeliverableMessagesAreCountedForAdmins(t *testing.T) {
 	h := start(t)
-	h.fake.FailNext("chat.postMessage", "user_not_found", 1) // Bob's DM: Slack refuses it for good
+	h.fake.FailNext("chat.postMessage", "user_not_found", 1) // one of the two DMs: refused for good
 	if ack := h.refer(h.alice, hotForm()); ack.ResponseAction != "" {
 		t.Fatalf("refused: %s", pretty(ack))
 	}
-	h.wait("the outbox to settle", func() bool { return len(h.alice.dms()) == 1 && h.outboxEmpty() })
+	h.wait("the outbox to settle", func() bool {
+		dead, err := h.store.DeadCount(h.ctx, slackfake.TeamID)
+		return err == nil && dead == 1 && len(h.alice.dms())+len(h.bob.dms()) == 1 && h.outboxEmpty()
+	})
 	ack, err := h.dave.command(h.ctx, "outbox")
 	if err != nil || !strings.Contains(unjson(ack.Payload), "0 messages waiting to be sent; 1 undeliverable") {
 		t.Errorf("admin's outbox status: %s, %v", ack.Payload, err)
