@@ -100,7 +100,9 @@ func (h *Handlers) recognize(ctx context.Context, r *bot.Request, rest, kind str
 		}
 	}
 	rec := rapport.Recognition{Kind: kind, From: from, To: to, Text: text, At: h.now()}
-	if err := h.store.Recognize(ctx, r.Team, r.EnvelopeID, rec, kindOut, dest); err != nil {
+	if err := h.store.Recognize(ctx, r.Team, r.EnvelopeID, rec, kindOut, dest); isUserFacing(err) {
+		return bot.Ephemeral(rapport.ErrorMessage(err)), nil
+	} else if err != nil {
 		h.log.Error("recognition not saved", zap.Error(err), zap.String("user", from))
 		return nil, rapport.Errorf(rapport.EUNAVAILABLE, "*Not saved.* Rapport can't reach its database right now. Please try again in a minute.")
 	}

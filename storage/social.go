@@ -92,17 +92,38 @@ redis.call('XADD', KEYS[2], '*', unpack(ARGV, 4))
 return 1
 `)
 
+// recognizeScript records a thank-you or a recommendation and queues its message, once per envelope,
+// when the member it is for can be thanked: a person in the directory, not a bot or deactivated.
+//
+// KEYS: 1 the envelope's seen key, 2 outbox, 3 recognition zset, 4 members.
+// ARGV: 1 seen TTL s, 2 score, 3 zset member, 4 the member thanked, 5.. outbox field/value pairs.
+var recognizeScript = redis.NewScript(`
+local raw = redis.call('HGET', KEYS[4], ARGV[4])
+if not raw then return 'unknown' end
+local m = cjson.decode(raw)
+if m.bot == true or m.deleted == true or ARGV[4] == 'USLACKBOT' then return 'bot' end
+if not redis.call('SET', KEYS[1], '0', 'NX', 'EX', ARGV[1]) then return 'replay' end
+redis.call('ZADD', KEYS[3], ARGV[2], ARGV[3])
+redis.call('XADD', KEYS[2], '*', unpack(ARGV, 5))
+return 'ok'
+`)
+
 // Recognize records a thank-you or a recommendation and queues the message it owes, in one step,
 // once per envelope: a public thank-you goes to the recognition channel, a recommendation to the
-// member vouched for.
+// member vouched for. A member who is not a person in the directory gets a user-facing error.
 func (s *Store) Recognize(ctx context.Context, team, envelopeID string, r rapport.Recognition, kind, to string) error {
 	k := s.keys(team)
 	b, _ := json.Marshal(r)
 	member := strconv.FormatInt(r.At.UnixMilli(), 10) + ":" + r.From + ":" + r.To
-	err := onceScript.Run(ctx, s.rdb, []string{k.seen(envelopeID), k.outbox(), k.recognition(r.Kind)},
-		int64(seenTTL/time.Second), r.At.UnixMilli(), member, "kind", kind, "ref", 0, "to", to, "body", string(b)).Err()
-	if err != nil {
+	res, err := recognizeScript.Run(ctx, s.rdb, []string{k.seen(envelopeID), k.outbox(), k.recognition(r.Kind), k.members()},
+		int64(seenTTL/time.Second), r.At.UnixMilli(), member, r.To, "kind", kind, "ref", 0, "to", to, "body", string(b)).Text()
+	switch {
+	case err != nil:
 		return fmt.Errorf("record %s: %w", r.Kind, err)
+	case res == "unknown":
+		return rapport.Errorf(rapport.EINVALID, "I don't know <@%s> yet: try again in a minute.", r.To)
+	case res == "bot":
+		return rapport.Errorf(rapport.EINVALID, "<@%s> is a bot or no longer in the workspace: thank a member.", r.To)
 	}
 	return nil
 }

@@ -64,6 +64,12 @@ func TestThanksVouchAndAsks(t *testing.T) {
 	if err := contains(messageText(h.public()[0]), "<@UALICE> thanks <@UBOB>", "for fixing my gutters &lt;!here&gt;"); err != nil {
 		t.Error(err)
 	}
+	for _, text := range []string{"thanks <@UBOT|rapport> you're great", "thanks <@UNOBODY|x> who?"} {
+		ack, _ := h.alice.command(h.ctx, text)
+		if len(h.public()) != 1 || !strings.Contains(unjson(ack.Payload), "<@U") {
+			t.Errorf("%q: %s; want a refusal naming the member", text, ack.Payload)
+		}
+	}
 	for _, text := range []string{"thanks <@UALICE|alice> me", "thanks", "thanks bob great job"} {
 		ack, _ := h.alice.command(h.ctx, text)
 		if len(h.public()) != 1 || !strings.Contains(unjson(ack.Payload), "/refer thanks @member") {
