@@ -14,24 +14,13 @@ import (
 	"github.com/rapportbot/rapport/bot"
 )
 
-// renderDigest draws the digest's outbox entries; handled is false for any other kind. Render
-// calls it before anything that needs a referral, since these entries have none.
-func (h *Handlers) renderDigest(ctx context.Context, team string, e rapport.OutboxEntry) (p bot.Post, ok bool, err error, handled bool) {
-	switch e.Kind {
-	case KindDigest:
-		var d weekly
-		if err := json.Unmarshal([]byte(e.Fields[digestFieldBody]), &d); err != nil {
-			return bot.Post{}, false, rapport.Errorf(rapport.ENOTFOUND, "unreadable %s entry", e.Kind), true
-		}
-		return digestPost(d, h.settings.Get(ctx), e.To), true, nil, true
-	case KindDigestChart:
-		p, ok, err := h.chartPost(ctx, team, e)
-		return p, ok, err, true
-	case KindDigestInactive:
-		p, ok, err := h.inactiveNudge(ctx, team, e)
-		return p, ok, err, true
+// digestEntry draws the week's digest from the numbers computed when the week was claimed.
+func (h *Handlers) digestEntry(ctx context.Context, e rapport.OutboxEntry) (bot.Post, bool, error) {
+	var d weekly
+	if err := json.Unmarshal([]byte(e.Fields[digestFieldBody]), &d); err != nil {
+		return bot.Post{}, false, rapport.Errorf(rapport.ENOTFOUND, "unreadable %s entry", e.Kind)
 	}
-	return bot.Post{}, false, nil, false
+	return digestPost(d, h.settings.Get(ctx), e.To), true, nil
 }
 
 // digestPost is the week in the recognition channel (rules 4, 5, 7): referrals given, business

@@ -29,15 +29,23 @@ const (
 // things stand when it is sent. ok is false when the message is no longer owed: a nudge about a
 // referral that has moved on, an update of a message that was never posted.
 func (h *Handlers) Render(ctx context.Context, team string, e rapport.OutboxEntry) (bot.Post, bool, error) {
-	if e.Kind == KindHome {
+	switch e.Kind {
+	case KindHome:
 		return h.renderHome(ctx, team, e)
-	}
-	if p, ok, err, handled := h.renderDigest(ctx, team, e); handled {
-		return p, ok, err
-	}
-	if e.Ref == 0 {
+	case KindDigest:
+		return h.digestEntry(ctx, e)
+	case KindDigestChart:
+		return h.chartPost(ctx, team, e)
+	case KindDigestInactive:
+		return h.inactiveNudge(ctx, team, e)
+	case KindThanks, KindVouch, KindBoard:
 		return h.renderGroup(ctx, team, e) // messages about the group, not one referral
 	}
+	return h.renderReferral(ctx, team, e)
+}
+
+// renderReferral draws the messages about one referral.
+func (h *Handlers) renderReferral(ctx context.Context, team string, e rapport.OutboxEntry) (bot.Post, bool, error) {
 	ref, events, err := h.store.Timeline(ctx, team, e.Ref)
 	if err != nil {
 		return bot.Post{}, false, err
