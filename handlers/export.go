@@ -27,34 +27,12 @@ type ExportStore interface {
 // exportPeriods are the words /refer export takes; none means the last 30 days (rule 11).
 var exportPeriods = []string{"week", "month", "quarter", "year", "all"}
 
-// adminOf reports whether user is one of the group's admins: named in RAPPORT_ADMINS (no I/O), or a
-// workspace admin or owner as the member directory has them (one Redis read, the only one of an
-// admin command's ack).
-func (h *Handlers) adminOf(ctx context.Context, team, user string) (bool, error) {
-	if h.isAdmin(user) {
-		return true, nil
-	}
-	m, err := h.store.Member(ctx, team, user)
-	switch {
-	case rapport.ErrorCode(err) == rapport.ENOTFOUND:
-		return false, nil
-	case err != nil:
-		h.log.Error("read member", zap.Error(err), zap.String("user", user))
-		return false, rapport.Errorf(rapport.EUNAVAILABLE, "I can't check who you are right now (the database is unreachable). Please try again in a minute.")
-	}
-	return m.Admin, nil
-}
-
 // export answers "/refer export [week|month|quarter|year|all]": admins get a CSV of the referrals
 // created in the period in their DM. The ack only checks; the file is built and uploaded after it.
 func (h *Handlers) export(ctx context.Context, r *bot.Request, rest string) (any, error) {
 	user := r.Command.UserID
-	admin, err := h.adminOf(ctx, r.Team, user)
-	if err != nil {
+	if err := h.requireAdmin(ctx, r.Team, user, "export the referrals"); err != nil {
 		return nil, err
-	}
-	if !admin {
-		return nil, rapport.Errorf(rapport.EFORBIDDEN, "Only the group's admins can export the referrals.")
 	}
 	period := strings.ToLower(strings.TrimSpace(rest))
 	if period != "" && !slices.Contains(exportPeriods, period) {

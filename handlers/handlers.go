@@ -7,7 +7,6 @@ package handlers
 import (
 	"context"
 	"errors"
-	"slices"
 	"sync"
 	"time"
 
@@ -99,11 +98,6 @@ func (h *Handlers) unavailable(log *zap.Logger, what string, err error) error {
 	log.Error(what, zap.Error(err))
 	return rapport.Errorf(rapport.EUNAVAILABLE,
 		"*Not saved.* Rapport can't reach its database right now, so your referral was not recorded. Press *Back* and submit again in a minute: your form is still filled in.")
-}
-
-// isAdmin reports whether user is one of the group's admins.
-func (h *Handlers) isAdmin(user string) bool {
-	return slices.Contains(h.cfg.Admins, user)
 }
 
 func isUserFacing(err error) bool {

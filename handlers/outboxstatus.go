@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/rapportbot/rapport"
 	"github.com/rapportbot/rapport/bot"
 )
 
@@ -17,10 +16,8 @@ type OutboxStore interface {
 // outboxStatus answers "/refer outbox" (admins): messages waiting, and messages Slack refused for
 // good (a member gone, a channel archived), which were set aside in the dead-letter stream.
 func (h *Handlers) outboxStatus(ctx context.Context, r *bot.Request, _ string) (any, error) {
-	if admin, err := h.adminOf(ctx, r.Team, r.Command.UserID); err != nil {
+	if err := h.requireAdmin(ctx, r.Team, r.Command.UserID, "see the outbox"); err != nil {
 		return nil, err
-	} else if !admin {
-		return nil, rapport.Errorf(rapport.EFORBIDDEN, "Only the group's admins can see the outbox.")
 	}
 	pending, err := h.store.Pending(ctx, r.Team)
 	if err != nil {

@@ -45,12 +45,8 @@ var settingHints = map[string]string{
 // settingsForm answers "/refer settings": an admin gets the form, filled in with the settings in force.
 func (h *Handlers) settingsForm(ctx context.Context, r *bot.Request, _ string) (any, error) {
 	user := r.Command.UserID
-	admin, err := h.adminOf(ctx, r.Team, user)
-	if err != nil {
+	if err := h.requireAdmin(ctx, r.Team, user, "change Rapport's settings"); err != nil {
 		return nil, err
-	}
-	if !admin {
-		return nil, rapport.Errorf(rapport.EFORBIDDEN, "Only the group's admins can change Rapport's settings.")
 	}
 	trigger := r.Command.TriggerID
 	r.After(func(ctx context.Context) error {

@@ -27,10 +27,11 @@ func (h *Handlers) show(ctx context.Context, r *bot.Request, rest string) (any, 
 	}
 	user := r.Command.UserID
 	if user != ref.Giver && user != ref.Receiver {
-		if admin, err := h.adminOf(ctx, r.Team, user); err != nil {
+		if err := h.requireAdmin(ctx, r.Team, user, "see another member's referral"); err != nil {
+			if rapport.ErrorCode(err) == rapport.EFORBIDDEN {
+				err = rapport.Errorf(rapport.EFORBIDDEN, "Only the giver, the receiver and the group's admins can see %s.", ref.ID())
+			}
 			return nil, err
-		} else if !admin {
-			return nil, rapport.Errorf(rapport.EFORBIDDEN, "Only the giver, the receiver and the group's admins can see %s.", ref.ID())
 		}
 	}
 	p := receiverDM(ref, events, h.settings.Snapshot().Timing())
@@ -48,10 +49,8 @@ func (h *Handlers) show(ctx context.Context, r *bot.Request, rest string) (any, 
 func (h *Handlers) set(ctx context.Context, r *bot.Request, rest string) (any, error) {
 	args := strings.Fields(rest)
 	user := r.Command.UserID
-	if admin, err := h.adminOf(ctx, r.Team, user); err != nil {
+	if err := h.requireAdmin(ctx, r.Team, user, "correct a referral's status"); err != nil {
 		return nil, err
-	} else if !admin {
-		return nil, rapport.Errorf(rapport.EFORBIDDEN, "Only the group's admins can correct a referral's status.")
 	}
 	if len(args) < 3 {
 		return bot.Ephemeral("Type `/refer set R-12 <status> <why>`, e.g. `/refer set R-12 won Signed at the meeting`. Statuses: new, accepted, contacted, meeting, won, lost, declined, passed, withdrawn."), nil
