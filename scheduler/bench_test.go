@@ -3,7 +3,6 @@ package scheduler_test
 import (
 	"context"
 	"fmt"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -89,7 +88,7 @@ func BenchmarkTick(b *testing.B) {
 			if _, err := st.ClaimDue(c, team, []rapport.Claim{{Due: rapport.Due{Member: "warm-up"}}}); err != nil {
 				b.Fatal(err)
 			}
-			var trips roundTrips
+			var trips redistest.RoundTrips
 			rdb.AddHook(&trips)
 
 			var elapsed time.Duration
@@ -100,7 +99,7 @@ func BenchmarkTick(b *testing.B) {
 					refill()
 					b.StartTimer()
 				}
-				trips.n.Store(0)
+				trips.Store(0)
 				t0 := time.Now()
 				res, err := s.Tick(c, now)
 				elapsed += time.Since(t0)
@@ -113,23 +112,10 @@ func BenchmarkTick(b *testing.B) {
 			}
 			b.StopTimer()
 			b.ReportMetric(float64(elapsed.Milliseconds())/float64(b.N), "ms/tick")
-			b.ReportMetric(float64(trips.n.Load()), "roundtrips/tick")
+			b.ReportMetric(float64(trips.Load()), "roundtrips/tick")
 			if n := rdb.XLen(c, base+"outbox").Val(); n != due {
 				b.Errorf("outbox holds %d, want %d", n, due)
 			}
 		})
 	}
-}
-
-// roundTrips counts commands and pipelines sent to Redis: each is one round trip.
-type roundTrips struct{ n atomic.Int64 }
-
-func (r *roundTrips) DialHook(next redis.DialHook) redis.DialHook { return next }
-
-func (r *roundTrips) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error { r.n.Add(1); return next(ctx, cmd) }
-}
-
-func (r *roundTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error { r.n.Add(1); return next(ctx, cmds) }
 }

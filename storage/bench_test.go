@@ -1,16 +1,13 @@
 package storage_test
 
 import (
-	"context"
 	"fmt"
 	"strings"
-	"sync/atomic"
 	"testing"
-
-	"github.com/redis/go-redis/v9"
 
 	"github.com/rapportbot/rapport"
 	"github.com/rapportbot/rapport/storage"
+	"github.com/rapportbot/rapport/storage/redistest"
 )
 
 // BenchmarkCreateReferral saves referrals among a group of 30 members, each about a new prospect,
@@ -25,7 +22,7 @@ func BenchmarkCreateReferral(b *testing.B) {
 	if err := f.st.PutMembers(ctx(b), team, group); err != nil {
 		b.Fatal(err)
 	}
-	var trips roundTrips
+	var trips redistest.RoundTrips
 	f.rdb.AddHook(&trips)
 	c := ctx(b)
 
@@ -52,7 +49,7 @@ func BenchmarkCreateReferral(b *testing.B) {
 		}
 		n++
 	}
-	b.ReportMetric(float64(trips.n.Load())/float64(n), "round-trips/op")
+	b.ReportMetric(float64(trips.Load())/float64(n), "round-trips/op")
 
 	var bytes int64
 	for _, k := range f.keys(b) {
@@ -66,23 +63,4 @@ func BenchmarkCreateReferral(b *testing.B) {
 		bytes += m
 	}
 	b.ReportMetric(float64(bytes)/float64(n), "bytes/referral")
-}
-
-// roundTrips is a go-redis hook counting commands and pipelines sent: each is one round trip.
-type roundTrips struct{ n atomic.Int64 }
-
-func (h *roundTrips) DialHook(next redis.DialHook) redis.DialHook { return next }
-
-func (h *roundTrips) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error {
-		h.n.Add(1)
-		return next(ctx, cmd)
-	}
-}
-
-func (h *roundTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error {
-		h.n.Add(1)
-		return next(ctx, cmds)
-	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/rapportbot/rapport"
+	"github.com/rapportbot/rapport/storage/redistest"
 )
 
 func TestHomeData(t *testing.T) {
@@ -148,7 +149,7 @@ func BenchmarkHomeData(b *testing.B) {
 	f := newFixture(b)
 	fillHome(b, f, "UROB", 500)
 	c := ctx(b)
-	var trips roundTrips
+	var trips redistest.RoundTrips
 	f.rdb.AddHook(&trips)
 	from, to := now.Add(-15*24*time.Hour), now.Add(15*24*time.Hour)
 	reads := 0
@@ -162,7 +163,7 @@ func BenchmarkHomeData(b *testing.B) {
 		}
 		reads++
 	}
-	b.ReportMetric(float64(trips.n.Load())/float64(reads), "round-trips/op")
+	b.ReportMetric(float64(trips.Load())/float64(reads), "round-trips/op")
 }
 
 // fillHome gives member n referrals with the group's other 39 members through the real create and

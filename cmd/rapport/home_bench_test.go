@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -11,7 +10,6 @@ import (
 	"github.com/rapportbot/rapport/handlers"
 	"github.com/rapportbot/rapport/storage"
 	"github.com/rapportbot/rapport/storage/redistest"
-	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
 )
 
@@ -55,14 +53,14 @@ func BenchmarkHomeRender(b *testing.B) {
 	}
 	render() // loads the script and the settings once, as a running process has
 
-	var trips tripCounter
+	var trips redistest.RoundTrips
 	rdb.AddHook(&trips)
 	homes, blocks := 0, 0
 	for b.Loop() {
 		blocks = render()
 		homes++
 	}
-	b.ReportMetric(float64(trips.n.Load())/float64(homes), "round-trips/op")
+	b.ReportMetric(float64(trips.Load())/float64(homes), "round-trips/op")
 	b.ReportMetric(float64(blocks), "blocks")
 }
 
@@ -93,24 +91,5 @@ func fillMember(b *testing.B, ctx context.Context, store *storage.Store, team, m
 				b.Fatal(err)
 			}
 		}
-	}
-}
-
-// tripCounter is a go-redis hook counting commands and pipelines sent: each is one round trip.
-type tripCounter struct{ n atomic.Int64 }
-
-func (c *tripCounter) DialHook(next redis.DialHook) redis.DialHook { return next }
-
-func (c *tripCounter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error {
-		c.n.Add(1)
-		return next(ctx, cmd)
-	}
-}
-
-func (c *tripCounter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error {
-		c.n.Add(1)
-		return next(ctx, cmds)
 	}
 }
