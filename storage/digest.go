@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -98,32 +97,12 @@ func (s *Store) GivenCounts(ctx context.Context, team string, members []string, 
 	return out, nil
 }
 
-// digestFactsScript is factsScript's lean cousin for the digest: the nine fields it reads, each
-// referral as one tab-separated string, so 100,000 referrals cross the wire as 100,000 values.
-//
-// KEYS: zset indexes (all, won). ARGV: 1 referral key base, 2 min, 3 max.
-var digestFactsScript = redis.NewScript(`
-local seen, out = {}, {}
-for _, key in ipairs(KEYS) do
-  for _, n in ipairs(redis.call('ZRANGEBYSCORE', key, ARGV[2], ARGV[3])) do
-    if not seen[n] then
-      seen[n] = true
-      local f = redis.call('HMGET', ARGV[1] .. n, 'g', 'sp', 'ms', 'ex', 'st', 'c', 'wa', 'val', 'cur')
-      for i = 1, 9 do f[i] = f[i] or '' end
-      out[#out + 1] = n .. '\t' .. table.concat(f, '\t')
-    end
-  end
-end
-return out
-`)
-
 // digestSlice bounds one digest read: the span is read a day at a time, so a busy week never
 // holds Redis for the whole read (Redis answers nothing else while a script runs).
 const digestSlice = 24 * time.Hour
 
-// DigestFacts returns the referrals created or closed in [from, to), like Facts, with what the
-// digest and its chart read: Ref, Giver, Temperature, Status, Created, Won, Value and Currency
-// (not the receiver, nor the first action and contact). It reads one day per script call.
+// DigestFacts returns the referrals created or closed in [from, to), like Facts, reading one day
+// per script call.
 func (s *Store) DigestFacts(ctx context.Context, team string, from, to time.Time) ([]rapport.Fact, error) {
 	k := s.keys(team)
 	var out []rapport.Fact
@@ -133,28 +112,16 @@ func (s *Store) DigestFacts(ctx context.Context, team string, from, to time.Time
 		if hi.After(to) {
 			hi = to
 		}
-		res, err := digestFactsScript.Run(ctx, s.rdb, []string{k.all(), k.won()}, k.refBase(),
-			strconv.FormatInt(lo.UnixMilli(), 10), "("+strconv.FormatInt(hi.UnixMilli(), 10)).StringSlice()
+		facts, err := s.facts(ctx, []string{k.all(), k.won()}, k.refBase(),
+			strconv.FormatInt(lo.UnixMilli(), 10), "("+strconv.FormatInt(hi.UnixMilli(), 10))
 		if err != nil {
-			return nil, fmt.Errorf("read digest facts: %w", err)
+			return nil, err
 		}
-		var v [10]string
-		for _, line := range res {
-			rest := line
-			for i := range v {
-				v[i], rest, _ = strings.Cut(rest, "\t")
+		for _, f := range facts {
+			if !seen[f.Ref] {
+				seen[f.Ref] = true
+				out = append(out, f)
 			}
-			n, _ := strconv.ParseInt(v[0], 10, 64)
-			if seen[n] {
-				continue
-			}
-			seen[n] = true
-			val, _ := strconv.ParseInt(v[8], 10, 64)
-			out = append(out, rapport.Fact{
-				Ref: n, Giver: v[1],
-				Temperature: rapport.Facts{Spoke: v[2] == "1", MayShare: v[3] == "1", Expects: v[4] == "1"}.Temperature(),
-				Status:      rapport.Status(v[5]), Created: msTime(v[6]), Won: msTime(v[7]), Value: val, Currency: v[9],
-			})
 		}
 	}
 	return out, nil

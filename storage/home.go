@@ -27,24 +27,19 @@ const homeTTL = 60 * 24 * time.Hour
 // KEYS: 1 given:<U>, 2 received:<U>, 3 all, 4 won, 5 asks, 6 home:<U>.
 // ARGV: 1 referral key base, 2 user, 3 month from (Unix ms), 4 month to ("(" + Unix ms), 5 limit.
 // Returns {opened, given, received, member facts, other month facts, shared numbers, ask JSON or
-// nil}; the lists are {number, HGETALL} pairs, the facts flat rows of factWidth strings as
-// factsScript writes them, the shared numbers the month's referrals among the member facts.
-var homeScript = redis.NewScript(`
+// nil}; the lists are {number, HGETALL} pairs, the facts rows as luaFactRow writes
+// them, the shared numbers the month's referrals among the member facts.
+var homeScript = redis.NewScript(luaFactRow + `
 local base, limit = ARGV[1], tonumber(ARGV[5])
 local open = {new = true, accepted = true, contacted = true, meeting = true}
-local fields = {'g', 'r', 'sp', 'ms', 'ex', 'st', 'c', 'fa', 'fc', 'wa', 'val', 'cur'}
-local function row(out, n, f)
-  out[#out + 1] = n
-  for i = 1, 12 do out[#out + 1] = f[i] or '' end
-end
 local mine, seen, lists = {}, {}, {}
 for side = 1, 2 do
   local list = {}
   for _, n in ipairs(redis.call('ZREVRANGE', KEYS[side], 0, -1)) do
-    local f = redis.call('HMGET', base .. n, unpack(fields))
+    local r, f = factRow(base, n)
     if not seen[n] then
       seen[n] = true
-      row(mine, n, f)
+      mine[#mine + 1] = r
     end
     if #list < limit and open[f[6]] then list[#list + 1] = {tonumber(n), redis.call('HGETALL', base .. n)} end
   end
@@ -58,7 +53,7 @@ for k = 3, 4 do
       seen[n] = 1
     elseif not seen[n] then
       seen[n] = 1
-      row(month, n, redis.call('HMGET', base .. n, unpack(fields)))
+      month[#month + 1] = factRow(base, n)
     end
   end
 end
@@ -87,10 +82,10 @@ func (s *Store) HomeData(ctx context.Context, team, user string, monthFrom, mont
 	if d.Received, err = decodeList(res[2]); err != nil {
 		return rapport.HomeData{}, fmt.Errorf("home of %s: %w", user, err)
 	}
-	if d.MemberFacts, err = factRows(res[3]); err != nil {
+	if d.MemberFacts, err = factList(res[3]); err != nil {
 		return rapport.HomeData{}, fmt.Errorf("home of %s: %w", user, err)
 	}
-	if d.MonthFacts, err = factRows(res[4]); err != nil {
+	if d.MonthFacts, err = factList(res[4]); err != nil {
 		return rapport.HomeData{}, fmt.Errorf("home of %s: %w", user, err)
 	}
 	if shared, _ := res[5].([]any); len(shared) > 0 {
@@ -115,21 +110,17 @@ func (s *Store) HomeData(ctx context.Context, team, user string, monthFrom, mont
 	return d, nil
 }
 
-// factRows decodes a script's flat fact rows (see factsScript).
-func factRows(v any) ([]rapport.Fact, error) {
-	flat, _ := v.([]any)
-	if len(flat)%factWidth != 0 {
-		return nil, fmt.Errorf("read facts: %d values", len(flat))
+// factList reads a list of fact rows from a script's reply.
+func factList(v any) ([]rapport.Fact, error) {
+	items, ok := v.([]any)
+	if !ok && v != nil {
+		return nil, fmt.Errorf("read facts: unexpected %T", v)
 	}
-	out := make([]rapport.Fact, 0, len(flat)/factWidth)
-	row := make([]string, factWidth)
-	for i := 0; i < len(flat); i += factWidth {
-		for j := range row {
-			row[j], _ = flat[i+j].(string)
-		}
-		out = append(out, factRow(row))
+	rows := make([]string, len(items))
+	for i, it := range items {
+		rows[i], _ = it.(string)
 	}
-	return out, nil
+	return factRows(rows), nil
 }
 
 // openHomeScript remembers that a member opened Home and queues their view, in one step.
