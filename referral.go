@@ -190,5 +190,5 @@ type Submission struct {
 	Now            time.Time
 	Reminder       Stage     // the first reminder owed (Timing.FirstReminder), saved with it
 	ReminderAt     time.Time // when it falls due
-	Announce       string    // a channel to announce it in (a hot referral, when the group wants that)
+	Notify         []Notice  // the messages it owes, queued in the same step
 }

@@ -79,5 +79,5 @@ func NudgeKinds(st Stage) []string {
 const (
 	KindReferralReceived = "referral.received" // to the receiver: the referral, with all they need to act
 	KindReferralSent     = "referral.sent"     // to the giver: saved, where it went, coaching for a lead
-	KindReferralAnnounce = "referral.announce" // to the recognition channel: a new hot referral (the save script writes this literal)
+	KindReferralAnnounce = "referral.announce" // to the recognition channel: a new hot referral
 )

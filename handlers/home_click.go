@@ -43,11 +43,3 @@ func homeNotices(m rapport.Move) []rapport.Notice {
 	}
 	return ns
 }
-
-// refreshHomes is after-ack work that queues the Homes of a new referral's giver and receiver, for
-// those who opened Home (the create script queues only the two DMs).
-func (h *Handlers) refreshHomes(team string, ref rapport.Referral) func(context.Context) error {
-	return func(ctx context.Context) error {
-		return h.store.QueueHome(ctx, team, KindHome, ref.Number, "", ref.Giver, ref.Receiver)
-	}
-}

@@ -26,12 +26,8 @@ func (h *Handlers) submitReferral(ctx context.Context, r *bot.Request) (any, err
 	log := h.log.With(zap.String("envelope_id", r.EnvelopeID), zap.String("user", giver))
 	now, set := h.now(), h.settings.Snapshot()
 	stage, due, _ := set.Timing().FirstReminder(rapport.StatusNew, now)
-	sub := rapport.Submission{Team: r.Team, EnvelopeID: r.EnvelopeID, Draft: d, AllowDuplicate: confirmed, Now: now,
-		Reminder: stage, ReminderAt: due}
-	if set.AnnounceHot && d.Facts.Temperature() == rapport.Hot {
-		sub.Announce = set.RecognitionChannel
-	}
-	ref, replayed, err := h.store.CreateReferral(ctx, sub)
+	ref, replayed, err := h.store.CreateReferral(ctx, rapport.Submission{Team: r.Team, EnvelopeID: r.EnvelopeID,
+		Draft: d, AllowDuplicate: confirmed, Now: now, Reminder: stage, ReminderAt: due, Notify: createNotices(d, set)})
 	var taken *rapport.ProspectTaken
 	var fe rapport.FieldErrors
 	switch {
@@ -51,6 +47,20 @@ func (h *Handlers) submitReferral(ctx context.Context, r *bot.Request) (any, err
 	}
 	log.Info("referral saved", zap.String("referral", ref.ID()), zap.Bool("replayed", replayed),
 		zap.String("temperature", string(ref.Temperature())))
-	r.After(h.refreshHomes(r.Team, ref))
 	return nil, nil
+}
+
+// createNotices are the messages a new referral owes, queued with it: the receiver's DM, the giver's
+// confirmation, both Homes, and the channel's announcement of a hot referral when the group wants it.
+func createNotices(d rapport.Draft, set rapport.Settings) []rapport.Notice {
+	ns := []rapport.Notice{
+		{Kind: rapport.KindReferralReceived, To: rapport.RoleReceiver},
+		{Kind: rapport.KindReferralSent, To: rapport.RoleGiver},
+		{Kind: KindHome, To: rapport.RoleReceiver},
+		{Kind: KindHome, To: rapport.RoleGiver},
+	}
+	if set.AnnounceHot && set.RecognitionChannel != "" && d.Facts.Temperature() == rapport.Hot {
+		ns = append(ns, rapport.Notice{Kind: rapport.KindReferralAnnounce, To: rapport.RoleChannel, Channel: set.RecognitionChannel})
+	}
+	return ns
 }

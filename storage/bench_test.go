@@ -31,7 +31,7 @@ func BenchmarkCreateReferral(b *testing.B) {
 		giver := n % len(group)
 		receiver := (giver + 1 + (n/len(group))%(len(group)-1)) % len(group)
 		nr := storage.NewReferral{
-			Team: team, EnvelopeID: fmt.Sprintf("Ev%010d", n), Now: now,
+			Team: team, EnvelopeID: fmt.Sprintf("Ev%010d", n), Now: now, Notify: dms,
 			Draft: rapport.Draft{
 				Giver: group[giver].ID, Receiver: group[receiver].ID,
 				Prospect: rapport.Prospect{

@@ -23,11 +23,11 @@ type NewReferral = rapport.Submission
 // saved is saved together with every message it owes, and a retry or redelivery cannot save it
 // twice (the envelope's seen key is written by the same script).
 //
-// KEYS: 1 seen, 2 members, 3 seq, 4 given, 5 received, 6 outbox, 7 due, 8.. prospect sets (0–2).
+// KEYS: 1 seen, 2 members, 3 seq, 4 given, 5 received, 6 outbox, 7 due, 8 all, 9.. prospect sets (0–2).
 // ARGV: 1 referral key base ("…{T}:ref:"), 2 giver, 3 receiver, 4 allow duplicate (0/1),
-// 5 created Unix ms, 6 seen TTL s, 7 kind for the receiver, 8 kind for the giver,
-// 9 first reminder stage ("" for none), 10 its due Unix ms, 11 a channel to announce it in ("" for
-// none), 12.. the referral hash as field/value pairs.
+// 5 created Unix ms, 6 seen TTL s, 7 the messages it owes (JSON notices, as the move script reads
+// them), 8 first reminder stage ("" for none), 9 its due Unix ms, 10.. the referral hash as
+// field/value pairs.
 //
 // The referral's own key depends on the number INCR returns, so it cannot be passed in KEYS: the
 // script builds it from the base in ARGV 1, and reads earlier referrals' keys the same way. The
@@ -52,7 +52,7 @@ if m.deleted == true then return {'receiver', 'deleted', name} end
 -- Closed referrals leave the sets here, lazily.
 local open = {new = true, accepted = true, contacted = true, meeting = true}
 local same, taken, takenBy = false, nil, nil
-for i = 8, #KEYS do
+for i = 9, #KEYS do
   for _, old in ipairs(redis.call('SMEMBERS', KEYS[i])) do
     local f = redis.call('HMGET', base .. old, 'st', 'r')
     if not open[f[1]] then
@@ -67,25 +67,27 @@ end
 if taken and not same and ARGV[4] ~= '1' then return {'taken', taken, takenBy} end
 
 local n = redis.call('INCR', KEYS[3])
-redis.call('HSET', base .. n, unpack(ARGV, 12))
+redis.call('HSET', base .. n, unpack(ARGV, 10))
 redis.call('ZADD', KEYS[4], ARGV[5], n)
 redis.call('ZADD', KEYS[5], ARGV[5], n)
-for i = 8, #KEYS do redis.call('SADD', KEYS[i], n) end
-if ARGV[9] ~= '' then
-  local due = n .. ':' .. ARGV[9] .. ':' .. receiver
-  redis.call('ZADD', KEYS[7], ARGV[10], due)
+for i = 9, #KEYS do redis.call('SADD', KEYS[i], n) end
+if ARGV[8] ~= '' then
+  local due = n .. ':' .. ARGV[8] .. ':' .. receiver
+  redis.call('ZADD', KEYS[7], ARGV[9], due)
   redis.call('HSET', base .. n, 'due', due)
 end
-redis.call('XADD', KEYS[6], '*', 'kind', ARGV[7], 'ref', n, 'to', receiver)
-redis.call('XADD', KEYS[6], '*', 'kind', ARGV[8], 'ref', n, 'to', ARGV[2])
-if ARGV[11] ~= '' then redis.call('XADD', KEYS[6], '*', 'kind', 'referral.announce', 'ref', n, 'to', ARGV[11]) end
-redis.call('ZADD', string.sub(base, 1, -5) .. 'all', ARGV[5], n) -- every referral by creation, for periods
+for _, nt in ipairs(cjson.decode(ARGV[7])) do
+  local to = receiver
+  if nt.to == 'giver' then to = ARGV[2] elseif nt.to == 'channel' then to = nt.channel end
+  if to then redis.call('XADD', KEYS[6], '*', 'kind', nt.kind, 'ref', n, 'to', to) end
+end
+redis.call('ZADD', KEYS[8], ARGV[5], n)
 redis.call('SET', KEYS[1], n, 'EX', ARGV[6])
 return {'ok', n}
 `)
 
-// CreateReferral saves the referral, its indexes and the messages it owes (receiver DM, giver
-// confirmation) in one script. It returns the saved referral and replayed=false; the referral saved
+// CreateReferral saves the referral, its indexes, its first reminder and the messages it owes
+// (nr.Notify: the receiver's DM, the giver's confirmation…) in one script. It returns the saved referral and replayed=false; the referral saved
 // earlier and replayed=true when nr.EnvelopeID was already saved (nothing is written again);
 // rapport.FieldErrors on the receiver when they are unknown, a bot or deactivated; and
 // *rapport.ProspectTaken (naming the oldest) when the prospect has an open referral to another
@@ -101,11 +103,15 @@ func (s *Store) CreateReferral(ctx context.Context, nr NewReferral) (rapport.Ref
 		Draft: d, Status: rapport.StatusNew, Created: time.UnixMilli(ms), Updated: time.UnixMilli(ms), Version: 1,
 	}
 	keys := append([]string{
-		k.seen(nr.EnvelopeID), k.members(), k.seq(), k.given(d.Giver), k.received(d.Receiver), k.outbox(), k.due(),
+		k.seen(nr.EnvelopeID), k.members(), k.seq(), k.given(d.Giver), k.received(d.Receiver), k.outbox(), k.due(), k.all(),
 	}, k.prospects(d.Prospect.Email, d.Prospect.Phone)...)
+	notify, err := noticesJSON(nr.Notify)
+	if err != nil {
+		return rapport.Referral{}, false, fmt.Errorf("create referral: %w", err)
+	}
 	args := append([]any{
 		k.refBase(), d.Giver, d.Receiver, bit(nr.AllowDuplicate), ms, int64(seenTTL / time.Second),
-		rapport.KindReferralReceived, rapport.KindReferralSent, string(nr.Reminder), nr.ReminderAt.UnixMilli(), nr.Announce,
+		notify, string(nr.Reminder), nr.ReminderAt.UnixMilli(),
 	}, encodeReferral(r)...)
 
 	res, err := createScript.Run(ctx, s.rdb, keys, args...).Slice()

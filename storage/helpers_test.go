@@ -31,6 +31,12 @@ var directory = []rapport.Member{
 	{ID: "UMAY", Name: "may", RealName: "May Member", TZ: "America/Phoenix"},
 }
 
+// dms are the messages a new referral owes, as the handlers ask for them.
+var dms = []rapport.Notice{
+	{Kind: rapport.KindReferralReceived, To: rapport.RoleReceiver},
+	{Kind: rapport.KindReferralSent, To: rapport.RoleGiver},
+}
+
 type fixture struct {
 	st     *storage.Store
 	rdb    redis.UniversalClient
@@ -96,7 +102,7 @@ func (f *fixture) newReferral(tm string, d rapport.Draft) storage.NewReferral {
 	f.envs++
 	// Each submission a second after the previous one, as newest-first lists need.
 	at := now.Add(time.Duration(f.envs) * time.Second)
-	return storage.NewReferral{Team: tm, EnvelopeID: fmt.Sprintf("env-%d", f.envs), Draft: d, Now: at}
+	return storage.NewReferral{Team: tm, EnvelopeID: fmt.Sprintf("env-%d", f.envs), Draft: d, Now: at, Notify: dms}
 }
 
 // keys lists every key under the fixture's prefix, sorted.

@@ -134,10 +134,25 @@ type moveStep struct {
 	At    int64          `json:"at,omitempty"`
 }
 
+// notice is a rapport.Notice as the create and move scripts read it.
 type notice struct {
 	Kind    string       `json:"kind"`
 	To      rapport.Role `json:"to"`
 	Channel string       `json:"channel,omitempty"`
+}
+
+func notices(ns []rapport.Notice) []notice {
+	out := make([]notice, 0, len(ns))
+	for _, nt := range ns {
+		out = append(out, notice{Kind: nt.Kind, To: nt.To, Channel: nt.Channel})
+	}
+	return out
+}
+
+// noticesJSON is notices as a script argument: always a JSON array, never null.
+func noticesJSON(ns []rapport.Notice) (string, error) {
+	b, err := json.Marshal(notices(ns))
+	return string(b), err
 }
 
 // Move applies m. It returns *rapport.Refused when the actor may not take the action or the
@@ -165,9 +180,7 @@ func (s *Store) Move(ctx context.Context, m rapport.Move) (rapport.Moved, error)
 			spec.LinkStage, spec.LinkAt = st, at.UnixMilli()
 		}
 	}
-	for _, nt := range m.Notify {
-		spec.Notify = append(spec.Notify, notice{Kind: nt.Kind, To: nt.To, Channel: nt.Channel})
-	}
+	spec.Notify = notices(m.Notify)
 	js, err := json.Marshal(spec)
 	if err != nil {
 		return rapport.Moved{}, fmt.Errorf("move %s: %w", rapport.FormatID(m.Ref), err)
