@@ -155,3 +155,14 @@ func (p person) submitView(ctx context.Context, view slackfake.View, values map[
 	}
 	return p.fake.Send(ctx, "interactive", p.fake.ViewSubmission(p.id, v, state))
 }
+
+// channelPosts is every message everyone sees in channel (not the ephemeral replies there).
+func channelPosts(fake *slackfake.Server, channel string) []slackfake.Message {
+	var out []slackfake.Message
+	for _, m := range fake.Messages() {
+		if m.Channel == channel && !m.Ephemeral {
+			out = append(out, m)
+		}
+	}
+	return out
+}

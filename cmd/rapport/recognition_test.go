@@ -11,13 +11,7 @@ import (
 
 // public is every message posted in the recognition channel.
 func (h *harness) public() []slackfake.Message {
-	var out []slackfake.Message
-	for _, m := range h.fake.Messages() {
-		if m.Channel == slackfake.GeneralChannelID && !m.Ephemeral {
-			out = append(out, m)
-		}
-	}
-	return out
+	return channelPosts(h.fake, slackfake.GeneralChannelID)
 }
 
 // checkPrivacy fails the test if a public message carries a prospect's contact details or name.

@@ -77,10 +77,8 @@ func TestSubmitDeliversReceiverDMAndGiverConfirmation(t *testing.T) {
 	if strings.Contains(messageText(alice[0]), "cold lead") {
 		t.Error("a hot referral got the cold-lead coaching")
 	}
-	for _, m := range h.fake.Messages() {
-		if m.Channel == slackfake.GeneralChannelID {
-			t.Errorf("a message reached the public channel: %s", m.Text)
-		}
+	for _, m := range h.public() {
+		t.Errorf("a message reached the public channel: %s", m.Text)
 	}
 }
 

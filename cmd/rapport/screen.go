@@ -157,15 +157,7 @@ func (s *screen) awaitDMs(ctx context.Context, people ...person) error {
 
 // awaitChannel waits for a new message in the recognition channel and prints it.
 func (s *screen) awaitChannel(ctx context.Context, fake *slackfake.Server) error {
-	public := func() []slackfake.Message {
-		var out []slackfake.Message
-		for _, m := range fake.Messages() {
-			if m.Channel == slackfake.GeneralChannelID && !m.Ephemeral {
-				out = append(out, m)
-			}
-		}
-		return out
-	}
+	public := func() []slackfake.Message { return channelPosts(fake, slackfake.GeneralChannelID) }
 	if err := fake.WaitFor(ctx, func() bool { return len(public()) > s.posts }); err != nil {
 		return fmt.Errorf("nothing was posted in the channel: %w", err)
 	}
