@@ -30,6 +30,7 @@ const homeTTL = 60 * 24 * time.Hour
 // nil}; the lists are {number, HGETALL} pairs, the facts rows as luaFactRow writes
 // them, the shared numbers the month's referrals among the member facts.
 var homeScript = redis.NewScript(luaFactRow + `
+if redis.call('EXISTS', KEYS[6]) == 0 then return {0} end -- a Home nobody looks at is not drawn
 local base, limit = ARGV[1], tonumber(ARGV[5])
 local open = {new = true, accepted = true, contacted = true, meeting = true}
 local mine, seen, lists = {}, {}, {}
@@ -57,11 +58,11 @@ for k = 3, 4 do
     end
   end
 end
-return {redis.call('EXISTS', KEYS[6]), lists[1], lists[2], mine, month, shared, redis.call('HGET', KEYS[5], ARGV[2])}
+return {1, lists[1], lists[2], mine, month, shared, redis.call('HGET', KEYS[5], ARGV[2])}
 `)
 
 // HomeData returns what user's App Home shows, with the month [monthFrom, monthTo) for the group's
-// leaderboard, in one round trip.
+// leaderboard, in one round trip; for a member who has not opened Home recently, only Opened false.
 func (s *Store) HomeData(ctx context.Context, team, user string, monthFrom, monthTo time.Time) (rapport.HomeData, error) {
 	k := s.keys(team)
 	keys := []string{k.given(user), k.received(user), k.all(), k.won(), k.asks(), k.home(user)}
@@ -70,12 +71,13 @@ func (s *Store) HomeData(ctx context.Context, team, user string, monthFrom, mont
 	if err != nil {
 		return rapport.HomeData{}, fmt.Errorf("home of %s: %w", user, err)
 	}
+	if len(res) == 1 {
+		return rapport.HomeData{}, nil // not opened recently: nothing read
+	}
 	if len(res) < 6 {
 		return rapport.HomeData{}, fmt.Errorf("home of %s: unexpected reply %v", user, res)
 	}
-	var d rapport.HomeData
-	opened, _ := res[0].(int64)
-	d.Opened = opened == 1
+	d := rapport.HomeData{Opened: true}
 	if d.Given, err = decodeList(res[1]); err != nil {
 		return rapport.HomeData{}, fmt.Errorf("home of %s: %w", user, err)
 	}

@@ -30,7 +30,15 @@ func TestHomeData(t *testing.T) {
 	}
 	from, to := now.Add(-time.Hour), now.Add(time.Hour)
 
+	// Not opened recently: nothing is read, so a refresh nobody would see costs nothing.
 	d, err := f.st.HomeData(c, team, "UROB", from, to)
+	if err != nil || d.Opened || len(d.Received)+len(d.Given)+len(d.MemberFacts) != 0 {
+		t.Fatalf("home of a member who never opened it = %+v, %v; want not opened and nothing read", d, err)
+	}
+	if err := f.st.OpenedHome(c, team, "UROB", "home", now); err != nil {
+		t.Fatal(err)
+	}
+	d, err = f.st.HomeData(c, team, "UROB", from, to)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,8 +64,8 @@ func TestHomeData(t *testing.T) {
 	if g, r := d.OpenCounts("UROB"); g != 1 || r != 2 {
 		t.Errorf("open counts = %d given, %d received; want 1, 2", g, r)
 	}
-	if d.Ask.Text != "Landlords in Tempe" || d.Opened {
-		t.Errorf("ask %+v, opened %v; want the ask, not opened", d.Ask, d.Opened)
+	if d.Ask.Text != "Landlords in Tempe" || !d.Opened {
+		t.Errorf("ask %+v, opened %v; want the ask, opened", d.Ask, d.Opened)
 	}
 
 	// A month without referrals has no month facts; the member's own stay.
@@ -70,6 +78,9 @@ func TestHomeData(t *testing.T) {
 	}
 
 	// A member with nothing at all.
+	if err := f.st.OpenedHome(c, team, "UNOBODY", "home", now); err != nil {
+		t.Fatal(err)
+	}
 	d, err = f.st.HomeData(c, team, "UNOBODY", from, to)
 	if err != nil || len(d.Given)+len(d.Received)+len(d.MemberFacts) != 0 || d.Ask.Text != "" {
 		t.Errorf("empty member: %+v, %v", d, err)
@@ -80,6 +91,9 @@ func TestHomeDataListsAtMostTheLimit(t *testing.T) {
 	f := newFixture(t)
 	for i := range rapport.HomeListLimit + 3 {
 		f.create(t, team, draft(t, "UROB", fmt.Sprintf("p%d@x.example", i), ""))
+	}
+	if err := f.st.OpenedHome(ctx(t), team, "UROB", "home", now); err != nil {
+		t.Fatal(err)
 	}
 	d, err := f.st.HomeData(ctx(t), team, "UROB", now, now.Add(time.Hour))
 	if err != nil {
@@ -149,6 +163,9 @@ func BenchmarkHomeData(b *testing.B) {
 	f := newFixture(b)
 	fillHome(b, f, "UROB", 500)
 	c := ctx(b)
+	if err := f.st.OpenedHome(c, team, "UROB", "home", now); err != nil {
+		b.Fatal(err)
+	}
 	var trips redistest.RoundTrips
 	f.rdb.AddHook(&trips)
 	from, to := now.Add(-15*24*time.Hour), now.Add(15*24*time.Hour)
