@@ -2,6 +2,8 @@ package rapport
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -103,12 +105,14 @@ func ReceiverActions(s Status) []Action {
 
 // ParseStatus reads a status by its name.
 func ParseStatus(s string) (Status, error) {
-	switch st := Status(s); st {
-	case StatusNew, StatusAccepted, StatusContacted, StatusMeeting, StatusWon, StatusLost,
-		StatusDeclined, StatusPassed, StatusWithdrawn:
-		return st, nil
+	if slices.Contains(Statuses, Status(s)) {
+		return Status(s), nil
 	}
-	return "", fmt.Errorf("%q is not a status (new, accepted, contacted, meeting, won, lost, declined, passed, withdrawn)", s)
+	names := make([]string, len(Statuses))
+	for i, st := range Statuses {
+		names[i] = string(st)
+	}
+	return "", fmt.Errorf("%q is not a status (%s)", s, strings.Join(names, ", "))
 }
 
 // Event is one step on a referral's timeline.

@@ -27,17 +27,24 @@ type Move struct {
 	Notify []Notice
 }
 
-// Notice is one message a move owes: what to say, and to whom of the referral's people.
+// Notice is one message a write owes, queued in the same step: which kind (the message catalogue,
+// handlers/notify, names every kind and its addressee), and to whom, by role. The store resolves
+// the role to a person or channel from the referral it writes, so an entry in the outbox always
+// names its recipient.
 type Notice struct {
-	Kind    string
-	To      Role   // RoleReceiver, RoleGiver, RoleLinked (the receiver of the new linked referral) or RoleChannel
-	Channel string // for RoleChannel
+	Kind   string
+	To     Role
+	Target string // the channel (RoleChannel) or member (RoleMember) it goes to
 }
 
-// RoleLinked addresses the receiver of the referral a move created; RoleChannel a channel.
+// Roles that address messages beyond those who act: RoleLinked is the receiver of the referral a
+// move created (pass on, withdraw and refer again), RolePasser the member who passed a referral
+// on, RoleChannel a channel and RoleMember one member, named in Notice.Target.
 const (
 	RoleLinked  Role = "linked"
+	RolePasser  Role = "passer"
 	RoleChannel Role = "channel"
+	RoleMember  Role = "member"
 )
 
 // Moved is what a move did.
@@ -67,8 +74,7 @@ func (m Move) Targets() map[Status]Status {
 		return m.Action.Moves()
 	}
 	out := map[Status]Status{}
-	for _, s := range []Status{StatusNew, StatusAccepted, StatusContacted, StatusMeeting, StatusWon,
-		StatusLost, StatusDeclined, StatusPassed, StatusWithdrawn} {
+	for _, s := range Statuses {
 		if s != m.To {
 			out[s] = m.To
 		}

@@ -21,6 +21,11 @@ const (
 	StatusWithdrawn Status = "withdrawn"
 )
 
+// Statuses lists every status, in lifecycle order: the one list that parsing, corrections and the
+// storage scripts (which statuses are open) are built from.
+var Statuses = []Status{StatusNew, StatusAccepted, StatusContacted, StatusMeeting, StatusWon, StatusLost,
+	StatusDeclined, StatusPassed, StatusWithdrawn}
+
 // Open reports whether the referral still waits on someone: only open referrals are nudged and
 // count for the duplicate-prospect check.
 func (s Status) Open() bool {
@@ -180,6 +185,15 @@ type OutboxEntry struct {
 	To     string // the member (user ID) or channel it goes to
 	Fields map[string]string
 }
+
+// Fields of an outbox entry beyond its kind, referral and recipient: written by the store (its
+// scripts and queues) and read by the message catalogue when it draws the entry.
+const (
+	EntryEvent  = "event"  // the index of the timeline event a message about a move reports
+	EntryStage  = "stage"  // the reminder stage a nudge was claimed for
+	EntryNotice = "notice" // mrkdwn shown on top of a Home (a refused click)
+	EntryBody   = "body"   // JSON the message is drawn from (a thank-you, a computed digest)
+)
 
 // Submission is a validated draft as it arrived, with what saving it exactly once needs.
 type Submission struct {

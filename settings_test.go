@@ -1,11 +1,21 @@
 package rapport_test
 
 import (
+	"errors"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/rapportbot/rapport"
 )
+
+// fiveFields stands in for the cron parser the handlers pass: the domain only relays its verdict.
+func fiveFields(spec string) error {
+	if len(strings.Fields(spec)) != 5 {
+		return errors.New("not five fields")
+	}
+	return nil
+}
 
 func TestSettingsApply(t *testing.T) {
 	base := rapport.Settings{FollowUpSLA: 24 * time.Hour, ReportBackAfter: 168 * time.Hour, DigestSchedule: "0 9 * * 1",
@@ -13,16 +23,16 @@ func TestSettingsApply(t *testing.T) {
 	got, errs := base.Apply(map[string]string{
 		rapport.SetFollowUpSLA: "48h", rapport.SetTimeZone: "Europe/London", rapport.SetPublicValues: "true",
 		rapport.SetCurrency: "eur", rapport.SetQuietHours: "off", rapport.SetInactivityWeeks: "4",
-		rapport.SetRecognitionChannel: "C123",
-	})
+		rapport.SetRecognitionChannel: "C123", rapport.SetDigestSchedule: "0 8 * * 5",
+	}, fiveFields)
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}
 	if got.FollowUpSLA != 48*time.Hour || got.TimeZone.String() != "Europe/London" || !got.PublicValues ||
-		got.Currency != "EUR" || !got.QuietHours.Off() || got.InactivityWeeks != 4 || got.RecognitionChannel != "C123" {
+		got.Currency != "EUR" || !got.QuietHours.Off() || got.InactivityWeeks != 4 || got.RecognitionChannel != "C123" || got.DigestSchedule != "0 8 * * 5" {
 		t.Errorf("applied: %+v", got)
 	}
-	if back, errs := base.Apply(got.Values()); len(errs) > 0 || back.Values()[rapport.SetFollowUpSLA] != "48h" {
+	if back, errs := base.Apply(got.Values(), fiveFields); len(errs) > 0 || back.Values()[rapport.SetFollowUpSLA] != "48h" {
 		t.Errorf("Values does not round-trip: %v %v", back.Values(), errs)
 	}
 	bad := map[string]string{
@@ -30,7 +40,7 @@ func TestSettingsApply(t *testing.T) {
 		rapport.SetQuietHours: "night", rapport.SetPublicValues: "maybe", rapport.SetCurrency: "dollars",
 		rapport.SetInactivityWeeks: "-1", rapport.SetRecognitionChannel: "#wins", rapport.SetReportBackAfter: "0s",
 	}
-	kept, errs := base.Apply(bad)
+	kept, errs := base.Apply(bad, fiveFields)
 	for name := range bad {
 		if errs[name] == "" {
 			t.Errorf("%s = %q accepted", name, bad[name])

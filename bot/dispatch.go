@@ -27,7 +27,7 @@ const (
 
 // Deduper remembers envelopes whose after-ack work has run, so a redelivery does not run it twice.
 type Deduper interface {
-	Seen(ctx context.Context, team, id string, ttl time.Duration) (first bool, err error)
+	FirstAfterAck(ctx context.Context, team, id string, ttl time.Duration) (first bool, err error)
 }
 
 // acker is the part of the socketmode client that answers envelopes.
@@ -197,7 +197,7 @@ func (d *dispatcher) runAfter(ctx context.Context, r *Request, log *zap.Logger) 
 	}
 	actx, cancel := context.WithTimeout(ctx, afterDeadline)
 	defer cancel()
-	if first, err := d.dedupe.Seen(actx, r.Team, id, seenTTL); err != nil {
+	if first, err := d.dedupe.FirstAfterAck(actx, r.Team, id, seenTTL); err != nil {
 		log.Warn("dedupe check failed; running after-ack work anyway", zap.Error(err))
 	} else if !first {
 		log.Info("redelivered envelope; after-ack work already done")
@@ -236,6 +236,8 @@ func logResult(log *zap.Logger, err error, took time.Duration) {
 		log.Info("handled", dur)
 	case code == rapport.EINTERNAL:
 		log.Error("handler failed", dur, zap.Error(err))
+	case code == rapport.EUNAVAILABLE:
+		log.Warn("unavailable", dur, zap.Error(err))
 	default:
 		log.Info("refused", dur, zap.String("code", code))
 	}

@@ -283,20 +283,23 @@ func decodeAck(t *testing.T, a slackfake.Ack) ackPayload {
 }
 
 // renderer renders every entry as a DM to its To saying its Kind, except kind "moved_on", which is
-// no longer owed.
+// no longer owed, and kind "unknown", which the renderer cannot draw.
 type renderer struct {
 	mu       sync.Mutex
 	rendered []string // entry ids in render order
 }
 
-func (r *renderer) Render(_ context.Context, _ string, e rapport.OutboxEntry) (bot.Post, bool, error) {
+func (r *renderer) Render(_ context.Context, _ string, e rapport.OutboxEntry) (bot.Delivery, bool, error) {
 	r.mu.Lock()
 	r.rendered = append(r.rendered, e.ID)
 	r.mu.Unlock()
-	if e.Kind == "moved_on" {
-		return bot.Post{}, false, nil
+	switch e.Kind {
+	case "moved_on":
+		return bot.Delivery{}, false, nil
+	case "unknown":
+		return bot.Delivery{}, false, &bot.Undeliverable{Reason: "unknown_kind", Err: errors.New("no such kind")}
 	}
-	return bot.Post{Channel: e.To, Text: "About referral: " + e.Kind}, true, nil
+	return bot.Delivery{Channel: e.To, Text: "About referral: " + e.Kind}, true, nil
 }
 
 func (r *renderer) renders(id string) int {

@@ -37,8 +37,10 @@ type OutboxStore interface {
 	TouchOutbox(ctx context.Context, team, consumer string, ids []string) (lost []string, err error)
 }
 
-// Post is a rendered message: a new post, or an edit of one already posted when TS is set.
-type Post struct {
+// Delivery is what the sender does for one outbox entry, as the renderer drew it: post a message,
+// or update one already posted (TS set), or publish a member's App Home (Home set), or upload a
+// file to a conversation (File set).
+type Delivery struct {
 	Channel string // a user ID (the bot's DM with them) or a channel ID
 	TS      string // when set, chat.update this message instead of posting
 	Text    string // mrkdwn: the notification text and the fallback; user text escaped
@@ -56,10 +58,23 @@ type Upload struct {
 }
 
 // Renderer turns an outbox entry into the message it stands for, from the state stored now.
-// ok false means the message is no longer owed (the referral moved on).
+// ok false means the message is no longer owed (the referral moved on). An entry that can never be
+// drawn is an *Undeliverable error; any other error is worth another try.
 type Renderer interface {
-	Render(ctx context.Context, team string, e rapport.OutboxEntry) (p Post, ok bool, err error)
+	Render(ctx context.Context, team string, e rapport.OutboxEntry) (p Delivery, ok bool, err error)
 }
+
+// Undeliverable is a renderer's verdict on an entry that can never be drawn: its kind is unknown,
+// its fields unreadable, or what it is about does not exist. The sender dead-letters it with Reason
+// and logs it as an error; it is never dropped silently.
+type Undeliverable struct {
+	Reason string // short and stable, e.g. "unknown_kind": the dead letter's reason
+	Err    error
+}
+
+func (u *Undeliverable) Error() string { return "undeliverable (" + u.Reason + "): " + u.Err.Error() }
+
+func (u *Undeliverable) Unwrap() error { return u.Err }
 
 // poster is the part of the Slack Web API the sender uses.
 type poster interface {
@@ -123,7 +138,7 @@ func (s *sender) run(stop, work context.Context) error {
 	watch.Wait()
 	return nil
 }
-func (s *sender) post(ctx context.Context, p Post) (string, string, error) {
+func (s *sender) deliver(ctx context.Context, p Delivery) (string, string, error) {
 	ctx, cancel := context.WithTimeout(ctx, slackTimeout)
 	defer cancel()
 	if p.Home != nil {

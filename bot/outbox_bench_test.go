@@ -20,8 +20,8 @@ import (
 // channelRenderer posts every entry to the channel in its To, as it is.
 type channelRenderer struct{}
 
-func (channelRenderer) Render(_ context.Context, _ string, e rapport.OutboxEntry) (bot.Post, bool, error) {
-	return bot.Post{Channel: e.To, Text: "About referral: " + e.Kind}, true, nil
+func (channelRenderer) Render(_ context.Context, _ string, e rapport.OutboxEntry) (bot.Delivery, bool, error) {
+	return bot.Delivery{Channel: e.To, Text: "About referral: " + e.Kind}, true, nil
 }
 
 // BenchmarkOutboxThroughput measures how fast one sender empties a backlog of b.N messages to 200

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"time"
 
-	"github.com/rapportbot/rapport"
 	"github.com/slack-go/slack"
 	"go.uber.org/zap"
 )
@@ -44,9 +43,11 @@ func (s *sender) step(ctx context.Context, it *item) (wait time.Duration, finish
 	}
 	if it.post == nil || s.now().Sub(it.rendered) > rerenderAfter {
 		post, ok, err := s.render.Render(ctx, s.team, it.e)
+		var undeliverable *Undeliverable
 		switch {
-		case rapport.ErrorCode(err) == rapport.ENOTFOUND:
-			it.dead = "not_found"
+		case errors.As(err, &undeliverable):
+			it.log.Error("outbox entry cannot be drawn", zap.String("reason", undeliverable.Reason), zap.Error(undeliverable.Err))
+			it.dead = undeliverable.Reason
 			return s.bury(ctx, it)
 		case err != nil:
 			return s.retry(it, "render failed", err)
@@ -71,7 +72,7 @@ func (s *sender) step(ctx context.Context, it *item) (wait time.Duration, finish
 			return d, false
 		}
 	}
-	ch, ts, err := s.post(ctx, *it.post)
+	ch, ts, err := s.deliver(ctx, *it.post)
 	if err == nil {
 		it.sent = &sent{slot: it.post.Slot, channel: ch, ts: ts}
 		return s.record(ctx, it)
@@ -89,7 +90,7 @@ func (s *sender) step(ctx context.Context, it *item) (wait time.Duration, finish
 	return s.retry(it, "delivery failed", err)
 }
 
-func methodOf(p Post) string {
+func methodOf(p Delivery) string {
 	if p.Home != nil {
 		return "views.publish"
 	}

@@ -44,7 +44,7 @@ type item struct {
 	log      *zap.Logger
 	attempts int       // failed tries (transient errors), for the backoff
 	checked  bool      // the Delivered check said no
-	post     *Post     // rendered, not yet accepted by Slack
+	post     *Delivery // rendered, not yet accepted by Slack
 	rendered time.Time // when post was rendered
 	sent     *sent     // Slack's ok (or nothing owed), not yet recorded
 	dead     string    // the reason Slack refused it for good, not yet recorded

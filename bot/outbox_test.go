@@ -25,6 +25,23 @@ func TestOutbox(t *testing.T) {
 		}
 	})
 
+	t.Run("Undeliverable", func(t *testing.T) {
+		t.Parallel()
+		r := &renderer{}
+		e := start(t, options{renderer: r})
+		id := e.enqueue("unknown")
+		e.eventually("the entry dead-lettered", func() bool { return e.dead() == 1 })
+		if n := e.pending(); n != 0 {
+			t.Errorf("%d entries still pending; want 0", n)
+		}
+		if n := r.renders(id); n != 1 {
+			t.Errorf("rendered %d times; want once: an entry that cannot be drawn is not retried", n)
+		}
+		if calls := e.fake.Calls("chat.postMessage"); len(calls) != 0 {
+			t.Errorf("%d posts for an entry that cannot be drawn; want none", len(calls))
+		}
+	})
+
 	t.Run("RateLimited", func(t *testing.T) {
 		t.Parallel()
 		e := start(t, options{})

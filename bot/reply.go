@@ -16,7 +16,7 @@ func (d *dispatcher) ackFor(r *Request, err error, ack any) (any, func(context.C
 	if err == nil {
 		return ack, nil
 	}
-	msg := rapport.ErrorMessage(err)
+	msg := Sentence(err)
 	switch {
 	case r.Type == "slash_commands":
 		return Ephemeral(msg), nil
@@ -26,6 +26,9 @@ func (d *dispatcher) ackFor(r *Request, err error, ack any) (any, func(context.C
 			return FieldErrorsAck(fe), nil
 		}
 		// Pushed over the form, so closing it returns to what the person typed.
+		if rapport.ErrorCode(err) == rapport.EUNAVAILABLE {
+			msg += " Press *Back* and submit again in a minute: your form is still filled in."
+		}
 		return slack.NewPushViewSubmissionResponse(NoticeModal("Not saved", msg)), nil
 	case r.Type == "interactive" && r.Interaction.Type == slack.InteractionTypeBlockActions:
 		// The response_url reaches whoever clicked, wherever the message is; chat.postEphemeral
@@ -49,6 +52,20 @@ func (d *dispatcher) ackFor(r *Request, err error, ack any) (any, func(context.C
 		}
 	}
 	return nil, nil
+}
+
+// Sentence is what a person is told about err, the one place a kind of failure becomes words: a
+// user-facing error's own Message, or, for a store that cannot be reached, that nothing was saved.
+// Anything else gets an apology that leaks nothing.
+func Sentence(err error) string {
+	var e *rapport.Error
+	switch {
+	case errors.As(err, &e) && e.Message != "":
+		return e.Message
+	case rapport.ErrorCode(err) == rapport.EUNAVAILABLE:
+		return "*Not saved.* Rapport can't reach its database right now, so nothing was recorded or changed. Please try again in a minute."
+	}
+	return rapport.ErrorMessage(err)
 }
 
 // webhookClient posts to response_urls; the default client has no timeout.

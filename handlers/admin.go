@@ -5,7 +5,6 @@ import (
 	"slices"
 
 	"github.com/rapportbot/rapport"
-	"go.uber.org/zap"
 )
 
 // requireAdmin lets the group's admins through and refuses anyone else with "Only the group's
@@ -20,8 +19,7 @@ func (h *Handlers) requireAdmin(ctx context.Context, team, user, what string) er
 	case err == nil && m.Admin:
 		return nil
 	case err != nil && rapport.ErrorCode(err) != rapport.ENOTFOUND:
-		h.log.Error("read member", zap.Error(err), zap.String("user", user))
-		return rapport.Errorf(rapport.EUNAVAILABLE, "I can't check who you are right now (the database is unreachable). Please try again in a minute.")
+		return err
 	}
 	return rapport.Errorf(rapport.EFORBIDDEN, "Only the group's admins can %s.", what)
 }

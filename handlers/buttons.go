@@ -8,6 +8,8 @@ import (
 
 	"github.com/rapportbot/rapport"
 	"github.com/rapportbot/rapport/bot"
+	"github.com/rapportbot/rapport/handlers/kit"
+	"github.com/rapportbot/rapport/handlers/notify"
 	"go.uber.org/zap"
 )
 
@@ -28,7 +30,7 @@ func (h *Handlers) click(ctx context.Context, r *bot.Request) (any, error) {
 	// Check before opening a form the person could not submit.
 	ref, err := h.store.Referral(ctx, r.Team, n)
 	if err != nil {
-		return nil, h.readError(err)
+		return nil, err
 	}
 	if err := mayMove(ref, user, a); err != nil {
 		return nil, err
@@ -62,43 +64,18 @@ func mayMove(ref rapport.Referral, user string, a rapport.Action) error {
 func (h *Handlers) move(ctx context.Context, m rapport.Move) (rapport.Moved, error) {
 	set := h.settings.Snapshot()
 	m.Now, m.Timing = h.now(), set.Timing()
-	m.Notify = notices(m, set.RecognitionChannel)
-	m.Notify = append(m.Notify, homeNotices(m)...)
+	m.Notify = notify.Notices(notify.Change{Move: &m, Settings: set})
 	moved, err := h.store.Move(ctx, m)
 	var refused *rapport.Refused
 	switch {
 	case errors.As(err, &refused):
 		return moved, refusal(refused, m.Action)
-	case err != nil && isUserFacing(err):
-		return moved, err
 	case err != nil:
-		h.log.Error("move not saved", zap.Error(err), zap.String("referral", rapport.FormatID(m.Ref)), zap.String("action", string(m.Action)))
-		return moved, rapport.Errorf(rapport.EUNAVAILABLE, "*Not saved.* Rapport can't reach its database right now, so %s was not updated. Please try again in a minute.", rapport.FormatID(m.Ref))
+		return moved, err
 	}
 	h.log.Info("referral moved", zap.String("referral", rapport.FormatID(m.Ref)), zap.String("user", m.Actor),
 		zap.String("from", string(moved.From)), zap.String("to", string(moved.Referral.Status)))
 	return moved, nil
-}
-
-// notices are the messages a move owes: both DMs redrawn in place, the report to whoever did not
-// make the move (rule 3), and for closed business a public thank-you in channel (rule 4).
-func notices(m rapport.Move, channel string) []rapport.Notice {
-	ns := []rapport.Notice{{Kind: KindUpdate, To: rapport.RoleReceiver}, {Kind: KindUpdateGiver, To: rapport.RoleGiver}}
-	switch m.Action {
-	case rapport.ActWithdraw:
-		ns = append(ns, rapport.Notice{Kind: KindWithdrawn, To: rapport.RoleReceiver})
-	case rapport.ActCorrect:
-		ns = append(ns, rapport.Notice{Kind: KindCorrected, To: rapport.RoleGiver}, rapport.Notice{Kind: KindCorrected, To: rapport.RoleReceiver})
-	default:
-		ns = append(ns, rapport.Notice{Kind: KindReport, To: rapport.RoleGiver})
-	}
-	if m.LinkTo != "" {
-		ns = append(ns, rapport.Notice{Kind: rapport.KindReferralReceived, To: rapport.RoleLinked})
-	}
-	if m.Action == rapport.ActWon && channel != "" {
-		ns = append(ns, rapport.Notice{Kind: KindShoutout, To: rapport.RoleChannel, Channel: channel})
-	}
-	return ns
 }
 
 // refusal words a refused move: whose it is to make, or why it no longer applies.
@@ -106,17 +83,9 @@ func refusal(r *rapport.Refused, a rapport.Action) error {
 	id := rapport.FormatID(r.Ref)
 	if r.Reason == "forbidden" {
 		if a.Actor() == rapport.RoleGiver {
-			return rapport.Errorf(rapport.EFORBIDDEN, "Only %s can withdraw %s.", mention(r.Giver), id)
+			return rapport.Errorf(rapport.EFORBIDDEN, "Only %s can withdraw %s.", kit.Mention(r.Giver), id)
 		}
-		return rapport.Errorf(rapport.EFORBIDDEN, "Only %s can update %s.", mention(r.Receiver), id)
+		return rapport.Errorf(rapport.EFORBIDDEN, "Only %s can update %s.", kit.Mention(r.Receiver), id)
 	}
 	return rapport.Errorf(rapport.EINVALID, "%s is already *%s*, so “%s” no longer applies. Nothing changed.", id, r.Status.Label(), a.Label())
-}
-
-func (h *Handlers) readError(err error) error {
-	if isUserFacing(err) {
-		return err
-	}
-	h.log.Error("read referral", zap.Error(err))
-	return rapport.Errorf(rapport.EUNAVAILABLE, "Rapport can't reach its database right now. Please try again in a minute.")
 }

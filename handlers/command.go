@@ -8,8 +8,9 @@ import (
 
 	"github.com/rapportbot/rapport"
 	"github.com/rapportbot/rapport/bot"
+	"github.com/rapportbot/rapport/handlers/kit"
+	"github.com/rapportbot/rapport/handlers/notify"
 	"github.com/slack-go/slack"
-	"go.uber.org/zap"
 )
 
 // listLimit is how many referrals of each side /refer list shows (the newest, with a count of the rest).
@@ -29,7 +30,7 @@ func (h *Handlers) refer(ctx context.Context, r *bot.Request) (any, error) {
 		return nil, nil
 	case leadingMention.MatchString(text):
 		m := leadingMention.FindStringSubmatch(text)
-		h.openForm(r, rapport.Draft{Receiver: m[1], Need: clip(unesc(m[2]), rapport.MaxLen(rapport.FieldNeed))})
+		h.openForm(r, rapport.Draft{Receiver: m[1], Need: kit.Clip(kit.Unesc(m[2]), rapport.MaxLen(rapport.FieldNeed))})
 		return nil, nil
 	}
 	if f, ok := h.subcommands()[strings.ToLower(sub)]; ok {
@@ -37,7 +38,7 @@ func (h *Handlers) refer(ctx context.Context, r *bot.Request) (any, error) {
 		return f(ctx, r, strings.TrimSpace(rest))
 	}
 	return bot.Ephemeral(fmt.Sprintf("I don't know `/refer %s`. To refer someone, type `/refer` or `/refer @member what they need`; `/refer help` lists everything I can do.",
-		esc(clip(unesc(sub), 40)))), nil
+		kit.Esc(kit.Clip(kit.Unesc(sub), 40)))), nil
 }
 
 // subcommand answers "/refer <name> <rest>"; rest is the text after the name, as Slack escaped it.
@@ -99,33 +100,32 @@ func (h *Handlers) list(ctx context.Context, r *bot.Request) (any, error) {
 	user := r.Command.UserID
 	given, received, err := h.store.OpenReferrals(ctx, r.Team, user, listLimit)
 	if err != nil {
-		h.log.Error("list referrals", zap.Error(err), zap.String("user", user))
-		return nil, rapport.Errorf(rapport.EUNAVAILABLE, "I can't read the referrals right now (the database is unreachable). Please try again in a minute.")
+		return nil, err
 	}
 	if len(given) == 0 && len(received) == 0 {
 		return bot.Ephemeral("You have no open referrals. Type `/refer` to give one."), nil
 	}
 	var blocks []slack.Block
 	if len(received) > 0 {
-		blocks = append(blocks, section("*Waiting on you*"))
+		blocks = append(blocks, kit.Section("*Waiting on you*"))
 		for _, ref := range received {
-			blocks = append(blocks, section(listLine(ref, "from "+mention(ref.Giver))))
+			blocks = append(blocks, kit.Section(listLine(ref, "from "+kit.Mention(ref.Giver))))
 		}
 	}
 	if len(given) > 0 {
-		blocks = append(blocks, section("*You gave*"))
+		blocks = append(blocks, kit.Section("*You gave*"))
 		for _, ref := range given {
-			blocks = append(blocks, section(listLine(ref, "to "+mention(ref.Receiver))))
+			blocks = append(blocks, kit.Section(listLine(ref, "to "+kit.Mention(ref.Receiver))))
 		}
 	}
 	return bot.Ephemeral(fmt.Sprintf("Your open referrals: %d received, %d given.", len(received), len(given)), blocks...), nil
 }
 
 func listLine(ref rapport.Referral, who string) string {
-	p := esc(ref.Prospect.Name)
+	p := kit.Esc(ref.Prospect.Name)
 	if ref.Prospect.Company != "" {
-		p += ", " + esc(ref.Prospect.Company)
+		p += ", " + kit.Esc(ref.Prospect.Company)
 	}
-	return fmt.Sprintf("`%s` %s %s · %s · %s · %s", ref.ID(), tempEmoji(ref.Temperature()), p, who,
-		ref.Status.Label(), slackDate(ref.Created))
+	return fmt.Sprintf("`%s` %s %s · %s · %s · %s", ref.ID(), notify.TempEmoji(ref.Temperature()), p, who,
+		ref.Status.Label(), kit.Date(ref.Created))
 }

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"github.com/rapportbot/rapport"
+	"github.com/rapportbot/rapport/handlers/kit"
 	"github.com/slack-go/slack"
 )
 
@@ -20,9 +21,9 @@ const (
 )
 
 var factOptions = []*slack.OptionBlockObject{
-	slack.NewOptionBlockObject(FactSpoke, plain("I spoke with them about this member"), nil),
-	slack.NewOptionBlockObject(FactMayShare, plain("They said I may share their contact"), nil),
-	slack.NewOptionBlockObject(FactExpects, plain("They expect the call"), nil),
+	slack.NewOptionBlockObject(FactSpoke, kit.Plain("I spoke with them about this member"), nil),
+	slack.NewOptionBlockObject(FactMayShare, kit.Plain("They said I may share their contact"), nil),
+	slack.NewOptionBlockObject(FactExpects, kit.Plain("They expect the call"), nil),
 }
 
 // taken, when set, is the open referral someone else has for this prospect: the form then shows who
@@ -38,18 +39,18 @@ func referralModal(st formState) slack.ModalViewRequest {
 	var blocks []slack.Block
 	if st.taken != nil {
 		blocks = append(blocks,
-			section(":warning: *This prospect already has an open referral.* "+mention(st.taken.Receiver)+
+			kit.Section(":warning: *This prospect already has an open referral.* "+kit.Mention(st.taken.Receiver)+
 				" has "+rapport.FormatID(st.taken.Number)+" for the same email or phone. Sending two members to one prospect can cost the group their trust."),
 			confirmInput(),
 			slack.NewDividerBlock(),
 		)
 	}
-	receiver := slack.NewOptionsSelectBlockElement(slack.OptTypeUser, plain("Choose a member"), InputAction)
+	receiver := slack.NewOptionsSelectBlockElement(slack.OptTypeUser, kit.Plain("Choose a member"), InputAction)
 	if d.Receiver != "" {
 		receiver.InitialUser = d.Receiver
 	}
 	blocks = append(blocks,
-		slack.NewInputBlock(rapport.FieldReceiver, plain("Who should receive it?"), nil, receiver),
+		slack.NewInputBlock(rapport.FieldReceiver, kit.Plain("Who should receive it?"), nil, receiver),
 		textInput(rapport.FieldName, "Prospect's name", d.Prospect.Name, false, false),
 		textInput(rapport.FieldCompany, "Company", d.Prospect.Company, true, false),
 		withHint(textInput(rapport.FieldPhone, "Phone", d.Prospect.Phone, true, false), "A phone or an email: at least one."),
@@ -62,9 +63,9 @@ func referralModal(st formState) slack.ModalViewRequest {
 	return slack.ModalViewRequest{
 		Type:       slack.VTModal,
 		CallbackID: callbackRefer,
-		Title:      plain("Give a referral"),
-		Submit:     plain("Send referral"),
-		Close:      plain("Cancel"),
+		Title:      kit.Plain("Give a referral"),
+		Submit:     kit.Plain("Send referral"),
+		Close:      kit.Plain("Cancel"),
 		Blocks:     slack.Blocks{BlockSet: blocks},
 	}
 }
@@ -74,13 +75,13 @@ func textInput(field, label, value string, optional, multiline bool) *slack.Inpu
 	el.InitialValue = value
 	el.Multiline = multiline
 	el.MaxLength = rapport.MaxLen(field)
-	in := slack.NewInputBlock(field, plain(label), nil, el)
+	in := slack.NewInputBlock(field, kit.Plain(label), nil, el)
 	in.Optional = optional
 	return in
 }
 
 func withHint(in *slack.InputBlock, hint string) *slack.InputBlock {
-	in.Hint = plain(hint)
+	in.Hint = kit.Plain(hint)
 	return in
 }
 
@@ -91,16 +92,16 @@ func factsInput(f rapport.Facts) *slack.InputBlock {
 			el.InitialOptions = append(el.InitialOptions, factOptions[i])
 		}
 	}
-	in := slack.NewInputBlock(rapport.FieldFacts, plain("Is it qualified?"),
-		plain("All three make it a hot referral; none makes it a cold lead."), el)
+	in := slack.NewInputBlock(rapport.FieldFacts, kit.Plain("Is it qualified?"),
+		kit.Plain("All three make it a hot referral; none makes it a cold lead."), el)
 	in.Optional = true
 	return in
 }
 
 func confirmInput() *slack.InputBlock {
 	el := slack.NewCheckboxGroupsBlockElement(InputAction,
-		slack.NewOptionBlockObject(ConfirmSend, plain("Send anyway"), nil))
-	return slack.NewInputBlock(rapport.FieldConfirm, plain("Send it anyway?"), nil, el)
+		slack.NewOptionBlockObject(ConfirmSend, kit.Plain("Send anyway"), nil))
+	return slack.NewInputBlock(rapport.FieldConfirm, kit.Plain("Send it anyway?"), nil, el)
 }
 
 // draftFrom reads the submitted form. confirm reports whether the form had the "Send anyway" step

@@ -1,5 +1,6 @@
 // Package handlers is the Slack face of Rapport's domain: the /refer command and its subcommands,
-// the referral modal and its submission, and the rendering of every message the outbox delivers.
+// the referral modal and its submission, the buttons of DMs and the App Home. The messages the
+// outbox delivers are drawn by the message catalogue, handlers/notify.
 // Handlers answer within the ack (one Redis round trip, no Slack call) and leave Slack calls to
 // after-ack work or to the outbox.
 package handlers
@@ -12,6 +13,7 @@ import (
 
 	"github.com/rapportbot/rapport"
 	"github.com/rapportbot/rapport/bot"
+	"github.com/rapportbot/rapport/handlers/notify"
 	"github.com/slack-go/slack"
 	"go.uber.org/zap"
 )
@@ -25,7 +27,6 @@ type Store interface {
 	HomeStore
 	ExportStore
 	OutboxStore
-	DigestStore
 }
 
 // ReferralStore keeps referrals, their timelines and the member directory.
@@ -53,7 +54,7 @@ type Config struct {
 	Admins []string // may see any referral, correct its status, export and change settings
 }
 
-// Handlers serves /refer and renders Rapport's messages.
+// Handlers serves /refer, its forms and its buttons.
 type Handlers struct {
 	log      *zap.Logger
 	store    Store
@@ -79,7 +80,7 @@ func (h *Handlers) Register(mux *bot.Mux) {
 	mux.View(callbackSettings, h.submitSettings)
 	for _, a := range []rapport.Action{rapport.ActAccept, rapport.ActContacted, rapport.ActMeeting, rapport.ActWon,
 		rapport.ActLost, rapport.ActDecline, rapport.ActPassOn, rapport.ActWithdraw} {
-		mux.Action(actionID(a), h.fromHome(h.click))
+		mux.Action(notify.ActionID(a), h.fromHome(h.click))
 	}
 	mux.Action(actionShareBoard, h.shareBoard)
 	h.registerHome(mux)
@@ -91,17 +92,10 @@ func (h *Handlers) Register(mux *bot.Mux) {
 // Command is the slash command Rapport answers.
 const Command = "/refer"
 
-var _ bot.Renderer = (*Handlers)(nil)
-
-// unavailable is what a person hears when Redis is down: plainly, that nothing was saved.
-func (h *Handlers) unavailable(log *zap.Logger, what string, err error) error {
-	log.Error(what, zap.Error(err))
-	return rapport.Errorf(rapport.EUNAVAILABLE,
-		"*Not saved.* Rapport can't reach its database right now, so your referral was not recorded. Press *Back* and submit again in a minute: your form is still filled in.")
-}
-
+// isUserFacing reports whether err says something to the person (a refusal, a field's error), as
+// opposed to a failure the Slack face words by its kind (bot.Sentence).
 func isUserFacing(err error) bool {
 	var e *rapport.Error
 	var fe rapport.FieldErrors
-	return errors.As(err, &e) || errors.As(err, &fe)
+	return errors.As(err, &e) && e.Message != "" || errors.As(err, &fe)
 }

@@ -8,8 +8,9 @@ import (
 
 	"github.com/rapportbot/rapport"
 	"github.com/rapportbot/rapport/bot"
+	"github.com/rapportbot/rapport/handlers/kit"
+	"github.com/rapportbot/rapport/handlers/notify"
 	"github.com/slack-go/slack"
-	"go.uber.org/zap"
 )
 
 // blockAsk is the ask form's one input (its action_id is InputAction).
@@ -31,20 +32,20 @@ func (h *Handlers) editAsk(_ context.Context, r *bot.Request) (any, error) {
 
 // askModal is the ask form: one optional line; empty clears the ask.
 func askModal(current string) slack.ModalViewRequest {
-	in := slack.NewPlainTextInputBlockElement(plain("Introductions to wedding planners in Scottsdale"), InputAction)
+	in := slack.NewPlainTextInputBlockElement(kit.Plain("Introductions to wedding planners in Scottsdale"), InputAction)
 	in.Multiline = true
 	in.MaxLength = askLimit
 	in.InitialValue = current
-	input := slack.NewInputBlock(blockAsk, plain("What do you want referrals for?"), plain("Leave it empty to clear your ask."), in)
+	input := slack.NewInputBlock(blockAsk, kit.Plain("What do you want referrals for?"), kit.Plain("Leave it empty to clear your ask."), in)
 	input.Optional = true
 	return slack.ModalViewRequest{
 		Type:       slack.VTModal,
 		CallbackID: callbackAsk,
-		Title:      plain("Your ask"),
-		Submit:     plain("Save"),
-		Close:      plain("Cancel"),
+		Title:      kit.Plain("Your ask"),
+		Submit:     kit.Plain("Save"),
+		Close:      kit.Plain("Cancel"),
 		Blocks: slack.Blocks{BlockSet: []slack.Block{
-			section("The group sees your ask in the weekly digest and `/refer asks`, so they keep you in mind."),
+			kit.Section("The group sees your ask in the weekly digest and `/refer asks`, so they keep you in mind."),
 			input,
 		}},
 	}
@@ -61,10 +62,9 @@ func (h *Handlers) submitAsk(ctx context.Context, r *bot.Request) (any, error) {
 		return bot.FieldErrorsAck(rapport.FieldErrors{blockAsk: fmt.Sprintf("Keep it under %d characters (it has %d).", askLimit, n)}), nil
 	}
 	if err := h.store.SetAsk(ctx, r.Team, me, text, h.now()); err != nil {
-		h.log.Error("save ask", zap.Error(err), zap.String("user", me))
-		return nil, rapport.Errorf(rapport.EUNAVAILABLE, "*Not saved.* Rapport can't reach its database right now. Please try again in a minute.")
+		return nil, err
 	}
 	team := r.Team
-	r.After(func(ctx context.Context) error { return h.store.QueueHome(ctx, team, KindHome, 0, "", me) })
+	r.After(func(ctx context.Context) error { return h.store.QueueHome(ctx, team, notify.Home.Kind, 0, "", me) })
 	return nil, nil
 }

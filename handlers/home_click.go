@@ -5,6 +5,7 @@ import (
 
 	"github.com/rapportbot/rapport"
 	"github.com/rapportbot/rapport/bot"
+	"github.com/rapportbot/rapport/handlers/notify"
 	"github.com/slack-go/slack"
 )
 
@@ -24,7 +25,9 @@ func (h *Handlers) fromHome(next bot.Handler) bot.Handler {
 		if acts := r.Interaction.ActionCallback.BlockActions; len(acts) > 0 {
 			ref, _ = rapport.ParseID(acts[0].Value)
 		}
-		r.After(func(ctx context.Context) error { return h.store.QueueHome(ctx, team, KindHome, ref, notice, user) })
+		r.After(func(ctx context.Context) error {
+			return h.store.QueueHome(ctx, team, notify.Home.Kind, ref, notice, user)
+		})
 		return ack, nil
 	}
 }
@@ -32,14 +35,4 @@ func (h *Handlers) fromHome(next bot.Handler) bot.Handler {
 // onHome reports whether an interaction came from the App Home tab.
 func onHome(r *bot.Request) bool {
 	return r.Interaction.Container.Type == "view" && r.Interaction.View.Type == slack.VTHomeTab
-}
-
-// homeNotices are the Home refreshes a move owes: the giver's, the receiver's and, for a pass on,
-// the new receiver's. Those who never opened Home are skipped when the entry is drawn.
-func homeNotices(m rapport.Move) []rapport.Notice {
-	ns := []rapport.Notice{{Kind: KindHome, To: rapport.RoleReceiver}, {Kind: KindHome, To: rapport.RoleGiver}}
-	if m.LinkTo != "" {
-		ns = append(ns, rapport.Notice{Kind: KindHome, To: rapport.RoleLinked})
-	}
-	return ns
 }

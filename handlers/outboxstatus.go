@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/rapportbot/rapport/bot"
+	"github.com/rapportbot/rapport/handlers/kit"
 )
 
 // OutboxStore counts the messages Rapport owes Slack, for admins.
@@ -21,13 +22,13 @@ func (h *Handlers) outboxStatus(ctx context.Context, r *bot.Request, _ string) (
 	}
 	pending, err := h.store.Pending(ctx, r.Team)
 	if err != nil {
-		return nil, h.readError(err)
+		return nil, err
 	}
 	dead, err := h.store.DeadCount(ctx, r.Team)
 	if err != nil {
-		return nil, h.readError(err)
+		return nil, err
 	}
 	text := fmt.Sprintf("*Outbox:* %d %s waiting to be sent; %d undeliverable (Slack refused them for good: a member gone, a channel archived). Undeliverable messages are kept in the dead-letter stream and logged.",
-		pending, plural(int(pending), "message", "messages"), dead)
+		pending, kit.Plural(int(pending), "message", "messages"), dead)
 	return bot.Ephemeral(text), nil
 }

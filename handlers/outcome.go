@@ -10,6 +10,8 @@ import (
 
 	"github.com/rapportbot/rapport"
 	"github.com/rapportbot/rapport/bot"
+	"github.com/rapportbot/rapport/handlers/kit"
+	"github.com/rapportbot/rapport/handlers/notify"
 	"github.com/slack-go/slack"
 )
 
@@ -45,18 +47,18 @@ func outcomeCallback(a rapport.Action) string { return "move:" + string(a) }
 // outcomeModal is the form of action a on ref; its private_metadata is the referral's number.
 func outcomeModal(a rapport.Action, ref rapport.Referral) slack.ModalViewRequest {
 	f := outcomeForms[a]
-	blocks := []slack.Block{section(fmt.Sprintf("*%s*: %s, from %s to %s.", ref.ID(), prospectLine(ref.Prospect), mention(ref.Giver), mention(ref.Receiver)))}
+	blocks := []slack.Block{kit.Section(fmt.Sprintf("*%s*: %s, from %s to %s.", ref.ID(), notify.ProspectLine(ref.Prospect), kit.Mention(ref.Giver), kit.Mention(ref.Receiver)))}
 	if f.value {
-		amount := slack.NewPlainTextInputBlockElement(plain("e.g. 2500 or 2,500.00"), InputAction)
+		amount := slack.NewPlainTextInputBlockElement(kit.Plain("e.g. 2500 or 2,500.00"), InputAction)
 		amount.MaxLength = 20
-		blocks = append(blocks, slack.NewInputBlock(blockValue, plain("Value of the business"), nil, amount))
+		blocks = append(blocks, slack.NewInputBlock(blockValue, kit.Plain("Value of the business"), nil, amount))
 		cur := slack.NewPlainTextInputBlockElement(nil, InputAction)
 		cur.InitialValue, cur.MaxLength = "USD", 3
-		blocks = append(blocks, slack.NewInputBlock(blockCurrency, plain("Currency"), nil, cur))
+		blocks = append(blocks, slack.NewInputBlock(blockCurrency, kit.Plain("Currency"), nil, cur))
 	}
 	if f.member != "" {
-		in := slack.NewInputBlock(blockMember, plain(f.member), nil,
-			slack.NewOptionsSelectBlockElement(slack.OptTypeUser, plain("Choose a member"), InputAction))
+		in := slack.NewInputBlock(blockMember, kit.Plain(f.member), nil,
+			slack.NewOptionsSelectBlockElement(slack.OptTypeUser, kit.Plain("Choose a member"), InputAction))
 		in.Optional = !f.memberRequired
 		blocks = append(blocks, in)
 	}
@@ -65,7 +67,7 @@ func outcomeModal(a rapport.Action, ref rapport.Referral) slack.ModalViewRequest
 	blocks = append(blocks, note)
 	return slack.ModalViewRequest{
 		Type: slack.VTModal, CallbackID: outcomeCallback(a), PrivateMetadata: strconv.FormatInt(ref.Number, 10),
-		Title: plain(f.title), Submit: plain(f.submit), Close: plain("Cancel"),
+		Title: kit.Plain(f.title), Submit: kit.Plain(f.submit), Close: kit.Plain("Cancel"),
 		Blocks: slack.Blocks{BlockSet: blocks},
 	}
 }
@@ -73,7 +75,7 @@ func outcomeModal(a rapport.Action, ref rapport.Referral) slack.ModalViewRequest
 func textInputBlock(blockID, label string, max int) *slack.InputBlock {
 	el := slack.NewPlainTextInputBlockElement(nil, InputAction)
 	el.Multiline, el.MaxLength = true, max
-	return slack.NewInputBlock(blockID, plain(label), nil, el)
+	return slack.NewInputBlock(blockID, kit.Plain(label), nil, el)
 }
 
 // submitOutcome applies the step its form was opened for; field errors keep the form open.

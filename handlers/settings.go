@@ -5,6 +5,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/robfig/cron/v3"
+
 	"github.com/rapportbot/rapport"
 	"go.uber.org/zap"
 )
@@ -67,7 +69,7 @@ func (s *Settings) Refresh(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	cur, errs := s.defaults.Apply(over)
+	cur, errs := s.defaults.Apply(over, CheckSchedule)
 	for name := range errs {
 		s.log.Warn("stored setting ignored", zap.String("setting", name))
 	}
@@ -80,7 +82,7 @@ func (s *Settings) Refresh(ctx context.Context) error {
 // Save validates and stores an admin's values (all of them, as the form sends them): values equal
 // to the default are removed, so a later change of the environment still applies.
 func (s *Settings) Save(ctx context.Context, values map[string]string) (rapport.Settings, error) {
-	next, errs := s.defaults.Apply(values)
+	next, errs := s.defaults.Apply(values, CheckSchedule)
 	if len(errs) > 0 {
 		return rapport.Settings{}, errs
 	}
@@ -103,4 +105,11 @@ func (s *Settings) Save(ctx context.Context, values map[string]string) (rapport.
 	s.cur, s.read = next, s.now()
 	s.mu.Unlock()
 	return next, nil
+}
+
+// CheckSchedule is the settings' check of a digest schedule: five cron fields (or a descriptor such
+// as @weekly), as robfig/cron reads them when the digest runs.
+func CheckSchedule(spec string) error {
+	_, err := cron.ParseStandard(spec)
+	return err
 }

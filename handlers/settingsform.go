@@ -8,6 +8,7 @@ import (
 
 	"github.com/rapportbot/rapport"
 	"github.com/rapportbot/rapport/bot"
+	"github.com/rapportbot/rapport/handlers/kit"
 	"github.com/slack-go/slack"
 	"go.uber.org/zap"
 )
@@ -69,13 +70,13 @@ func settingsModal(admin string, v map[string]string) slack.ModalViewRequest {
 		optional := false
 		switch name {
 		case rapport.SetRecognitionChannel:
-			sel := slack.NewOptionsSelectBlockElement(slack.OptTypeConversations, plain("Choose a channel"), InputAction)
+			sel := slack.NewOptionsSelectBlockElement(slack.OptTypeConversations, kit.Plain("Choose a channel"), InputAction)
 			sel.Filter = &slack.SelectBlockElementFilter{Include: []string{"public", "private"}, ExcludeBotUsers: true}
 			sel.InitialConversation = v[name]
 			el, optional = sel, true
 		case rapport.SetPublicValues, rapport.SetAnnounceHot:
-			on := slack.NewOptionBlockObject("true", plain("On"), nil)
-			off := slack.NewOptionBlockObject("false", plain("Off"), nil)
+			on := slack.NewOptionBlockObject("true", kit.Plain("On"), nil)
+			off := slack.NewOptionBlockObject("false", kit.Plain("Off"), nil)
 			radio := slack.NewRadioButtonsBlockElement(InputAction, on, off)
 			radio.InitialOption = off
 			if v[name] == "true" {
@@ -94,16 +95,16 @@ func settingsModal(admin string, v map[string]string) slack.ModalViewRequest {
 			}
 			el = in
 		}
-		block := slack.NewInputBlock(name, plain(settingLabels[name]), plain(settingHints[name]), el)
+		block := slack.NewInputBlock(name, kit.Plain(settingLabels[name]), kit.Plain(settingHints[name]), el)
 		block.Optional = optional
 		blocks = append(blocks, block)
 	}
 	return slack.ModalViewRequest{
 		Type:            slack.VTModal,
 		CallbackID:      callbackSettings,
-		Title:           plain("Rapport settings"),
-		Submit:          plain("Save"),
-		Close:           plain("Cancel"),
+		Title:           kit.Plain("Rapport settings"),
+		Submit:          kit.Plain("Save"),
+		Close:           kit.Plain("Cancel"),
 		PrivateMetadata: admin,
 		Blocks:          slack.Blocks{BlockSet: blocks},
 	}
@@ -147,9 +148,7 @@ func (h *Handlers) submitSettings(ctx context.Context, r *bot.Request) (any, err
 	case errors.As(err, &fe):
 		return bot.FieldErrorsAck(fe), nil
 	case err != nil:
-		h.log.Error("settings not saved", zap.Error(err), zap.String("user", user))
-		return nil, rapport.Errorf(rapport.EUNAVAILABLE,
-			"*Not saved.* Rapport can't reach its database right now. Press *Back* and save again in a minute: your form is still filled in.")
+		return nil, err
 	}
 	after := next.Values()
 	var changed []string
@@ -188,11 +187,11 @@ func settingText(name, v string) string {
 	case v == "":
 		return "none"
 	case name == rapport.SetRecognitionChannel:
-		return "<#" + esc(v) + ">"
+		return "<#" + kit.Esc(v) + ">"
 	case v == "true":
 		return "on"
 	case v == "false":
 		return "off"
 	}
-	return "`" + esc(v) + "`"
+	return "`" + kit.Esc(v) + "`"
 }

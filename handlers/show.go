@@ -7,6 +7,8 @@ import (
 
 	"github.com/rapportbot/rapport"
 	"github.com/rapportbot/rapport/bot"
+	"github.com/rapportbot/rapport/handlers/kit"
+	"github.com/rapportbot/rapport/handlers/notify"
 	"github.com/slack-go/slack"
 )
 
@@ -19,11 +21,11 @@ func (h *Handlers) show(ctx context.Context, r *bot.Request, rest string) (any, 
 	}
 	n, ok := rapport.ParseID(args[0])
 	if !ok {
-		return bot.Ephemeral(fmt.Sprintf("“%s” is not a referral number: they look like R-12.", esc(clip(unesc(args[0]), 20)))), nil
+		return bot.Ephemeral(fmt.Sprintf("“%s” is not a referral number: they look like R-12.", kit.Esc(kit.Clip(kit.Unesc(args[0]), 20)))), nil
 	}
 	ref, events, err := h.store.Timeline(ctx, r.Team, n)
 	if err != nil {
-		return nil, h.readError(err)
+		return nil, err
 	}
 	user := r.Command.UserID
 	if user != ref.Giver && user != ref.Receiver {
@@ -34,7 +36,7 @@ func (h *Handlers) show(ctx context.Context, r *bot.Request, rest string) (any, 
 			return nil, err
 		}
 	}
-	p := receiverDM(ref, events, h.settings.Snapshot().Timing())
+	p := notify.ReceiverDM(ref, events, h.settings.Snapshot().Timing())
 	blocks := make([]slack.Block, 0, len(p.Blocks))
 	for _, b := range p.Blocks {
 		if b.BlockType() != slack.MBTAction { // buttons belong to the receiver's DM
@@ -57,18 +59,18 @@ func (h *Handlers) set(ctx context.Context, r *bot.Request, rest string) (any, e
 	}
 	n, ok := rapport.ParseID(args[0])
 	if !ok {
-		return bot.Ephemeral(fmt.Sprintf("“%s” is not a referral number: they look like R-12.", esc(clip(unesc(args[0]), 20)))), nil
+		return bot.Ephemeral(fmt.Sprintf("“%s” is not a referral number: they look like R-12.", kit.Esc(kit.Clip(kit.Unesc(args[0]), 20)))), nil
 	}
 	to, err := rapport.ParseStatus(strings.ToLower(args[1]))
 	if err != nil {
-		return bot.Ephemeral(esc(err.Error())), nil
+		return bot.Ephemeral(kit.Esc(err.Error())), nil
 	}
-	note := unesc(strings.Join(args[2:], " "))
+	note := kit.Unesc(strings.Join(args[2:], " "))
 	moved, err := h.move(ctx, rapport.Move{Team: r.Team, Ref: n, Actor: user, Action: rapport.ActCorrect,
-		Role: rapport.RoleAdmin, To: to, Note: clip(note, noteLimit)})
+		Role: rapport.RoleAdmin, To: to, Note: kit.Clip(note, noteLimit)})
 	if err != nil {
 		return nil, err
 	}
 	return bot.Ephemeral(fmt.Sprintf("%s is now *%s* (was %s). %s and %s have been told.", rapport.FormatID(n),
-		to.Label(), moved.From.Label(), mention(moved.Referral.Giver), mention(moved.Referral.Receiver))), nil
+		to.Label(), moved.From.Label(), kit.Mention(moved.Referral.Giver), kit.Mention(moved.Referral.Receiver))), nil
 }

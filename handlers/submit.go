@@ -6,6 +6,7 @@ import (
 
 	"github.com/rapportbot/rapport"
 	"github.com/rapportbot/rapport/bot"
+	"github.com/rapportbot/rapport/handlers/notify"
 	"github.com/slack-go/slack"
 	"go.uber.org/zap"
 )
@@ -27,7 +28,7 @@ func (h *Handlers) submitReferral(ctx context.Context, r *bot.Request) (any, err
 	now, set := h.now(), h.settings.Snapshot()
 	stage, due, _ := set.Timing().FirstReminder(rapport.StatusNew, now)
 	ref, replayed, err := h.store.CreateReferral(ctx, rapport.Submission{Team: r.Team, EnvelopeID: r.EnvelopeID,
-		Draft: d, AllowDuplicate: confirmed, Now: now, Reminder: stage, ReminderAt: due, Notify: createNotices(d, set)})
+		Draft: d, AllowDuplicate: confirmed, Now: now, Reminder: stage, ReminderAt: due, Notify: notify.Notices(notify.Change{Created: &d, Settings: set})})
 	var taken *rapport.ProspectTaken
 	var fe rapport.FieldErrors
 	switch {
@@ -40,27 +41,10 @@ func (h *Handlers) submitReferral(ctx context.Context, r *bot.Request) (any, err
 			r.After(h.SyncMembers) // a member who joined since the last sync
 		}
 		return bot.FieldErrorsAck(fe), nil
-	case err != nil && isUserFacing(err):
-		return nil, err
 	case err != nil:
-		return nil, h.unavailable(log, "referral not saved", err)
+		return nil, err
 	}
 	log.Info("referral saved", zap.String("referral", ref.ID()), zap.Bool("replayed", replayed),
 		zap.String("temperature", string(ref.Temperature())))
 	return nil, nil
-}
-
-// createNotices are the messages a new referral owes, queued with it: the receiver's DM, the giver's
-// confirmation, both Homes, and the channel's announcement of a hot referral when the group wants it.
-func createNotices(d rapport.Draft, set rapport.Settings) []rapport.Notice {
-	ns := []rapport.Notice{
-		{Kind: rapport.KindReferralReceived, To: rapport.RoleReceiver},
-		{Kind: rapport.KindReferralSent, To: rapport.RoleGiver},
-		{Kind: KindHome, To: rapport.RoleReceiver},
-		{Kind: KindHome, To: rapport.RoleGiver},
-	}
-	if set.AnnounceHot && set.RecognitionChannel != "" && d.Facts.Temperature() == rapport.Hot {
-		ns = append(ns, rapport.Notice{Kind: rapport.KindReferralAnnounce, To: rapport.RoleChannel, Channel: set.RecognitionChannel})
-	}
-	return ns
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/rapportbot/rapport"
+	"github.com/rapportbot/rapport/handlers/notify"
 	"github.com/rapportbot/rapport/scheduler"
 	"github.com/rapportbot/rapport/storage"
 	"github.com/rapportbot/rapport/storage/redistest"
@@ -39,7 +40,7 @@ func BenchmarkTick(b *testing.B) {
 				b.Fatal(err)
 			}
 			member := func(n int, stage rapport.Stage) string {
-				return rapport.DueMember(int64(n), stage, fmt.Sprintf("U%04d", n%receivers))
+				return rapport.DueID(int64(n), stage, fmt.Sprintf("U%04d", n%receivers))
 			}
 			// Not due: scored after now.
 			start := time.Now()
@@ -78,14 +79,14 @@ func BenchmarkTick(b *testing.B) {
 			quiet, _ := rapport.ParseQuietHours("21:00-08:00")
 			s, err := scheduler.New(st, scheduler.Config{
 				Team: team, Schedule: "@every 1m",
-				Timing: func() rapport.Timing { return timing },
-				Quiet:  func() rapport.QuietHours { return quiet },
+				Timing: func() rapport.Timing { return timing }, Notices: notify.StageNotices,
+				Quiet: func() rapport.QuietHours { return quiet },
 			}, nil)
 			if err != nil {
 				b.Fatal(err)
 			}
 			// Load the claim script once, as any earlier sweep would have.
-			if _, err := st.ClaimDue(c, team, []rapport.Claim{{Due: rapport.Due{Member: "warm-up"}}}); err != nil {
+			if _, err := st.ClaimDue(c, team, []rapport.Claim{{Due: rapport.Due{ID: "warm-up"}}}); err != nil {
 				b.Fatal(err)
 			}
 			var trips redistest.RoundTrips

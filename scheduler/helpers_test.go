@@ -12,6 +12,7 @@ import (
 	"go.uber.org/zap/zaptest"
 
 	"github.com/rapportbot/rapport"
+	"github.com/rapportbot/rapport/handlers/notify"
 	"github.com/rapportbot/rapport/scheduler"
 	"github.com/rapportbot/rapport/storage"
 	"github.com/rapportbot/rapport/storage/redistest"
@@ -56,8 +57,8 @@ func (f *fixture) scheduler(t testing.TB, batch int) *scheduler.Scheduler {
 	t.Helper()
 	s, err := scheduler.New(f.st, scheduler.Config{
 		Team: team, Schedule: "@every 1m", Batch: batch,
-		Timing: func() rapport.Timing { return timing },
-		Quiet:  func() rapport.QuietHours { return f.quiet },
+		Timing: func() rapport.Timing { return timing }, Notices: notify.StageNotices,
+		Quiet: func() rapport.QuietHours { return f.quiet },
 	}, zaptest.NewLogger(t))
 	if err != nil {
 		t.Fatalf("New: %v", err)

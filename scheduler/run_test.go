@@ -11,6 +11,7 @@ import (
 	"go.uber.org/zap/zaptest"
 
 	"github.com/rapportbot/rapport"
+	"github.com/rapportbot/rapport/handlers/notify"
 	"github.com/rapportbot/rapport/scheduler"
 )
 
@@ -23,7 +24,7 @@ func TestRun(t *testing.T) {
 	f.refer(t, "UROB", time.Now().Add(-time.Minute))
 	s, err := scheduler.New(f.st, scheduler.Config{
 		Team: team, Schedule: "@every 1s",
-		Timing: func() rapport.Timing { return timing },
+		Timing: func() rapport.Timing { return timing }, Notices: notify.StageNotices,
 	}, zaptest.NewLogger(t))
 	if err != nil {
 		t.Fatal(err)

@@ -32,7 +32,10 @@ type Config struct {
 	// Timing and Quiet are read on every tick, so an admin's change applies without a restart.
 	Timing func() rapport.Timing
 	Quiet  func() rapport.QuietHours // nil: no quiet hours
-	Batch  int                       // reminders read and claimed per round trip; 0: DefaultBatch
+	// Notices lists the messages a reminder stage owes when it falls due (the message catalogue's
+	// notify.StageNotices); the claim queues them with the stage.
+	Notices func(rapport.Stage) []rapport.Notice
+	Batch   int // reminders read and claimed per round trip; 0: DefaultBatch
 	// Jobs run after each sweep, on the same schedule: periodic work that decides for itself whether
 	// it is due (the weekly digest claims its week in Redis, so it runs once per cluster).
 	Jobs []Job
@@ -61,8 +64,8 @@ type Scheduler struct {
 
 // New checks cfg and returns a scheduler; a bad cron spec is an error here, not a log line later.
 func New(store Store, cfg Config, log *zap.Logger) (*Scheduler, error) {
-	if store == nil || cfg.Team == "" || cfg.Timing == nil {
-		return nil, fmt.Errorf("scheduler: store, team and timing are required")
+	if store == nil || cfg.Team == "" || cfg.Timing == nil || cfg.Notices == nil {
+		return nil, fmt.Errorf("scheduler: store, team, timing and notices are required")
 	}
 	sched, err := cron.ParseStandard(cfg.Schedule)
 	if err != nil {

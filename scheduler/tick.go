@@ -27,7 +27,7 @@ func (s *Scheduler) Tick(ctx context.Context, now time.Time) (Result, error) {
 		if err != nil {
 			return res, err
 		}
-		if len(page) == 0 || page[0].Member == last.Member && page[0].At.Equal(last.At) {
+		if len(page) == 0 || page[0].ID == last.ID && page[0].At.Equal(last.At) {
 			// Nothing due, or the page did not move: what is left changes under us; the next tick
 			// takes it.
 			return res, nil
@@ -46,7 +46,7 @@ func (s *Scheduler) Tick(ctx context.Context, now time.Time) (Result, error) {
 				res.Postponed++
 				continue
 			}
-			c := rapport.Claim{Due: d, Kinds: rapport.NudgeKinds(d.Stage)}
+			c := rapport.Claim{Due: d, Notify: s.cfg.Notices(d.Stage)}
 			if next, at, ok := timing.NextReminder(d.Stage, now); ok {
 				c.Next, c.NextAt = next, at
 			}

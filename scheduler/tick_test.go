@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/rapportbot/rapport"
+	"github.com/rapportbot/rapport/handlers/notify"
 	"github.com/rapportbot/rapport/scheduler"
 )
 
@@ -152,7 +153,7 @@ func TestTickTimingChanges(t *testing.T) {
 	sla := 24 * time.Hour
 	s, err := scheduler.New(f.st, scheduler.Config{
 		Team: team, Schedule: "@every 1m",
-		Timing: func() rapport.Timing { return rapport.Timing{FollowUpSLA: sla} },
+		Timing: func() rapport.Timing { return rapport.Timing{FollowUpSLA: sla} }, Notices: notify.StageNotices,
 	}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -168,7 +169,7 @@ func TestTickTimingChanges(t *testing.T) {
 
 func TestNew(t *testing.T) {
 	st := newFixture(t).st
-	ok := scheduler.Config{Team: team, Schedule: "@every 1m", Timing: func() rapport.Timing { return timing }}
+	ok := scheduler.Config{Team: team, Schedule: "@every 1m", Timing: func() rapport.Timing { return timing }, Notices: notify.StageNotices}
 	tests := []struct {
 		name string
 		edit func(*scheduler.Config)
@@ -180,6 +181,7 @@ func TestNew(t *testing.T) {
 		{"ErrEmptySchedule", func(c *scheduler.Config) { c.Schedule = "" }, false},
 		{"ErrTeam", func(c *scheduler.Config) { c.Team = "" }, false},
 		{"ErrTiming", func(c *scheduler.Config) { c.Timing = nil }, false},
+		{"ErrNotices", func(c *scheduler.Config) { c.Notices = nil }, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

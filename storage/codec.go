@@ -12,37 +12,82 @@ import (
 
 // Field names of the referral hash. They are short because each is stored once per referral;
 // empty optional fields are not stored at all. Unknown fields (message slots written by
-// MarkDelivered, fields of later versions) are ignored when reading.
+// MarkDelivered, fields of later versions) are ignored when reading. These constants are the one
+// spelling of each name: referralFields lists them for the scripts (lua.go), factFields picks the
+// statistics' columns from them (facts.go).
 //
 // Text longer than chunkLen bytes is stored in pieces (nd, nd2, nd3, …): Redis keeps a hash whose
 // values are all ≤ 64 bytes (hash-max-listpack-value) as a compact listpack, about 2.5 times
 // smaller than the hashtable a single longer value turns it into. That is what keeps a typical
 // referral under 2 KB.
 const (
-	fGiver     = "g"
-	fReceiver  = "r"
-	fName      = "pn"
-	fCompany   = "pc"
-	fPhone     = "pp"
-	fEmail     = "pe"
-	fNeed      = "nd"
-	fBestTime  = "bt"
-	fNote      = "nt"
-	fSpoke     = "sp" // facts as 0/1
-	fMayShare  = "ms"
-	fExpects   = "ex"
-	fStatus    = "st" // the create and open-referral scripts read it
-	fCreated   = "c"  // Unix ms
-	fUpdated   = "u"  // Unix ms
-	fVersion   = "ver"
-	fPassedBy  = "pb"
-	fPassedOf  = "po"
-	fValue     = "val" // closed business, minor units
-	fCurrency  = "cur"
-	fDue       = "due" // the pending reminder's member in the due zset
-	fProspect  = "pk"  // pk1, pk2: digests of the prospect's email and phone (keys.prospectDigest)
-	slotPrefix = "dm_" // message slots written by MarkDelivered
+	fGiver        = "g"
+	fReceiver     = "r"
+	fName         = "pn"
+	fCompany      = "pc"
+	fPhone        = "pp"
+	fEmail        = "pe"
+	fNeed         = "nd"
+	fBestTime     = "bt"
+	fNote         = "nt"
+	fSpoke        = "sp" // facts as 0/1
+	fMayShare     = "ms"
+	fExpects      = "ex"
+	fStatus       = "st"
+	fCreated      = "c" // Unix ms
+	fUpdated      = "u" // Unix ms
+	fVersion      = "ver"
+	fPassedBy     = "pb"
+	fPassedOf     = "po"
+	fValue        = "val" // closed business, minor units
+	fCurrency     = "cur"
+	fDue          = "due" // the pending reminder's ID in the due zset (rapport.DueID)
+	fProspect     = "pk"  // pk1, pk2: digests of the prospect's email and phone (keys.prospectDigest)
+	fFirstAction  = "fa"  // Unix ms of the receiver's first move (the move script)
+	fFirstContact = "fc"  // Unix ms of the first contacted, meeting or won
+	fWonAt        = "wa"  // Unix ms business closed; gone when a correction reopens it
+	slotPrefix    = "dm_" // message slots written by MarkDelivered: dm_<slot> = "channel|ts"
 )
+
+// hashField is one field of the referral hash as the scripts see it.
+type hashField struct {
+	name   string // in the hash: one of the f… constants
+	lua    string // in the scripts: F.<lua>
+	text   bool   // stored in chunks (name, name2, name3, …) by encodeReferral
+	linked bool   // copied to the referral a pass on creates (the move script)
+}
+
+// referralFields is every field of the referral hash, the one list the scripts' field names
+// (F.status, …) and the move script's copy rule are generated from (lua.go). A field a pass on
+// does not copy is the old referral's own: its status, people, times, value, reminder, the
+// mover's note (the new referral gets the mover's note instead), and its message slots.
+var referralFields = []hashField{
+	{fGiver, "giver", true, true},
+	{fReceiver, "receiver", true, false},
+	{fName, "name", true, true},
+	{fCompany, "company", true, true},
+	{fPhone, "phone", true, true},
+	{fEmail, "email", true, true},
+	{fNeed, "need", true, true},
+	{fBestTime, "best_time", true, true},
+	{fNote, "note", true, false},
+	{fSpoke, "spoke", false, true},
+	{fMayShare, "may_share", false, true},
+	{fExpects, "expects", false, true},
+	{fStatus, "status", false, false},
+	{fCreated, "created", false, false},
+	{fUpdated, "updated", false, false},
+	{fVersion, "version", false, false},
+	{fPassedBy, "passed_by", true, false},
+	{fPassedOf, "passed_of", false, false},
+	{fValue, "value", false, false},
+	{fCurrency, "currency", false, false},
+	{fDue, "due", false, false},
+	{fProspect, "prospect", false, true},
+	{fFirstAction, "first_action", false, false},
+	{fFirstContact, "first_contact", false, false},
+	{fWonAt, "won_at", false, false},
+}
 
 // chunkLen is Redis's default hash-max-listpack-value.
 const chunkLen = 64

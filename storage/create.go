@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -24,38 +25,33 @@ type NewReferral = rapport.Submission
 // twice (the envelope's seen key is written by the same script).
 //
 // KEYS: 1 seen, 2 members, 3 seq, 4 given, 5 received, 6 outbox, 7 due, 8 all, 9.. prospect sets (0–2).
-// ARGV: 1 referral key base ("…{T}:ref:"), 2 giver, 3 receiver, 4 allow duplicate (0/1),
-// 5 created Unix ms, 6 seen TTL s, 7 the messages it owes (JSON notices, as the move script reads
-// them), 8 first reminder stage ("" for none), 9 its due Unix ms, 10.. the referral hash as
-// field/value pairs.
+// ARGV: 1 team base ("…{T}:"), 2 giver, 3 receiver, 4 allow duplicate (0/1), 5 created Unix ms,
+// 6 seen TTL s, 7 the messages it owes (JSON notices, as the move script reads them), 8 first
+// reminder stage ("" for none), 9 its due Unix ms, 10.. the referral hash as field/value pairs.
 //
 // The referral's own key depends on the number INCR returns, so it cannot be passed in KEYS: the
-// script builds it from the base in ARGV 1, and reads earlier referrals' keys the same way. The
-// base carries the same {T} hash tag as every declared key, so all keys live in one Cluster slot.
-var createScript = redis.NewScript(`
-local base, receiver = ARGV[1], ARGV[3]
+// script builds it with refKey from the team base, and reads earlier referrals' keys the same way.
+// Replies {'ok', n}, {'replay', n, HGETALL}, {'receiver', directory record or nil} when the
+// receiver may not receive a referral, or {'taken', n, receiver}.
+var createScript = redis.NewScript(luaKeys + luaRules + `
+local giver, receiver = ARGV[2], ARGV[3]
 local prev = tonumber(redis.call('GET', KEYS[1]))
 if prev and prev > 0 then
-  local h = redis.call('HGETALL', base .. prev)
+  local h = redis.call('HGETALL', refKey(prev))
   if #h > 0 then return {'replay', prev, h} end
 end
 
 local raw = redis.call('HGET', KEYS[2], receiver)
-if not raw then return {'receiver', 'unknown', ''} end
-local m = cjson.decode(raw)
-local name = type(m.name) == 'string' and m.name or ''
-if m.bot == true or receiver == 'USLACKBOT' then return {'receiver', 'bot', name} end
-if m.deleted == true then return {'receiver', 'deleted', name} end
+if not canReceive(raw) then return {'receiver', raw} end
 
 -- The prospect is taken when it has an open referral to another member, unless one of its open
 -- referrals already goes to this receiver: sending them the prospect again adds no competitor.
 -- Closed referrals leave the sets here, lazily.
-local open = {new = true, accepted = true, contacted = true, meeting = true}
 local same, taken, takenBy = false, nil, nil
 for i = 9, #KEYS do
   for _, old in ipairs(redis.call('SMEMBERS', KEYS[i])) do
-    local f = redis.call('HMGET', base .. old, 'st', 'r')
-    if not open[f[1]] then
+    local f = redis.call('HMGET', refKey(old), F.status, F.receiver)
+    if not OPEN[f[1]] then
       redis.call('SREM', KEYS[i], old)
     elseif f[2] == receiver then
       same = true
@@ -67,20 +63,18 @@ end
 if taken and not same and ARGV[4] ~= '1' then return {'taken', taken, takenBy} end
 
 local n = redis.call('INCR', KEYS[3])
-redis.call('HSET', base .. n, unpack(ARGV, 10))
+local ref = refKey(n)
+redis.call('HSET', ref, unpack(ARGV, 10))
 redis.call('ZADD', KEYS[4], ARGV[5], n)
 redis.call('ZADD', KEYS[5], ARGV[5], n)
 for i = 9, #KEYS do redis.call('SADD', KEYS[i], n) end
 if ARGV[8] ~= '' then
-  local due = n .. ':' .. ARGV[8] .. ':' .. receiver
+  local due = dueID(n, ARGV[8], receiver)
   redis.call('ZADD', KEYS[7], ARGV[9], due)
-  redis.call('HSET', base .. n, 'due', due)
+  redis.call('HSET', ref, F.due, due)
 end
-for _, nt in ipairs(cjson.decode(ARGV[7])) do
-  local to = receiver
-  if nt.to == 'giver' then to = ARGV[2] elseif nt.to == 'channel' then to = nt.channel end
-  if to then redis.call('XADD', KEYS[6], '*', 'kind', nt.kind, 'ref', n, 'to', to) end
-end
+local who = {[ROLE.receiver] = receiver, [ROLE.giver] = giver}
+for _, nt in ipairs(cjson.decode(ARGV[7])) do notify(KEYS[6], nt, n, who) end
 redis.call('ZADD', KEYS[8], ARGV[5], n)
 redis.call('SET', KEYS[1], n, 'EX', ARGV[6])
 return {'ok', n}
@@ -93,8 +87,9 @@ return {'ok', n}
 // *rapport.ProspectTaken (naming the oldest) when the prospect has an open referral to another
 // member, none to this receiver, and !nr.AllowDuplicate.
 func (s *Store) CreateReferral(ctx context.Context, nr NewReferral) (rapport.Referral, bool, error) {
+	const op = "create referral"
 	if nr.Team == "" || nr.EnvelopeID == "" {
-		return rapport.Referral{}, false, fmt.Errorf("create referral: team and envelope ID are required")
+		return rapport.Referral{}, false, fail(op, errors.New("team and envelope ID are required"))
 	}
 	k := s.keys(nr.Team)
 	d := nr.Draft
@@ -107,16 +102,16 @@ func (s *Store) CreateReferral(ctx context.Context, nr NewReferral) (rapport.Ref
 	}, k.prospects(d.Prospect.Email, d.Prospect.Phone)...)
 	notify, err := noticesJSON(nr.Notify)
 	if err != nil {
-		return rapport.Referral{}, false, fmt.Errorf("create referral: %w", err)
+		return rapport.Referral{}, false, fail(op, err)
 	}
 	args := append([]any{
-		k.refBase(), d.Giver, d.Receiver, bit(nr.AllowDuplicate), ms, int64(seenTTL / time.Second),
+		k.base, d.Giver, d.Receiver, bit(nr.AllowDuplicate), ms, int64(seenTTL / time.Second),
 		notify, string(nr.Reminder), nr.ReminderAt.UnixMilli(),
 	}, encodeReferral(r)...)
 
 	res, err := createScript.Run(ctx, s.rdb, keys, args...).Slice()
 	if err != nil {
-		return rapport.Referral{}, false, fmt.Errorf("create referral: %w", err)
+		return rapport.Referral{}, false, fail(op, err)
 	}
 	var code string
 	if len(res) > 0 {
@@ -129,49 +124,53 @@ func (s *Store) CreateReferral(ctx context.Context, nr NewReferral) (rapport.Ref
 	case code == "replay" && len(res) == 3:
 		n, _ := res[1].(int64)
 		h, err := pairs(res[2])
-		if err != nil {
-			return rapport.Referral{}, false, fmt.Errorf("create referral: replay: %w", err)
+		if err == nil {
+			r, err = decodeReferral(n, h)
 		}
-		if r, err = decodeReferral(n, h); err != nil {
-			return rapport.Referral{}, false, fmt.Errorf("create referral: replay: %w", err)
+		if err != nil {
+			return rapport.Referral{}, false, fail(op, fmt.Errorf("replay: %w", err))
 		}
 		return r, true, nil
-	case code == "receiver" && len(res) == 3:
-		why, _ := res[1].(string)
-		name, _ := res[2].(string)
-		return rapport.Referral{}, false, receiverError(why, name)
+	case code == "receiver" && len(res) == 2:
+		raw, _ := res[1].(string)
+		return rapport.Referral{}, false, fail(op, receiverError(raw))
 	case code == "taken" && len(res) == 3:
 		n, _ := res[1].(int64)
 		to, _ := res[2].(string)
-		return rapport.Referral{}, false, &rapport.ProspectTaken{Number: n, Receiver: to}
+		return rapport.Referral{}, false, fail(op, &rapport.ProspectTaken{Number: n, Receiver: to})
 	}
-	return rapport.Referral{}, false, fmt.Errorf("create referral: unexpected reply %v", res)
+	return rapport.Referral{}, false, fail(op, fmt.Errorf("unexpected reply %v", res))
 }
 
-// receiverError words why the receiver cannot receive, for the form's receiver field.
-func receiverError(why, name string) error {
+// receiverError words why the receiver, whose directory record the script returned (raw, "" when
+// there is none), cannot receive the referral, for the form's receiver field.
+func receiverError(raw string) error {
+	why, m := refusal(raw)
+	name := m.Name
 	if name == "" {
 		name = "That user"
 	}
 	var msg string
 	switch why {
-	case "bot":
+	case refusedBot:
 		msg = name + " is a bot; choose a member."
-	case "deleted":
+	case refusedDeactivated:
 		msg = name + " has been deactivated; choose another member."
+	case refusedOther:
+		msg = name + " can't receive referrals; choose another member."
 	default:
 		msg = "I don't know that member yet. Try again in a minute, or choose another member."
 	}
 	return rapport.FieldErrors{rapport.FieldReceiver: msg}
 }
 
-// Seen marks the after-ack work of an envelope or event as done for ttl and reports whether this was
-// the first time. Its key is apart from CreateReferral's seen key, so a saved envelope may still
-// queue after-ack work.
-func (s *Store) Seen(ctx context.Context, team, id string, ttl time.Duration) (bool, error) {
+// FirstAfterAck marks the after-ack work of an envelope or event as done for ttl and reports
+// whether this was the first time. Its key (after:<id>) is apart from CreateReferral's seen key, so
+// a saved envelope may still queue after-ack work.
+func (s *Store) FirstAfterAck(ctx context.Context, team, id string, ttl time.Duration) (bool, error) {
 	first, err := s.rdb.SetNX(ctx, s.keys(team).after(id), "1", ttl).Result()
 	if err != nil {
-		return false, fmt.Errorf("mark seen %s: %w", id, err)
+		return false, fail("mark after-ack work of "+id, err)
 	}
 	return first, nil
 }

@@ -207,19 +207,19 @@ func TestReferralSize(t *testing.T) {
 	}
 }
 
-func TestSeen(t *testing.T) {
+func TestFirstAfterAck(t *testing.T) {
 	f := newFixture(t)
 	for i, want := range []bool{true, false} {
-		first, err := f.st.Seen(ctx(t), team, "Ev123", time.Minute)
+		first, err := f.st.FirstAfterAck(ctx(t), team, "Ev123", time.Minute)
 		if err != nil || first != want {
-			t.Errorf("Seen #%d = %v, %v; want %v", i+1, first, err, want)
+			t.Errorf("FirstAfterAck #%d = %v, %v; want %v", i+1, first, err, want)
 		}
 	}
-	// An envelope only marked seen is not mistaken for a saved referral.
+	// An envelope whose after-ack work ran is not mistaken for a saved referral.
 	nr := f.newReferral(team, draft(t, "UROB", "pat@prospect.example", ""))
 	nr.EnvelopeID = "Ev123"
 	if _, replayed, err := f.st.CreateReferral(ctx(t), nr); err != nil || replayed {
-		t.Errorf("CreateReferral after Seen = _, %v, %v; want a new referral", replayed, err)
+		t.Errorf("CreateReferral after FirstAfterAck = _, %v, %v; want a new referral", replayed, err)
 	}
 }
 

@@ -3,7 +3,6 @@ package storage
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strconv"
 	"time"
 
@@ -42,7 +41,7 @@ func (s *Store) DigestClaimed(ctx context.Context, team, week string) (bool, err
 	case errors.Is(err, redis.Nil):
 		return false, nil
 	case err != nil:
-		return false, fmt.Errorf("check digest %s: %w", week, err)
+		return false, fail("check digest "+week, err)
 	}
 	return true, nil
 }
@@ -53,19 +52,19 @@ func (s *Store) DigestClaimed(ctx context.Context, team, week string) (bool, err
 // as the kind, ref and to fields, beside its Fields.
 func (s *Store) QueueDigest(ctx context.Context, team, week string, ttl time.Duration, msgs []rapport.OutboxEntry) (claimed bool, err error) {
 	if ttl < time.Second {
-		return false, fmt.Errorf("queue digest %s: ttl must be at least 1 s", week)
+		return false, fail("queue digest "+week, errors.New("ttl must be at least 1 s"))
 	}
 	k := s.keys(team)
 	args := []any{strconv.FormatInt(s.now().UnixMilli(), 10), int64(ttl / time.Second)}
 	for _, m := range msgs {
-		args = append(args, 3+len(m.Fields), "kind", m.Kind, "ref", m.Ref, "to", m.To)
+		args = append(args, 3+len(m.Fields), entryKind, m.Kind, entryRef, m.Ref, entryTo, m.To)
 		for f, v := range m.Fields {
 			args = append(args, f, v)
 		}
 	}
 	n, err := queueDigestScript.Run(ctx, s.rdb, []string{k.digestRan(week), k.outbox()}, args...).Int()
 	if err != nil {
-		return false, fmt.Errorf("queue digest %s: %w", week, err)
+		return false, fail("queue digest "+week, err)
 	}
 	return n == 1, nil
 }
@@ -86,7 +85,7 @@ func (s *Store) GivenCounts(ctx context.Context, team string, members []string, 
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("count referrals given: %w", err)
+		return nil, fail("count referrals given", err)
 	}
 	out := map[string]int{}
 	for i, c := range cmds {
@@ -112,10 +111,10 @@ func (s *Store) DigestFacts(ctx context.Context, team string, from, to time.Time
 		if hi.After(to) {
 			hi = to
 		}
-		facts, err := s.facts(ctx, []string{k.all(), k.won()}, k.refBase(),
+		facts, err := s.facts(ctx, k, []string{k.all(), k.won()},
 			strconv.FormatInt(lo.UnixMilli(), 10), "("+strconv.FormatInt(hi.UnixMilli(), 10))
 		if err != nil {
-			return nil, err
+			return nil, fail("read digest facts", err)
 		}
 		for _, f := range facts {
 			if !seen[f.Ref] {

@@ -2,7 +2,6 @@ package storage
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/redis/go-redis/v9"
 
@@ -50,7 +49,7 @@ func (s *Store) SeedFacts(ctx context.Context, team string, facts []rapport.Fact
 			return nil
 		})
 		if err != nil {
-			return fmt.Errorf("seed facts: %w", err)
+			return fail("seed facts", err)
 		}
 	}
 	return nil

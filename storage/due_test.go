@@ -13,6 +13,18 @@ import (
 	"github.com/rapportbot/rapport"
 )
 
+// Kinds of the nudges the tests queue, and the notices of each stage as the scheduler asks for them.
+const (
+	kindNudgeAck       = "nudge.ack"
+	kindNudgeAck2      = "nudge.ack2"
+	kindNudgeAck2Giver = "nudge.ack2.giver"
+)
+
+var (
+	nudgeAck  = []rapport.Notice{{Kind: kindNudgeAck, To: rapport.RoleReceiver}}
+	nudgeAck2 = []rapport.Notice{{Kind: kindNudgeAck2, To: rapport.RoleReceiver}, {Kind: kindNudgeAck2Giver, To: rapport.RoleGiver}}
+)
+
 // createDue saves a referral from UGIA to receiver whose ack reminder falls due at at.
 func (f *fixture) createDue(t testing.TB, receiver string, at time.Time) rapport.Referral {
 	t.Helper()
@@ -80,8 +92,8 @@ func TestDueBefore(t *testing.T) {
 		t.Fatalf("DueBefore: %v", err)
 	}
 	want := []rapport.Due{
-		{Member: "1:ack:UROB", Ref: 1, Stage: rapport.StageAck, Receiver: "UROB", At: now.Add(time.Hour)},
-		{Member: "2:ack:UOLA", Ref: 2, Stage: rapport.StageAck, Receiver: "UOLA", At: now.Add(2 * time.Hour)},
+		{ID: "1:ack:UROB", Ref: 1, Stage: rapport.StageAck, Receiver: "UROB", At: now.Add(time.Hour)},
+		{ID: "2:ack:UOLA", Ref: 2, Stage: rapport.StageAck, Receiver: "UOLA", At: now.Add(2 * time.Hour)},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("DueBefore (-want +got):\n%s", diff)
@@ -103,7 +115,7 @@ func TestClaimDue(t *testing.T) {
 	}
 
 	n, err := f.st.ClaimDue(ctx(t), team, []rapport.Claim{{
-		Due: ds[0], Kinds: []string{"nudge.ack"}, Next: rapport.StageAck2, NextAt: now.Add(24 * time.Hour),
+		Due: ds[0], Notify: nudgeAck, Next: rapport.StageAck2, NextAt: now.Add(24 * time.Hour),
 	}})
 	if err != nil || n != 1 {
 		t.Fatalf("ClaimDue = %d, %v; want 1", n, err)
@@ -123,12 +135,12 @@ func TestClaimDue(t *testing.T) {
 	check("ack", []string{"nudge.ack 1 UROB ack"}, []string{"1:ack2:UROB@24h0m0s"}, "1:ack2:UROB")
 
 	// The same claim again finds nothing: at most one nudge per stage.
-	if n, err := f.st.ClaimDue(ctx(t), team, []rapport.Claim{{Due: ds[0], Kinds: []string{"nudge.ack"}}}); err != nil || n != 0 {
+	if n, err := f.st.ClaimDue(ctx(t), team, []rapport.Claim{{Due: ds[0], Notify: nudgeAck}}); err != nil || n != 0 {
 		t.Errorf("ClaimDue again = %d, %v; want 0", n, err)
 	}
 
 	ds, _ = f.st.DueBefore(ctx(t), team, now.Add(24*time.Hour), 10)
-	n, err = f.st.ClaimDue(ctx(t), team, []rapport.Claim{{Due: ds[0], Kinds: []string{"nudge.ack2", "nudge.ack2.giver"}}})
+	n, err = f.st.ClaimDue(ctx(t), team, []rapport.Claim{{Due: ds[0], Notify: nudgeAck2}})
 	if err != nil || n != 1 {
 		t.Fatalf("ClaimDue ack2 = %d, %v; want 1", n, err)
 	}
@@ -154,7 +166,7 @@ func TestClaimDueStale(t *testing.T) {
 
 	var claims []rapport.Claim
 	for _, d := range append(ds, bad) {
-		claims = append(claims, rapport.Claim{Due: d, Kinds: []string{"nudge.ack", "nudge.ack2.giver"}})
+		claims = append(claims, rapport.Claim{Due: d, Notify: []rapport.Notice{{Kind: kindNudgeAck, To: rapport.RoleReceiver}, {Kind: kindNudgeAck2Giver, To: rapport.RoleGiver}}})
 	}
 	n, err := f.st.ClaimDue(ctx(t), team, claims)
 	if err != nil || n != 1 {
@@ -177,7 +189,7 @@ func TestClaimDueConcurrent(t *testing.T) {
 	c := ctx(t)
 	p := f.rdb.Pipeline()
 	for i := 1; i <= count; i++ {
-		m := rapport.DueMember(int64(i), rapport.StageAck, "UROB")
+		m := rapport.DueID(int64(i), rapport.StageAck, "UROB")
 		p.ZAdd(c, f.key(team, "due"), redis.Z{Score: float64(now.UnixMilli() - int64(i)), Member: m})
 		p.HSet(c, f.key(team, fmt.Sprintf("ref:%d", i)), "due", m, "g", "UGIA")
 	}
@@ -190,7 +202,7 @@ func TestClaimDueConcurrent(t *testing.T) {
 	}
 	claims := make([]rapport.Claim, len(ds))
 	for i, d := range ds {
-		claims[i] = rapport.Claim{Due: d, Kinds: []string{"nudge.ack"}, Next: rapport.StageAck2, NextAt: now.Add(time.Hour)}
+		claims[i] = rapport.Claim{Due: d, Notify: nudgeAck, Next: rapport.StageAck2, NextAt: now.Add(time.Hour)}
 	}
 	// Two replicas claim the same batch, one of them in pieces, so the scripts interleave.
 	var wg sync.WaitGroup
@@ -238,11 +250,43 @@ func TestPostpone(t *testing.T) {
 		t.Errorf("a postponed reminder is due: %v", got)
 	}
 	// A reminder already gone is not put back.
-	f.rdb.ZRem(ctx(t), f.key(team, "due"), d.Member)
+	f.rdb.ZRem(ctx(t), f.key(team, "due"), d.ID)
 	if err := f.st.Postpone(ctx(t), team, d, now.Add(20*time.Hour)); err != nil {
 		t.Fatalf("Postpone gone: %v", err)
 	}
 	if q := queue(t, f); len(q) != 0 {
 		t.Errorf("queue after postponing a gone reminder = %v", q)
+	}
+}
+
+// TestClaimDueRoles claims the reminder of a referral that was passed on: each notice goes where
+// its role points, as a move's do, and a role that names nobody (no linked referral) is skipped.
+func TestClaimDueRoles(t *testing.T) {
+	f := newFixture(t)
+	f.createDue(t, "UROB", now)
+	if _, err := f.move(t, 1, "UROB", rapport.ActPassOn, func(m *rapport.Move) { m.LinkTo, m.Notify = "UMAY", nil }); err != nil {
+		t.Fatal(err)
+	}
+	ds, err := f.st.DueBefore(ctx(t), team, now.Add(48*time.Hour), 10)
+	if err != nil || len(ds) != 1 || ds[0].Ref != 2 {
+		t.Fatalf("DueBefore = %v, %v; want R-2's reminder", ds, err)
+	}
+	n, err := f.st.ClaimDue(ctx(t), team, []rapport.Claim{{Due: ds[0], Notify: []rapport.Notice{
+		{Kind: "nudge.receiver", To: rapport.RoleReceiver},
+		{Kind: "nudge.giver", To: rapport.RoleGiver},
+		{Kind: "nudge.passer", To: rapport.RolePasser},
+		{Kind: "nudge.linked", To: rapport.RoleLinked},
+		{Kind: "nudge.member", To: rapport.RoleMember, Target: "UOLA"},
+		{Kind: "nudge.channel", To: rapport.RoleChannel, Target: "C0RECOG"},
+	}}})
+	if err != nil || n != 1 {
+		t.Fatalf("ClaimDue = %d, %v; want 1", n, err)
+	}
+	want := []string{
+		"nudge.receiver 2 UMAY ack", "nudge.giver 2 UGIA ack", "nudge.passer 2 UROB ack",
+		"nudge.member 2 UOLA ack", "nudge.channel 2 C0RECOG ack",
+	}
+	if diff := cmp.Diff(want, nudges(t, f)); diff != "" {
+		t.Errorf("nudges (-want +got):\n%s", diff)
 	}
 }

@@ -42,13 +42,15 @@ func TestRedisRestart(t *testing.T) {
 	start := time.Now()
 	if _, err := save("env-2"); err == nil {
 		t.Fatal("save with Redis stopped succeeded")
+	} else if code := rapport.ErrorCode(err); code != rapport.EUNAVAILABLE {
+		t.Errorf("save with Redis stopped: error code %s (%v), want %s", code, err, rapport.EUNAVAILABLE)
 	} else if took := time.Since(start); took > 500*time.Millisecond {
 		t.Errorf("save with Redis stopped took %v, want it to fail well within its 1 s deadline", took)
 	} else {
 		t.Logf("save with Redis stopped failed after %v: %v", took, err)
 	}
-	if err := st.Ping(t.Context()); err == nil {
-		t.Error("Ping with Redis stopped succeeded")
+	if err := st.Ping(t.Context()); rapport.ErrorCode(err) != rapport.EUNAVAILABLE {
+		t.Errorf("Ping with Redis stopped = %v, want %s", err, rapport.EUNAVAILABLE)
 	}
 
 	srv.Restart() // no persistence: the data and the script cache are gone

@@ -31,10 +31,16 @@ var directory = []rapport.Member{
 	{ID: "UMAY", Name: "may", RealName: "May Member", TZ: "America/Phoenix"},
 }
 
+// Kinds of the messages the tests queue. Storage never reads a kind: it stores what it is given.
+const (
+	kindReceived = "referral.received"
+	kindSent     = "referral.sent"
+)
+
 // dms are the messages a new referral owes, as the handlers ask for them.
 var dms = []rapport.Notice{
-	{Kind: rapport.KindReferralReceived, To: rapport.RoleReceiver},
-	{Kind: rapport.KindReferralSent, To: rapport.RoleGiver},
+	{Kind: kindReceived, To: rapport.RoleReceiver},
+	{Kind: kindSent, To: rapport.RoleGiver},
 }
 
 type fixture struct {

@@ -25,24 +25,23 @@ const homeTTL = 60 * 24 * time.Hour
 // (HGETALL) only when it is listed.
 //
 // KEYS: 1 given:<U>, 2 received:<U>, 3 all, 4 won, 5 asks, 6 home:<U>.
-// ARGV: 1 referral key base, 2 user, 3 month from (Unix ms), 4 month to ("(" + Unix ms), 5 limit.
+// ARGV: 1 team base ("…{T}:"), 2 user, 3 month from (Unix ms), 4 month to ("(" + Unix ms), 5 limit.
 // Returns {opened, given, received, member facts, other month facts, shared numbers, ask JSON or
 // nil}; the lists are {number, HGETALL} pairs, the facts rows as luaFactRow writes
 // them, the shared numbers the month's referrals among the member facts.
-var homeScript = redis.NewScript(luaFactRow + `
+var homeScript = redis.NewScript(luaKeys + luaRules + luaFactRow + `
 if redis.call('EXISTS', KEYS[6]) == 0 then return {0} end -- a Home nobody looks at is not drawn
-local base, limit = ARGV[1], tonumber(ARGV[5])
-local open = {new = true, accepted = true, contacted = true, meeting = true}
+local limit = tonumber(ARGV[5])
 local mine, seen, lists = {}, {}, {}
 for side = 1, 2 do
   local list = {}
   for _, n in ipairs(redis.call('ZREVRANGE', KEYS[side], 0, -1)) do
-    local r, f = factRow(base, n)
+    local r, f = factRow(n)
     if not seen[n] then
       seen[n] = true
       mine[#mine + 1] = r
     end
-    if #list < limit and open[f[6]] then list[#list + 1] = {tonumber(n), redis.call('HGETALL', base .. n)} end
+    if #list < limit and OPEN[f[FACT.status]] then list[#list + 1] = {tonumber(n), redis.call('HGETALL', refKey(n))} end
   end
   lists[side] = list
 end
@@ -54,7 +53,7 @@ for k = 3, 4 do
       seen[n] = 1
     elseif not seen[n] then
       seen[n] = 1
-      month[#month + 1] = factRow(base, n)
+      month[#month + 1] = factRow(n)
     end
   end
 end
@@ -64,31 +63,32 @@ return {1, lists[1], lists[2], mine, month, shared, redis.call('HGET', KEYS[5], 
 // HomeData returns what user's App Home shows, with the month [monthFrom, monthTo) for the group's
 // leaderboard, in one round trip; for a member who has not opened Home recently, only Opened false.
 func (s *Store) HomeData(ctx context.Context, team, user string, monthFrom, monthTo time.Time) (rapport.HomeData, error) {
+	op := "home of " + user
 	k := s.keys(team)
 	keys := []string{k.given(user), k.received(user), k.all(), k.won(), k.asks(), k.home(user)}
-	res, err := homeScript.Run(ctx, s.rdb, keys, k.refBase(), user,
+	res, err := homeScript.Run(ctx, s.rdb, keys, k.base, user,
 		strconv.FormatInt(monthFrom.UnixMilli(), 10), "("+strconv.FormatInt(monthTo.UnixMilli(), 10), rapport.HomeListLimit).Slice()
 	if err != nil {
-		return rapport.HomeData{}, fmt.Errorf("home of %s: %w", user, err)
+		return rapport.HomeData{}, fail(op, err)
 	}
 	if len(res) == 1 {
 		return rapport.HomeData{}, nil // not opened recently: nothing read
 	}
 	if len(res) < 6 {
-		return rapport.HomeData{}, fmt.Errorf("home of %s: unexpected reply %v", user, res)
+		return rapport.HomeData{}, fail(op, fmt.Errorf("unexpected reply %v", res))
 	}
 	d := rapport.HomeData{Opened: true}
 	if d.Given, err = decodeList(res[1]); err != nil {
-		return rapport.HomeData{}, fmt.Errorf("home of %s: %w", user, err)
+		return rapport.HomeData{}, fail(op, err)
 	}
 	if d.Received, err = decodeList(res[2]); err != nil {
-		return rapport.HomeData{}, fmt.Errorf("home of %s: %w", user, err)
+		return rapport.HomeData{}, fail(op, err)
 	}
 	if d.MemberFacts, err = factList(res[3]); err != nil {
-		return rapport.HomeData{}, fmt.Errorf("home of %s: %w", user, err)
+		return rapport.HomeData{}, fail(op, err)
 	}
 	if d.MonthFacts, err = factList(res[4]); err != nil {
-		return rapport.HomeData{}, fmt.Errorf("home of %s: %w", user, err)
+		return rapport.HomeData{}, fail(op, err)
 	}
 	if shared, _ := res[5].([]any); len(shared) > 0 {
 		mine := make(map[string]int, len(d.MemberFacts))
@@ -112,24 +112,11 @@ func (s *Store) HomeData(ctx context.Context, team, user string, monthFrom, mont
 	return d, nil
 }
 
-// factList reads a list of fact rows from a script's reply.
-func factList(v any) ([]rapport.Fact, error) {
-	items, ok := v.([]any)
-	if !ok && v != nil {
-		return nil, fmt.Errorf("read facts: unexpected %T", v)
-	}
-	rows := make([]string, len(items))
-	for i, it := range items {
-		rows[i], _ = it.(string)
-	}
-	return factRows(rows), nil
-}
-
 // openHomeScript remembers that a member opened Home and queues their view, in one step.
 // KEYS: 1 home:<U>, 2 outbox. ARGV: 1 user, 2 kind, 3 now (Unix ms), 4 TTL (s).
-var openHomeScript = redis.NewScript(`
+var openHomeScript = redis.NewScript(luaRules + `
 redis.call('SET', KEYS[1], ARGV[3], 'EX', ARGV[4])
-return redis.call('XADD', KEYS[2], '*', 'kind', ARGV[2], 'ref', 0, 'to', ARGV[1])
+return redis.call('XADD', KEYS[2], '*', ENTRY.kind, ARGV[2], ENTRY.ref, 0, ENTRY.to, ARGV[1])
 `)
 
 // OpenedHome records that user opened the Home tab (so later changes refresh it) and queues their
@@ -139,7 +126,7 @@ func (s *Store) OpenedHome(ctx context.Context, team, user, kind string, now tim
 	k := s.keys(team)
 	err := openHomeScript.Run(ctx, s.rdb, []string{k.home(user), k.outbox()}, user, kind, now.UnixMilli(), int64(homeTTL/time.Second)).Err()
 	if err != nil {
-		return fmt.Errorf("open home of %s: %w", user, err)
+		return fail("open home of "+user, err)
 	}
 	return nil
 }
@@ -147,14 +134,14 @@ func (s *Store) OpenedHome(ctx context.Context, team, user, kind string, now tim
 // queueHomeScript queues a Home refresh for each member who opened Home recently, or for every
 // member named when a notice is to be shown (the member is looking at Home: they just clicked in it).
 // KEYS: 1 outbox, 2.. home:<U> for each user. ARGV: 1 kind, 2 ref, 3 notice, 4.. users.
-var queueHomeScript = redis.NewScript(`
+var queueHomeScript = redis.NewScript(luaRules + `
 local n = 0
 for i = 4, #ARGV do
   if ARGV[3] ~= '' then
-    redis.call('XADD', KEYS[1], '*', 'kind', ARGV[1], 'ref', ARGV[2], 'to', ARGV[i], 'notice', ARGV[3])
+    redis.call('XADD', KEYS[1], '*', ENTRY.kind, ARGV[1], ENTRY.ref, ARGV[2], ENTRY.to, ARGV[i], ENTRY.notice, ARGV[3])
     n = n + 1
   elseif redis.call('EXISTS', KEYS[i - 2]) == 1 then
-    redis.call('XADD', KEYS[1], '*', 'kind', ARGV[1], 'ref', ARGV[2], 'to', ARGV[i])
+    redis.call('XADD', KEYS[1], '*', ENTRY.kind, ARGV[1], ENTRY.ref, ARGV[2], ENTRY.to, ARGV[i])
     n = n + 1
   end
 end
@@ -180,7 +167,7 @@ func (s *Store) QueueHome(ctx context.Context, team, kind string, ref int64, not
 		args = append(args, u)
 	}
 	if err := queueHomeScript.Run(ctx, s.rdb, keys, args...).Err(); err != nil {
-		return fmt.Errorf("queue home of %v: %w", users, err)
+		return fail(fmt.Sprintf("queue home of %v", users), err)
 	}
 	return nil
 }

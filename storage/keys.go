@@ -6,26 +6,86 @@ import (
 	"strconv"
 )
 
-// Every key Rapport writes is built here, so the layout in DESIGN.md has one home. A workspace's
-// keys share the hash tag {team}: every script and MULTI touches a single Redis Cluster slot.
-
 // DefaultPrefix versions the layout: a change that old code cannot read gets a new prefix.
 const DefaultPrefix = "rapport:v1"
 
 // Consumer group of the outbox stream.
 const sendersGroup = "senders"
 
-// keys builds the keys of one workspace.
-type keys struct{ base string } // "<prefix>:{<team>}:"
+// keys builds the keys of one workspace. Every key Rapport writes is built here: in Go by the
+// methods below, in a script from the team base it gets as ARGV[1] through the functions luaKeys
+// generates from the same suffixes. All of a workspace's keys start with the team base
+// "<prefix>:{<team>}:" (prefix rapport:v1 by default), whose hash tag {team} puts them in one
+// Redis Cluster slot, so every script and MULTI touches a single slot.
+//
+// The layout, under the team base (n: a referral number, U: a user ID):
+//
+//	key                type    holds                                               written by                          TTL
+//	seq                string  the last referral number (INCR)                     create, move (pass on)              none
+//	ref:<n>            hash    the referral (codec.go: referralFields), its        create, move, claim (due),          none
+//	                           pending reminder (due), message slots (dm_<slot>)   MarkDelivered (slots), SeedFacts
+//	ref:<n>:events     list    the timeline: JSON rapport.Event, oldest first      move                                none
+//	given:<U>          zset    numbers of the referrals U gave, by created ms      create, move (pass on), SeedFacts   none
+//	received:<U>       zset    numbers of the referrals U received, by created ms  create, move (pass on), SeedFacts   none
+//	all                zset    every referral number, by created ms                create, move (pass on), SeedFacts   none
+//	won                zset    closed business: referral numbers by close ms       move, SeedFacts                     none
+//	prospect:<digest>  set     open referrals of one normalised email or phone     create (closed ones leave lazily),  none
+//	                           (prospectDigest: the contact is never in a key)     move (pass on)
+//	due                zset    pending reminders "<n>:<stage>:<receiver>"          create, move, claim, Postpone       none
+//	                           (rapport.DueID), by due ms
+//	members            hash    the member directory: U → JSON memberRecord         PutMembers                          none
+//	                           (rapport.Member and its can_receive flag)
+//	seen:<envelope>    string  the referral an envelope saved (0: another write)   create, Enqueue, Recognize          24 h
+//	after:<envelope>   string  1: the envelope's after-ack work ran                FirstAfterAck                       caller's
+//	outbox             stream  messages owed to Slack (kind, ref, to, …);          create, move, claim, OpenedHome,    entries leave when
+//	                           consumer group "senders"                            QueueHome, Enqueue, Recognize,      delivered or dead
+//	                                                                               QueueDigest, EnqueueMessage
+//	sent:<entry>       string  "channel|ts" of a delivered outbox entry            MarkDelivered                       7 days
+//	dead               stream  outbox entries given up on, with the reason         DeadLetter                          none
+//	home:<U>           string  Unix ms U last opened App Home                      OpenedHome                          60 days
+//	asks               hash    U → JSON ask {text, at}                             SetAsk                              none
+//	settings           hash    setting name → an admin's override                  PutSettings                         none
+//	thanks, vouches    zset    recognitions "<ms>:<from>:<to>", by ms              Recognize                           none
+//	ran:digest:<week>  string  the week's digest is queued (claimed once)          QueueDigest                         caller's (> a week)
+//	lock:<job>         string  leader lock of a once-per-cluster job               WithLock (redislock)                the job's ttl
+//	pace:<budget>      string  GCRA theoretical arrival time (ms) of a Slack       Pace                                until that time
+//	                           budget (method, or method:channel)
+//	pause:<budget>     string  a pause Slack asked for (429 Retry-After)           Pause                               Retry-After
+//
+// Scripts get every key they touch in KEYS, except those whose names depend on what the script
+// reads or increments: a referral's hash (ref:<n>), the linked referral's indexes (given:<U>,
+// received:<U>) and prospect sets (prospect:<digest>). Those they build from ARGV[1], which in
+// every script that builds keys is the team base, and only through luaKeys' functions.
+type keys struct{ base string } // the team base "<prefix>:{<team>}:"
+
+// Suffixes of the keys scripts build themselves, written once here for Go and Lua alike.
+const (
+	sfxRef      = "ref:"
+	sfxGiven    = "given:"
+	sfxReceived = "received:"
+	sfxProspect = "prospect:"
+)
+
+// luaKeys declares the key builders of the scripts that build keys: such a script takes the team
+// base as ARGV[1] and builds keys only through these (refKey(n), givenKey(U), receivedKey(U),
+// prospectKey(digest)).
+var luaKeys = "-- generated by storage/keys.go; do not edit here\nlocal BASE = ARGV[1]\n" +
+	luaKeyBuilder("refKey", sfxRef) +
+	luaKeyBuilder("givenKey", sfxGiven) +
+	luaKeyBuilder("receivedKey", sfxReceived) +
+	luaKeyBuilder("prospectKey", sfxProspect)
+
+func luaKeyBuilder(name, suffix string) string {
+	return "local function " + name + "(id) return BASE .. " + luaQuote(suffix) + " .. id end\n"
+}
 
 func (s *Store) keys(team string) keys { return keys{base: s.prefix + ":{" + team + "}:"} }
 
 func (k keys) seq() string                    { return k.base + "seq" }
-func (k keys) refBase() string                { return k.base + "ref:" }
-func (k keys) ref(n int64) string             { return k.refBase() + strconv.FormatInt(n, 10) }
+func (k keys) ref(n int64) string             { return k.base + sfxRef + strconv.FormatInt(n, 10) }
 func (k keys) events(n int64) string          { return k.ref(n) + ":events" }
-func (k keys) given(user string) string       { return k.base + "given:" + user }
-func (k keys) received(user string) string    { return k.base + "received:" + user }
+func (k keys) given(user string) string       { return k.base + sfxGiven + user }
+func (k keys) received(user string) string    { return k.base + sfxReceived + user }
 func (k keys) members() string                { return k.base + "members" }
 func (k keys) seen(id string) string          { return k.base + "seen:" + id }
 func (k keys) after(id string) string         { return k.base + "after:" + id } // after-ack work done
@@ -43,7 +103,7 @@ func (k keys) dead() string                   { return k.base + "dead" }
 // prospect is the set of open referrals for one normalised contact: kind is "email" or "phone".
 // The contact is hashed so the key, which shows in MONITOR and slow logs, never carries it (rule 10).
 func (k keys) prospect(kind, contact string) string {
-	return k.base + "prospect:" + prospectDigest(kind, contact)
+	return k.base + sfxProspect + prospectDigest(kind, contact)
 }
 
 // prospectDigest names a normalised contact without carrying it. The referral hash keeps the

@@ -13,10 +13,11 @@ import (
 // replica holds the lock, WithLock returns false, nil at once. fn's context ends when the lock
 // expires (after ttl), so a job that outruns its lock stops instead of running beside the next
 // holder. A lock only keeps replicas from computing a job at the same time: a job that must run
-// once per period also claims its period in the step that queues its messages (DESIGN.md).
+// once per period also claims its period in the step that queues its messages (DESIGN.md). The
+// lock's own failures are the store's errors (fail); fn's error is returned as fn returned it.
 func (s *Store) WithLock(ctx context.Context, team, job string, ttl time.Duration, fn func(ctx context.Context) error) (ran bool, err error) {
 	if ttl <= 0 {
-		return false, fmt.Errorf("lock %s: ttl must be positive", job)
+		return false, fail("lock "+job, errors.New("ttl must be positive"))
 	}
 	deadline := time.Now().Add(ttl)
 	l, err := redislock.New(s.rdb).Obtain(ctx, s.keys(team).lock(job), ttl, nil)
@@ -24,7 +25,7 @@ func (s *Store) WithLock(ctx context.Context, team, job string, ttl time.Duratio
 		return false, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("lock %s: %w", job, err)
+		return false, fail("lock "+job, err)
 	}
 	fctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
@@ -35,12 +36,12 @@ func (s *Store) WithLock(ctx context.Context, team, job string, ttl time.Duratio
 	defer rcancel()
 	if rerr := l.Release(rctx); rerr != nil && ferr == nil {
 		if errors.Is(rerr, redislock.ErrLockNotHeld) {
-			return true, fmt.Errorf("lock %s: expired before the job finished", job)
+			return true, fail("lock "+job, errors.New("expired before the job finished"))
 		}
-		return true, fmt.Errorf("unlock %s: %w", job, rerr)
+		return true, fail("unlock "+job, rerr)
 	}
 	if ferr == nil && outran {
-		return true, fmt.Errorf("lock %s: the job outran its lock (%s)", job, ttl)
+		return true, fail("lock "+job, fmt.Errorf("the job outran its lock (%s)", ttl))
 	}
 	return true, ferr
 }

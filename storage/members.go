@@ -12,9 +12,20 @@ import (
 	"github.com/rapportbot/rapport"
 )
 
-// The member directory mirrors Slack's users.list so that validating a referral (is the receiver a
-// bot, deactivated?) never waits on Slack. It is one hash per workspace: user ID → JSON of
-// rapport.Member, which the create script reads with cjson.
+// The member directory mirrors Slack's users.list so that validating a referral (may the receiver
+// receive it?) never waits on Slack. It is one hash per workspace: user ID → JSON memberRecord.
+
+// memberRecord is a member as the directory stores it: the member, and whether they may receive a
+// referral, computed by rapport.Member.CanReceive when the record is written. The scripts read only
+// that flag (canReceive in luaRules), so the rule has one home, in Go; when a script refuses a
+// member it returns the record, and Go words why (refusal).
+type memberRecord struct {
+	rapport.Member
+	CanReceive bool `json:"can_receive,omitempty"`
+}
+
+// fCanReceive is memberRecord.CanReceive's JSON name, the one the scripts look up.
+const fCanReceive = "can_receive"
 
 // PutMembers writes ms into the directory in one round trip. Members missing from ms are kept (their
 // referrals still name them); a member written again is overwritten, so a refresh records who left.
@@ -22,32 +33,61 @@ func (s *Store) PutMembers(ctx context.Context, team string, ms []rapport.Member
 	if len(ms) == 0 {
 		return nil
 	}
+	op := fmt.Sprintf("put %d members", len(ms))
 	fields := make([]any, 0, 2*len(ms))
 	for _, m := range ms {
-		b, err := json.Marshal(m)
+		b, err := json.Marshal(memberRecord{Member: m, CanReceive: m.CanReceive()})
 		if err != nil {
-			return fmt.Errorf("encode member %s: %w", m.ID, err)
+			return fail(op, fmt.Errorf("encode member %s: %w", m.ID, err))
 		}
 		fields = append(fields, m.ID, string(b))
 	}
 	if err := s.rdb.HSet(ctx, s.keys(team).members(), fields...).Err(); err != nil {
-		return fmt.Errorf("put %d members: %w", len(ms), err)
+		return fail(op, err)
 	}
 	return nil
+}
+
+// refusalReason is why a script refused a member (refusal).
+type refusalReason int
+
+const (
+	refusedUnknown     refusalReason = iota // not in the directory, or a record older than its receive flag
+	refusedBot                              // a bot or Slackbot
+	refusedDeactivated                      // deactivated
+	refusedOther                            // a reason CanReceive has that the above do not name
+)
+
+// refusal reads the directory record (raw, "" for none) of a member a script refused and says why,
+// with the member as far as the record tells.
+func refusal(raw string) (refusalReason, rapport.Member) {
+	var m rapport.Member
+	if raw == "" || json.Unmarshal([]byte(raw), &m) != nil {
+		return refusedUnknown, rapport.Member{}
+	}
+	switch {
+	case m.IsBot || m.ID == rapport.SlackbotID:
+		return refusedBot, m
+	case m.Deleted:
+		return refusedDeactivated, m
+	case m.CanReceive():
+		return refusedUnknown, m // written before the flag existed: the next refresh rewrites it
+	}
+	return refusedOther, m
 }
 
 // Member returns one member of the directory, or an ENOTFOUND error.
 func (s *Store) Member(ctx context.Context, team, id string) (rapport.Member, error) {
 	v, err := s.rdb.HGet(ctx, s.keys(team).members(), id).Result()
 	if errors.Is(err, redis.Nil) {
-		return rapport.Member{}, rapport.Errorf(rapport.ENOTFOUND, "I don't know that member yet.")
+		return rapport.Member{}, fail("get member "+id, rapport.Errorf(rapport.ENOTFOUND, "I don't know that member yet."))
 	}
 	if err != nil {
-		return rapport.Member{}, fmt.Errorf("get member %s: %w", id, err)
+		return rapport.Member{}, fail("get member "+id, err)
 	}
 	var m rapport.Member
 	if err := json.Unmarshal([]byte(v), &m); err != nil {
-		return rapport.Member{}, fmt.Errorf("decode member %s: %w", id, err)
+		return rapport.Member{}, fail("get member "+id, fmt.Errorf("decode: %w", err))
 	}
 	return m, nil
 }
@@ -56,13 +96,13 @@ func (s *Store) Member(ctx context.Context, team, id string) (rapport.Member, er
 func (s *Store) Members(ctx context.Context, team string) ([]rapport.Member, error) {
 	all, err := s.rdb.HGetAll(ctx, s.keys(team).members()).Result()
 	if err != nil {
-		return nil, fmt.Errorf("get members: %w", err)
+		return nil, fail("get members", err)
 	}
 	ms := make([]rapport.Member, 0, len(all))
 	for id, v := range all {
 		var m rapport.Member
 		if err := json.Unmarshal([]byte(v), &m); err != nil {
-			return nil, fmt.Errorf("decode member %s: %w", id, err)
+			return nil, fail("get members", fmt.Errorf("decode member %s: %w", id, err))
 		}
 		ms = append(ms, m)
 	}

@@ -1,6 +1,8 @@
 package storage_test
 
 import (
+	"errors"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -36,5 +38,33 @@ func TestMembers(t *testing.T) {
 	}
 	if none, err := f.st.Members(ctx(t), "T0002"); err != nil || len(none) != 0 {
 		t.Errorf("Members of another team = %v, %v; want none", none, err)
+	}
+}
+
+// TestDirectoryFlag: the scripts trust the receive flag PutMembers computes with
+// rapport.Member.CanReceive, and a record written before the flag existed counts as unknown (a
+// directory refresh rewrites it) rather than as someone who may receive.
+func TestDirectoryFlag(t *testing.T) {
+	f := newFixture(t)
+	raw, err := f.rdb.HGet(ctx(t), f.key(team, "members"), "UROB").Result()
+	if err != nil || !strings.Contains(raw, `"can_receive":true`) {
+		t.Errorf("UROB's record = %s, %v; want the receive flag set", raw, err)
+	}
+	if raw := f.rdb.HGet(ctx(t), f.key(team, "members"), "UBOT").Val(); strings.Contains(raw, "can_receive") {
+		t.Errorf("UBOT's record = %s; want no receive flag", raw)
+	}
+	if err := f.rdb.HSet(ctx(t), f.key(team, "members"), "UOLD", `{"id":"UOLD","name":"old"}`).Err(); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = f.st.CreateReferral(ctx(t), f.newReferral(team, draft(t, "UOLD", "pat@prospect.example", "")))
+	var fe rapport.FieldErrors
+	if !errors.As(err, &fe) || !strings.HasPrefix(fe[rapport.FieldReceiver], "I don't know that member yet") {
+		t.Errorf("CreateReferral to a record without the flag: %v; want the unknown-member error", err)
+	}
+	if err := f.st.PutMembers(ctx(t), team, []rapport.Member{{ID: "UOLD", Name: "old"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.st.CreateReferral(ctx(t), f.newReferral(team, draft(t, "UOLD", "pat@prospect.example", ""))); err != nil {
+		t.Errorf("CreateReferral after the refresh: %v", err)
 	}
 }

@@ -16,19 +16,21 @@ import (
 // replicas move a referral once. It records the event, swaps the pending reminder, queues the
 // messages the move owes and, for a pass on, creates the linked referral.
 //
-// KEYS: 1 ref, 2 events, 3 due, 4 outbox, 5 seq, 6 members.
-// ARGV: 1 team key base ("…{T}:"), 2 n, 3 actor, 4 role, 5 now Unix ms, 6 the spec as JSON.
+// KEYS: 1 ref, 2 events, 3 due, 4 outbox, 5 seq, 6 members, 7 all, 8 won.
+// ARGV: 1 team base ("…{T}:"), 2 n, 3 actor, 4 role, 5 now Unix ms, 6 the spec as JSON (moveSpec).
 //
 // The linked referral's keys (its hash, the giver's and receiver's indexes, the prospect sets)
-// depend on what the script reads, so they are built from the base in ARGV 1; the base carries the
-// same {T} hash tag as every declared key, so all keys live in one Cluster slot.
-var moveScript = redis.NewScript(`
-local base, n, actor, role, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+// depend on what the script reads, so they are built with luaKeys' functions from the team base.
+// Replies {'ok', from status, linked number or 0, HGETALL}, {'notfound'}, {'refused', reason,
+// status, receiver, giver}, {'link', 'self'}, or {'link', 'member', directory record or nil} when
+// the linked member may not receive a referral.
+var moveScript = redis.NewScript(luaKeys + luaRules + `
+local n, actor, role, now = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local spec = cjson.decode(ARGV[6])
-local h = redis.call('HMGET', KEYS[1], 'st', 'r', 'g', 'ver', 'due')
+local h = redis.call('HMGET', KEYS[1], F.status, F.receiver, F.giver, F.version, F.due, F.passed_by)
 if not h[1] then return {'notfound'} end
 local st, receiver, giver = h[1], h[2], h[3]
-if (role == 'receiver' and actor ~= receiver) or (role == 'giver' and actor ~= giver) then
+if (role == ROLE.receiver and actor ~= receiver) or (role == ROLE.giver and actor ~= giver) then
   return {'refused', 'forbidden', st, receiver, giver}
 end
 local move = spec.moves[st]
@@ -38,35 +40,32 @@ local link = spec.link_to
 if type(link) == 'string' and link ~= '' then
   if link == receiver or link == giver then return {'link', 'self'} end
   local raw = redis.call('HGET', KEYS[6], link)
-  if not raw then return {'link', 'unknown'} end
-  local m = cjson.decode(raw)
-  if m.bot == true or link == 'USLACKBOT' then return {'link', 'bot'} end
-  if m.deleted == true then return {'link', 'deleted'} end
+  if not canReceive(raw) then return {'link', 'member', raw} end
 else
   link = nil
 end
 
-redis.call('HSET', KEYS[1], 'st', move.to, 'u', now, 'ver', tonumber(h[4] or '0') + 1)
+redis.call('HSET', KEYS[1], F.status, move.to, F.updated, now, F.version, tonumber(h[4] or '0') + 1)
 -- What the statistics read: the receiver's first action, the first contact, when business closed.
-if role == 'receiver' then redis.call('HSETNX', KEYS[1], 'fa', now) end
-if move.to == 'contacted' or move.to == 'meeting' or move.to == 'won' then redis.call('HSETNX', KEYS[1], 'fc', now) end
-if move.to == 'won' then
-  redis.call('HSET', KEYS[1], 'wa', now)
-  redis.call('ZADD', base .. 'won', now, n)
-elseif st == 'won' then
-  redis.call('HDEL', KEYS[1], 'wa')
-  redis.call('ZREM', base .. 'won', n)
+if role == ROLE.receiver then redis.call('HSETNX', KEYS[1], F.first_action, now) end
+if move.contact then redis.call('HSETNX', KEYS[1], F.first_contact, now) end
+if move.to == STATUS_WON then
+  redis.call('HSET', KEYS[1], F.won_at, now)
+  redis.call('ZADD', KEYS[8], now, n)
+elseif st == STATUS_WON then
+  redis.call('HDEL', KEYS[1], F.won_at)
+  redis.call('ZREM', KEYS[8], n)
 end
 if type(spec.fields) == 'table' and #spec.fields > 0 then redis.call('HSET', KEYS[1], unpack(spec.fields)) end
 if h[5] then
   redis.call('ZREM', KEYS[3], h[5])
-  redis.call('HDEL', KEYS[1], 'due')
+  redis.call('HDEL', KEYS[1], F.due)
 end
 local function remind(num, stage, at, who)
   if type(stage) == 'string' and stage ~= '' then
-    local d = num .. ':' .. stage .. ':' .. who
+    local d = dueID(num, stage, who)
     redis.call('ZADD', KEYS[3], at, d)
-    redis.call('HSET', base .. 'ref:' .. num, 'due', d)
+    redis.call('HSET', refKey(num), F.due, d)
   end
 end
 remind(n, move.stage, move.at, receiver)
@@ -79,24 +78,24 @@ local n2 = 0
 if link then
   n2 = redis.call('INCR', KEYS[5])
   local src = redis.call('HGETALL', KEYS[1])
-  local skip = {st = 1, c = 1, u = 1, ver = 1, due = 1, r = 1, pb = 1, po = 1, val = 1, cur = 1, fa = 1, fc = 1, wa = 1}
+  local pk = '^' .. F.prospect .. '%d$'
   local copy = {}
   for i = 1, #src, 2 do
     local f = src[i]
-    if not skip[f] and not string.match(f, '^nt%d*$') and not string.match(f, '^dm_') then
+    if copiedToLinked(f) then
       copy[#copy + 1] = f
       copy[#copy + 1] = src[i + 1]
     end
-    if string.match(f, '^pk%d$') then redis.call('SADD', base .. 'prospect:' .. src[i + 1], n2) end
+    if string.match(f, pk) then redis.call('SADD', prospectKey(src[i + 1]), n2) end
   end
-  local ref2 = base .. 'ref:' .. n2
+  local ref2 = refKey(n2)
   redis.call('HSET', ref2, unpack(copy))
-  redis.call('HSET', ref2, 'st', 'new', 'r', link, 'c', now, 'u', now, 'ver', 1, 'po', n)
-  if role ~= 'giver' then redis.call('HSET', ref2, 'pb', actor) end
+  redis.call('HSET', ref2, F.status, STATUS_NEW, F.receiver, link, F.created, now, F.updated, now, F.version, 1, F.passed_of, n)
+  if role ~= ROLE.giver then redis.call('HSET', ref2, F.passed_by, actor) end
   if type(spec.link_fields) == 'table' and #spec.link_fields > 0 then redis.call('HSET', ref2, unpack(spec.link_fields)) end
-  redis.call('ZADD', base .. 'all', now, n2)
-  redis.call('ZADD', base .. 'given:' .. giver, now, n2)
-  redis.call('ZADD', base .. 'received:' .. link, now, n2)
+  redis.call('ZADD', KEYS[7], now, n2)
+  redis.call('ZADD', givenKey(giver), now, n2)
+  redis.call('ZADD', receivedKey(link), now, n2)
   remind(n2, spec.link_stage, spec.link_at, link)
   ev.ref = n2
   ev.member = link
@@ -104,12 +103,8 @@ end
 
 local idx = redis.call('RPUSH', KEYS[2], cjson.encode(ev)) - 1
 if type(spec.notify) == 'table' then
-  for _, nt in ipairs(spec.notify) do
-    local to, ref = receiver, n
-    if nt.to == 'giver' then to = giver elseif nt.to == 'linked' then to, ref = link, n2
-    elseif nt.to == 'channel' then to = nt.channel end
-    if to then redis.call('XADD', KEYS[4], '*', 'kind', nt.kind, 'ref', ref, 'to', to, 'event', idx) end
-  end
+  local who = {[ROLE.receiver] = receiver, [ROLE.giver] = giver, [ROLE.passer] = h[6], [ROLE.linked] = link}
+  for _, nt in ipairs(spec.notify) do notify(KEYS[4], nt, n, who, n2, ENTRY.event, idx) end
 end
 return {'ok', st, n2, redis.call('HGETALL', KEYS[1])}
 `)
@@ -125,33 +120,29 @@ type moveSpec struct {
 	LinkFields []any               `json:"link_fields,omitempty"`
 	LinkStage  rapport.Stage       `json:"link_stage,omitempty"`
 	LinkAt     int64               `json:"link_at,omitempty"`
-	Notify     []notice            `json:"notify,omitempty"`
+	Notify     []luaNotice         `json:"notify,omitempty"`
 }
 
 type moveStep struct {
-	To    rapport.Status `json:"to"`
-	Stage rapport.Stage  `json:"stage,omitempty"`
-	At    int64          `json:"at,omitempty"`
+	To      rapport.Status `json:"to"`
+	Contact bool           `json:"contact,omitempty"` // the move reaches the prospect: set the first contact
+	Stage   rapport.Stage  `json:"stage,omitempty"`
+	At      int64          `json:"at,omitempty"`
 }
 
-// notice is a rapport.Notice as the create and move scripts read it.
-type notice struct {
-	Kind    string       `json:"kind"`
-	To      rapport.Role `json:"to"`
-	Channel string       `json:"channel,omitempty"`
+// contacts reports whether a referral entering status s has reached the prospect: what
+// rapport.Fact.FirstContact records (contacted, meeting or won, whichever came first).
+func contacts(s rapport.Status) bool {
+	return s == rapport.StatusContacted || s == rapport.StatusMeeting || s == rapport.StatusWon
 }
 
-func notices(ns []rapport.Notice) []notice {
-	out := make([]notice, 0, len(ns))
-	for _, nt := range ns {
-		out = append(out, notice{Kind: nt.Kind, To: nt.To, Channel: nt.Channel})
-	}
-	return out
-}
-
-// noticesJSON is notices as a script argument: always a JSON array, never null.
+// noticesJSON is ns as a script argument: always a JSON array, never null.
 func noticesJSON(ns []rapport.Notice) (string, error) {
-	b, err := json.Marshal(notices(ns))
+	out, err := notices(ns)
+	if err != nil {
+		return "", err
+	}
+	b, err := json.Marshal(out)
 	return string(b), err
 }
 
@@ -159,10 +150,11 @@ func noticesJSON(ns []rapport.Notice) (string, error) {
 // referral's status no longer allows it, rapport.FieldErrors on the linked member when they cannot
 // receive it, and ENOTFOUND for a referral that does not exist.
 func (s *Store) Move(ctx context.Context, m rapport.Move) (rapport.Moved, error) {
+	op := "move " + rapport.FormatID(m.Ref)
 	k := s.keys(m.Team)
 	spec := moveSpec{Action: m.Action, Moves: map[string]moveStep{}, Note: m.Note, Value: m.Value, LinkTo: m.LinkTo}
 	for from, to := range m.Targets() {
-		step := moveStep{To: to}
+		step := moveStep{To: to, Contact: contacts(to)}
 		if st, at, ok := m.Timing.FirstReminder(to, m.Now); ok {
 			step.Stage, step.At = st, at.UnixMilli()
 		}
@@ -180,15 +172,18 @@ func (s *Store) Move(ctx context.Context, m rapport.Move) (rapport.Moved, error)
 			spec.LinkStage, spec.LinkAt = st, at.UnixMilli()
 		}
 	}
-	spec.Notify = notices(m.Notify)
+	var err error
+	if spec.Notify, err = notices(m.Notify); err != nil {
+		return rapport.Moved{}, fail(op, err)
+	}
 	js, err := json.Marshal(spec)
 	if err != nil {
-		return rapport.Moved{}, fmt.Errorf("move %s: %w", rapport.FormatID(m.Ref), err)
+		return rapport.Moved{}, fail(op, err)
 	}
-	keys := []string{k.ref(m.Ref), k.events(m.Ref), k.due(), k.outbox(), k.seq(), k.members()}
+	keys := []string{k.ref(m.Ref), k.events(m.Ref), k.due(), k.outbox(), k.seq(), k.members(), k.all(), k.won()}
 	res, err := moveScript.Run(ctx, s.rdb, keys, k.base, m.Ref, m.Actor, string(m.Role), m.Now.UnixMilli(), js).Slice()
 	if err != nil {
-		return rapport.Moved{}, fmt.Errorf("move %s: %w", rapport.FormatID(m.Ref), err)
+		return rapport.Moved{}, fail(op, err)
 	}
 	str := func(i int) string {
 		if i < len(res) {
@@ -199,56 +194,67 @@ func (s *Store) Move(ctx context.Context, m rapport.Move) (rapport.Moved, error)
 	}
 	switch str(0) {
 	case "notfound":
-		return rapport.Moved{}, rapport.Errorf(rapport.ENOTFOUND, "There is no referral %s.", rapport.FormatID(m.Ref))
+		return rapport.Moved{}, fail(op, noReferral(m.Ref))
 	case "refused":
-		return rapport.Moved{}, &rapport.Refused{Ref: m.Ref, Reason: str(1), Status: rapport.Status(str(2)), Receiver: str(3), Giver: str(4)}
+		return rapport.Moved{}, fail(op, &rapport.Refused{Ref: m.Ref, Reason: str(1), Status: rapport.Status(str(2)), Receiver: str(3), Giver: str(4)})
 	case "link":
-		return rapport.Moved{}, linkError(str(1))
+		return rapport.Moved{}, fail(op, linkError(str(1) == "self", str(2)))
 	case "ok":
 		if len(res) == 4 {
 			n2, _ := res[2].(int64)
 			h, err := pairs(res[3])
 			if err != nil {
-				return rapport.Moved{}, fmt.Errorf("move %s: %w", rapport.FormatID(m.Ref), err)
+				return rapport.Moved{}, fail(op, err)
 			}
 			ref, err := decodeReferral(m.Ref, h)
 			if err != nil {
-				return rapport.Moved{}, err
+				return rapport.Moved{}, fail(op, err)
 			}
 			return rapport.Moved{Referral: ref, From: rapport.Status(str(1)), Linked: n2}, nil
 		}
 	}
-	return rapport.Moved{}, fmt.Errorf("move %s: unexpected reply %v", rapport.FormatID(m.Ref), res)
+	return rapport.Moved{}, fail(op, fmt.Errorf("unexpected reply %v", res))
 }
 
-func linkError(why string) error {
+// linkError words why a pass on cannot go to the member chosen: they are the giver or the current
+// receiver (self), or their directory record (raw, "" for none) says they may not receive it.
+func linkError(self bool, raw string) error {
 	msg := "I don't know that member yet. Try again in a minute, or choose another member."
-	switch why {
-	case "self":
+	why, _ := refusal(raw)
+	switch {
+	case self:
 		msg = "Choose a member other than the giver and the current receiver."
-	case "bot":
+	case why == refusedBot:
 		msg = "That is a bot; choose a member."
-	case "deleted":
+	case why == refusedDeactivated:
 		msg = "That member has been deactivated; choose another."
+	case why == refusedOther:
+		msg = "That member can't receive referrals; choose another."
 	}
 	return rapport.FieldErrors{rapport.FieldReceiver: msg}
 }
 
+// noReferral is the not-found error of referral n, as a person reads it.
+func noReferral(n int64) error {
+	return rapport.Errorf(rapport.ENOTFOUND, "There is no referral %s.", rapport.FormatID(n))
+}
+
 // Timeline returns referral n and its events, oldest first, in one round trip.
 func (s *Store) Timeline(ctx context.Context, team string, n int64) (rapport.Referral, []rapport.Event, error) {
+	op := "timeline " + rapport.FormatID(n)
 	k := s.keys(team)
 	pipe := s.rdb.Pipeline()
 	hc := pipe.HGetAll(ctx, k.ref(n))
 	ec := pipe.LRange(ctx, k.events(n), 0, -1)
 	if _, err := pipe.Exec(ctx); err != nil {
-		return rapport.Referral{}, nil, fmt.Errorf("timeline %s: %w", rapport.FormatID(n), err)
+		return rapport.Referral{}, nil, fail(op, err)
 	}
 	if len(hc.Val()) == 0 {
-		return rapport.Referral{}, nil, rapport.Errorf(rapport.ENOTFOUND, "There is no referral %s.", rapport.FormatID(n))
+		return rapport.Referral{}, nil, fail(op, noReferral(n))
 	}
 	ref, err := decodeReferral(n, hc.Val())
 	if err != nil {
-		return rapport.Referral{}, nil, err
+		return rapport.Referral{}, nil, fail(op, err)
 	}
 	evs := make([]rapport.Event, 0, len(ec.Val()))
 	for i, raw := range ec.Val() {
@@ -257,7 +263,7 @@ func (s *Store) Timeline(ctx context.Context, team string, n int64) (rapport.Ref
 			At float64 `json:"at"` // Lua's cjson writes numbers as floats
 		}
 		if err := json.Unmarshal([]byte(raw), &e); err != nil {
-			return rapport.Referral{}, nil, fmt.Errorf("timeline %s event %d: %w", rapport.FormatID(n), i, err)
+			return rapport.Referral{}, nil, fail(op, fmt.Errorf("event %d: %w", i, err))
 		}
 		e.Event.At = time.UnixMilli(int64(e.At))
 		evs = append(evs, e.Event)

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/rapportbot/rapport"
 )
 
@@ -171,5 +173,82 @@ func TestAdminCorrectAndWonValue(t *testing.T) {
 	})
 	if err != nil || got.Referral.Status != rapport.StatusMeeting || got.From != rapport.StatusWon {
 		t.Errorf("correction: %+v, %v", got, err)
+	}
+}
+
+// TestNoticeRoles follows the messages of a pass on and of the linked referral's first move: each
+// notice goes where its role points, with the right referral, and a role that names nobody (no
+// passer, no linked referral, a channel not set) queues nothing.
+func TestNoticeRoles(t *testing.T) {
+	f := newFixture(t)
+	nr := f.newReferral(team, draft(t, "UROB", "pat@prospect.example", ""))
+	nr.Notify = []rapport.Notice{
+		{Kind: "referral.received", To: rapport.RoleReceiver},
+		{Kind: "referral.passer", To: rapport.RolePasser},
+		{Kind: "referral.linked", To: rapport.RoleLinked},
+		{Kind: "referral.announce", To: rapport.RoleChannel, Target: "C0RECOG"},
+		{Kind: "referral.announce", To: rapport.RoleChannel},
+	}
+	if _, _, err := f.st.CreateReferral(ctx(t), nr); err != nil {
+		t.Fatal(err)
+	}
+	all := []rapport.Notice{
+		{Kind: "referral.update", To: rapport.RoleReceiver},
+		{Kind: "referral.report", To: rapport.RoleGiver},
+		{Kind: "referral.passer", To: rapport.RolePasser},
+		{Kind: "referral.received", To: rapport.RoleLinked},
+		{Kind: "home", To: rapport.RoleMember, Target: "UOLA"},
+	}
+	if _, err := f.move(t, 1, "UROB", rapport.ActPassOn, func(m *rapport.Move) { m.LinkTo, m.Notify = "UMAY", all }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.move(t, 2, "UMAY", rapport.ActAccept, func(m *rapport.Move) { m.Notify = all }); err != nil {
+		t.Fatal(err)
+	}
+	es, err := f.st.ReadOutbox(ctx(t), team, "c1", 100, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range es {
+		got = append(got, e.Kind+" R-"+e.Fields["ref"]+" "+e.To+" event="+e.Fields["event"])
+	}
+	want := []string{
+		"referral.received R-1 UROB event=",
+		"referral.announce R-1 C0RECOG event=",
+		// R-1 passed on to UMAY: R-1 has no passer; R-2 is the linked referral.
+		"referral.update R-1 UROB event=0",
+		"referral.report R-1 UGIA event=0",
+		"referral.received R-2 UMAY event=0",
+		"home R-1 UOLA event=0",
+		// R-2 accepted: UROB passed it on; this move links nothing.
+		"referral.update R-2 UMAY event=0",
+		"referral.report R-2 UGIA event=0",
+		"referral.passer R-2 UROB event=0",
+		"home R-2 UOLA event=0",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("outbox (-want +got):\n%s", diff)
+	}
+}
+
+func TestPassOnRefusals(t *testing.T) {
+	tests := []struct{ name, to, want string }{
+		{"ErrGiver", "UGIA", "Choose a member other than the giver and the current receiver."},
+		{"ErrBot", "UBOT", "That is a bot; choose a member."},
+		{"ErrSlackbot", rapport.SlackbotID, "That is a bot; choose a member."},
+		{"ErrDeactivated", "UGONE", "That member has been deactivated; choose another."},
+		{"ErrUnknown", "UNOBODY", "I don't know that member yet. Try again in a minute, or choose another member."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			r := f.create(t, team, draft(t, "UROB", "pat@prospect.example", ""))
+			_, err := f.move(t, r.Number, "UROB", rapport.ActPassOn, func(m *rapport.Move) { m.LinkTo = tt.to })
+			var fe rapport.FieldErrors
+			if !errors.As(err, &fe) || fe[rapport.FieldReceiver] != tt.want {
+				t.Errorf("pass on to %s: %v; want %q", tt.to, err, tt.want)
+			}
+		})
 	}
 }

@@ -17,12 +17,22 @@ import (
 // consumer group "senders" (each process its own consumer). An entry leaves the stream only once
 // Slack said ok (MarkDelivered) or the sender gave up on it (DeadLetter); entries are never trimmed.
 
+// Fields of an outbox entry: what to say (kind), about which referral (ref, 0 for none), to whom (to:
+// a user or channel ID); a move's entries add rapport.EntryEvent, a claim's rapport.EntryStage, a
+// Home refresh with a notice rapport.EntryNotice. The scripts get the same names (ENTRY in luaRules).
+const (
+	entryKind = "kind"
+	entryRef  = "ref"
+	entryTo   = "to"
+)
+
 // sentTTL is how long a delivered entry's sent key outlives it: far longer than any redelivery.
 const sentTTL = 7 * 24 * time.Hour
 
-// OutboxEntry is one message owed to Slack: its stream ID, Kind (e.g. rapport.KindReferralReceived), Ref
-// (the referral it is about, or 0), To (the user it goes to) and all its Fields. It is the domain's
-// type, so that the sender declares its store interface without importing storage.
+// OutboxEntry is one message owed to Slack: its stream ID, Kind (e.g. "referral.received"), Ref
+// (the referral it is about, or 0), To (the user or channel it goes to, resolved from its role when
+// it was queued) and all its Fields. It is the domain's type, so that the sender declares its store
+// interface without importing storage.
 type OutboxEntry = rapport.OutboxEntry
 
 // EnqueueMessage adds a message to the outbox outside a script: for tests and for features whose
@@ -30,10 +40,10 @@ type OutboxEntry = rapport.OutboxEntry
 func (s *Store) EnqueueMessage(ctx context.Context, team, kind string, ref int64, to string) (string, error) {
 	id, err := s.rdb.XAdd(ctx, &redis.XAddArgs{
 		Stream: s.keys(team).outbox(),
-		Values: []any{"kind", kind, "ref", ref, "to", to},
+		Values: []any{entryKind, kind, entryRef, ref, entryTo, to},
 	}).Result()
 	if err != nil {
-		return "", fmt.Errorf("enqueue %s: %w", kind, err)
+		return "", fail("enqueue "+kind, err)
 	}
 	return id, nil
 }
@@ -52,7 +62,7 @@ func (s *Store) ReadOutbox(ctx context.Context, team, consumer string, count int
 	res, err := s.rdb.XReadGroup(ctx, args).Result()
 	if isNoGroup(err) {
 		if err = s.createGroup(ctx, stream); err != nil {
-			return nil, err
+			return nil, fail("read outbox", err)
 		}
 		res, err = s.rdb.XReadGroup(ctx, args).Result()
 	}
@@ -60,7 +70,7 @@ func (s *Store) ReadOutbox(ctx context.Context, team, consumer string, count int
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read outbox: %w", err)
+		return nil, fail("read outbox", err)
 	}
 	var es []OutboxEntry
 	for _, st := range res {
@@ -89,7 +99,7 @@ func (s *Store) ClaimStale(ctx context.Context, team, consumer string, minIdle t
 			return nil, nil // no group yet: nobody has read anything
 		}
 		if err != nil {
-			return nil, fmt.Errorf("claim stale outbox entries: %w", err)
+			return nil, fail("claim stale outbox entries", err)
 		}
 		es = appendEntries(es, msgs)
 		if next == "0-0" || len(es) >= count {
@@ -133,7 +143,7 @@ func (s *Store) TouchOutbox(ctx context.Context, team, consumer string, ids []st
 		return ids, nil // the group, and with it every claim, is gone
 	}
 	if err != nil {
-		return nil, fmt.Errorf("touch outbox entries: %w", err)
+		return nil, fail("touch outbox entries", err)
 	}
 	return lost, nil
 }
@@ -143,7 +153,7 @@ func (s *Store) TouchOutbox(ctx context.Context, team, consumer string, ids []st
 func (s *Store) Delivered(ctx context.Context, team, id string) (bool, error) {
 	n, err := s.rdb.Exists(ctx, s.keys(team).sent(id)).Result()
 	if err != nil {
-		return false, fmt.Errorf("check delivered %s: %w", id, err)
+		return false, fail("check delivered "+id, err)
 	}
 	return n == 1, nil
 }
@@ -164,7 +174,7 @@ func (s *Store) MarkDelivered(ctx context.Context, team string, e OutboxEntry, s
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("mark %s delivered: %w", e.ID, err)
+		return fail("mark "+e.ID+" delivered", err)
 	}
 	return nil
 }
@@ -178,7 +188,7 @@ func (s *Store) DeadLetter(ctx context.Context, team string, e OutboxEntry, reas
 		vals = append(vals, f, v)
 	}
 	if len(e.Fields) == 0 {
-		vals = append(vals, "kind", e.Kind, "ref", e.Ref, "to", e.To)
+		vals = append(vals, entryKind, e.Kind, entryRef, e.Ref, entryTo, e.To)
 	}
 	vals = append(vals, "entry", e.ID, "reason", reason, "time", s.now().UnixMilli())
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
@@ -188,7 +198,7 @@ func (s *Store) DeadLetter(ctx context.Context, team string, e OutboxEntry, reas
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("dead-letter %s: %w", e.ID, err)
+		return fail("dead-letter "+e.ID, err)
 	}
 	return nil
 }
@@ -197,7 +207,7 @@ func (s *Store) DeadLetter(ctx context.Context, team string, e OutboxEntry, reas
 func (s *Store) Pending(ctx context.Context, team string) (int64, error) {
 	n, err := s.rdb.XLen(ctx, s.keys(team).outbox()).Result()
 	if err != nil {
-		return 0, fmt.Errorf("outbox length: %w", err)
+		return 0, fail("outbox length", err)
 	}
 	return n, nil
 }
@@ -206,7 +216,7 @@ func (s *Store) Pending(ctx context.Context, team string) (int64, error) {
 func (s *Store) DeadCount(ctx context.Context, team string) (int64, error) {
 	n, err := s.rdb.XLen(ctx, s.keys(team).dead()).Result()
 	if err != nil {
-		return 0, fmt.Errorf("dead letters length: %w", err)
+		return 0, fail("dead letters length", err)
 	}
 	return n, nil
 }
@@ -231,8 +241,8 @@ func appendEntries(es []OutboxEntry, msgs []redis.XMessage) []OutboxEntry {
 		for f, v := range m.Values {
 			e.Fields[f] = fmt.Sprint(v)
 		}
-		e.Kind, e.To = e.Fields["kind"], e.Fields["to"]
-		e.Ref, _ = strconv.ParseInt(e.Fields["ref"], 10, 64)
+		e.Kind, e.To = e.Fields[entryKind], e.Fields[entryTo]
+		e.Ref, _ = strconv.ParseInt(e.Fields[entryRef], 10, 64)
 		es = append(es, e)
 	}
 	return es

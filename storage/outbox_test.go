@@ -26,13 +26,13 @@ func TestOutboxDelivery(t *testing.T) {
 		t.Fatalf("ReadOutbox: %v", err)
 	}
 	want := []storage.OutboxEntry{
-		{Kind: rapport.KindReferralReceived, Ref: r.Number, To: "UROB"},
-		{Kind: rapport.KindReferralSent, Ref: r.Number, To: "UGIA"},
+		{Kind: kindReceived, Ref: r.Number, To: "UROB"},
+		{Kind: kindSent, Ref: r.Number, To: "UGIA"},
 	}
 	if diff := cmp.Diff(want, es, ignoreIDs); diff != "" {
 		t.Fatalf("ReadOutbox (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff(map[string]string{"kind": rapport.KindReferralReceived, "ref": "1", "to": "UROB"}, es[0].Fields); diff != "" {
+	if diff := cmp.Diff(map[string]string{"kind": kindReceived, "ref": "1", "to": "UROB"}, es[0].Fields); diff != "" {
 		t.Errorf("Fields (-want +got):\n%s", diff)
 	}
 

@@ -2,7 +2,6 @@ package storage
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -50,7 +49,7 @@ func (s *Store) Pace(ctx context.Context, team, method, channel string, every ti
 	ms, err := paceScript.Run(ctx, s.rdb, []string{k.pace(method, channel), k.paused(method, channel)},
 		every.Milliseconds(), burst).Int64()
 	if err != nil {
-		return 0, fmt.Errorf("pace %s: %w", method, err)
+		return 0, fail("pace "+method, err)
 	}
 	return time.Duration(ms) * time.Millisecond, nil
 }
@@ -62,7 +61,7 @@ func (s *Store) Pause(ctx context.Context, team, method, channel string, d time.
 		return nil
 	}
 	if err := s.rdb.Set(ctx, s.keys(team).paused(method, channel), 1, d).Err(); err != nil {
-		return fmt.Errorf("pause %s: %w", method, err)
+		return fail("pause "+method, err)
 	}
 	return nil
 }

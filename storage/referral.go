@@ -15,12 +15,16 @@ import (
 func (s *Store) Referral(ctx context.Context, team string, n int64) (rapport.Referral, error) {
 	h, err := s.rdb.HGetAll(ctx, s.keys(team).ref(n)).Result()
 	if err != nil {
-		return rapport.Referral{}, fmt.Errorf("get %s: %w", rapport.FormatID(n), err)
+		return rapport.Referral{}, fail("get "+rapport.FormatID(n), err)
 	}
 	if len(h) == 0 {
-		return rapport.Referral{}, rapport.Errorf(rapport.ENOTFOUND, "There is no referral %s.", rapport.FormatID(n))
+		return rapport.Referral{}, fail("get "+rapport.FormatID(n), noReferral(n))
 	}
-	return decodeReferral(n, h)
+	r, err := decodeReferral(n, h)
+	if err != nil {
+		return rapport.Referral{}, fail("get "+rapport.FormatID(n), err)
+	}
+	return r, nil
 }
 
 // Slot returns the Slack message (channel and ts) that MarkDelivered recorded under slot for
@@ -28,10 +32,10 @@ func (s *Store) Referral(ctx context.Context, team string, n int64) (rapport.Ref
 func (s *Store) Slot(ctx context.Context, team string, n int64, slot string) (channel, ts string, err error) {
 	v, err := s.rdb.HGet(ctx, s.keys(team).ref(n), slot).Result()
 	if errors.Is(err, redis.Nil) {
-		return "", "", rapport.Errorf(rapport.ENOTFOUND, "No message %s for %s.", slot, rapport.FormatID(n))
+		return "", "", fail("get "+rapport.FormatID(n)+" slot "+slot, rapport.Errorf(rapport.ENOTFOUND, "No message %s for %s.", slot, rapport.FormatID(n)))
 	}
 	if err != nil {
-		return "", "", fmt.Errorf("get %s slot %s: %w", rapport.FormatID(n), slot, err)
+		return "", "", fail("get "+rapport.FormatID(n)+" slot "+slot, err)
 	}
 	channel, ts, _ = strings.Cut(v, "|")
 	return channel, ts, nil
@@ -41,19 +45,18 @@ func (s *Store) Slot(ctx context.Context, team string, n int64, slot string) (ch
 // The indexes keep closed referrals too (they are the member's history), so it walks each index in
 // batches until it has limit open ones or the index ends.
 //
-// KEYS: 1 given, 2 received. ARGV: 1 referral key base ("…{T}:ref:", same hash tag), 2 limit.
+// KEYS: 1 given, 2 received. ARGV: 1 team base ("…{T}:"), 2 limit.
 // Returns {given, received}, each a list of {number, HGETALL}.
-var openScript = redis.NewScript(`
-local base, limit = ARGV[1], tonumber(ARGV[2])
-local open = {new = true, accepted = true, contacted = true, meeting = true}
+var openScript = redis.NewScript(luaKeys + luaRules + `
+local limit = tonumber(ARGV[2])
 local function collect(key)
   local out, start, batch = {}, 0, 50
   while #out < limit do
     local ns = redis.call('ZREVRANGE', key, start, start + batch - 1)
     if #ns == 0 then break end
     for _, n in ipairs(ns) do
-      if open[redis.call('HGET', base .. n, 'st')] then
-        out[#out + 1] = {tonumber(n), redis.call('HGETALL', base .. n)}
+      if OPEN[redis.call('HGET', refKey(n), F.status)] then
+        out[#out + 1] = {tonumber(n), redis.call('HGETALL', refKey(n))}
         if #out == limit then break end
       end
     end
@@ -70,19 +73,20 @@ func (s *Store) OpenReferrals(ctx context.Context, team, user string, limit int)
 	if limit <= 0 {
 		return nil, nil, nil
 	}
+	op := "open referrals of " + user
 	k := s.keys(team)
-	res, err := openScript.Run(ctx, s.rdb, []string{k.given(user), k.received(user)}, k.refBase(), limit).Slice()
+	res, err := openScript.Run(ctx, s.rdb, []string{k.given(user), k.received(user)}, k.base, limit).Slice()
 	if err != nil {
-		return nil, nil, fmt.Errorf("open referrals of %s: %w", user, err)
+		return nil, nil, fail(op, err)
 	}
 	if len(res) != 2 {
-		return nil, nil, fmt.Errorf("open referrals of %s: unexpected reply %v", user, res)
+		return nil, nil, fail(op, fmt.Errorf("unexpected reply %v", res))
 	}
 	if given, err = decodeList(res[0]); err != nil {
-		return nil, nil, fmt.Errorf("open referrals of %s: %w", user, err)
+		return nil, nil, fail(op, err)
 	}
 	if received, err = decodeList(res[1]); err != nil {
-		return nil, nil, fmt.Errorf("open referrals of %s: %w", user, err)
+		return nil, nil, fail(op, err)
 	}
 	return given, received, nil
 }

@@ -3,7 +3,6 @@ package storage
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -17,7 +16,7 @@ import (
 func (s *Store) Settings(ctx context.Context, team string) (map[string]string, error) {
 	m, err := s.rdb.HGetAll(ctx, s.keys(team).settings()).Result()
 	if err != nil {
-		return nil, fmt.Errorf("read settings: %w", err)
+		return nil, fail("read settings", err)
 	}
 	return m, nil
 }
@@ -36,7 +35,7 @@ func (s *Store) PutSettings(ctx context.Context, team string, values map[string]
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("save settings: %w", err)
+		return fail("save settings", err)
 	}
 	return nil
 }
@@ -57,7 +56,7 @@ func (s *Store) SetAsk(ctx context.Context, team, member, text string, now time.
 		err = s.rdb.HSet(ctx, k, member, b).Err()
 	}
 	if err != nil {
-		return fmt.Errorf("save ask: %w", err)
+		return fail("save ask", err)
 	}
 	return nil
 }
@@ -66,7 +65,7 @@ func (s *Store) SetAsk(ctx context.Context, team, member, text string, now time.
 func (s *Store) Asks(ctx context.Context, team string) ([]rapport.Ask, error) {
 	m, err := s.rdb.HGetAll(ctx, s.keys(team).asks()).Result()
 	if err != nil {
-		return nil, fmt.Errorf("read asks: %w", err)
+		return nil, fail("read asks", err)
 	}
 	out := make([]rapport.Ask, 0, len(m))
 	for member, raw := range m {
@@ -93,19 +92,20 @@ return 1
 `)
 
 // recognizeScript records a thank-you or a recommendation and queues its message, once per envelope,
-// when the member it is for can be thanked: a person in the directory, not a bot or deactivated.
+// when the member it is for may receive one: a person in the directory, not a bot or deactivated
+// (the directory record's receive flag).
 //
 // KEYS: 1 the envelope's seen key, 2 outbox, 3 recognition zset, 4 members.
 // ARGV: 1 seen TTL s, 2 score, 3 zset member, 4 the member thanked, 5.. outbox field/value pairs.
-var recognizeScript = redis.NewScript(`
+// Replies {'ok'}, {'replay'}, or {'member', directory record or nil} when the member may not be
+// thanked.
+var recognizeScript = redis.NewScript(luaRules + `
 local raw = redis.call('HGET', KEYS[4], ARGV[4])
-if not raw then return 'unknown' end
-local m = cjson.decode(raw)
-if m.bot == true or m.deleted == true or ARGV[4] == 'USLACKBOT' then return 'bot' end
-if not redis.call('SET', KEYS[1], '0', 'NX', 'EX', ARGV[1]) then return 'replay' end
+if not canReceive(raw) then return {'member', raw} end
+if not redis.call('SET', KEYS[1], '0', 'NX', 'EX', ARGV[1]) then return {'replay'} end
 redis.call('ZADD', KEYS[3], ARGV[2], ARGV[3])
 redis.call('XADD', KEYS[2], '*', unpack(ARGV, 5))
-return 'ok'
+return {'ok'}
 `)
 
 // Recognize records a thank-you or a recommendation and queues the message it owes, in one step,
@@ -116,14 +116,23 @@ func (s *Store) Recognize(ctx context.Context, team, envelopeID string, r rappor
 	b, _ := json.Marshal(r)
 	member := strconv.FormatInt(r.At.UnixMilli(), 10) + ":" + r.From + ":" + r.To
 	res, err := recognizeScript.Run(ctx, s.rdb, []string{k.seen(envelopeID), k.outbox(), k.recognition(r.Kind), k.members()},
-		int64(seenTTL/time.Second), r.At.UnixMilli(), member, r.To, "kind", kind, "ref", 0, "to", to, "body", string(b)).Text()
-	switch {
-	case err != nil:
-		return fmt.Errorf("record %s: %w", r.Kind, err)
-	case res == "unknown":
-		return rapport.Errorf(rapport.EINVALID, "I don't know <@%s> yet: try again in a minute.", r.To)
-	case res == "bot":
-		return rapport.Errorf(rapport.EINVALID, "<@%s> is a bot or no longer in the workspace: thank a member.", r.To)
+		int64(seenTTL/time.Second), r.At.UnixMilli(), member, r.To, entryKind, kind, entryRef, 0, entryTo, to, rapport.EntryBody, string(b)).Slice()
+	op := "record " + r.Kind
+	if err != nil {
+		return fail(op, err)
+	}
+	var code, raw string
+	if len(res) > 0 {
+		code, _ = res[0].(string)
+	}
+	if len(res) > 1 {
+		raw, _ = res[1].(string)
+	}
+	if code == "member" {
+		if why, _ := refusal(raw); why == refusedUnknown {
+			return fail(op, rapport.Errorf(rapport.EINVALID, "I don't know <@%s> yet: try again in a minute.", r.To))
+		}
+		return fail(op, rapport.Errorf(rapport.EINVALID, "<@%s> is a bot or no longer in the workspace: thank a member.", r.To))
 	}
 	return nil
 }
@@ -134,7 +143,7 @@ func (s *Store) Recognitions(ctx context.Context, team, kind string, from, to ti
 		Min: strconv.FormatInt(from.UnixMilli(), 10), Max: "(" + strconv.FormatInt(to.UnixMilli(), 10),
 	}).Result()
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", kind, err)
+		return nil, fail("read "+kind, err)
 	}
 	out := make([]rapport.Recognition, 0, len(ms))
 	for _, m := range ms {
@@ -152,12 +161,12 @@ func (s *Store) Recognitions(ctx context.Context, team, kind string, from, to ti
 // envelope.
 func (s *Store) Enqueue(ctx context.Context, team, envelopeID, kind, to string, fields map[string]string) error {
 	k := s.keys(team)
-	args := []any{int64(seenTTL / time.Second), 0, "", "kind", kind, "ref", 0, "to", to}
+	args := []any{int64(seenTTL / time.Second), 0, "", entryKind, kind, entryRef, 0, entryTo, to}
 	for f, v := range fields {
 		args = append(args, f, v)
 	}
 	if err := onceScript.Run(ctx, s.rdb, []string{k.seen(envelopeID), k.outbox()}, args...).Err(); err != nil {
-		return fmt.Errorf("enqueue %s: %w", kind, err)
+		return fail("enqueue "+kind, err)
 	}
 	return nil
 }

@@ -2,7 +2,9 @@
 // envelope deduplication and the outbox of messages owed to Slack.
 //
 // Every write a user action causes is one round trip (a Lua script or MULTI), and every key of a
-// workspace carries the workspace's hash tag, so the same code runs on one node and on Redis Cluster.
+// workspace carries the workspace's hash tag, so the same code runs on one node and on Redis Cluster
+// (keys.go lays the keys out). The scripts take the domain's rules and the referral's field names
+// from Go (lua.go), and every error leaves the package as one of the domain's kinds (errors.go).
 package storage
 
 import (
@@ -66,7 +68,7 @@ func New(rdb redis.UniversalClient, opts ...Option) *Store {
 // Ping reports whether Redis answers, for readiness checks.
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.rdb.Ping(ctx).Err(); err != nil {
-		return fmt.Errorf("ping redis: %w", err)
+		return fail("ping redis", err)
 	}
 	return nil
 }

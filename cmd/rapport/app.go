@@ -11,6 +11,7 @@ import (
 	"github.com/rapportbot/rapport"
 	"github.com/rapportbot/rapport/bot"
 	"github.com/rapportbot/rapport/handlers"
+	"github.com/rapportbot/rapport/handlers/notify"
 	"github.com/rapportbot/rapport/scheduler"
 	"github.com/rapportbot/rapport/storage"
 	"github.com/redis/go-redis/v9"
@@ -26,7 +27,9 @@ var (
 	_ handlers.Store  = (*storage.Store)(nil)
 	_ bot.Deduper     = (*storage.Store)(nil)
 	_ bot.OutboxStore = (*storage.Store)(nil)
-	_ bot.Renderer    = (*handlers.Handlers)(nil)
+	_ bot.Renderer    = (*notify.Catalogue)(nil)
+	_ notify.Store    = (*storage.Store)(nil)
+	_ notify.Settings = (*handlers.Settings)(nil)
 	_ scheduler.Store = (*storage.Store)(nil)
 	_ bot.Pacer       = (*storage.Store)(nil)
 )
@@ -34,14 +37,15 @@ var (
 // app is one Rapport process wired from its parts. The demo and the end-to-end tests build the same
 // app as production does, with their own Redis, fake Slack, clock and listener.
 type app struct {
-	log      *zap.Logger
-	rdb      redis.UniversalClient
-	ownsRDB  bool
-	store    *storage.Store
-	handlers *handlers.Handlers
-	settings *handlers.Settings
-	bot      *bot.Bot
-	sched    *scheduler.Scheduler
+	log       *zap.Logger
+	rdb       redis.UniversalClient
+	ownsRDB   bool
+	store     *storage.Store
+	handlers  *handlers.Handlers
+	catalogue *notify.Catalogue
+	settings  *handlers.Settings
+	bot       *bot.Bot
+	sched     *scheduler.Scheduler
 	// transport carries every Slack call; closed with the app, so no connection outlives it.
 	transport *http.Transport
 }
@@ -92,18 +96,20 @@ func newApp(ctx context.Context, cfg Config, log *zap.Logger, d deps) (_ *app, e
 	a.settings = handlers.NewSettings(a.store, id.TeamID, cfg.Settings(), now, log.Named("settings"))
 	a.handlers = handlers.New(log.Named("handlers"), a.store, api,
 		handlers.Config{Team: id.TeamID, Admins: cfg.Admins}, a.settings, now)
+	a.catalogue = notify.New(log.Named("notify"), a.store, a.settings, id.TeamID, now)
 	mux := bot.NewMux()
 	a.handlers.Register(mux)
 
 	a.sched, err = scheduler.New(a.store, scheduler.Config{
 		Team: id.TeamID, Schedule: cfg.SweepSchedule,
-		Timing: func() rapport.Timing { return a.settings.Snapshot().Timing() },
-		Quiet:  func() rapport.QuietHours { return a.settings.Snapshot().QuietHours },
+		Timing:  func() rapport.Timing { return a.settings.Snapshot().Timing() },
+		Quiet:   func() rapport.QuietHours { return a.settings.Snapshot().QuietHours },
+		Notices: notify.StageNotices,
 		Jobs: []scheduler.Job{
 			// Admins' changes made on another replica reach this one's sweep.
 			{Name: "settings", Run: func(ctx context.Context, _ time.Time) error { return a.settings.Refresh(ctx) }},
 			{Name: "members", Run: a.handlers.RefreshMembers},
-			{Name: "digest", Run: a.handlers.Digest}, // weekly digest and inactivity nudges; claims its ISO week once per cluster
+			{Name: "digest", Run: a.catalogue.RunDigest}, // weekly digest and inactivity nudges; claims its ISO week once per cluster
 		},
 	}, log.Named("scheduler"))
 	if err != nil {
@@ -118,7 +124,7 @@ func newApp(ctx context.Context, cfg Config, log *zap.Logger, d deps) (_ *app, e
 	}
 	a.bot, err = bot.New(bot.Config{
 		Logger: log.Named("bot"), API: api, Socket: socketmode.New(api), Identity: id, Mux: mux,
-		Dedupe: a.store, Outbox: a.store, Renderer: a.handlers, Ready: a.store.Ping, HTTPListener: ln,
+		Dedupe: a.store, Outbox: a.store, Renderer: a.catalogue, Ready: a.store.Ping, HTTPListener: ln,
 		ReclaimAfter: cfg.ReclaimAfter, RateLimits: cfg.RateLimits,
 	})
 	if err != nil {

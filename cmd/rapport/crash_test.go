@@ -23,8 +23,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rapportbot/rapport"
 	"github.com/rapportbot/rapport/bot/slackfake"
+	"github.com/rapportbot/rapport/handlers/notify"
 	"github.com/rapportbot/rapport/storage"
 	"github.com/rapportbot/rapport/storage/redistest"
 	"github.com/redis/go-redis/v9"
@@ -296,7 +296,7 @@ func TestCrashBetweenSaveAndDM(t *testing.T) {
 	r.refer()
 	r.wait("A's first attempt to post", func() bool { return len(r.fake.Calls("chat.postMessage")) > 0 })
 	r.kill(a)
-	if n := r.owed(rapport.KindReferralReceived, rapport.KindReferralSent); n != 2 {
+	if n := r.owed(notify.ReferralReceived.Kind, notify.ReferralSent.Kind); n != 2 {
 		t.Fatalf("outbox holds %d DMs after the crash; want the 2 DMs still owed", n)
 	}
 
@@ -339,7 +339,7 @@ func TestCrashBetweenClaimAndNudge(t *testing.T) {
 		return len(due) == 1 && strings.HasPrefix(due[0], "1:ack2:") && len(r.fake.Calls("chat.postMessage")) > posts
 	})
 	r.kill(a)
-	if n := r.owed(rapport.KindNudgeAck); n != 1 {
+	if n := r.owed(notify.NudgeAck.Kind); n != 1 {
 		t.Fatalf("outbox holds %d nudges after the crash; want the nudge still owed", n)
 	}
 	if due := r.due(); len(due) != 1 || due[0] != "1:ack2:UBOB" {

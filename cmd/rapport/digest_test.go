@@ -34,7 +34,7 @@ func (h *harness) runDigestEverywhere(now time.Time) {
 	var wg sync.WaitGroup
 	errs := make(chan error, len(h.replicas))
 	for _, r := range h.replicas {
-		wg.Go(func() { errs <- r.app.handlers.Digest(h.ctx, now) })
+		wg.Go(func() { errs <- r.app.catalogue.RunDigest(h.ctx, now) })
 	}
 	wg.Wait()
 	close(errs)

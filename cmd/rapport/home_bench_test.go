@@ -8,6 +8,7 @@ import (
 
 	"github.com/rapportbot/rapport"
 	"github.com/rapportbot/rapport/handlers"
+	"github.com/rapportbot/rapport/handlers/notify"
 	"github.com/rapportbot/rapport/storage"
 	"github.com/rapportbot/rapport/storage/redistest"
 	"go.uber.org/zap"
@@ -36,16 +37,16 @@ func BenchmarkHomeRender(b *testing.B) {
 		b.Fatal(err)
 	}
 	fillMember(b, ctx, store, team, me, group, 500, now)
-	if err := store.OpenedHome(ctx, team, me, handlers.KindHome, now); err != nil {
+	if err := store.OpenedHome(ctx, team, me, notify.Home.Kind, now); err != nil {
 		b.Fatal(err)
 	}
 
 	defaults := rapport.Settings{TimeZone: loc, Currency: "USD", FollowUpSLA: 24 * time.Hour, ReportBackAfter: 7 * 24 * time.Hour}
 	settings := handlers.NewSettings(store, team, defaults, time.Now, zap.NewNop())
-	h := handlers.New(zap.NewNop(), store, nil, handlers.Config{Team: team}, settings, time.Now)
-	entry := rapport.OutboxEntry{ID: "1-1", Kind: handlers.KindHome, To: me}
+	c := notify.New(zap.NewNop(), store, settings, team, time.Now)
+	entry := rapport.OutboxEntry{ID: "1-1", Kind: notify.Home.Kind, To: me}
 	render := func() int {
-		p, ok, err := h.Render(ctx, team, entry)
+		p, ok, err := c.Render(ctx, team, entry)
 		if err != nil || !ok || p.Home == nil {
 			b.Fatalf("render: ok %v, %v", ok, err)
 		}

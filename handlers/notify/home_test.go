@@ -1,4 +1,4 @@
-package handlers
+package notify
 
 import (
 	"encoding/json"
@@ -153,32 +153,4 @@ func blockID(b slack.Block) string {
 		return b.BlockID
 	}
 	return ""
-}
-
-func TestHomeNoticesFollowTheMove(t *testing.T) {
-	got := func(m rapport.Move) string {
-		var s []string
-		for _, n := range homeNotices(m) {
-			s = append(s, n.Kind+">"+string(n.To))
-		}
-		return strings.Join(s, " ")
-	}
-	if g := got(rapport.Move{Action: rapport.ActAccept}); g != "home>receiver home>giver" {
-		t.Errorf("accept: %s", g)
-	}
-	if g := got(rapport.Move{Action: rapport.ActPassOn, LinkTo: "UM"}); g != "home>receiver home>giver home>linked" {
-		t.Errorf("pass on: %s", g)
-	}
-}
-
-func TestAskModalFitsSlack(t *testing.T) {
-	m := askModal(strings.Repeat("x", askLimit))
-	for _, s := range []string{m.Title.Text, m.Submit.Text, m.Close.Text} {
-		if len([]rune(s)) > 24 {
-			t.Errorf("%q is over 24 characters", s)
-		}
-	}
-	if m.CallbackID != callbackAsk {
-		t.Errorf("callback_id %q", m.CallbackID)
-	}
 }

@@ -1,4 +1,4 @@
-package handlers
+package notify
 
 import (
 	"context"
@@ -12,27 +12,35 @@ import (
 
 	"github.com/rapportbot/rapport"
 	"github.com/rapportbot/rapport/bot"
+	"github.com/rapportbot/rapport/handlers/kit"
 )
 
-// digestEntry draws the week's digest from the numbers computed when the week was claimed.
-func (h *Handlers) digestEntry(ctx context.Context, e rapport.OutboxEntry) (bot.Post, bool, error) {
+// digestState is a computed digest as its entry carries it.
+type digestState struct {
+	to  string
+	d   weekly
+	set rapport.Settings
+}
+
+func readDigest(ctx context.Context, c *Catalogue, _ string, e rapport.OutboxEntry) (digestState, error) {
 	var d weekly
 	if err := json.Unmarshal([]byte(e.Fields[digestFieldBody]), &d); err != nil {
-		return bot.Post{}, false, rapport.Errorf(rapport.ENOTFOUND, "unreadable %s entry", e.Kind)
+		return digestState{}, unreadable(e, err)
 	}
-	return digestPost(d, h.settings.Get(ctx), e.To), true, nil
+	return digestState{to: e.To, d: d, set: c.settings.Get(ctx)}, nil
 }
 
 // digestPost is the week in the recognition channel (rules 4, 5, 7): referrals given, business
 // closed and who brought it, who was thanked, what members ask for, and how many follow-ups wait.
 // Members are mentioned by ID; prospects never appear; asks are escaped.
-func digestPost(d weekly, set rapport.Settings, channel string) bot.Post {
+func digestPost(s digestState) bot.Delivery {
+	d, set, channel := s.d, s.set, s.to
 	loc := set.TimeZone
 	if loc == nil {
 		loc = time.UTC
 	}
 	title := fmt.Sprintf("Weekly digest: %s – %s", d.From.In(loc).Format("Jan 2"), d.To.Add(-time.Nanosecond).In(loc).Format("Jan 2"))
-	blocks := []slack.Block{slack.NewHeaderBlock(plain(title))}
+	blocks := []slack.Block{slack.NewHeaderBlock(kit.Plain(title))}
 
 	given := d.Qualified() + d.Leads
 	refs := fmt.Sprintf(":handshake: *%d %s given*", given, digestWord(given, "referral", "referrals"))
@@ -45,12 +53,12 @@ func digestPost(d weekly, set rapport.Settings, channel string) bot.Post {
 		if len(d.TopGivers) > 0 {
 			var gs []string
 			for _, g := range d.TopGivers {
-				gs = append(gs, fmt.Sprintf("%s (%d)", mention(g.Member), g.Qualified()))
+				gs = append(gs, fmt.Sprintf("%s (%d)", kit.Mention(g.Member), g.Qualified()))
 			}
 			refs += "\nMost qualified referrals given: " + strings.Join(gs, ", ")
 		}
 	}
-	blocks = append(blocks, section(refs))
+	blocks = append(blocks, kit.Section(refs))
 
 	closed := fmt.Sprintf(":moneybag: *Closed business:* %d %s", d.Closed, digestWord(d.Closed, "deal", "deals"))
 	if set.PublicValues && len(d.Value) > 0 {
@@ -61,67 +69,76 @@ func digestPost(d weekly, set rapport.Settings, channel string) bot.Post {
 	} else {
 		closed += " this week."
 	}
-	blocks = append(blocks, section(closed))
+	blocks = append(blocks, kit.Section(closed))
 
 	if len(d.Thanked) > 0 {
 		var ts []string
 		for _, t := range d.Thanked {
-			ts = append(ts, fmt.Sprintf("%s (by %s)", mention(t.Member), digestMentions(t.By)))
+			ts = append(ts, fmt.Sprintf("%s (by %s)", kit.Mention(t.Member), digestMentions(t.By)))
 		}
-		blocks = append(blocks, section(":pray: *Thanked in public:* "+digestList(ts)))
+		blocks = append(blocks, kit.Section(":pray: *Thanked in public:* "+digestList(ts)))
 	}
 
 	if len(d.Asks) > 0 {
 		var as []string
 		for _, a := range d.Asks {
-			as = append(as, "• "+mention(a.Member)+": "+esc(clip(digestOneLine(a.Text), digestAskClip)))
+			as = append(as, "• "+kit.Mention(a.Member)+": "+kit.Esc(kit.Clip(digestOneLine(a.Text), digestAskClip)))
 		}
-		blocks = append(blocks, section(":mega: *Asks: who do you know?*\n"+strings.Join(as, "\n")))
+		blocks = append(blocks, kit.Section(":mega: *Asks: who do you know?*\n"+strings.Join(as, "\n")))
 	}
 
 	if d.Overdue > 0 {
-		blocks = append(blocks, section(fmt.Sprintf(":hourglass_flowing_sand: %d %s still waiting for a first move after %s. A quick accept or pass-on keeps givers giving.",
-			d.Overdue, digestWord(d.Overdue, "referral is", "referrals are"), humanDuration(d.SLA))))
+		blocks = append(blocks, kit.Section(fmt.Sprintf(":hourglass_flowing_sand: %d %s still waiting for a first move after %s. A quick accept or pass-on keeps givers giving.",
+			d.Overdue, digestWord(d.Overdue, "referral is", "referrals are"), kit.Duration(d.SLA))))
 	}
-	blocks = append(blocks, contextBlock("Give a referral with `/refer` · post what you need with `/refer ask …` · thank anyone with `/refer thanks @member …`"))
+	blocks = append(blocks, kit.Context("Give a referral with `/refer` · post what you need with `/refer ask …` · thank anyone with `/refer thanks @member …`"))
 
 	text := fmt.Sprintf("Weekly digest: %d %s given (%d qualified), %d %s closed.", given,
 		digestWord(given, "referral", "referrals"), d.Qualified(), d.Closed, digestWord(d.Closed, "deal", "deals"))
-	return bot.Post{Channel: channel, Text: text, Blocks: blocks}
+	return bot.Delivery{Channel: channel, Text: text, Blocks: blocks}
 }
 
-// inactiveNudge is the private, friendly DM to a member who gave nothing for a while (rule 5): the
-// asks of others they might help with. It is no longer owed once they gave, or when nobody asks.
-func (h *Handlers) inactiveNudge(ctx context.Context, team string, e rapport.OutboxEntry) (bot.Post, bool, error) {
+// inactiveState is what the private nudge to an inactive member shows: others' asks, unless they
+// gave since the window began.
+type inactiveState struct {
+	to   string
+	gave bool
+	asks []string // lines, at most digestNudgeAsks
+}
+
+func readInactive(ctx context.Context, c *Catalogue, team string, e rapport.OutboxEntry) (inactiveState, error) {
 	since, ok := msField(e, digestFieldSince)
 	if !ok {
-		return bot.Post{}, false, rapport.Errorf(rapport.ENOTFOUND, "unreadable %s entry", e.Kind)
+		return inactiveState{}, unreadable(e, errNoField)
 	}
-	gave, err := h.store.GivenCounts(ctx, team, []string{e.To}, since, h.now().Add(time.Minute))
+	gave, err := c.store.GivenCounts(ctx, team, []string{e.To}, since, c.now().Add(time.Minute))
 	if err != nil {
-		return bot.Post{}, false, err
+		return inactiveState{}, err
 	}
-	if gave[e.To] > 0 {
-		return bot.Post{}, false, nil
+	s := inactiveState{to: e.To, gave: gave[e.To] > 0}
+	if s.gave {
+		return s, nil
 	}
-	asks, err := h.store.Asks(ctx, team)
+	asks, err := c.store.Asks(ctx, team)
 	if err != nil {
-		return bot.Post{}, false, err
+		return inactiveState{}, err
 	}
-	var lines []string
 	for _, a := range asks { // newest first
-		if a.Member != e.To && a.Text != "" && len(lines) < digestNudgeAsks {
-			lines = append(lines, "• "+mention(a.Member)+" is looking for: "+esc(clip(digestOneLine(a.Text), digestAskClip)))
+		if a.Member != e.To && a.Text != "" && len(s.asks) < digestNudgeAsks {
+			s.asks = append(s.asks, "• "+kit.Mention(a.Member)+" is looking for: "+kit.Esc(kit.Clip(digestOneLine(a.Text), digestAskClip)))
 		}
 	}
-	if len(lines) == 0 {
-		return bot.Post{}, false, nil
-	}
+	return s, nil
+}
+
+// inactivePost is the private, friendly DM to a member who gave nothing for a while (rule 5): the
+// asks of others they might help with.
+func inactivePost(s inactiveState) bot.Delivery {
 	text := "Hi! Here's what others in the group are asking for this week. Does anyone you know come to mind?"
-	return bot.Post{Channel: e.To, Text: text, Blocks: []slack.Block{
-		section(":wave: " + text + "\n\n" + strings.Join(lines, "\n")),
-		contextBlock("When you've spoken with someone who'd welcome the call, `/refer` takes a minute. Only you see this message."),
-	}}, true, nil
+	return bot.Delivery{Channel: s.to, Text: text, Blocks: []slack.Block{
+		kit.Section(":wave: " + text + "\n\n" + strings.Join(s.asks, "\n")),
+		kit.Context("When you've spoken with someone who'd welcome the call, `/refer` takes a minute. Only you see this message."),
+	}}
 }
 
 func digestWord(n int, one, many string) string {
@@ -145,7 +162,7 @@ func digestValues(v map[string]int64, main string) string {
 	})
 	parts := make([]string, len(curs))
 	for i, c := range curs {
-		parts[i] = money(v[c], c)
+		parts[i] = kit.Money(v[c], c)
 	}
 	return strings.Join(parts, " + ")
 }
@@ -154,7 +171,7 @@ func digestValues(v map[string]int64, main string) string {
 func digestMentions(ids []string) string {
 	ms := make([]string, len(ids))
 	for i, id := range ids {
-		ms[i] = mention(id)
+		ms[i] = kit.Mention(id)
 	}
 	return digestList(ms)
 }

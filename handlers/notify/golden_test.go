@@ -1,7 +1,8 @@
-package handlers
+package notify
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"flag"
 	"os"
@@ -10,9 +11,10 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/rapportbot/rapport"
 )
 
-// update rewrites the golden files instead of comparing: go test ./handlers/ -update.
+// update rewrites the golden files instead of comparing: go test ./handlers/notify -update.
 var update = flag.Bool("update", false, "rewrite testdata/*.golden from what the code draws now")
 
 // golden compares v, as indented JSON, with testdata/<name>.golden; with -update it writes it.
@@ -36,7 +38,7 @@ func golden(t *testing.T, name string, v any) {
 	}
 	want, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatalf("%v (run go test ./handlers/ -update to create it)", err)
+		t.Fatalf("%v (run go test ./handlers/notify -update to create it)", err)
 	}
 	if diff := cmp.Diff(string(want), got); diff != "" {
 		t.Errorf("%s differs from %s (-want +got); run with -update if the change is meant:\n%s", name, path, diff)
@@ -46,3 +48,8 @@ func golden(t *testing.T, name string, v any) {
 // unescapeHTML undoes encoding/json's HTML-safe escapes (which nested MarshalJSON methods apply
 // whatever the encoder says), so JSON reads as Slack renders it: still valid JSON.
 var unescapeHTML = strings.NewReplacer(`\u0026`, "&", `\u003c`, "<", `\u003e`, ">").Replace
+
+// fixedSettings stands in for handlers.Settings: the group's settings, unchanging.
+type fixedSettings rapport.Settings
+
+func (f fixedSettings) Get(context.Context) rapport.Settings { return rapport.Settings(f) }

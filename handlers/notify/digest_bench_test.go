@@ -1,4 +1,4 @@
-package handlers
+package notify
 
 import (
 	"context"
@@ -14,7 +14,7 @@ import (
 )
 
 // digestBench is a group of 40 members with n referrals given in the digest's week, on a real Redis.
-func digestBench(b *testing.B, n int) (*Handlers, rapport.Settings, time.Time) {
+func digestBench(b *testing.B, n int) (*Catalogue, rapport.Settings, time.Time) {
 	b.Helper()
 	ctx := b.Context()
 	srv := redistest.Start(b)
@@ -47,18 +47,16 @@ func digestBench(b *testing.B, n int) (*Handlers, rapport.Settings, time.Time) {
 	set := rapport.Settings{RecognitionChannel: "C0RECOG", DigestSchedule: "0 9 * * 1", TimeZone: time.UTC,
 		FollowUpSLA: 24 * time.Hour, Currency: "USD", PublicValues: true, InactivityWeeks: 4}
 	now := func() time.Time { return at }
-	log := zap.NewNop()
-	h := New(log, st, nil, Config{Team: team}, NewSettings(st, team, set, now, log), now)
-	return h, set, at
+	return New(zap.NewNop(), st, fixedSettings(set), team, now), set, at
 }
 
 // BenchmarkDigest100k is what the job computes under the lock for a week of 100,000 referrals: the
 // facts of 12 weeks, thanks, asks, the directory and who gave, and the messages to queue.
 func BenchmarkDigest100k(b *testing.B) {
-	h, set, at := digestBench(b, 100_000)
+	c, set, at := digestBench(b, 100_000)
 	ctx := context.Background()
 	for b.Loop() {
-		msgs, err := h.digestMessages(ctx, set, at, "2026-W10")
+		msgs, err := c.digestMessages(ctx, set, at, "2026-W10")
 		if err != nil || len(msgs) != 12 { // digest, chart, 10 members who gave nothing
 			b.Fatalf("digestMessages = %d messages, %v", len(msgs), err)
 		}
@@ -67,14 +65,14 @@ func BenchmarkDigest100k(b *testing.B) {
 
 // BenchmarkDigestChart100k is the chart's render at send time: 12 weeks of facts, then the PNG.
 func BenchmarkDigestChart100k(b *testing.B) {
-	h, _, at := digestBench(b, 100_000)
+	c, _, at := digestBench(b, 100_000)
 	ctx := context.Background()
-	e := rapport.OutboxEntry{Kind: KindDigestChart, To: "C0RECOG",
+	e := rapport.OutboxEntry{Kind: DigestChart.Kind, To: "C0RECOG",
 		Fields: map[string]string{digestFieldAt: unixMS(at), digestFieldWeek: "2026-W10"}}
 	for b.Loop() {
-		p, ok, err := h.chartPost(ctx, "TBENCH", e)
+		p, ok, err := c.Render(ctx, "TBENCH", e)
 		if err != nil || !ok || p.File == nil || len(p.File.Content) == 0 {
-			b.Fatalf("chartPost = %v, %v", ok, err)
+			b.Fatalf("Render = %v, %v", ok, err)
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package handlers
+package notify
 
 import (
 	"bytes"
@@ -17,6 +17,7 @@ import (
 
 	"github.com/rapportbot/rapport"
 	"github.com/rapportbot/rapport/bot"
+	"github.com/rapportbot/rapport/handlers/kit"
 )
 
 // series is the chart's data: per week, oldest first, referrals given (qualified apart from leads)
@@ -64,25 +65,36 @@ func weeklySeries(facts []rapport.Fact, currency string, at time.Time) series {
 	return s
 }
 
-// chartPost draws the last 12 weeks from the facts stored now and uploads it to the entry's channel.
-func (h *Handlers) chartPost(ctx context.Context, team string, e rapport.OutboxEntry) (bot.Post, bool, error) {
+// chartState is the chart of the 12 weeks up to the digest's time, drawn from the facts stored
+// when it is sent (the drawing is the costly part, so Read does it).
+type chartState struct {
+	to, week string
+	png      []byte
+}
+
+func readChart(ctx context.Context, c *Catalogue, team string, e rapport.OutboxEntry) (chartState, error) {
 	at, ok := msField(e, digestFieldAt)
 	if !ok {
-		return bot.Post{}, false, rapport.Errorf(rapport.ENOTFOUND, "unreadable %s entry", e.Kind)
+		return chartState{}, unreadable(e, errNoField)
 	}
-	facts, err := h.store.DigestFacts(ctx, team, at.Add(-digestSpan), at)
+	facts, err := c.store.DigestFacts(ctx, team, at.Add(-digestSpan), at)
 	if err != nil {
-		return bot.Post{}, false, err
+		return chartState{}, err
 	}
-	set := h.settings.Get(ctx)
+	set := c.settings.Get(ctx)
 	png, err := chartPNG(weeklySeries(facts, set.Currency, at), set)
 	if err != nil {
-		return bot.Post{}, false, err
+		return chartState{}, err
 	}
+	return chartState{to: e.To, week: e.Fields[digestFieldWeek], png: png}, nil
+}
+
+// chartPost uploads the chart to the entry's channel.
+func chartPost(s chartState) bot.Delivery {
 	title := fmt.Sprintf("Referrals and closed business, last %d weeks", digestWeeks)
-	return bot.Post{Channel: e.To, Text: title, File: &bot.Upload{
-		Filename: "rapport-" + e.Fields[digestFieldWeek] + ".png", Title: title, Content: png,
-	}}, true, nil
+	return bot.Delivery{Channel: s.to, Text: title, File: &bot.Upload{
+		Filename: "rapport-" + s.week + ".png", Title: title, Content: s.png,
+	}}
 }
 
 // chartPNG draws two panels, one above the other: referrals given per week (qualified stacked
@@ -171,7 +183,7 @@ func (wholeTicks) Ticks(min, max float64) []plot.Tick {
 			if t.Value != math.Trunc(t.Value) {
 				continue // a count has no halves
 			}
-			t.Label = strings.TrimSuffix(money(int64(t.Value)*100, "USD")[1:], ".00")
+			t.Label = strings.TrimSuffix(kit.Money(int64(t.Value)*100, "USD")[1:], ".00")
 		}
 		out = append(out, t)
 	}

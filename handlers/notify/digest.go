@@ -1,4 +1,4 @@
-package handlers
+package notify
 
 import (
 	"context"
@@ -11,13 +11,6 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/rapportbot/rapport"
-)
-
-// Kinds of the weekly digest's outbox entries. None is about one referral (ref 0).
-const (
-	KindDigest         = "digest.weekly"   // to the recognition channel: the week in numbers, thanks, asks
-	KindDigestChart    = "digest.chart"    // to the recognition channel: the last 12 weeks as a PNG upload
-	KindDigestInactive = "digest.inactive" // to a member who gave nothing for a while: others' asks, privately
 )
 
 const (
@@ -33,15 +26,16 @@ const (
 	digestListMax   = 12              // members named on one line before "and N more"
 	digestAskClip   = 200             // runes of an ask shown in a list
 
-	digestFieldSince = "since" // digest.inactive: start of the inactivity window, Unix ms
-	digestFieldAt    = "at"    // digest.chart: the digest's scheduled time, Unix ms
-	digestFieldBody  = "body"  // digest.weekly: the computed digest, JSON
-	digestFieldWeek  = "week"  // every digest entry: the ISO week it belongs to
+	digestFieldSince = "since"           // digest.inactive: start of the inactivity window, Unix ms
+	digestFieldAt    = "at"              // digest.chart: the digest's scheduled time, Unix ms
+	digestFieldBody  = rapport.EntryBody // digest.weekly: the computed digest, JSON
+	digestFieldWeek  = "week"            // every digest entry: the ISO week it belongs to
 )
 
-// DigestStore is what the weekly digest needs beyond the SocialStore's facts, asks and thanks:
-// the leader lock, the week's claim with its messages in one step, and the member directory.
+// DigestStore is what the weekly digest needs beyond the facts and asks: the week's thank-yous, the
+// leader lock, the week's claim with its messages in one step, and the member directory.
 type DigestStore interface {
+	Recognitions(ctx context.Context, team, kind string, from, to time.Time) ([]rapport.Recognition, error)
 	WithLock(ctx context.Context, team, job string, ttl time.Duration, fn func(ctx context.Context) error) (ran bool, err error)
 	DigestClaimed(ctx context.Context, team, week string) (bool, error)
 	QueueDigest(ctx context.Context, team, week string, ttl time.Duration, msgs []rapport.OutboxEntry) (claimed bool, err error)
@@ -51,35 +45,35 @@ type DigestStore interface {
 	DigestFacts(ctx context.Context, team string, from, to time.Time) ([]rapport.Fact, error)
 }
 
-// Digest is the weekly digest's scheduler job: run it after every sweep, on every replica. When the
+// RunDigest is the weekly digest's scheduler job: run it after every sweep, on every replica. When the
 // settings' DigestSchedule (in TimeZone) has come due in the current ISO week and the week is not yet
 // claimed, one replica computes the digest under the lock and queues it (the digest, its chart, and
 // the private nudges of inactive members) in the same Redis step that claims the week, so the
 // cluster posts it once; a later run in the same week finds the claim and does nothing.
-func (h *Handlers) Digest(ctx context.Context, now time.Time) error {
-	set := h.settings.Get(ctx)
+func (c *Catalogue) RunDigest(ctx context.Context, now time.Time) error {
+	set := c.settings.Get(ctx)
 	at, wk, due, err := digestDue(set.DigestSchedule, set.TimeZone, now)
 	if err != nil || !due {
 		return err
 	}
-	if done, err := h.store.DigestClaimed(ctx, h.team, wk); err != nil || done {
+	if done, err := c.store.DigestClaimed(ctx, c.team, wk); err != nil || done {
 		return err
 	}
-	_, err = h.store.WithLock(ctx, h.team, digestJob, digestLockTTL, func(ctx context.Context) error {
+	_, err = c.store.WithLock(ctx, c.team, digestJob, digestLockTTL, func(ctx context.Context) error {
 		// Another replica may have queued it while this one waited for the lock.
-		if done, err := h.store.DigestClaimed(ctx, h.team, wk); err != nil || done {
+		if done, err := c.store.DigestClaimed(ctx, c.team, wk); err != nil || done {
 			return err
 		}
-		msgs, err := h.digestMessages(ctx, set, at, wk)
+		msgs, err := c.digestMessages(ctx, set, at, wk)
 		if err != nil {
 			return err
 		}
-		claimed, err := h.store.QueueDigest(ctx, h.team, wk, digestClaimTTL, msgs)
+		claimed, err := c.store.QueueDigest(ctx, c.team, wk, digestClaimTTL, msgs)
 		if err != nil {
 			return err
 		}
 		if claimed {
-			h.log.Info("weekly digest queued", zap.String("week", wk), zap.Time("at", at), zap.Int("messages", len(msgs)))
+			c.log.Info("weekly digest queued", zap.String("week", wk), zap.Time("at", at), zap.Int("messages", len(msgs)))
 		}
 		return nil
 	})
@@ -117,12 +111,12 @@ func digestDue(spec string, loc *time.Location, now time.Time) (at time.Time, wk
 // digestMessages computes the digest due at and returns the messages it owes: the digest and its
 // chart to the recognition channel (none when no channel is set), and a private nudge to every
 // member who gave nothing for InactivityWeeks.
-func (h *Handlers) digestMessages(ctx context.Context, set rapport.Settings, at time.Time, wk string) ([]rapport.OutboxEntry, error) {
+func (c *Catalogue) digestMessages(ctx context.Context, set rapport.Settings, at time.Time, wk string) ([]rapport.OutboxEntry, error) {
 	var msgs []rapport.OutboxEntry
 	if ch := set.RecognitionChannel; ch == "" {
-		h.log.Info("weekly digest not posted: no recognition channel is set", zap.String("week", wk))
+		c.log.Info("weekly digest not posted: no recognition channel is set", zap.String("week", wk))
 	} else {
-		d, err := h.computeDigest(ctx, set, at)
+		d, err := c.computeDigest(ctx, set, at)
 		if err != nil {
 			return nil, err
 		}
@@ -131,15 +125,15 @@ func (h *Handlers) digestMessages(ctx context.Context, set rapport.Settings, at 
 			return nil, fmt.Errorf("encode digest: %w", err)
 		}
 		msgs = append(msgs,
-			rapport.OutboxEntry{Kind: KindDigest, To: ch, Fields: map[string]string{digestFieldBody: string(body), digestFieldWeek: wk}},
-			rapport.OutboxEntry{Kind: KindDigestChart, To: ch, Fields: map[string]string{digestFieldAt: unixMS(at), digestFieldWeek: wk}})
+			rapport.OutboxEntry{Kind: Digest.Kind, To: ch, Fields: map[string]string{digestFieldBody: string(body), digestFieldWeek: wk}},
+			rapport.OutboxEntry{Kind: DigestChart.Kind, To: ch, Fields: map[string]string{digestFieldAt: unixMS(at), digestFieldWeek: wk}})
 	}
-	idle, since, err := h.inactiveMembers(ctx, set, at)
+	idle, since, err := c.inactiveMembers(ctx, set, at)
 	if err != nil {
 		return nil, err
 	}
 	for _, m := range idle {
-		msgs = append(msgs, rapport.OutboxEntry{Kind: KindDigestInactive, To: m,
+		msgs = append(msgs, rapport.OutboxEntry{Kind: DigestInactive.Kind, To: m,
 			Fields: map[string]string{digestFieldSince: unixMS(since), digestFieldWeek: wk}})
 	}
 	return msgs, nil
@@ -147,16 +141,16 @@ func (h *Handlers) digestMessages(ctx context.Context, set rapport.Settings, at 
 
 // computeDigest reads what the digest at at shows: one facts read over the chart's span (the week's
 // numbers, and follow-ups overdue), the week's thank-yous, and the asks.
-func (h *Handlers) computeDigest(ctx context.Context, set rapport.Settings, at time.Time) (weekly, error) {
-	facts, err := h.store.DigestFacts(ctx, h.team, at.Add(-digestSpan), at)
+func (c *Catalogue) computeDigest(ctx context.Context, set rapport.Settings, at time.Time) (weekly, error) {
+	facts, err := c.store.DigestFacts(ctx, c.team, at.Add(-digestSpan), at)
 	if err != nil {
 		return weekly{}, err
 	}
-	thanks, err := h.store.Recognitions(ctx, h.team, rapport.RecognitionThanks, at.Add(-digestWeek), at)
+	thanks, err := c.store.Recognitions(ctx, c.team, rapport.RecognitionThanks, at.Add(-digestWeek), at)
 	if err != nil {
 		return weekly{}, err
 	}
-	asks, err := h.store.Asks(ctx, h.team)
+	asks, err := c.store.Asks(ctx, c.team)
 	if err != nil {
 		return weekly{}, err
 	}
@@ -165,12 +159,12 @@ func (h *Handlers) computeDigest(ctx context.Context, set rapport.Settings, at t
 
 // inactiveMembers returns the members (people only) who gave no referral in the InactivityWeeks up
 // to at, and when that window began; none when the setting is 0.
-func (h *Handlers) inactiveMembers(ctx context.Context, set rapport.Settings, at time.Time) ([]string, time.Time, error) {
+func (c *Catalogue) inactiveMembers(ctx context.Context, set rapport.Settings, at time.Time) ([]string, time.Time, error) {
 	if set.InactivityWeeks <= 0 {
 		return nil, time.Time{}, nil
 	}
 	since := at.Add(-time.Duration(set.InactivityWeeks) * digestWeek)
-	ms, err := h.store.Members(ctx, h.team)
+	ms, err := c.store.Members(ctx, c.team)
 	if err != nil {
 		return nil, time.Time{}, err
 	}
@@ -180,7 +174,7 @@ func (h *Handlers) inactiveMembers(ctx context.Context, set rapport.Settings, at
 			ids = append(ids, m.ID)
 		}
 	}
-	gave, err := h.store.GivenCounts(ctx, h.team, ids, since, at)
+	gave, err := c.store.GivenCounts(ctx, c.team, ids, since, at)
 	if err != nil {
 		return nil, time.Time{}, err
 	}

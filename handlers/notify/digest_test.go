@@ -1,4 +1,4 @@
-package handlers
+package notify
 
 import (
 	"bytes"
@@ -89,7 +89,7 @@ func TestSummarize(t *testing.T) {
 
 func TestDigestGolden(t *testing.T) {
 	facts, thanks, asks, set, at := digestFixture()
-	p := digestPost(summarize(facts, thanks, asks, set, at), set, "C0RECOG")
+	p := digestPost(digestState{to: "C0RECOG", d: summarize(facts, thanks, asks, set, at), set: set})
 	golden(t, "digest", struct {
 		Channel, Text string
 		Blocks        any
@@ -109,7 +109,7 @@ func TestDigestGolden(t *testing.T) {
 func TestDigestHidesValuesUnlessPublic(t *testing.T) {
 	facts, thanks, asks, set, at := digestFixture()
 	set.PublicValues = false
-	b, _ := json.Marshal(digestPost(summarize(facts, thanks, asks, set, at), set, "C0RECOG").Blocks)
+	b, _ := json.Marshal(digestPost(digestState{to: "C0RECOG", d: summarize(facts, thanks, asks, set, at), set: set}).Blocks)
 	if s := string(b); strings.Contains(s, "2,500.00") || strings.Contains(s, "900.00") || !strings.Contains(s, "2 deals") {
 		t.Errorf("values shown while PublicValues is off:\n%s", s)
 	}
@@ -141,8 +141,8 @@ func TestChartIsAPNG(t *testing.T) {
 }
 
 func TestDigestWithoutChannelQueuesNothingPublic(t *testing.T) {
-	h := &Handlers{log: zap.NewNop()}
-	msgs, err := h.digestMessages(t.Context(), rapport.Settings{}, time.Now(), "2026-W10")
+	c := &Catalogue{log: zap.NewNop()}
+	msgs, err := c.digestMessages(t.Context(), rapport.Settings{}, time.Now(), "2026-W10")
 	if err != nil || len(msgs) != 0 {
 		t.Errorf("digestMessages with no channel and no inactivity nudges = %v, %v", msgs, err)
 	}

@@ -1,4 +1,4 @@
-package handlers
+package notify
 
 import (
 	"encoding/json"
@@ -24,7 +24,7 @@ func TestShoutoutGolden(t *testing.T) {
 		public bool
 	}{{"shoutout", false}, {"shoutout_value", true}} {
 		t.Run(tt.name, func(t *testing.T) {
-			p := shoutout(ref, events, rapport.Settings{PublicValues: tt.public}, "C0WINS")
+			p := shoutout(referralState{to: "C0WINS", ref: ref, events: events, set: rapport.Settings{PublicValues: tt.public}})
 			golden(t, tt.name, p.Blocks)
 			for _, secret := range []string{"Dana", "Reyes", "480555", "dana@example.com", "<!channel>"} {
 				if s := messageJSON(t, p); strings.Contains(s, secret) {
@@ -36,7 +36,7 @@ func TestShoutoutGolden(t *testing.T) {
 }
 
 // messageJSON is a post as Slack would receive it: its text and blocks.
-func messageJSON(t *testing.T, p bot.Post) string {
+func messageJSON(t *testing.T, p bot.Delivery) string {
 	t.Helper()
 	var b strings.Builder
 	enc := json.NewEncoder(&b)

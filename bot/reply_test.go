@@ -1,0 +1,38 @@
+package bot_test
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/rapportbot/rapport"
+	"github.com/rapportbot/rapport/bot"
+)
+
+// TestSentence: a failure becomes the person's words in one place, by its kind, and an internal
+// failure never shows its detail.
+func TestSentence(t *testing.T) {
+	down := &rapport.Error{Code: rapport.EUNAVAILABLE, Op: "create referral", Err: errors.New("dial tcp 127.0.0.1:6379: connection refused")}
+	tests := []struct {
+		name      string
+		err       error
+		want      string
+		forbidden string
+	}{
+		{"UserFacing", rapport.Errorf(rapport.EFORBIDDEN, "Only <@UBOB> can update R-3."), "Only <@UBOB> can update R-3.", ""},
+		{"Unavailable", fmt.Errorf("save: %w", down), "Not saved.", "6379"},
+		{"Internal", errors.New("NOSCRIPT no matching script"), "Something went wrong", "NOSCRIPT"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := bot.Sentence(tt.err)
+			if !strings.Contains(got, tt.want) {
+				t.Errorf("Sentence = %q; want it to say %q", got, tt.want)
+			}
+			if tt.forbidden != "" && strings.Contains(got, tt.forbidden) {
+				t.Errorf("Sentence = %q shows the internal detail %q", got, tt.forbidden)
+			}
+		})
+	}
+}

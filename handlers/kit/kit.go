@@ -1,0 +1,144 @@
+// Package kit holds the Block Kit and mrkdwn pieces that the Slack face (handlers) and the message
+// catalogue (handlers/notify) both draw with: escaping of user text, mentions, blocks, and the way
+// numbers, amounts, dates and durations are written for people.
+package kit
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+)
+
+// Esc makes user text safe in mrkdwn: only &, < and > are special to Slack, and unescaped they can
+// ping a whole channel (<!channel>) or hide a link's target (<https://x|label>).
+var Esc = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace
+
+// Unesc reverses Slack's escaping of slash command text (should_escape), so what a person typed is
+// stored as they typed it and escaped once, on the way out.
+var Unesc = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&").Replace
+
+// Mention names a member so Slack shows (and notifies) them.
+func Mention(user string) string { return "<@" + user + ">" }
+
+// Plain is a plain_text object (labels, titles, buttons).
+func Plain(s string) *slack.TextBlockObject {
+	return slack.NewTextBlockObject(slack.PlainTextType, s, false, false)
+}
+
+// MD is a mrkdwn text object; user text in it must already be escaped.
+func MD(s string) *slack.TextBlockObject {
+	return slack.NewTextBlockObject(slack.MarkdownType, s, false, false)
+}
+
+// Section is a section block of mrkdwn text.
+func Section(text string) *slack.SectionBlock { return slack.NewSectionBlock(MD(text), nil, nil) }
+
+// Context is a context block (small grey text) of mrkdwn texts.
+func Context(texts ...string) *slack.ContextBlock {
+	els := make([]slack.MixedElement, len(texts))
+	for i, t := range texts {
+		els[i] = MD(t)
+	}
+	return slack.NewContextBlock("", els...)
+}
+
+// Lines is a heading and one section per line: a section holds at most 3,000 characters, and asks
+// and notes make long lines.
+func Lines(heading string, lines []string) []slack.Block {
+	blocks := []slack.Block{Section(heading)}
+	for _, l := range lines {
+		blocks = append(blocks, Section(l))
+	}
+	return blocks
+}
+
+// Clip shortens text to n runes for places with a hard Slack limit.
+func Clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+// Quote sets user text apart as a mrkdwn block quote, escaped.
+func Quote(s string) string {
+	lines := strings.Split(Esc(s), "\n")
+	return ">" + strings.Join(lines, "\n>")
+}
+
+// OrNone joins lines, or says none in italics when there are none.
+func OrNone(lines []string, none string) string {
+	if len(lines) == 0 {
+		return "_" + none + "_"
+	}
+	return strings.Join(lines, "\n")
+}
+
+// First is at most the first n of s.
+func First[T any](s []T, n int) []T {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+// Plural picks the word for n.
+func Plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// Percent writes a share (0.25) as 25%.
+func Percent(f float64) string { return strconv.Itoa(int(math.Round(f*100))) + "%" }
+
+// Money writes minor units with their currency: $2,500.00, or 2,500.00 EUR.
+func Money(cents int64, currency string) string {
+	whole, frac := cents/100, cents%100
+	s := strconv.FormatInt(whole, 10)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	s = fmt.Sprintf("%s.%02d", s, frac)
+	if currency == "" || currency == "USD" {
+		return "$" + s
+	}
+	return s + " " + Esc(currency)
+}
+
+// Date shows a time in the reader's own time zone.
+func Date(t time.Time) string {
+	return fmt.Sprintf("<!date^%d^{date_short}|%s>", t.Unix(), t.UTC().Format("Jan 2"))
+}
+
+// Duration writes a delay as people say it: 2 days, 24 hours.
+func Duration(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return "a day"
+	case d%(24*time.Hour) == 0 && d > 24*time.Hour:
+		return fmt.Sprintf("%d days", d/(24*time.Hour))
+	case d%time.Hour == 0:
+		return fmt.Sprintf("%d hours", d/time.Hour)
+	}
+	return d.String()
+}
+
+// ShortDuration writes 45m, 5h, 3d.
+func ShortDuration(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return "under a minute"
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh", int(d.Hours()))
+	}
+	return fmt.Sprintf("%dd", int(d.Hours()/24))
+}

@@ -1,0 +1,94 @@
+package notify
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/rapportbot/rapport"
+	"github.com/rapportbot/rapport/bot"
+	"github.com/rapportbot/rapport/handlers/kit"
+)
+
+// BoardSize is how many lines each part of a leaderboard shows.
+const BoardSize = 5
+
+// Fields of a shared leaderboard's entry.
+const (
+	FieldPeriod = "period" // the period shared: week, month, quarter, year or all
+	FieldBy     = "by"     // the member who shared it
+)
+
+// boardState is a leaderboard a member shared, as it stands when it is sent.
+type boardState struct {
+	to, by string
+	p      rapport.Period
+	board  rapport.Board
+	set    rapport.Settings
+}
+
+func readBoard(ctx context.Context, c *Catalogue, team string, e rapport.OutboxEntry) (boardState, error) {
+	set := c.settings.Get(ctx)
+	p, ok := rapport.PeriodOf(e.Fields[FieldPeriod], c.now(), set.TimeZone)
+	if !ok {
+		return boardState{}, unreadable(e, errNoField)
+	}
+	facts, err := c.store.Facts(ctx, team, p.From, p.To)
+	if err != nil {
+		return boardState{}, err
+	}
+	return boardState{to: e.To, by: e.Fields[FieldBy], p: p, board: rapport.Leaderboard(facts, p), set: set}, nil
+}
+
+// sharedBoard draws a shared leaderboard: values only when the group made them public.
+func sharedBoard(s boardState) bot.Delivery {
+	blocks := BoardBlocks(s.board, s.p, s.set.TimeZone, s.set.PublicValues)
+	if s.by != "" {
+		blocks = append(blocks, kit.Context("Shared by "+kit.Mention(s.by)))
+	}
+	return bot.Delivery{Channel: s.to, Text: "Leaderboard: " + PeriodTitle(s.p, s.set.TimeZone), Blocks: blocks}
+}
+
+// PeriodTitle names a period as a leaderboard heads it.
+func PeriodTitle(p rapport.Period, loc *time.Location) string {
+	from := p.From.In(loc)
+	switch p.Name {
+	case "week":
+		return "week of " + from.Format("Jan 2")
+	case "month":
+		return from.Format("January 2006")
+	case "quarter":
+		return fmt.Sprintf("Q%d %d", (int(from.Month())-1)/3+1, from.Year())
+	case "year":
+		return from.Format("2006")
+	}
+	return "all time"
+}
+
+// BoardBlocks draws a leaderboard: values only when values is set.
+func BoardBlocks(b rapport.Board, p rapport.Period, loc *time.Location, values bool) []slack.Block {
+	blocks := []slack.Block{kit.Section(":trophy: *Leaderboard: " + PeriodTitle(p, loc) + "*")}
+	var lines []string
+	for i, g := range kit.First(b.Givers, BoardSize) {
+		lines = append(lines, fmt.Sprintf("%d. %s: *%d* qualified (%d hot, %d warm) · %d %s", i+1, kit.Mention(g.Member),
+			g.Qualified(), g.Hot, g.Warm, g.Cold, kit.Plural(g.Cold, "lead", "leads")))
+	}
+	blocks = append(blocks, kit.Section("*Top givers*\n"+kit.OrNone(lines, "No referrals yet: be the first with `/refer`.")))
+	lines = nil
+	for i, c := range kit.First(b.Closed, BoardSize) {
+		line := fmt.Sprintf("%d. %s: %d %s closed", i+1, kit.Mention(c.Member), c.Count, kit.Plural(c.Count, "referral", "referrals"))
+		if values {
+			line += " (" + kit.Money(c.Value, "") + ")"
+		}
+		lines = append(lines, line)
+	}
+	blocks = append(blocks, kit.Section("*Business their referrals brought*\n"+kit.OrNone(lines, "None closed yet.")))
+	lines = nil
+	for i, s := range kit.First(b.Fastest, BoardSize) {
+		lines = append(lines, fmt.Sprintf("%d. %s: %s median to first action (%d)", i+1, kit.Mention(s.Member), kit.ShortDuration(s.Median), s.Count))
+	}
+	blocks = append(blocks, kit.Section("*Fastest follow-ups*\n"+kit.OrNone(lines, "No follow-ups yet.")))
+	return blocks
+}

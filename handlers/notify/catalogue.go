@@ -1,0 +1,179 @@
+// Package notify is Rapport's message catalogue: every kind of message Rapport can owe, in one
+// registry (kinds.go). Each kind is one typed entry that says
+//   - who it goes to (the roles it may be addressed to: giver, receiver, passer, linked receiver,
+//     channel, member),
+//   - which changes owe it (a referral saved, a move, a reminder falling due), so the scripts that
+//     write those changes queue it in the same step,
+//   - the stored state it is drawn from, how it is drawn, and when it is no longer owed.
+//
+// The outbox holds only a reference (kind, referral or fields, recipient); the sender asks the
+// catalogue to draw it when it sends (Render), so a message sent late says where things stand.
+// Adding a message is adding an entry to kinds.go and its golden file.
+package notify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/rapportbot/rapport"
+	"github.com/rapportbot/rapport/bot"
+)
+
+// Store is what the catalogue reads to draw messages, and what the weekly digest writes.
+type Store interface {
+	Timeline(ctx context.Context, team string, n int64) (rapport.Referral, []rapport.Event, error)
+	HomeData(ctx context.Context, team, user string, monthFrom, monthTo time.Time) (rapport.HomeData, error)
+	Facts(ctx context.Context, team string, from, to time.Time) ([]rapport.Fact, error)
+	Asks(ctx context.Context, team string) ([]rapport.Ask, error)
+	DigestStore
+}
+
+// Settings gives the group's settings as they are now (handlers.Settings).
+type Settings interface {
+	Get(ctx context.Context) rapport.Settings
+}
+
+// Catalogue draws the outbox's entries: it is the sender's bot.Renderer.
+type Catalogue struct {
+	log      *zap.Logger
+	store    Store
+	settings Settings
+	team     string
+	now      func() time.Time
+}
+
+// New returns the catalogue of team; now is the clock (time.Now outside tests).
+func New(log *zap.Logger, store Store, settings Settings, team string, now func() time.Time) *Catalogue {
+	return &Catalogue{log: log, store: store, settings: settings, team: team, now: now}
+}
+
+// Render draws entry e from the state stored now. ok is false when the message is no longer owed
+// (a nudge about a referral that moved on, an update of a message never posted). An entry that can
+// never be drawn (an unknown kind, unreadable fields, a referral that does not exist) is a
+// *bot.Undeliverable error, which the sender dead-letters and logs; any other error is worth
+// another try.
+func (c *Catalogue) Render(ctx context.Context, team string, e rapport.OutboxEntry) (bot.Delivery, bool, error) {
+	k, ok := byKind[e.Kind]
+	if !ok {
+		return bot.Delivery{}, false, &bot.Undeliverable{Reason: "unknown_kind", Err: fmt.Errorf("outbox kind %q is not in the catalogue", e.Kind)}
+	}
+	return k.render(ctx, c, team, e)
+}
+
+// Message is one kind of message Rapport can owe, drawn from a subject S read from stored state.
+type Message[S any] struct {
+	Kind string         // its name in the outbox: stored, so never renamed
+	To   []rapport.Role // the roles it may be addressed to
+	// Owes addresses the notices of this kind a change owes (their Kind is filled in); nil for a
+	// message its own command or job queues (thanks, a shared leaderboard, the digest).
+	Owes func(ch Change) []rapport.Notice
+	// Read reads the subject from stored state; a *bot.Undeliverable error when it never can.
+	Read func(ctx context.Context, c *Catalogue, team string, e rapport.OutboxEntry) (S, error)
+	// Owed says whether the message is still owed; nil means always.
+	Owed func(s S) bool
+	// Draw draws it.
+	Draw func(s S) bot.Delivery
+}
+
+// Notice addresses this kind to role, for a change that queues it.
+func (m *Message[S]) Notice(role rapport.Role) rapport.Notice {
+	return rapport.Notice{Kind: m.Kind, To: role}
+}
+
+// NoticeTo addresses this kind to a channel or member named by target.
+func (m *Message[S]) NoticeTo(role rapport.Role, target string) rapport.Notice {
+	return rapport.Notice{Kind: m.Kind, To: role, Target: target}
+}
+
+func (m *Message[S]) name() string { return m.Kind }
+
+func (m *Message[S]) roles() []rapport.Role { return m.To }
+
+func (m *Message[S]) owes(ch Change) []rapport.Notice {
+	if m.Owes == nil {
+		return nil
+	}
+	ns := m.Owes(ch)
+	for i := range ns {
+		ns[i].Kind = m.Kind
+	}
+	return ns
+}
+
+func (m *Message[S]) render(ctx context.Context, c *Catalogue, team string, e rapport.OutboxEntry) (bot.Delivery, bool, error) {
+	s, err := m.Read(ctx, c, team, e)
+	if err != nil {
+		return bot.Delivery{}, false, err
+	}
+	if m.Owed != nil && !m.Owed(s) {
+		return bot.Delivery{}, false, nil
+	}
+	return m.Draw(s), true, nil
+}
+
+// kind is a Message of any subject, as the registry holds it.
+type kind interface {
+	name() string
+	roles() []rapport.Role
+	owes(ch Change) []rapport.Notice
+	render(ctx context.Context, c *Catalogue, team string, e rapport.OutboxEntry) (bot.Delivery, bool, error)
+}
+
+// Change is something that happened and may owe messages: a referral saved (Created), a move, or
+// a reminder stage falling due.
+type Change struct {
+	Created  *rapport.Draft
+	Move     *rapport.Move
+	Stage    rapport.Stage
+	Settings rapport.Settings
+}
+
+// Notices lists every message ch owes, in the catalogue's order (which is the order each recipient
+// gets them in).
+func Notices(ch Change) []rapport.Notice {
+	var ns []rapport.Notice
+	for _, k := range kinds {
+		ns = append(ns, k.owes(ch)...)
+	}
+	return ns
+}
+
+// StageNotices lists the messages a reminder stage owes when it falls due: the scheduler's claim
+// queues them.
+func StageNotices(st rapport.Stage) []rapport.Notice { return Notices(Change{Stage: st}) }
+
+// Kinds names every kind in the catalogue, in its order.
+func Kinds() []string {
+	out := make([]string, len(kinds))
+	for i, k := range kinds {
+		out[i] = k.name()
+	}
+	return out
+}
+
+// Addressable reports whether kind may be addressed to role.
+func Addressable(kind string, role rapport.Role) bool {
+	k, ok := byKind[kind]
+	return ok && slices.Contains(k.roles(), role)
+}
+
+// unreadable is the verdict on an entry whose fields cannot be read.
+func unreadable(e rapport.OutboxEntry, err error) error {
+	return &bot.Undeliverable{Reason: "unreadable_entry", Err: fmt.Errorf("%s entry %s: %w", e.Kind, e.ID, err)}
+}
+
+// gone turns a subject that does not exist into the verdict that it never will.
+func gone(err error) error {
+	if rapport.ErrorCode(err) == rapport.ENOTFOUND {
+		return &bot.Undeliverable{Reason: "not_found", Err: err}
+	}
+	return err
+}
+
+// errNoField is an entry without a field its kind needs.
+var errNoField = errors.New("missing or malformed field")

@@ -1,0 +1,294 @@
+package notify
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/rapportbot/rapport"
+	"github.com/rapportbot/rapport/bot"
+)
+
+// sampleStore is stored state as the catalogue reads it: Bob's referral R-12 from Alice (Dana of
+// Reyes Bakery, with contact details that must stay in the DMs), Bob's Home, a month of facts and
+// some asks. Everything else is empty.
+type sampleStore struct {
+	ref     rapport.Referral
+	events  []rapport.Event
+	home    rapport.HomeData
+	facts   []rapport.Fact
+	asks    []rapport.Ask
+	gave    map[string]int
+	readErr error // returned by every read when set
+}
+
+func newSampleStore() *sampleStore {
+	at := time.Date(2026, 3, 10, 17, 0, 0, 0, time.UTC)
+	ref := rapport.Referral{
+		Draft: rapport.Draft{Giver: "UALICE", Receiver: "UBOB",
+			Prospect: rapport.Prospect{Name: "Dana <Reyes>", Company: "Reyes & Sons Bakery", Phone: "+14805550142", Email: "dana@reyes.example"},
+			Need:     "A new roof before the monsoon <!channel>", BestTime: "Mornings, by phone",
+			Note:  "She is expecting your call",
+			Facts: rapport.Facts{Spoke: true, MayShare: true, Expects: true}},
+		Number: 12, Status: rapport.StatusContacted, Created: at, Updated: at.Add(2 * time.Hour), Version: 3,
+		Posted: map[string]string{SlotReceiverDM: "DBOB|1700000000.000100", SlotGiverDM: "DALICE|1700000000.000200"},
+	}
+	events := []rapport.Event{
+		{At: at.Add(time.Hour), Actor: "UBOB", Action: rapport.ActAccept, From: rapport.StatusNew, To: rapport.StatusAccepted},
+		{At: at.Add(2 * time.Hour), Actor: "UBOB", Action: rapport.ActContacted, From: rapport.StatusAccepted, To: rapport.StatusContacted, Note: "Left a voicemail <3"},
+	}
+	return &sampleStore{ref: ref, events: events, home: homeSample(), facts: digestFixtureFacts(),
+		asks: []rapport.Ask{{Member: "UDAVE", Text: "Families planning an estate", At: at}}, gave: map[string]int{}}
+}
+
+func digestFixtureFacts() []rapport.Fact { facts, _, _, _, _ := digestFixture(); return facts }
+
+func (s *sampleStore) Timeline(_ context.Context, _ string, n int64) (rapport.Referral, []rapport.Event, error) {
+	if s.readErr != nil {
+		return rapport.Referral{}, nil, s.readErr
+	}
+	if n != s.ref.Number {
+		return rapport.Referral{}, nil, rapport.Errorf(rapport.ENOTFOUND, "There is no referral %s.", rapport.FormatID(n))
+	}
+	return s.ref, s.events, nil
+}
+
+func (s *sampleStore) HomeData(context.Context, string, string, time.Time, time.Time) (rapport.HomeData, error) {
+	return s.home, s.readErr
+}
+
+func (s *sampleStore) Facts(context.Context, string, time.Time, time.Time) ([]rapport.Fact, error) {
+	return s.facts, s.readErr
+}
+
+func (s *sampleStore) DigestFacts(context.Context, string, time.Time, time.Time) ([]rapport.Fact, error) {
+	return s.facts, s.readErr
+}
+
+func (s *sampleStore) Asks(context.Context, string) ([]rapport.Ask, error) { return s.asks, s.readErr }
+
+func (s *sampleStore) GivenCounts(context.Context, string, []string, time.Time, time.Time) (map[string]int, error) {
+	return s.gave, s.readErr
+}
+
+func (s *sampleStore) Recognitions(context.Context, string, string, time.Time, time.Time) ([]rapport.Recognition, error) {
+	return nil, s.readErr
+}
+
+func (s *sampleStore) WithLock(ctx context.Context, _, _ string, _ time.Duration, fn func(context.Context) error) (bool, error) {
+	return true, fn(ctx)
+}
+
+func (s *sampleStore) DigestClaimed(context.Context, string, string) (bool, error) { return false, nil }
+
+func (s *sampleStore) QueueDigest(context.Context, string, string, time.Duration, []rapport.OutboxEntry) (bool, error) {
+	return true, nil
+}
+
+func (s *sampleStore) Members(context.Context, string) ([]rapport.Member, error) { return nil, nil }
+
+var sampleSettings = rapport.Settings{RecognitionChannel: "C0WINS", FollowUpSLA: 24 * time.Hour,
+	ReportBackAfter: 7 * 24 * time.Hour, TimeZone: time.UTC, Currency: "USD"}
+
+func sampleCatalogue(st *sampleStore, set rapport.Settings) *Catalogue {
+	return New(zap.NewNop(), st, fixedSettings(set), "T1", func() time.Time { return homeNow })
+}
+
+// samples is one outbox entry of every kind, as the scripts and jobs that queue them write it.
+// A kind added to the catalogue needs one here, and its golden file (go test -update).
+func samples(t *testing.T) map[string]rapport.OutboxEntry {
+	t.Helper()
+	body := func(v any) string {
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	facts, thanks, asks, set, at := digestFixture()
+	rec := rapport.Recognition{From: "UALICE", To: "UBOB", Text: "Fixed our website in a day <!here>", At: at}
+	ms := strconv.FormatInt(at.UnixMilli(), 10)
+	ref := func(kind, to string, fields map[string]string) rapport.OutboxEntry {
+		return rapport.OutboxEntry{ID: "1-1", Kind: kind, Ref: 12, To: to, Fields: fields}
+	}
+	return map[string]rapport.OutboxEntry{
+		"referral.received":     ref("referral.received", "UBOB", nil),
+		"referral.sent":         ref("referral.sent", "UALICE", nil),
+		"referral.announce":     ref("referral.announce", "C0WINS", nil),
+		"referral.update":       ref("referral.update", "UBOB", map[string]string{rapport.EntryEvent: "1"}),
+		"referral.update.giver": ref("referral.update.giver", "UALICE", map[string]string{rapport.EntryEvent: "1"}),
+		"referral.report":       ref("referral.report", "UALICE", map[string]string{rapport.EntryEvent: "1"}),
+		"referral.withdrawn":    ref("referral.withdrawn", "UBOB", map[string]string{rapport.EntryEvent: "1"}),
+		"referral.corrected":    ref("referral.corrected", "UALICE", map[string]string{rapport.EntryEvent: "1"}),
+		"referral.shoutout":     ref("referral.shoutout", "C0WINS", nil),
+		"nudge.ack":             ref("nudge.ack", "UBOB", map[string]string{rapport.EntryStage: "ack"}),
+		"nudge.ack2":            ref("nudge.ack2", "UBOB", map[string]string{rapport.EntryStage: "ack2"}),
+		"nudge.ack2.giver":      ref("nudge.ack2.giver", "UALICE", map[string]string{rapport.EntryStage: "ack2"}),
+		"nudge.report":          ref("nudge.report", "UBOB", map[string]string{rapport.EntryStage: "report"}),
+		"nudge.report2":         ref("nudge.report2", "UBOB", map[string]string{rapport.EntryStage: "report2"}),
+		"home":                  {ID: "1-1", Kind: "home", To: "UBOB", Fields: map[string]string{rapport.EntryNotice: "R-4 is already *Accepted*."}},
+		"recognition.thanks":    {ID: "1-1", Kind: "recognition.thanks", To: "C0WINS", Fields: map[string]string{rapport.EntryBody: body(rec)}},
+		"recognition.vouch":     {ID: "1-1", Kind: "recognition.vouch", To: "UBOB", Fields: map[string]string{rapport.EntryBody: body(rec)}},
+		"board.share":           {ID: "1-1", Kind: "board.share", To: "C0WINS", Fields: map[string]string{FieldPeriod: "month", FieldBy: "UCAROL"}},
+		"digest.weekly": {ID: "1-1", Kind: "digest.weekly", To: "C0WINS", Fields: map[string]string{
+			digestFieldBody: body(summarize(facts, thanks, asks, set, at)), digestFieldWeek: "2026-W10"}},
+		"digest.chart":    {ID: "1-1", Kind: "digest.chart", To: "C0WINS", Fields: map[string]string{digestFieldAt: ms, digestFieldWeek: "2026-W10"}},
+		"digest.inactive": {ID: "1-1", Kind: "digest.inactive", To: "UCAROL", Fields: map[string]string{digestFieldSince: ms, digestFieldWeek: "2026-W10"}},
+	}
+}
+
+// TestEveryKindGolden draws every kind in the catalogue through Render, from stored state, and
+// compares what Slack would receive with testdata/kinds/<kind>.golden. It also checks what no message
+// may carry: user text unescaped, and a prospect's contact details outside the two DMs.
+func TestEveryKindGolden(t *testing.T) {
+	all := samples(t)
+	for _, kind := range Kinds() {
+		t.Run(kind, func(t *testing.T) {
+			e, ok := all[kind]
+			if !ok {
+				t.Fatalf("no sample entry for %s: add one to samples, then run go test ./handlers/notify -update", kind)
+			}
+			st := newSampleStore()
+			if kind == "nudge.ack" || kind == "nudge.ack2" || kind == "nudge.ack2.giver" {
+				st.ref.Status = rapport.StatusNew // these are owed while it waits for a first action
+			}
+			p, owed, err := sampleCatalogue(st, sampleSettings).Render(t.Context(), "T1", e)
+			if err != nil || !owed {
+				t.Fatalf("Render = owed %v, %v; want the message", owed, err)
+			}
+			if p.Channel == "" {
+				t.Error("no recipient")
+			}
+			var blocks, home any // only what the delivery has
+			if p.Blocks != nil {
+				blocks = p.Blocks
+			}
+			if p.Home != nil {
+				home = p.Home
+			}
+			golden(t, "kinds/"+kind, struct {
+				Channel, TS, Text, Slot string
+				Blocks                  any    `json:",omitempty"`
+				Home                    any    `json:",omitempty"`
+				File                    string `json:",omitempty"`
+			}{p.Channel, p.TS, p.Text, p.Slot, blocks, home, fileName(p)})
+
+			s := deliveryJSON(t, p)
+			for _, raw := range []string{"<!channel>", "<!here>", "<Reyes>", "<3"} {
+				if strings.Contains(s, raw) {
+					t.Errorf("user text %q reached Slack unescaped", raw)
+				}
+			}
+			if kind != "referral.received" && kind != "referral.update" {
+				for _, secret := range []string{"480555", "5550142", "dana@reyes.example"} {
+					if strings.Contains(s, secret) {
+						t.Errorf("carries the prospect's contact %q: only the receiver's DM may", secret)
+					}
+				}
+			}
+		})
+	}
+}
+
+func fileName(p bot.Delivery) string {
+	if p.File == nil {
+		return ""
+	}
+	if len(p.File.Content) == 0 {
+		return p.File.Filename + " (empty)"
+	}
+	return p.File.Filename
+}
+
+// deliveryJSON is everything of a delivery Slack would receive, as text.
+func deliveryJSON(t *testing.T, p bot.Delivery) string {
+	t.Helper()
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false) // so an unescaped "<!channel>" would show as such
+	if err := enc.Encode(struct {
+		Blocks, Home any
+	}{p.Blocks, p.Home}); err != nil {
+		t.Fatal(err)
+	}
+	return p.Text + "\n" + b.String()
+}
+
+// TestNoLongerOwed: an entry whose moment has passed is settled without a message.
+func TestNoLongerOwed(t *testing.T) {
+	all := samples(t)
+	tests := []struct {
+		name string
+		kind string
+		edit func(*sampleStore)
+	}{
+		{"NudgeAfterAction", "nudge.ack", func(s *sampleStore) { s.ref.Status = rapport.StatusAccepted }},
+		{"SecondNudgeAfterAction", "nudge.ack2.giver", func(s *sampleStore) { s.ref.Status = rapport.StatusPassed }},
+		{"ReportNudgeAfterOutcome", "nudge.report", func(s *sampleStore) { s.ref.Status = rapport.StatusWon }},
+		{"UpdateBeforeOriginal", "referral.update", func(s *sampleStore) { s.ref.Posted = nil }},
+		{"ReportOfNoStep", "referral.report", func(s *sampleStore) { s.events = nil }},
+		{"HomeNobodyOpened", "home", func(s *sampleStore) { s.home.Opened = false }},
+		{"InactiveWhoGave", "digest.inactive", func(s *sampleStore) { s.gave["UCAROL"] = 1 }},
+		{"InactiveNobodyAsks", "digest.inactive", func(s *sampleStore) { s.asks = nil }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st := newSampleStore()
+			tt.edit(st)
+			_, owed, err := sampleCatalogue(st, sampleSettings).Render(t.Context(), "T1", all[tt.kind])
+			if err != nil || owed {
+				t.Errorf("Render = owed %v, %v; want no longer owed, no error", owed, err)
+			}
+		})
+	}
+}
+
+// TestUndeliverable: an entry that can never be drawn is an error the sender dead-letters with a
+// reason, never a silent drop; a store that fails is an error worth another try.
+func TestUndeliverable(t *testing.T) {
+	all := samples(t)
+	withFields := func(kind string, fields map[string]string) rapport.OutboxEntry {
+		e := all[kind]
+		e.Fields = fields
+		return e
+	}
+	gone := all["referral.received"]
+	gone.Ref = 99
+	tests := []struct {
+		name   string
+		e      rapport.OutboxEntry
+		reason string
+	}{
+		{"UnknownKind", rapport.OutboxEntry{ID: "1-1", Kind: "referral.teleported", Ref: 12, To: "UBOB"}, "unknown_kind"},
+		{"UnreadableThanks", withFields("recognition.thanks", map[string]string{rapport.EntryBody: "{not json"}), "unreadable_entry"},
+		{"UnreadableDigest", withFields("digest.weekly", nil), "unreadable_entry"},
+		{"ChartWithoutTime", withFields("digest.chart", map[string]string{digestFieldAt: "soon"}), "unreadable_entry"},
+		{"InactiveWithoutWindow", withFields("digest.inactive", nil), "unreadable_entry"},
+		{"BoardOfNoPeriod", withFields("board.share", map[string]string{FieldPeriod: "fortnight"}), "unreadable_entry"},
+		{"ReferralGone", gone, "not_found"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, owed, err := sampleCatalogue(newSampleStore(), sampleSettings).Render(t.Context(), "T1", tt.e)
+			var u *bot.Undeliverable
+			if !errors.As(err, &u) || u.Reason != tt.reason || owed {
+				t.Errorf("Render = owed %v, %v; want *bot.Undeliverable %s", owed, err, tt.reason)
+			}
+		})
+	}
+	t.Run("StoreDown", func(t *testing.T) {
+		st := newSampleStore()
+		st.readErr = &rapport.Error{Code: rapport.EUNAVAILABLE, Op: "timeline", Err: errors.New("connection refused")}
+		_, _, err := sampleCatalogue(st, sampleSettings).Render(t.Context(), "T1", all["referral.received"])
+		var u *bot.Undeliverable
+		if err == nil || errors.As(err, &u) {
+			t.Errorf("Render with Redis down = %v; want an error worth retrying", err)
+		}
+	})
+}

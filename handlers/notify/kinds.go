@@ -1,0 +1,234 @@
+package notify
+
+import (
+	"github.com/rapportbot/rapport"
+)
+
+// The catalogue: every kind of message Rapport can owe, in the order a recipient gets those one
+// change owes. A kind's name is stored in the outbox, so it is never renamed.
+var (
+	// ReferralReceived is the receiver's DM of a new referral, with all they need to act; for a
+	// pass on, the new receiver's.
+	ReferralReceived = register(&Message[referralState]{
+		Kind: "referral.received", To: roles(rapport.RoleReceiver, rapport.RoleLinked),
+		Owes: func(ch Change) []rapport.Notice {
+			switch {
+			case ch.Created != nil:
+				return to(rapport.RoleReceiver)
+			case ch.Move != nil && ch.Move.LinkTo != "":
+				return to(rapport.RoleLinked)
+			}
+			return nil
+		},
+		Read: readReferral, Draw: receiverDM,
+	})
+	// ReferralSent is the giver's confirmation: saved, with whom, coaching for a lead.
+	ReferralSent = register(&Message[referralState]{
+		Kind: "referral.sent", To: roles(rapport.RoleGiver),
+		Owes: onCreate(rapport.RoleGiver),
+		Read: readReferral, Draw: giverDM,
+	})
+	// ReferralAnnounce tells the recognition channel a hot referral was given, when the group
+	// asked for that.
+	ReferralAnnounce = register(&Message[referralState]{
+		Kind: "referral.announce", To: roles(rapport.RoleChannel),
+		Owes: func(ch Change) []rapport.Notice {
+			set := ch.Settings
+			if ch.Created == nil || !set.AnnounceHot || set.RecognitionChannel == "" || ch.Created.Facts.Temperature() != rapport.Hot {
+				return nil
+			}
+			return []rapport.Notice{{To: rapport.RoleChannel, Target: set.RecognitionChannel}}
+		},
+		Read: readReferral, Draw: announcement,
+	})
+	// ReceiverUpdate redraws the receiver's DM in place after every move.
+	ReceiverUpdate = register(&Message[referralState]{
+		Kind: "referral.update", To: roles(rapport.RoleReceiver),
+		Owes: onMove(rapport.RoleReceiver),
+		Read: readReferral, Owed: posted(SlotReceiverDM), Draw: inPlace(SlotReceiverDM, receiverDM),
+	})
+	// GiverUpdate redraws the giver's confirmation in place after every move.
+	GiverUpdate = register(&Message[referralState]{
+		Kind: "referral.update.giver", To: roles(rapport.RoleGiver),
+		Owes: onMove(rapport.RoleGiver),
+		Read: readReferral, Owed: posted(SlotGiverDM), Draw: inPlace(SlotGiverDM, giverDM),
+	})
+	// Report tells the giver what the receiver did (rule 3).
+	Report = register(&Message[referralState]{
+		Kind: "referral.report", To: roles(rapport.RoleGiver),
+		Owes: func(ch Change) []rapport.Notice {
+			if ch.Move == nil || ch.Move.Action == rapport.ActWithdraw || ch.Move.Action == rapport.ActCorrect {
+				return nil
+			}
+			return to(rapport.RoleGiver)
+		},
+		Read: readReferral, Owed: hasEvent, Draw: report,
+	})
+	// Withdrawn tells the receiver the giver took the referral back.
+	Withdrawn = register(&Message[referralState]{
+		Kind: "referral.withdrawn", To: roles(rapport.RoleReceiver),
+		Owes: onAction(rapport.ActWithdraw, rapport.RoleReceiver),
+		Read: readReferral, Owed: hasEvent, Draw: report,
+	})
+	// Corrected tells the giver and the receiver an admin set the status.
+	Corrected = register(&Message[referralState]{
+		Kind: "referral.corrected", To: roles(rapport.RoleGiver, rapport.RoleReceiver),
+		Owes: onAction(rapport.ActCorrect, rapport.RoleGiver, rapport.RoleReceiver),
+		Read: readReferral, Owed: hasEvent, Draw: report,
+	})
+	// Shoutout thanks the giver and the receiver of closed business in the recognition channel.
+	Shoutout = register(&Message[referralState]{
+		Kind: "referral.shoutout", To: roles(rapport.RoleChannel),
+		Owes: func(ch Change) []rapport.Notice {
+			if ch.Move == nil || ch.Move.Action != rapport.ActWon || ch.Settings.RecognitionChannel == "" {
+				return nil
+			}
+			return []rapport.Notice{{To: rapport.RoleChannel, Target: ch.Settings.RecognitionChannel}}
+		},
+		Read: readReferral, Draw: shoutout,
+	})
+	// NudgeAck reminds the receiver who has not acted within the follow-up SLA.
+	NudgeAck = register(&Message[referralState]{
+		Kind: "nudge.ack", To: roles(rapport.RoleReceiver),
+		Owes: onStage(rapport.StageAck, rapport.RoleReceiver),
+		Read: readReferral, Owed: waitingForAction, Draw: nudgeAck,
+	})
+	// NudgeAck2 reminds the receiver again at twice the SLA; the giver is told (NudgeAck2Giver).
+	NudgeAck2 = register(&Message[referralState]{
+		Kind: "nudge.ack2", To: roles(rapport.RoleReceiver),
+		Owes: onStage(rapport.StageAck2, rapport.RoleReceiver),
+		Read: readReferral, Owed: waitingForAction, Draw: nudgeAck2,
+	})
+	// NudgeAck2Giver tells the giver of the silence, and offers to withdraw and refer again.
+	NudgeAck2Giver = register(&Message[referralState]{
+		Kind: "nudge.ack2.giver", To: roles(rapport.RoleGiver),
+		Owes: onStage(rapport.StageAck2, rapport.RoleGiver),
+		Read: readReferral, Owed: waitingForAction, Draw: nudgeAck2Giver,
+	})
+	// NudgeReport asks the receiver what came of it.
+	NudgeReport = register(&Message[referralState]{
+		Kind: "nudge.report", To: roles(rapport.RoleReceiver),
+		Owes: onStage(rapport.StageReport, rapport.RoleReceiver),
+		Read: readReferral, Owed: waitingForOutcome, Draw: nudgeReport,
+	})
+	// NudgeReport2 asks once more, the last time.
+	NudgeReport2 = register(&Message[referralState]{
+		Kind: "nudge.report2", To: roles(rapport.RoleReceiver),
+		Owes: onStage(rapport.StageReport2, rapport.RoleReceiver),
+		Read: readReferral, Owed: waitingForOutcome, Draw: nudgeReport2,
+	})
+	// Home publishes a member's App Home as it stands, for members who opened it recently (or with
+	// a notice on top, for one who just clicked in it).
+	Home = register(&Message[homeState]{
+		Kind: "home", To: roles(rapport.RoleReceiver, rapport.RoleGiver, rapport.RoleLinked, rapport.RoleMember),
+		Owes: func(ch Change) []rapport.Notice {
+			if ch.Created == nil && ch.Move == nil {
+				return nil
+			}
+			ns := to(rapport.RoleReceiver, rapport.RoleGiver)
+			if ch.Move != nil && ch.Move.LinkTo != "" {
+				ns = append(ns, rapport.Notice{To: rapport.RoleLinked})
+			}
+			return ns
+		},
+		Read: readHome, Owed: func(s homeState) bool { return s.data.Opened }, Draw: homePost,
+	})
+	// Thanks is a member's public thank-you (/refer thanks) in the recognition channel.
+	Thanks = register(&Message[recognition]{
+		Kind: "recognition.thanks", To: roles(rapport.RoleChannel),
+		Read: readRecognition, Draw: thanksPost,
+	})
+	// Vouch tells a member someone recommended them (/refer vouch).
+	Vouch = register(&Message[recognition]{
+		Kind: "recognition.vouch", To: roles(rapport.RoleMember),
+		Read: readRecognition, Draw: vouchPost,
+	})
+	// Board is a leaderboard a member shared in the recognition channel, drawn when it is sent.
+	Board = register(&Message[boardState]{
+		Kind: "board.share", To: roles(rapport.RoleChannel),
+		Read: readBoard, Draw: sharedBoard,
+	})
+	// Digest is the week in the recognition channel, from the numbers computed when the week was claimed.
+	Digest = register(&Message[digestState]{
+		Kind: "digest.weekly", To: roles(rapport.RoleChannel),
+		Read: readDigest, Draw: digestPost,
+	})
+	// DigestChart uploads the last 12 weeks as a chart to the recognition channel.
+	DigestChart = register(&Message[chartState]{
+		Kind: "digest.chart", To: roles(rapport.RoleChannel),
+		Read: readChart, Draw: chartPost,
+	})
+	// DigestInactive is the private, friendly nudge to a member who gave nothing for a while, with
+	// others' asks; no longer owed once they gave, or when nobody asks.
+	DigestInactive = register(&Message[inactiveState]{
+		Kind: "digest.inactive", To: roles(rapport.RoleMember),
+		Read: readInactive, Owed: func(s inactiveState) bool { return !s.gave && len(s.asks) > 0 }, Draw: inactivePost,
+	})
+)
+
+// kinds and byKind are the registry, filled once as the entries above are initialised and only
+// read afterwards.
+var (
+	kinds  []kind
+	byKind = map[string]kind{}
+)
+
+func register[S any](m *Message[S]) *Message[S] {
+	if _, dup := byKind[m.Kind]; dup {
+		panic("notify: kind " + m.Kind + " registered twice")
+	}
+	kinds = append(kinds, m)
+	byKind[m.Kind] = m
+	return m
+}
+
+func roles(rs ...rapport.Role) []rapport.Role { return rs }
+
+// to addresses a kind's notices to roles; the registry fills in the kind.
+func to(roles ...rapport.Role) []rapport.Notice {
+	ns := make([]rapport.Notice, len(roles))
+	for i, r := range roles {
+		ns[i] = rapport.Notice{To: r}
+	}
+	return ns
+}
+
+// onCreate owes the kind to roles when a referral is saved.
+func onCreate(roles ...rapport.Role) func(Change) []rapport.Notice {
+	return func(ch Change) []rapport.Notice {
+		if ch.Created == nil {
+			return nil
+		}
+		return to(roles...)
+	}
+}
+
+// onMove owes the kind to roles after every move.
+func onMove(roles ...rapport.Role) func(Change) []rapport.Notice {
+	return func(ch Change) []rapport.Notice {
+		if ch.Move == nil {
+			return nil
+		}
+		return to(roles...)
+	}
+}
+
+// onAction owes the kind to roles after a move of action a.
+func onAction(a rapport.Action, roles ...rapport.Role) func(Change) []rapport.Notice {
+	return func(ch Change) []rapport.Notice {
+		if ch.Move == nil || ch.Move.Action != a {
+			return nil
+		}
+		return to(roles...)
+	}
+}
+
+// onStage owes the kind to roles when reminder stage st falls due.
+func onStage(st rapport.Stage, roles ...rapport.Role) func(Change) []rapport.Notice {
+	return func(ch Change) []rapport.Notice {
+		if ch.Stage != st {
+			return nil
+		}
+		return to(roles...)
+	}
+}

@@ -1,0 +1,243 @@
+package notify
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/rapportbot/rapport"
+	"github.com/rapportbot/rapport/bot"
+	"github.com/rapportbot/rapport/handlers/kit"
+	"github.com/slack-go/slack"
+)
+
+// Slots of the referral hash that remember where its two DMs were posted, for updates in place.
+const (
+	SlotReceiverDM = "dm_receiver"
+	SlotGiverDM    = "dm_giver"
+)
+
+// referralState is what a message about one referral is drawn from: the referral and its
+// timeline as stored now, the step the entry is about (if any), the settings, and the recipient.
+type referralState struct {
+	to       string
+	ref      rapport.Referral
+	events   []rapport.Event
+	event    rapport.Event
+	hasEvent bool
+	set      rapport.Settings
+}
+
+// readReferral reads the entry's referral and its timeline; a referral that does not exist never will.
+func readReferral(ctx context.Context, c *Catalogue, team string, e rapport.OutboxEntry) (referralState, error) {
+	ref, events, err := c.store.Timeline(ctx, team, e.Ref)
+	if err != nil {
+		return referralState{}, gone(err)
+	}
+	s := referralState{to: e.To, ref: ref, events: events, set: c.settings.Get(ctx)}
+	if i, err := strconv.Atoi(e.Fields[rapport.EntryEvent]); err == nil && i >= 0 && i < len(events) {
+		s.event, s.hasEvent = events[i], true
+	}
+	return s, nil
+}
+
+// hasEvent: a report is owed only about a step on the timeline.
+func hasEvent(s referralState) bool { return s.hasEvent }
+
+// waitingForAction: the first nudges are owed while the referral is new.
+func waitingForAction(s referralState) bool { return s.ref.Status == rapport.StatusNew }
+
+// waitingForOutcome: the report nudges are owed while it is accepted, contacted or meeting.
+func waitingForOutcome(s referralState) bool {
+	return s.ref.Status.Open() && s.ref.Status != rapport.StatusNew
+}
+
+// posted: an update in place is owed once the original was posted; until then the original, when
+// it goes out, is drawn from the state as it is then.
+func posted(slot string) func(referralState) bool {
+	return func(s referralState) bool {
+		_, _, ok := strings.Cut(s.ref.Posted[slot], "|")
+		return ok
+	}
+}
+
+// inPlace turns a drawn DM into an edit of the one posted under slot ("channel|ts").
+func inPlace(slot string, draw func(referralState) bot.Delivery) func(referralState) bot.Delivery {
+	return func(s referralState) bot.Delivery {
+		p := draw(s)
+		p.Channel, p.TS, _ = strings.Cut(s.ref.Posted[slot], "|")
+		p.Slot = ""
+		return p
+	}
+}
+
+// ActionID is the action_id of a lifecycle button; its value is the referral's number. The
+// handlers route these ids.
+func ActionID(a rapport.Action) string { return "ref:" + string(a) }
+
+// buttons draws the actions block of a referral's message.
+func buttons(n int64, actions ...rapport.Action) slack.Block {
+	els := make([]slack.BlockElement, 0, len(actions))
+	for i, a := range actions {
+		b := slack.NewButtonBlockElement(ActionID(a), strconv.FormatInt(n, 10), kit.Plain(a.Label()))
+		if i == 0 && a != rapport.ActWithdraw {
+			b.Style = slack.StylePrimary
+		}
+		els = append(els, b)
+	}
+	return slack.NewActionBlock("actions:"+strconv.FormatInt(n, 10), els...)
+}
+
+// ProspectLine is the prospect as the giver and receiver see them, contact details excluded.
+func ProspectLine(p rapport.Prospect) string {
+	s := "*" + kit.Esc(p.Name) + "*"
+	if p.Company != "" {
+		s += ", " + kit.Esc(p.Company)
+	}
+	return s
+}
+
+func receiverDM(s referralState) bot.Delivery { return ReceiverDM(s.ref, s.events, s.set.Timing()) }
+
+func giverDM(s referralState) bot.Delivery { return GiverDM(s.ref, s.events) }
+
+// ReceiverDM carries everything the receiver needs to act, and where things stand: the prospect's
+// contact details are shown here, to the receiver only (rule 10). It is redrawn in place after every
+// change, with only the buttons that still make sense.
+func ReceiverDM(ref rapport.Referral, events []rapport.Event, t rapport.Timing) bot.Delivery {
+	p := ref.Prospect
+	head := fmt.Sprintf(":handshake: *New referral %s* from %s", ref.ID(), kit.Mention(ref.Giver))
+	if ref.Status != rapport.StatusNew {
+		head = fmt.Sprintf(":handshake: *Referral %s* from %s · *%s*", ref.ID(), kit.Mention(ref.Giver), ref.Status.Label())
+	}
+	if ref.PassedBy != "" {
+		head += fmt.Sprintf("\nPassed on to you by %s (from %s).", kit.Mention(ref.PassedBy), rapport.FormatID(ref.PassedOf))
+	}
+	fields := []*slack.TextBlockObject{kit.MD("*Prospect*\n" + ProspectLine(p)), kit.MD("*Temperature*\n" + TempEmoji(ref.Temperature()) + " " + ref.Temperature().Label())}
+	if p.Phone != "" {
+		fields = append(fields, kit.MD("*Phone*\n"+kit.Esc(rapport.DisplayPhone(p.Phone))))
+	}
+	if p.Email != "" {
+		fields = append(fields, kit.MD("*Email*\n"+kit.Esc(p.Email)))
+	}
+	blocks := []slack.Block{kit.Section(head), slack.NewSectionBlock(nil, fields, nil), kit.Section("*What they need*\n" + kit.Esc(ref.Need))}
+	if ref.BestTime != "" {
+		blocks = append(blocks, kit.Section("*Best time and way to reach them*\n"+kit.Esc(ref.BestTime)))
+	}
+	blocks = append(blocks, kit.Context(factLine(ref.Facts, ref.Giver)))
+	if ref.Note != "" {
+		from := ref.Giver
+		if ref.PassedBy != "" {
+			from = ref.PassedBy
+		}
+		blocks = append(blocks, kit.Section("*Note from "+kit.Mention(from)+"*\n"+kit.Esc(ref.Note)))
+	}
+	blocks = append(blocks, timeline(events)...)
+	if acts := rapport.ReceiverActions(ref.Status); len(acts) > 0 {
+		blocks = append(blocks, buttons(ref.Number, acts...))
+	}
+	if ref.Status == rapport.StatusNew {
+		blocks = append(blocks, kit.Context(fmt.Sprintf("Please accept, contact or pass it on within %s; %s hears from Rapport each time you update it.",
+			kit.Duration(t.FollowUpSLA), kit.Mention(ref.Giver))))
+	}
+	return bot.Delivery{
+		Channel: ref.Receiver,
+		Text:    fmt.Sprintf("Referral %s from %s: %s (%s)", ref.ID(), kit.Mention(ref.Giver), kit.Esc(p.Name), ref.Status.Label()),
+		Blocks:  blocks,
+		Slot:    SlotReceiverDM,
+	}
+}
+
+// GiverDM tells the giver it is saved and with whom, with coaching for anything short of hot
+// (rule 1); redrawn as the referral moves, with Withdraw while it is new or accepted.
+func GiverDM(ref rapport.Referral, events []rapport.Event) bot.Delivery {
+	t := ref.Temperature()
+	text := fmt.Sprintf(":white_check_mark: Saved *%s*: your referral of %s is with %s (%s %s). I'll tell you each time it moves.",
+		ref.ID(), ProspectLine(ref.Prospect), kit.Mention(ref.Receiver), TempEmoji(t), strings.ToLower(t.Label()))
+	blocks := []slack.Block{kit.Section(text)}
+	if coach := coaching(ref); coach != "" {
+		blocks = append(blocks, kit.Section(coach))
+	}
+	blocks = append(blocks, kit.Section("*Status:* "+ref.Status.Label()))
+	blocks = append(blocks, timeline(events)...)
+	if rapport.ActWithdraw.Can(ref.Status) {
+		blocks = append(blocks, buttons(ref.Number, rapport.ActWithdraw))
+	}
+	return bot.Delivery{Channel: ref.Giver, Text: fmt.Sprintf("Saved %s: %s is with %s", ref.ID(), kit.Esc(ref.Prospect.Name), kit.Mention(ref.Receiver)),
+		Blocks: blocks, Slot: SlotGiverDM}
+}
+
+// timeline lists a referral's events, the newest last; long histories keep the newest ten.
+func timeline(events []rapport.Event) []slack.Block {
+	if len(events) == 0 {
+		return nil
+	}
+	const keep = 10
+	var lines []string
+	if len(events) > keep {
+		lines = append(lines, fmt.Sprintf("_%d earlier steps_", len(events)-keep))
+		events = events[len(events)-keep:]
+	}
+	for _, e := range events {
+		line := fmt.Sprintf("• %s · %s by %s", kit.Date(e.At), e.To.Label(), kit.Mention(e.Actor))
+		if e.Action == rapport.ActCorrect {
+			line = fmt.Sprintf("• %s · corrected to %s by %s", kit.Date(e.At), e.To.Label(), kit.Mention(e.Actor))
+		}
+		if e.Ref != 0 {
+			line += " → " + rapport.FormatID(e.Ref)
+		}
+		if e.Note != "" {
+			line += ": “" + kit.Esc(kit.Clip(e.Note, 200)) + "”"
+		}
+		lines = append(lines, line)
+	}
+	return []slack.Block{kit.Context(strings.Join(lines, "\n"))}
+}
+
+func coaching(ref rapport.Referral) string {
+	f, r := ref.Facts, kit.Mention(ref.Receiver)
+	var missing []string
+	if !f.Spoke {
+		missing = append(missing, "talk with the prospect about "+r)
+	}
+	if !f.MayShare {
+		missing = append(missing, "ask whether you may share their contact")
+	}
+	if !f.Expects {
+		missing = append(missing, "tell them to expect "+r+"'s call")
+	}
+	switch {
+	case len(missing) == 0:
+		return ""
+	case len(missing) == 3:
+		return ":bulb: This one is a *cold lead*: " + r + " will be calling someone who has never heard of them. " +
+			"To turn a lead into a referral: " + strings.Join(missing, ", ") + ". A warm introduction is worth ten cold calls."
+	}
+	return ":bulb: To make it a hot referral next time: " + strings.Join(missing, ", ") + "."
+}
+
+func factLine(f rapport.Facts, giver string) string {
+	mark := func(on bool, s string) string {
+		if on {
+			return ":white_check_mark: " + s
+		}
+		return ":white_large_square: " + s
+	}
+	return strings.Join([]string{
+		mark(f.Spoke, kit.Mention(giver)+" spoke with them about you"),
+		mark(f.MayShare, "may share their contact"),
+		mark(f.Expects, "they expect your call"),
+	}, "   ")
+}
+
+// TempEmoji marks a temperature: fire, sun or snow.
+func TempEmoji(t rapport.Temperature) string {
+	switch t {
+	case rapport.Hot:
+		return ":fire:"
+	case rapport.Warm:
+		return ":sunny:"
+	}
+	return ":snowflake:"
+}
