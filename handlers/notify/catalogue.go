@@ -156,8 +156,8 @@ func Kinds() []string {
 	return out
 }
 
-// Addressable reports whether kind may be addressed to role.
-func Addressable(kind string, role rapport.Role) bool {
+// addressable reports whether kind may be addressed to role.
+func addressable(kind string, role rapport.Role) bool {
 	k, ok := byKind[kind]
 	return ok && slices.Contains(k.roles(), role)
 }

@@ -184,51 +184,51 @@ func register[S any](m *Message[S]) *Message[S] {
 
 func roles(rs ...rapport.Role) []rapport.Role { return rs }
 
-// to addresses a kind's notices to roles; the registry fills in the kind.
-func to(roles ...rapport.Role) []rapport.Notice {
-	ns := make([]rapport.Notice, len(roles))
-	for i, r := range roles {
+// to addresses a kind's notices to rs; the registry fills in the kind.
+func to(rs ...rapport.Role) []rapport.Notice {
+	ns := make([]rapport.Notice, len(rs))
+	for i, r := range rs {
 		ns[i] = rapport.Notice{To: r}
 	}
 	return ns
 }
 
-// onCreate owes the kind to roles when a referral is saved.
-func onCreate(roles ...rapport.Role) func(Change) []rapport.Notice {
+// onCreate owes the kind to rs when a referral is saved.
+func onCreate(rs ...rapport.Role) func(Change) []rapport.Notice {
 	return func(ch Change) []rapport.Notice {
 		if ch.Created == nil {
 			return nil
 		}
-		return to(roles...)
+		return to(rs...)
 	}
 }
 
-// onMove owes the kind to roles after every move.
-func onMove(roles ...rapport.Role) func(Change) []rapport.Notice {
+// onMove owes the kind to rs after every move.
+func onMove(rs ...rapport.Role) func(Change) []rapport.Notice {
 	return func(ch Change) []rapport.Notice {
 		if ch.Move == nil {
 			return nil
 		}
-		return to(roles...)
+		return to(rs...)
 	}
 }
 
-// onAction owes the kind to roles after a move of action a.
-func onAction(a rapport.Action, roles ...rapport.Role) func(Change) []rapport.Notice {
+// onAction owes the kind to rs after a move of action a.
+func onAction(a rapport.Action, rs ...rapport.Role) func(Change) []rapport.Notice {
 	return func(ch Change) []rapport.Notice {
 		if ch.Move == nil || ch.Move.Action != a {
 			return nil
 		}
-		return to(roles...)
+		return to(rs...)
 	}
 }
 
-// onStage owes the kind to roles when reminder stage st falls due.
-func onStage(st rapport.Stage, roles ...rapport.Role) func(Change) []rapport.Notice {
+// onStage owes the kind to rs when reminder stage st falls due.
+func onStage(st rapport.Stage, rs ...rapport.Role) func(Change) []rapport.Notice {
 	return func(ch Change) []rapport.Notice {
 		if ch.Stage != st {
 			return nil
 		}
-		return to(roles...)
+		return to(rs...)
 	}
 }

@@ -88,7 +88,7 @@ func TestNoticesUseDeclaredRoles(t *testing.T) {
 	}
 	for _, ch := range changes {
 		for _, n := range Notices(ch) {
-			if !Addressable(n.Kind, n.To) {
+			if !addressable(n.Kind, n.To) {
 				t.Errorf("%s is addressed to %s, which its entry does not declare", n.Kind, n.To)
 			}
 		}
