@@ -186,6 +186,18 @@ type OutboxEntry struct {
 	Fields map[string]string
 }
 
+// DeadLetter is a message Rapport gave up on, as the dead-letter stream keeps it for admins to see
+// and send again: what it was (kind, referral, recipient), why (Slack's error, or why it could not
+// be drawn) and when.
+type DeadLetter struct {
+	ID     string // in the dead-letter stream
+	Kind   string
+	Ref    int64
+	To     string
+	Reason string
+	At     time.Time
+}
+
 // Fields of an outbox entry beyond its kind, referral and recipient: written by the store (its
 // scripts and queues) and read by the message catalogue when it draws the entry.
 const (

@@ -37,9 +37,13 @@ type Config struct {
 	Ready func(ctx context.Context) error
 	// HTTPListener serves /healthz and /readyz; nil serves nothing.
 	HTTPListener net.Listener
-	// ReclaimAfter is how long an outbox entry a crashed process left undelivered waits before
-	// another takes it over; 0 means DefaultReclaimAfter.
+	// ReclaimAfter is how long an outbox entry held by a sender that is alive but stuck waits
+	// before another takes it over (a dead sender's heartbeat lapses, and its entries are taken
+	// over within seconds); 0 means DefaultReclaimAfter.
 	ReclaimAfter time.Duration
+	// OnFault, if set, is told of a fault of the workspace's setup an admin can mend (a missing
+	// scope, a channel Rapport is not in), once per fault and process; it queues their notice.
+	OnFault func(ctx context.Context, f Fault) error
 	// RateLimits paces the outbox at Slack's published rates, shared by every replica through
 	// Outbox, which must then be a Pacer (RAPPORT_RATE_LIMITS=slack). Off, only Slack's 429s
 	// slow it down: for benchmarks and fakes without limits.
@@ -76,7 +80,8 @@ func New(cfg Config) (*Bot, error) {
 	}
 	b.sender = &sender{log: log.Named("outbox"), store: cfg.Outbox, render: cfg.Renderer, api: cfg.API,
 		team: cfg.Identity.TeamID, consumer: consumerName(), reclaim: cfg.ReclaimAfter,
-		pacer: pacer, paced: cfg.RateLimits, workers: outboxWorkers, now: time.Now, held: newHeld()}
+		pacer: pacer, paced: cfg.RateLimits, workers: outboxWorkers, now: time.Now, held: newHeld(),
+		faults: newFaults(log.Named("outbox"), time.Now), onFault: cfg.OnFault, retryBase: retryBase}
 	if b.sender.reclaim <= 0 {
 		b.sender.reclaim = DefaultReclaimAfter
 	}
@@ -184,6 +189,10 @@ func (b *Bot) serveHTTP(ctx context.Context) error {
 		}
 		if !b.status.get() {
 			http.Error(w, "socket not connected", http.StatusServiceUnavailable)
+			return
+		}
+		if why := b.sender.faults.reason(); why != "" {
+			http.Error(w, why, http.StatusServiceUnavailable)
 			return
 		}
 		fmt.Fprintln(w, "ready")

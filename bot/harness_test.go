@@ -67,6 +67,7 @@ type options struct {
 	renderer bot.Renderer
 	ready    func(ctx context.Context) error // nil: Redis's PING
 	http     bool                            // serve /healthz and /readyz on 127.0.0.1:0
+	onFault  func(ctx context.Context, f bot.Fault) error
 	// quiet drops the bot's logs: for a test that lets work outlive Run, which would otherwise
 	// log after the test has ended.
 	quiet bool
@@ -110,7 +111,7 @@ func newEnv(t *testing.T, o options) *env {
 	}
 	cfg := bot.Config{
 		Logger: log, API: api, Socket: socketmode.New(api), Identity: id, Mux: mux,
-		Dedupe: store, Outbox: store, Renderer: o.renderer, Ready: o.ready,
+		Dedupe: store, Outbox: store, Renderer: o.renderer, Ready: o.ready, OnFault: o.onFault,
 	}
 	if o.http {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -2,9 +2,6 @@ package bot
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"net"
 	"sync"
 	"time"
 
@@ -32,6 +29,9 @@ type OutboxStore interface {
 	Delivered(ctx context.Context, team, id string) (bool, error)
 	MarkDelivered(ctx context.Context, team string, e rapport.OutboxEntry, slot, channel, ts string) error
 	DeadLetter(ctx context.Context, team string, e rapport.OutboxEntry, reason string) error
+	// CountDelivery counts one more delivery of id, held by consumer, in the stream and returns
+	// how many there were before it (0: consumer no longer holds it).
+	CountDelivery(ctx context.Context, team, consumer, id string) (int, error)
 	// TouchOutbox keeps ids claimed by consumer while they wait in the process, returning those
 	// it no longer owns.
 	TouchOutbox(ctx context.Context, team, consumer string, ids []string) (lost []string, err error)
@@ -82,6 +82,7 @@ type poster interface {
 	UpdateMessageContext(ctx context.Context, channelID, timestamp string, options ...slack.MsgOption) (string, string, string, error)
 	PublishViewContext(ctx context.Context, req slack.PublishViewContextRequest) (*slack.ViewResponse, error)
 	UploadFileContext(ctx context.Context, params slack.UploadFileParameters) (*slack.FileSummary, error)
+	AuthTestContext(ctx context.Context) (*slack.AuthTestResponse, error)
 }
 
 // sender delivers the outbox: at least once from Redis's side, and once to Slack because a
@@ -103,8 +104,11 @@ type sender struct {
 	workers  int
 	now      func() time.Time
 
-	held   *held
-	pauses pauses
+	held      *held
+	pauses    pauses
+	faults    *faults                                  // a refused token or method: sending paused
+	retryBase time.Duration                            // the backoff's unit after a transient failure
+	onFault   func(ctx context.Context, f Fault) error // tells admins of a fault they can mend; nil: nobody
 }
 
 // run delivers until stop is done. Deliveries under way then get drainDeadline to finish on work;
@@ -113,6 +117,9 @@ func (s *sender) run(stop, work context.Context) error {
 	work, cancelWork := context.WithCancel(work)
 	defer cancelWork()
 	lanes := newLanes(s, s.workers)
+	var authDone sync.WaitGroup
+	authDone.Go(func() { s.watchAuth(stop) })
+	defer authDone.Wait()
 	var lanesDone sync.WaitGroup
 	for _, l := range lanes {
 		lanesDone.Go(func() { l.run(stop, work) })
@@ -159,40 +166,6 @@ func (s *sender) deliver(ctx context.Context, p Delivery) (string, string, error
 		return channel, ts, err
 	}
 	return s.api.PostMessageContext(ctx, p.Channel, opts...)
-}
-
-// retryable sorts a Slack failure: rate limits and transport trouble are worth another try (with the
-// wait Slack asked for, if any); anything Slack refused outright is not.
-func retryable(err error) (time.Duration, bool) {
-	var rl *slack.RateLimitedError
-	if errors.As(err, &rl) {
-		return rl.RetryAfter, true
-	}
-	var sc slack.StatusCodeError
-	if errors.As(err, &sc) {
-		return 0, sc.Code == 429 || sc.Code >= 500
-	}
-	var se slack.SlackErrorResponse
-	if errors.As(err, &se) {
-		switch se.Err {
-		case "ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout":
-			return 0, true
-		}
-		return 0, false
-	}
-	var ne net.Error
-	if errors.As(err, &ne) || errors.Is(err, context.DeadlineExceeded) {
-		return 0, true
-	}
-	return 0, true // unknown: retry, then leave it for reclaim rather than lose it
-}
-
-func slackCode(err error) string {
-	var se slack.SlackErrorResponse
-	if errors.As(err, &se) {
-		return se.Err
-	}
-	return fmt.Sprintf("%T", err)
 }
 
 // sleepCtx waits d or until ctx is done.

@@ -58,8 +58,11 @@ func (s *sender) step(ctx context.Context, it *item) (wait time.Duration, finish
 		it.post, it.rendered = &post, s.now()
 	}
 
+	if d := s.faults.waitToken(); d > 0 {
+		return d, false // the token is refused: nothing goes out until auth.test says it works
+	}
 	method, channel := budgetOf(methodOf(*it.post), it.post.Channel)
-	if d := s.pauses.wait(method, channel, s.now()); d > 0 {
+	if d := max(s.pauses.wait(method, channel, s.now()), s.pauses.wait(method, "", s.now())); d > 0 {
 		return d, false
 	}
 	if s.paced {
@@ -74,6 +77,7 @@ func (s *sender) step(ctx context.Context, it *item) (wait time.Duration, finish
 	}
 	ch, ts, err := s.deliver(ctx, *it.post)
 	if err == nil {
+		s.faults.methodWorks(method)
 		it.sent = &sent{slot: it.post.Slot, channel: ch, ts: ts}
 		return s.record(ctx, it)
 	}
@@ -83,11 +87,54 @@ func (s *sender) step(ctx context.Context, it *item) (wait time.Duration, finish
 		s.pause(ctx, it.log, method, channel, d)
 		return d, false
 	}
-	if _, transient := retryable(err); !transient {
-		it.dead = slackCode(err)
+	switch class, code := classify(err); class {
+	case faultWorkspace:
+		s.faults.tokenRefused(code)
+		return s.faults.waitToken(), false
+	case faultMethod:
+		s.pauses.set(method, "", s.now().Add(s.faults.every))
+		if s.faults.methodRefused(method, code) {
+			s.tell(ctx, Fault{Method: method, Code: code})
+		}
+		return s.faults.every, false
+	case faultMessage:
+		if code == "not_in_channel" {
+			s.tell(ctx, Fault{Method: method, Code: code, Channel: it.post.Channel})
+		}
+		it.dead = code
+		return s.bury(ctx, it)
+	default:
+		return s.transient(ctx, it, code, err)
+	}
+}
+
+// transient counts a failed delivery in the stream (so restarts and other replicas count it too)
+// and tries again with a growing backoff; the maxDeliveries-th failure dead-letters the message.
+func (s *sender) transient(ctx context.Context, it *item, code string, err error) (time.Duration, bool) {
+	n, cerr := s.store.CountDelivery(ctx, s.team, s.consumer, it.e.ID)
+	switch {
+	case cerr != nil:
+		return s.retry(it, "delivery failed, and not counted", errors.Join(err, cerr))
+	case n == 0:
+		return 0, true // no longer pending for this consumer: another took it over
+	case n >= maxDeliveries:
+		it.log.Warn("delivery failed too often; dead-lettered", zap.Int("deliveries", n), zap.Error(err))
+		it.dead = "retries_exhausted:" + code
 		return s.bury(ctx, it)
 	}
-	return s.retry(it, "delivery failed", err)
+	wait := min(time.Duration(n*n)*s.retryBase, maxRetryWait)
+	it.log.Info("delivery failed; will retry", zap.Int("deliveries", n), zap.Duration("retry_in", wait), zap.Error(err))
+	return wait, false
+}
+
+// tell passes a fault an admin can mend to Config.OnFault.
+func (s *sender) tell(ctx context.Context, f Fault) {
+	if s.onFault == nil {
+		return
+	}
+	if err := s.onFault(ctx, f); err != nil {
+		s.log.Warn("admins not told of a fault", zap.String("method", f.Method), zap.String("code", f.Code), zap.Error(err))
+	}
 }
 
 func methodOf(p Delivery) string {

@@ -2,17 +2,22 @@ package bot
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/rapportbot/rapport"
 	"go.uber.org/zap"
 )
 
-// read fills the lanes until stop: new entries as they are written (a blocked XREADGROUP), and,
-// every third of the reclaim delay, entries a crashed replica left (ClaimStale), after touching
-// those this process holds so that nobody takes them from it. It reads no more than there is room
-// for: what is not read stays in the stream.
+// read fills the lanes until stop: new entries as they are written (a blocked XREADGROUP); those
+// of a sender whose heartbeat is gone, as soon as it is gone (startBeats); and, every third of the
+// reclaim delay, entries a stuck sender left idle (ClaimStale), after touching those this process
+// holds so that nobody takes them from it. It reads no more than there is room for: what is not
+// read stays in the stream.
 func (s *sender) read(stop, work context.Context, lanes []*lane) {
+	var beating sync.WaitGroup
+	defer beating.Wait()
+	s.startBeats(stop, work, lanes, &beating)
 	every := s.reclaim / 3
 	block := min(readBlock, every)
 	var last time.Time

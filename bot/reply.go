@@ -34,10 +34,7 @@ func (d *dispatcher) ackFor(r *Request, err error, ack any) (any, func(context.C
 		// The response_url reaches whoever clicked, wherever the message is; chat.postEphemeral
 		// would refuse a person who is not in the channel.
 		if url := r.Interaction.ResponseURL; url != "" {
-			return nil, func(ctx context.Context) error {
-				return slack.PostWebhookCustomHTTPContext(ctx, url, webhookClient,
-					&slack.WebhookMessage{Text: msg, ResponseType: slack.ResponseTypeEphemeral, ReplaceOriginal: false})
-			}
+			return nil, func(ctx context.Context) error { return Respond(ctx, url, msg, false) }
 		}
 		channel, user := r.Interaction.Channel.ID, r.Interaction.User.ID
 		if channel == "" {
@@ -66,6 +63,13 @@ func Sentence(err error) string {
 		return "*Not saved.* Rapport can't reach its database right now, so nothing was recorded or changed. Please try again in a minute."
 	}
 	return rapport.ErrorMessage(err)
+}
+
+// Respond answers the person through a response_url (of a slash command or a click), ephemerally:
+// a new message, or, with replace, in place of the message that was clicked.
+func Respond(ctx context.Context, responseURL, text string, replace bool) error {
+	return slack.PostWebhookCustomHTTPContext(ctx, responseURL, webhookClient,
+		&slack.WebhookMessage{Text: text, ResponseType: slack.ResponseTypeEphemeral, ReplaceOriginal: replace})
 }
 
 // webhookClient posts to response_urls; the default client has no timeout.

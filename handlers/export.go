@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -43,9 +42,7 @@ func (h *Handlers) export(ctx context.Context, r *bot.Request, rest string) (any
 		err := h.sendExport(ctx, team, user, period)
 		if err != nil && responseURL != "" {
 			// The admin was told "Preparing…": tell them it did not come, rather than leave them waiting.
-			msg := &slack.WebhookMessage{ResponseType: slack.ResponseTypeEphemeral,
-				Text: "Sorry, the export could not be sent. Nothing was shared; please try again in a minute."}
-			if werr := slack.PostWebhookCustomHTTPContext(ctx, responseURL, exportWebhookClient, msg); werr != nil {
+			if werr := bot.Respond(ctx, responseURL, "Sorry, the export could not be sent. Nothing was shared; please try again in a minute.", false); werr != nil {
 				err = errors.Join(err, fmt.Errorf("tell the admin: %w", werr))
 			}
 		}
@@ -53,9 +50,6 @@ func (h *Handlers) export(ctx context.Context, r *bot.Request, rest string) (any
 	})
 	return bot.Ephemeral("Preparing your export… it will arrive in your DM with Rapport in a moment."), nil
 }
-
-// exportWebhookClient answers on a slash command's response_url; the default client has no timeout.
-var exportWebhookClient = &http.Client{Timeout: 10 * time.Second}
 
 // sendExport builds the period's CSV and uploads it to the admin's DM.
 func (h *Handlers) sendExport(ctx context.Context, team, user, name string) error {

@@ -83,6 +83,8 @@ func (h *Handlers) Register(mux *bot.Mux) {
 		mux.Action(notify.ActionID(a), h.fromHome(h.click))
 	}
 	mux.Action(actionShareBoard, h.shareBoard)
+	mux.Action(actionResend, h.resend)
+	mux.Action(actionResendAll, h.resend)
 	h.registerHome(mux)
 	for a := range outcomeForms {
 		mux.View(outcomeCallback(a), h.submitOutcome)

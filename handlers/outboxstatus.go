@@ -3,19 +3,62 @@ package handlers
 import (
 	"context"
 	"fmt"
+	"strings"
 
+	"github.com/slack-go/slack"
+
+	"github.com/rapportbot/rapport"
 	"github.com/rapportbot/rapport/bot"
 	"github.com/rapportbot/rapport/handlers/kit"
 )
 
-// OutboxStore counts the messages Rapport owes Slack, for admins.
+// OutboxStore shows admins the messages Rapport owes Slack and the ones it gave up on, and sends
+// those again.
 type OutboxStore interface {
 	Pending(ctx context.Context, team string) (int64, error)
-	DeadCount(ctx context.Context, team string) (int64, error)
+	DeadLetters(ctx context.Context, team string, limit int) ([]rapport.DeadLetter, int64, error)
+	Resend(ctx context.Context, team string, ids ...string) (int, error)
+	ResendReason(ctx context.Context, team, reason string) (int, error)
 }
 
-// outboxStatus answers "/refer outbox" (admins): messages waiting, and messages Slack refused for
-// good (a member gone, a channel archived), which were set aside in the dead-letter stream.
+// The outbox view: the newest dead letters it reads, and how many reasons and examples it shows
+// (each reason a block and each example one, well inside Slack's 50 blocks).
+const (
+	deadShown       = 100
+	deadReasons     = 8
+	deadExamples    = 3
+	actionResend    = "outbox:resend"        // value: a dead letter's ID
+	actionResendAll = "outbox:resend_reason" // value: a reason
+)
+
+// deadWords says what a dead letter's reason means for an admin.
+var deadWords = map[string]string{
+	"channel_not_found": "the channel or DM no longer exists",
+	"not_in_channel":    "Rapport is not in the channel: `/invite @Rapport` there, then send them again",
+	"is_archived":       "the channel is archived",
+	"user_not_found":    "the member is not in the workspace",
+	"user_disabled":     "the member's account is deactivated",
+	"cannot_dm_bot":     "the recipient is a bot",
+	"invalid_blocks":    "Slack refused the message's layout (a bug: see the logs)",
+	"msg_too_long":      "the message was too long for Slack (a bug: see the logs)",
+	"unknown_kind":      "no message of that kind exists any more (see the logs)",
+	"unreadable_entry":  "the entry could not be read (see the logs)",
+	"not_found":         "what it was about no longer exists",
+}
+
+func deadMeaning(reason string) string {
+	if w, ok := deadWords[reason]; ok {
+		return w
+	}
+	if code, ok := strings.CutPrefix(reason, "retries_exhausted:"); ok {
+		return "Slack kept failing (`" + kit.Esc(code) + "`) ten times"
+	}
+	return "Slack refused it"
+}
+
+// outboxStatus answers "/refer outbox" (admins): messages waiting, and the messages given up on
+// (a member gone, a channel archived, Slack failing ten times), grouped by reason, newest first,
+// each with "Send again", and each reason with "Send all again".
 func (h *Handlers) outboxStatus(ctx context.Context, r *bot.Request, _ string) (any, error) {
 	if err := h.requireAdmin(ctx, r.Team, r.Command.UserID, "see the outbox"); err != nil {
 		return nil, err
@@ -24,11 +67,75 @@ func (h *Handlers) outboxStatus(ctx context.Context, r *bot.Request, _ string) (
 	if err != nil {
 		return nil, err
 	}
-	dead, err := h.store.DeadCount(ctx, r.Team)
+	dead, total, err := h.store.DeadLetters(ctx, r.Team, deadShown)
 	if err != nil {
 		return nil, err
 	}
-	text := fmt.Sprintf("*Outbox:* %d %s waiting to be sent; %d undeliverable (Slack refused them for good: a member gone, a channel archived). Undeliverable messages are kept in the dead-letter stream and logged.",
-		pending, kit.Plural(int(pending), "message", "messages"), dead)
-	return bot.Ephemeral(text), nil
+	text := fmt.Sprintf("*Outbox:* %d %s waiting to be sent; %d undeliverable.", pending,
+		kit.Plural(int(pending), "message", "messages"), total)
+	blocks := []slack.Block{kit.Section(text)}
+	if total == 0 {
+		return bot.Ephemeral(text, blocks...), nil
+	}
+	var reasons []string
+	byReason := map[string][]rapport.DeadLetter{}
+	for _, d := range dead {
+		if _, ok := byReason[d.Reason]; !ok {
+			reasons = append(reasons, d.Reason)
+		}
+		byReason[d.Reason] = append(byReason[d.Reason], d)
+	}
+	blocks = append(blocks, kit.Context(fmt.Sprintf("The newest %d undeliverable messages, by reason. Sending one again puts it back in the outbox as it was.", len(dead))))
+	for _, reason := range kit.First(reasons, deadReasons) {
+		ds := byReason[reason]
+		head := fmt.Sprintf("*%d* × `%s`: %s", len(ds), kit.Esc(reason), deadMeaning(reason))
+		blocks = append(blocks, slack.NewSectionBlock(kit.MD(head), nil,
+			slack.NewAccessory(slack.NewButtonBlockElement(actionResendAll, reason, kit.Plain("Send all again")))))
+		for _, d := range kit.First(ds, deadExamples) {
+			line := fmt.Sprintf("• `%s` to %s", kit.Esc(d.Kind), recipient(d.To))
+			if d.Ref > 0 {
+				line += " about " + rapport.FormatID(d.Ref)
+			}
+			line += " · " + kit.Date(d.At)
+			blocks = append(blocks, slack.NewSectionBlock(kit.MD(line), nil,
+				slack.NewAccessory(slack.NewButtonBlockElement(actionResend, d.ID, kit.Plain("Send again")))))
+		}
+	}
+	return bot.Ephemeral(text, blocks...), nil
+}
+
+// recipient names a member or a channel by its ID.
+func recipient(id string) string {
+	if strings.HasPrefix(id, "C") || strings.HasPrefix(id, "G") {
+		return "<#" + kit.Esc(id) + ">"
+	}
+	return kit.Mention(id)
+}
+
+// resend answers "Send again" and "Send all again" (admins): the dead letters go back in the
+// outbox, and the admin is told how many, in place of the list.
+func (h *Handlers) resend(ctx context.Context, r *bot.Request) (any, error) {
+	if err := h.requireAdmin(ctx, r.Team, r.Interaction.User.ID, "send undeliverable messages again"); err != nil {
+		return nil, err
+	}
+	act := r.Interaction.ActionCallback.BlockActions[0]
+	var n int
+	var err error
+	if act.ActionID == actionResendAll {
+		n, err = h.store.ResendReason(ctx, r.Team, act.Value)
+	} else {
+		n, err = h.store.Resend(ctx, r.Team, act.Value)
+	}
+	if err != nil {
+		return nil, err
+	}
+	text := fmt.Sprintf(":outbox_tray: %d %s back in the outbox: Rapport sends %s now. `/refer outbox` shows what is left.",
+		n, kit.Plural(n, "message is", "messages are"), kit.Plural(n, "it", "them"))
+	if n == 0 {
+		text = "Nothing to send again: it was sent again already. `/refer outbox` shows what is left."
+	}
+	if url := r.Interaction.ResponseURL; url != "" {
+		r.After(func(ctx context.Context) error { return bot.Respond(ctx, url, text, true) })
+	}
+	return nil, nil
 }

@@ -16,6 +16,9 @@ import (
 // The outbox is a Redis Stream per workspace holding the messages owed to Slack, read through the
 // consumer group "senders" (each process its own consumer). An entry leaves the stream only once
 // Slack said ok (MarkDelivered) or the sender gave up on it (DeadLetter); entries are never trimmed.
+// A sender keeps a heartbeat while it runs (Heartbeat, outbox_takeover.go): the entries of one whose
+// heartbeat is gone are taken over at once, those of one stuck but alive after an idle time
+// (ClaimStale).
 
 // Fields of an outbox entry: what to say (kind), about which referral (ref, 0 for none), to whom (to:
 // a user or channel ID); a move's entries add rapport.EntryEvent, a claim's rapport.EntryStage, a
@@ -28,6 +31,20 @@ const (
 
 // sentTTL is how long a delivered entry's sent key outlives it: far longer than any redelivery.
 const sentTTL = 7 * 24 * time.Hour
+
+// DefaultDeadLetterCap is about how many dead letters a workspace keeps: enough for admins to see
+// and send again what a long fault left, bounded so that a fault nobody fixes cannot fill Redis.
+const DefaultDeadLetterCap = 10_000
+
+// WithDeadLetterCap keeps about n dead letters per workspace instead of DefaultDeadLetterCap: the
+// oldest are trimmed (MAXLEN ~, so a few more may stay). n < 1 keeps the default.
+func WithDeadLetterCap(n int) Option {
+	return func(s *Store) {
+		if n >= 1 {
+			s.deadCap = int64(n)
+		}
+	}
+}
 
 // OutboxEntry is one message owed to Slack: its stream ID, Kind (e.g. "referral.received"), Ref
 // (the referral it is about, or 0), To (the user or channel it goes to, resolved from its role when
@@ -180,7 +197,8 @@ func (s *Store) MarkDelivered(ctx context.Context, team string, e OutboxEntry, s
 }
 
 // DeadLetter moves e to the dead stream with reason, for a message Slack will never accept
-// (channel gone, user deactivated), so it stops being retried but stays inspectable.
+// (channel gone, user deactivated), so it stops being retried but stays inspectable. The dead
+// stream keeps about the newest deadCap (WithDeadLetterCap).
 func (s *Store) DeadLetter(ctx context.Context, team string, e OutboxEntry, reason string) error {
 	k := s.keys(team)
 	vals := make([]any, 0, 2*len(e.Fields)+12)
@@ -192,7 +210,7 @@ func (s *Store) DeadLetter(ctx context.Context, team string, e OutboxEntry, reas
 	}
 	vals = append(vals, "entry", e.ID, "reason", reason, "time", s.now().UnixMilli())
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.XAdd(ctx, &redis.XAddArgs{Stream: k.dead(), Values: vals})
+		p.XAdd(ctx, &redis.XAddArgs{Stream: k.dead(), MaxLen: s.deadCap, Approx: true, Values: vals})
 		p.XAck(ctx, k.outbox(), sendersGroup, e.ID)
 		p.XDel(ctx, k.outbox(), e.ID)
 		return nil

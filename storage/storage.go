@@ -40,9 +40,10 @@ func Open(url string) (redis.UniversalClient, error) {
 
 // Store is Rapport's Redis store. It is safe for concurrent use.
 type Store struct {
-	rdb    redis.UniversalClient
-	prefix string
-	now    func() time.Time
+	rdb     redis.UniversalClient
+	prefix  string
+	now     func() time.Time
+	deadCap int64 // dead letters kept, about (MAXLEN ~)
 }
 
 // Option configures a Store.
@@ -58,7 +59,7 @@ func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = no
 
 // New returns a store over rdb. The store does not own rdb: the caller closes it.
 func New(rdb redis.UniversalClient, opts ...Option) *Store {
-	s := &Store{rdb: rdb, prefix: DefaultPrefix, now: time.Now}
+	s := &Store{rdb: rdb, prefix: DefaultPrefix, now: time.Now, deadCap: DefaultDeadLetterCap}
 	for _, o := range opts {
 		o(s)
 	}

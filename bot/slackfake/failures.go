@@ -30,6 +30,33 @@ func (s *Server) FailNext(method, slackError string, n int) {
 	s.failures[method] = &failure{err: slackError, n: n}
 }
 
+// RefuseBotToken makes every call with the bot token, auth.test included, answer
+// {"ok":false,"error":slackError}, as Slack does for a revoked or expired token (token_revoked,
+// invalid_auth, account_inactive); "" accepts the token again.
+func (s *Server) RefuseBotToken(slackError string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.botRefused = slackError
+}
+
+// RemoveBot takes the bot out of channel (a private channel it was never invited to, or one it was
+// removed from): chat.postMessage there answers not_in_channel until InviteBot.
+func (s *Server) RemoveBot(channel string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.outside == nil {
+		s.outside = map[string]bool{}
+	}
+	s.outside[channel] = true
+}
+
+// InviteBot puts the bot back in channel.
+func (s *Server) InviteBot(channel string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.outside, channel)
+}
+
 // RateLimitNext makes the next n calls to method answer HTTP 429 with Retry-After in whole seconds
 // (rounded up), which slack-go turns into *slack.RateLimitedError.
 func (s *Server) RateLimitNext(method string, retryAfter time.Duration, n int) {

@@ -134,6 +134,9 @@ func (s *Server) chatPostMessage(r *request) (map[string]any, string) {
 	if e != "" {
 		return nil, e
 	}
+	if s.outside[ch] {
+		return nil, "not_in_channel"
+	}
 	blocks, e := messageFields(r.params)
 	if e != "" {
 		return nil, e

@@ -51,19 +51,21 @@ type Server struct {
 	wg      sync.WaitGroup // socket goroutines: hijacked connections escape httptest's own tracking
 	seq     int            // source of unique ids and timestamps
 
-	calls     []Call
-	failures  map[string]*failure
-	rateNext  map[string]*rateNext
-	limits    map[string]*sustainedLimit
-	users     []slack.User
-	dms       map[string]string // user id → D… id
-	messages  []Message
-	triggers  map[string]*trigger
-	responses map[string]*responseURL
-	views     []View
-	homeViews map[string]string  // user id → view id of the published home tab
-	uploads   map[string]*upload // file id → upload in any step
-	completed []string           // file ids in completion order
+	calls      []Call
+	failures   map[string]*failure
+	botRefused string          // when set, every call with the bot token answers this error (a revoked token)
+	outside    map[string]bool // channels the bot is not in: posting there is not_in_channel
+	rateNext   map[string]*rateNext
+	limits     map[string]*sustainedLimit
+	users      []slack.User
+	dms        map[string]string // user id → D… id
+	messages   []Message
+	triggers   map[string]*trigger
+	responses  map[string]*responseURL
+	views      []View
+	homeViews  map[string]string  // user id → view id of the published home tab
+	uploads    map[string]*upload // file id → upload in any step
+	completed  []string           // file ids in completion order
 
 	tickets map[string]bool
 	pongs   int

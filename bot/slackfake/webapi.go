@@ -82,8 +82,18 @@ func (s *Server) serveAPI(w http.ResponseWriter, hr *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	injected := s.takeFailureLocked(r.method)
+	refused, injected := "", ""
+	if r.token == BotToken {
+		refused = s.botRefused
+	}
+	if refused == "" {
+		injected = s.takeFailureLocked(r.method)
+	}
 	s.mu.Unlock()
+	if refused != "" {
+		writeError(w, refused)
+		return
+	}
 	if injected != "" {
 		writeError(w, injected)
 		return

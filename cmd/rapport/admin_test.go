@@ -279,3 +279,84 @@ func TestSettings(t *testing.T) {
 		}
 	})
 }
+
+// TestUndeliverableSentAgain: the shout-out to a channel Rapport is not in is kept as undeliverable
+// (the other messages go on), the admin is told how to invite Rapport, `/refer outbox` lists it
+// with its reason, and "Send again" delivers it, once, after the invitation.
+func TestUndeliverableSentAgain(t *testing.T) {
+	h := start(t)
+	h.referred()
+	h.fake.RemoveBot(slackfake.GeneralChannelID)
+	h.tap(h.bob, h.bob.dms()[0], "ref:won")
+	ack, err := h.bob.submitView(h.ctx, h.openedView(h.bob, 1), map[string]slack.BlockAction{
+		"value": {Value: "1800"}, "currency": {Value: "USD"}, "note": {Value: "Thank you!"},
+	})
+	if err != nil || decodeAck(ack).ResponseAction != "" {
+		t.Fatalf("closing: %s, %v", ack.Payload, err)
+	}
+	h.wait("the report to Alice and the admin's alert", func() bool {
+		return len(h.alice.dms()) == 2 && len(h.dave.dms()) == 1 && h.outboxEmpty()
+	})
+	if err := contains(messageText(h.dave.dms()[0]), "<#"+slackfake.GeneralChannelID+">", "/invite @Rapport"); err != nil {
+		t.Error(err)
+	}
+	if n := len(h.public()); n != 0 {
+		t.Fatalf("%d public posts in a channel Rapport is not in", n)
+	}
+
+	if p := h.adminCommand(h.bob, "outbox"); !strings.Contains(p.Text, "Only the group's admins") {
+		t.Errorf("a member sees the outbox: %q", p.Text)
+	}
+	p := h.adminCommand(h.dave, "outbox")
+	listing := unjson(mustJSON(t, p))
+	if err := contains(listing, "1 undeliverable", "not_in_channel", "referral.shoutout", "Send again"); err != nil {
+		t.Fatal(err)
+	}
+	id := buttonValue(t, p, "outbox:resend")
+
+	h.fake.InviteBot(slackfake.GeneralChannelID)
+	click := h.fake.BlockAction("UDAVE", slack.BlockAction{ActionID: "outbox:resend", Value: id, Type: "button"},
+		slackfake.InMessage(slackfake.GeneralChannelID, "1.000001"))
+	for range 2 { // a double click sends it once
+		if _, err := h.fake.Send(h.ctx, "interactive", click); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.wait("the shout-out", func() bool { return len(h.public()) == 1 && h.outboxEmpty() })
+	if err := contains(messageText(h.public()[0]), "Closed business", "<@UBOB>", "<@UALICE>"); err != nil {
+		t.Error(err)
+	}
+	h.wait("Dave told it is back in the outbox, and that the second click found nothing", func() bool {
+		var texts []string
+		for _, m := range h.ephemerals("UDAVE") {
+			texts = append(texts, m.Text)
+		}
+		all := strings.Join(texts, "\n")
+		return strings.Contains(all, "1 message is back in the outbox") && strings.Contains(all, "Nothing to send again")
+	})
+	if p := h.adminCommand(h.dave, "outbox"); !strings.Contains(p.Text, "0 undeliverable") {
+		t.Errorf("after sending it again: %q", p.Text)
+	}
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// buttonValue is the value of the first button with actionID in an ack's blocks.
+func buttonValue(t *testing.T, p ackPayload, actionID string) string {
+	t.Helper()
+	for _, b := range p.Blocks.BlockSet {
+		if s, ok := b.(*slack.SectionBlock); ok && s.Accessory != nil && s.Accessory.ButtonElement != nil &&
+			s.Accessory.ButtonElement.ActionID == actionID {
+			return s.Accessory.ButtonElement.Value
+		}
+	}
+	t.Fatalf("no %s button in %s", actionID, mustJSON(t, p.Blocks))
+	return ""
+}

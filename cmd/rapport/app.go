@@ -48,6 +48,11 @@ type app struct {
 	sched     *scheduler.Scheduler
 	// transport carries every Slack call; closed with the app, so no connection outlives it.
 	transport *http.Transport
+	// redisUnchecked is set when Redis did not answer the start-up check of its eviction policy and
+	// persistence: run checks it every recheckRedis until it does.
+	redisUnchecked bool
+	recheckRedis   time.Duration
+	allowEviction  bool
 }
 
 // deps replaces what a production process would make itself.
@@ -57,10 +62,15 @@ type deps struct {
 	listener net.Listener          // nil: listen on cfg.HTTPAddr
 	noHTTP   bool                  // serve no health endpoints
 	now      func() time.Time      // nil: time.Now
+	// recheckRedis is how often run retries the Redis check when Redis did not answer at start; 0: 5 s.
+	recheckRedis time.Duration
 }
 
 func newApp(ctx context.Context, cfg Config, log *zap.Logger, d deps) (_ *app, err error) {
-	a := &app{log: log, rdb: d.rdb}
+	a := &app{log: log, rdb: d.rdb, allowEviction: cfg.AllowEviction, recheckRedis: d.recheckRedis}
+	if a.recheckRedis <= 0 {
+		a.recheckRedis = 5 * time.Second
+	}
 	defer func() {
 		if err != nil {
 			a.close()
@@ -77,6 +87,14 @@ func newApp(ctx context.Context, cfg Config, log *zap.Logger, d deps) (_ *app, e
 		opts = append(opts, storage.WithPrefix(d.prefix))
 	}
 	a.store = storage.New(a.rdb, opts...)
+	// Before Slack: a Redis that may evict keys is refused before anything is connected. A Redis that
+	// is down does not stop the start (nor did it before); run checks it once it answers.
+	if dur, err := a.store.Durability(ctx); err != nil {
+		a.redisUnchecked = true
+		log.Warn("Redis did not answer at start; its eviction policy and persistence are checked once it does", zap.Error(err))
+	} else if err := a.checkRedis(dur); err != nil {
+		return nil, err
+	}
 	now := d.now
 	if now == nil {
 		now = time.Now
@@ -96,7 +114,7 @@ func newApp(ctx context.Context, cfg Config, log *zap.Logger, d deps) (_ *app, e
 	a.settings = handlers.NewSettings(a.store, id.TeamID, cfg.Settings(), now, log.Named("settings"))
 	a.handlers = handlers.New(log.Named("handlers"), a.store, api,
 		handlers.Config{Team: id.TeamID, Admins: cfg.Admins}, a.settings, now)
-	a.catalogue = notify.New(log.Named("notify"), a.store, a.settings, id.TeamID, now)
+	a.catalogue = notify.New(log.Named("notify"), a.store, a.settings, id.TeamID, cfg.Admins, now)
 	mux := bot.NewMux()
 	a.handlers.Register(mux)
 
@@ -124,7 +142,7 @@ func newApp(ctx context.Context, cfg Config, log *zap.Logger, d deps) (_ *app, e
 	}
 	a.bot, err = bot.New(bot.Config{
 		Logger: log.Named("bot"), API: api, Socket: socketmode.New(api), Identity: id, Mux: mux,
-		Dedupe: a.store, Outbox: a.store, Renderer: a.catalogue, Ready: a.store.Ping, HTTPListener: ln,
+		Dedupe: a.store, Outbox: a.store, Renderer: a.catalogue, OnFault: a.catalogue.AlertAdmins, Ready: a.store.Ping, HTTPListener: ln,
 		ReclaimAfter: cfg.ReclaimAfter, RateLimits: cfg.RateLimits,
 	})
 	if err != nil {
@@ -157,7 +175,66 @@ func (a *app) run(ctx context.Context) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return a.bot.Run(gctx) })
 	g.Go(func() error { return a.sched.Run(gctx) })
+	if a.redisUnchecked {
+		g.Go(func() error { return a.checkRedisWhenUp(gctx) })
+	}
 	return g.Wait()
+}
+
+// checkRedis refuses a Redis that may evict Rapport's keys (they are the only copy of every referral,
+// reminder and queued message) unless RAPPORT_ALLOW_EVICTION=1, and warns of one that keeps them in
+// memory only or would not say.
+func (a *app) checkRedis(d storage.Durability) error {
+	fields := []zap.Field{zap.String("maxmemory_policy", d.Policy), zap.String("persistence", d.Persistence),
+		zap.String("read_from", d.From)}
+	if d.Refused != nil {
+		fields = append(fields, zap.NamedError("refused", d.Refused))
+	}
+	warned := true
+	switch {
+	case d.Evicts() && !a.allowEviction:
+		return fmt.Errorf("REDIS_URL: Redis's maxmemory-policy is %s: when its memory is full it deletes keys, "+
+			"and referrals, reminders and queued messages vanish without an error. Set maxmemory-policy noeviction "+
+			"(in redis.conf, with --maxmemory-policy noeviction, or CONFIG SET maxmemory-policy noeviction then "+
+			"CONFIG REWRITE; on a managed Redis, in its parameter group), or set RAPPORT_ALLOW_EVICTION=1 to start anyway", d.Policy)
+	case d.Evicts():
+		a.log.Warn("Redis may evict Rapport's keys when its memory is full; running anyway, as RAPPORT_ALLOW_EVICTION=1 asks", fields...)
+	case d.Policy == "":
+		a.log.Warn("could not check Redis's maxmemory-policy (CONFIG and INFO refused or silent): "+
+			"make sure it is noeviction, or referrals can vanish when its memory is full", fields...)
+	default:
+		warned = false
+	}
+	switch d.Persistence {
+	case storage.PersistNone:
+		a.log.Warn("Redis keeps Rapport's state in memory only: a Redis restart loses every referral, reminder and "+
+			"queued message; set appendonly yes (or RDB save rules)", fields...)
+	case "":
+		a.log.Warn("could not check Redis's persistence: make sure appendonly is yes (or RDB save rules are set), "+
+			"or a Redis restart loses every referral", fields...)
+	default:
+		if !warned {
+			a.log.Info("Redis keeps every key and persists them", fields...)
+		}
+	}
+	return nil
+}
+
+// checkRedisWhenUp does the start-up check once Redis answers, when it did not at start: a Redis that
+// may evict stops Rapport as it would have refused to start.
+func (a *app) checkRedisWhenUp(ctx context.Context) error {
+	tick := time.NewTicker(a.recheckRedis)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		}
+		if d, err := a.store.Durability(ctx); err == nil {
+			return a.checkRedis(d)
+		}
+	}
 }
 
 func (a *app) close() {

@@ -35,7 +35,8 @@ var variables = []variable{
 	{"RAPPORT_QUIET_HOURS", "21:00-08:00", "no nudges in this window of each receiver's own time zone; off disables"},
 	{"RAPPORT_ADMINS", "", "comma-separated user IDs of the group's admins"},
 	{"RAPPORT_RATE_LIMITS", "slack", "slack paces calls at Slack's published rates; off lifts the pacing"},
-	{"RAPPORT_OUTBOX_RECLAIM_AFTER", "30s", "how long a message a crashed replica left undelivered waits before another sends it"},
+	{"RAPPORT_OUTBOX_RECLAIM_AFTER", "30s", "how long a message held by a live but stuck replica waits before another sends it (a dead replica is taken over in seconds)"},
+	{"RAPPORT_ALLOW_EVICTION", "0", "1 starts even if Redis's maxmemory-policy may evict keys (losing referrals); 0 refuses to"},
 }
 
 // Config is Rapport's validated configuration.
@@ -54,6 +55,8 @@ type Config struct {
 	Admins             []string
 	RateLimits         bool
 	ReclaimAfter       time.Duration
+	// AllowEviction lets Rapport run on a Redis whose maxmemory-policy may delete its keys.
+	AllowEviction bool
 }
 
 // loadConfig reads and checks every variable before anything connects; each error names the variable
@@ -145,6 +148,13 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	case "off":
 	default:
 		bad("RAPPORT_RATE_LIMITS", "%q must be slack or off", get("RAPPORT_RATE_LIMITS"))
+	}
+	switch get("RAPPORT_ALLOW_EVICTION") {
+	case "1":
+		c.AllowEviction = true
+	case "0":
+	default:
+		bad("RAPPORT_ALLOW_EVICTION", "%q must be 1 (start even on a Redis that may evict keys) or 0", get("RAPPORT_ALLOW_EVICTION"))
 	}
 	return c, errors.Join(errs...)
 }

@@ -27,8 +27,8 @@ func TestLoadConfigDefaults(t *testing.T) {
 	if c.FollowUpSLA != 24*time.Hour || c.ReportBackAfter != 168*time.Hour || c.TimeZone.String() != "UTC" {
 		t.Errorf("durations/zone: %v %v %v", c.FollowUpSLA, c.ReportBackAfter, c.TimeZone)
 	}
-	if c.QuietHours.String() != "21:00-08:00" || !c.RateLimits {
-		t.Errorf("quiet hours %s, rate limits %v", c.QuietHours, c.RateLimits)
+	if c.QuietHours.String() != "21:00-08:00" || !c.RateLimits || c.AllowEviction {
+		t.Errorf("quiet hours %s, rate limits %v, allow eviction %v", c.QuietHours, c.RateLimits, c.AllowEviction)
 	}
 }
 
@@ -51,6 +51,7 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"ErrAdmins", env("RAPPORT_ADMINS", "U123,@carol"), []string{"RAPPORT_ADMINS", "@carol"}},
 		{"ErrChannel", env("RAPPORT_RECOGNITION_CHANNEL", "#wins"), []string{"RAPPORT_RECOGNITION_CHANNEL", "channel ID"}},
 		{"ErrRateLimits", env("RAPPORT_RATE_LIMITS", "none"), []string{"RAPPORT_RATE_LIMITS"}},
+		{"ErrAllowEviction", env("RAPPORT_ALLOW_EVICTION", "yes"), []string{"RAPPORT_ALLOW_EVICTION", "must be 1"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -69,14 +70,15 @@ func TestLoadConfigErrors(t *testing.T) {
 
 func TestLoadConfigValues(t *testing.T) {
 	c, err := loadConfig(env("SLACK_API_URL", "http://127.0.0.1:9/api", "RAPPORT_QUIET_HOURS", "off",
-		"RAPPORT_ADMINS", " U1 , W2 ,", "RAPPORT_TIMEZONE", "America/Phoenix", "RAPPORT_RATE_LIMITS", "off"))
+		"RAPPORT_ADMINS", " U1 , W2 ,", "RAPPORT_TIMEZONE", "America/Phoenix", "RAPPORT_RATE_LIMITS", "off",
+		"RAPPORT_ALLOW_EVICTION", "1"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c.APIURL != "http://127.0.0.1:9/api/" {
 		t.Errorf("API URL %q should gain its trailing slash", c.APIURL)
 	}
-	if !c.QuietHours.Off() || len(c.Admins) != 2 || c.Admins[1] != "W2" || c.TimeZone.String() != "America/Phoenix" || c.RateLimits {
+	if !c.QuietHours.Off() || len(c.Admins) != 2 || c.Admins[1] != "W2" || c.TimeZone.String() != "America/Phoenix" || c.RateLimits || !c.AllowEviction {
 		t.Errorf("parsed %+v", c)
 	}
 }

@@ -30,6 +30,8 @@ type Store interface {
 	HomeData(ctx context.Context, team, user string, monthFrom, monthTo time.Time) (rapport.HomeData, error)
 	Facts(ctx context.Context, team string, from, to time.Time) ([]rapport.Fact, error)
 	Asks(ctx context.Context, team string) ([]rapport.Ask, error)
+	// Enqueue queues a message with its fields, once per id (an envelope, or a fault and admin).
+	Enqueue(ctx context.Context, team, id, kind, to string, fields map[string]string) error
 	DigestStore
 }
 
@@ -44,12 +46,14 @@ type Catalogue struct {
 	store    Store
 	settings Settings
 	team     string
+	admins   []string // RAPPORT_ADMINS; the workspace's admins come from the member directory
 	now      func() time.Time
 }
 
-// New returns the catalogue of team; now is the clock (time.Now outside tests).
-func New(log *zap.Logger, store Store, settings Settings, team string, now func() time.Time) *Catalogue {
-	return &Catalogue{log: log, store: store, settings: settings, team: team, now: now}
+// New returns the catalogue of team; admins are RAPPORT_ADMINS; now is the clock (time.Now
+// outside tests).
+func New(log *zap.Logger, store Store, settings Settings, team string, admins []string, now func() time.Time) *Catalogue {
+	return &Catalogue{log: log, store: store, settings: settings, team: team, admins: admins, now: now}
 }
 
 // Render draws entry e from the state stored now. ok is false when the message is no longer owed

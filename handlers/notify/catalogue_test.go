@@ -25,6 +25,9 @@ type sampleStore struct {
 	facts   []rapport.Fact
 	asks    []rapport.Ask
 	gave    map[string]int
+	members []rapport.Member
+	queued  []rapport.OutboxEntry // by Enqueue, each id once
+	ids     map[string]bool
 	readErr error // returned by every read when set
 }
 
@@ -91,13 +94,26 @@ func (s *sampleStore) QueueDigest(context.Context, string, string, time.Duration
 	return true, nil
 }
 
-func (s *sampleStore) Members(context.Context, string) ([]rapport.Member, error) { return nil, nil }
+func (s *sampleStore) Members(context.Context, string) ([]rapport.Member, error) {
+	return s.members, s.readErr
+}
+
+func (s *sampleStore) Enqueue(_ context.Context, _, id, kind, to string, fields map[string]string) error {
+	if s.ids == nil {
+		s.ids = map[string]bool{}
+	}
+	if !s.ids[id] {
+		s.ids[id] = true
+		s.queued = append(s.queued, rapport.OutboxEntry{Kind: kind, To: to, Fields: fields})
+	}
+	return s.readErr
+}
 
 var sampleSettings = rapport.Settings{RecognitionChannel: "C0WINS", FollowUpSLA: 24 * time.Hour,
 	ReportBackAfter: 7 * 24 * time.Hour, TimeZone: time.UTC, Currency: "USD"}
 
 func sampleCatalogue(st *sampleStore, set rapport.Settings) *Catalogue {
-	return New(zap.NewNop(), st, fixedSettings(set), "T1", func() time.Time { return homeNow })
+	return New(zap.NewNop(), st, fixedSettings(set), "T1", []string{"UADMIN"}, func() time.Time { return homeNow })
 }
 
 // samples is one outbox entry of every kind, as the scripts and jobs that queue them write it.
@@ -138,6 +154,8 @@ func samples(t *testing.T) map[string]rapport.OutboxEntry {
 		"board.share":           {ID: "1-1", Kind: "board.share", To: "C0WINS", Fields: map[string]string{FieldPeriod: "month", FieldBy: "UCAROL"}},
 		"digest.weekly": {ID: "1-1", Kind: "digest.weekly", To: "C0WINS", Fields: map[string]string{
 			digestFieldBody: body(summarize(facts, thanks, asks, set, at)), digestFieldWeek: "2026-W10"}},
+		"admin.alert": {ID: "1-1", Kind: "admin.alert", To: "UADMIN", Fields: map[string]string{
+			fieldMethod: "files.getUploadURLExternal", fieldCode: "missing_scope"}},
 		"digest.chart":    {ID: "1-1", Kind: "digest.chart", To: "C0WINS", Fields: map[string]string{digestFieldAt: ms, digestFieldWeek: "2026-W10"}},
 		"digest.inactive": {ID: "1-1", Kind: "digest.inactive", To: "UCAROL", Fields: map[string]string{digestFieldSince: ms, digestFieldWeek: "2026-W10"}},
 	}
@@ -291,4 +309,34 @@ func TestUndeliverable(t *testing.T) {
 			t.Errorf("Render with Redis down = %v; want an error worth retrying", err)
 		}
 	})
+}
+
+// TestAlertAdmins: a fault an admin can mend reaches every admin once, whichever replica met it how
+// often; a fault of chat.postMessage itself is not sent as a DM it would wait behind.
+func TestAlertAdmins(t *testing.T) {
+	st := newSampleStore()
+	st.members = []rapport.Member{{ID: "UOWNER", Admin: true}, {ID: "UADMIN", Admin: true}, {ID: "UBOT", Admin: true, IsBot: true}, {ID: "UBOB"}}
+	c := sampleCatalogue(st, sampleSettings) // RAPPORT_ADMINS: UADMIN
+	scope := bot.Fault{Method: "files.getUploadURLExternal", Code: "missing_scope"}
+	for range 3 {
+		if err := c.AlertAdmins(t.Context(), scope); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := c.AlertAdmins(t.Context(), bot.Fault{Method: "chat.postMessage", Code: "missing_scope"}); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range st.queued {
+		got = append(got, e.Kind+">"+e.To+":"+e.Fields[fieldMethod])
+	}
+	want := "admin.alert>UADMIN:files.getUploadURLExternal admin.alert>UOWNER:files.getUploadURLExternal"
+	if strings.Join(got, " ") != want {
+		t.Errorf("queued %v; want %s", got, want)
+	}
+	p, owed, err := c.Render(t.Context(), "T1", rapport.OutboxEntry{ID: "1-1", Kind: AdminAlert.Kind, To: "UOWNER",
+		Fields: map[string]string{fieldMethod: "chat.postMessage", fieldCode: "not_in_channel", fieldChannel: "C0WINS"}})
+	if err != nil || !owed || !strings.Contains(p.Text, "/invite @Rapport") || !strings.Contains(p.Text, "<#C0WINS>") {
+		t.Errorf("not_in_channel alert = %q, %v, %v; want how to invite Rapport to <#C0WINS>", p.Text, owed, err)
+	}
 }

@@ -158,6 +158,12 @@ var (
 		Kind: "digest.chart", To: roles(rapport.RoleChannel),
 		Read: readChart, Draw: chartPost,
 	})
+	// AdminAlert tells an admin of a fault of the workspace's setup they can mend (a missing
+	// scope, a channel Rapport is not in); the bot meets it, AlertAdmins queues it.
+	AdminAlert = register(&Message[alertState]{
+		Kind: "admin.alert", To: roles(rapport.RoleMember),
+		Read: readAlert, Draw: alertPost,
+	})
 	// DigestInactive is the private, friendly nudge to a member who gave nothing for a while, with
 	// others' asks; no longer owed once they gave, or when nobody asks.
 	DigestInactive = register(&Message[inactiveState]{

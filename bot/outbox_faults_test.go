@@ -1,0 +1,164 @@
+package bot_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rapportbot/rapport/bot"
+)
+
+// faultRecorder is an OnFault that remembers what it was told.
+type faultRecorder struct {
+	mu     sync.Mutex
+	faults []bot.Fault
+}
+
+func (r *faultRecorder) tell(_ context.Context, f bot.Fault) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.faults = append(r.faults, f)
+	return nil
+}
+
+func (r *faultRecorder) told() []bot.Fault {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]bot.Fault(nil), r.faults...)
+}
+
+// startFaulty runs a bot whose fault timings are short enough for a test: auth.test (and a
+// refused method) every authEvery, backoff unit 1 ms.
+func startFaulty(t *testing.T, o options, authEvery time.Duration) *env {
+	t.Helper()
+	e := newEnv(t, o)
+	bot.SetFaultTimings(e.bot, authEvery, time.Millisecond)
+	e.run()
+	if err := e.fake.WaitConnections(e.ctx, 1); err != nil {
+		t.Fatalf("bot did not connect: %v", err)
+	}
+	return e
+}
+
+// readyz returns /readyz's status and body.
+func (e *env) readyz() (int, string) {
+	e.t.Helper()
+	req, err := http.NewRequestWithContext(e.ctx, http.MethodGet, e.health+"/readyz", nil)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err.Error()
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// TestFailureClasses: a fault of the workspace or of a method pauses sending and keeps every
+// message; only a fault of the message dead-letters it; transient failures are retried up to the
+// cap, counted in the stream.
+func TestFailureClasses(t *testing.T) {
+	t.Parallel()
+	t.Run("TokenRefused", func(t *testing.T) {
+		t.Parallel()
+		e := startFaulty(t, options{http: true}, time.Second)
+		e.eventually("/readyz 200", func() bool { code, _ := e.readyz(); return code == http.StatusOK })
+		e.fake.RefuseBotToken("token_revoked")
+		for i := range 3 {
+			e.enqueue(fmt.Sprintf("referral.received.%d", i))
+		}
+		e.eventually("/readyz 503 with the reason", func() bool {
+			code, body := e.readyz()
+			return code == http.StatusServiceUnavailable && strings.Contains(body, "token_revoked")
+		})
+		// Several auth.test re-checks pass while the token stays refused.
+		before := len(e.fake.Calls("auth.test"))
+		e.eventually("two re-checks with auth.test", func() bool { return len(e.fake.Calls("auth.test")) >= before+2 })
+		if n := len(e.fake.Calls("chat.postMessage")); n != 1 {
+			t.Errorf("%d chat.postMessage calls while the token is refused; want 1: sending pauses, it does not try each message", n)
+		}
+		if n := e.dead(); n != 0 {
+			t.Errorf("%d dead letters while the token is refused; want none: it is the workspace's fault, not the messages'", n)
+		}
+		if n := e.pending(); n != 3 {
+			t.Errorf("%d messages kept; want all 3", n)
+		}
+
+		e.fake.RefuseBotToken("")
+		e.eventually("every message, once the token works again", func() bool { return len(e.fake.DMs(alice)) == 3 })
+		e.eventually("the outbox empty", func() bool { return e.pending() == 0 })
+		seen := map[string]int{}
+		for _, m := range e.fake.DMs(alice) {
+			seen[m.Text]++
+		}
+		for text, n := range seen {
+			if n != 1 {
+				t.Errorf("%q arrived %d times; want once", text, n)
+			}
+		}
+		if code, body := e.readyz(); code != http.StatusOK {
+			t.Errorf("/readyz after the token works again = %d %q; want 200", code, body)
+		}
+	})
+
+	t.Run("MissingScope", func(t *testing.T) {
+		t.Parallel()
+		rec := &faultRecorder{}
+		e := startFaulty(t, options{onFault: rec.tell}, time.Second)
+		e.fake.FailNext("chat.postMessage", "missing_scope", 2)
+		e.enqueue("referral.received")
+		e.enqueue("referral.sent")
+		e.eventually("both messages, once the scope is there", func() bool { return len(e.fake.DMs(alice)) == 2 })
+		if n := e.dead(); n != 0 {
+			t.Errorf("%d dead letters for a missing scope; want none", n)
+		}
+		if got := rec.told(); len(got) != 1 || got[0].Method != "chat.postMessage" || got[0].Code != "missing_scope" {
+			t.Errorf("admins told %+v; want chat.postMessage's missing_scope, once", got)
+		}
+		if n := len(e.fake.Calls("chat.postMessage")); n != 4 {
+			t.Errorf("%d chat.postMessage calls; want 4: two refused a second apart, then the two messages", n)
+		}
+	})
+
+	t.Run("NotInChannel", func(t *testing.T) {
+		t.Parallel()
+		rec := &faultRecorder{}
+		e := startFaulty(t, options{onFault: rec.tell}, time.Second)
+		e.fake.FailNext("chat.postMessage", "not_in_channel", 1)
+		e.enqueue("referral.received")
+		e.eventually("the message dead-lettered", func() bool { return e.dead() == 1 })
+		if got := rec.told(); len(got) != 1 || got[0].Code != "not_in_channel" || got[0].Channel != alice {
+			t.Errorf("admins told %+v; want not_in_channel for the message's channel", got)
+		}
+	})
+
+	t.Run("TransientCapped", func(t *testing.T) {
+		t.Parallel()
+		e := startFaulty(t, options{}, time.Second)
+		e.fake.FailNext("chat.postMessage", "internal_error", 1000)
+		e.enqueue("referral.received")
+		e.eventually("the message dead-lettered", func() bool { return e.dead() == 1 })
+		if n := len(e.fake.Calls("chat.postMessage")); n != 10 {
+			t.Errorf("%d tries of a message that always fails; want 10 (the stream's delivery count caps it)", n)
+		}
+	})
+
+	t.Run("TransientThenOK", func(t *testing.T) {
+		t.Parallel()
+		e := startFaulty(t, options{}, time.Second)
+		e.fake.FailNext("chat.postMessage", "service_unavailable", 3)
+		e.enqueue("referral.received")
+		e.eventually("the message", func() bool { return len(e.fake.DMs(alice)) == 1 })
+		e.eventually("the outbox empty", func() bool { return e.pending() == 0 })
+		if n := e.dead(); n != 0 {
+			t.Errorf("%d dead letters after 3 transient failures; want none", n)
+		}
+	})
+}

@@ -1,0 +1,214 @@
+package bot_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/slack-go/slack"
+	"go.uber.org/zap/zaptest"
+
+	"github.com/rapportbot/rapport/bot"
+	"github.com/rapportbot/rapport/bot/slackfake"
+	"github.com/rapportbot/rapport/storage"
+	"github.com/rapportbot/rapport/storage/redistest"
+)
+
+var _ bot.Heartbeats = (*storage.Store)(nil)
+
+// takeoverWithin is the promise (DESIGN.md "Outbox"): a dead sender's messages go out within 10 s of
+// its death, not after the 30 s idle reclaim.
+const takeoverWithin = 10 * time.Second
+
+// TestOutboxTakeover checks that the messages a sender held when it died go out within
+// takeoverWithin, each once, from a sender running beside it or started after it, although the
+// idle reclaim (the default 30 s) is far off; and that the dead sender leaves the group.
+func TestOutboxTakeover(t *testing.T) {
+	t.Parallel()
+	t.Run("Killed", func(t *testing.T) {
+		t.Parallel()
+		r := newTakeoverRig(t)
+		// A process that beat as a sender does, read the messages, and was killed: its heartbeat is
+		// not renewed after its last beat.
+		ks := r.enqueue(3)
+		const dead = "host-4242-dead"
+		if _, _, err := r.store.Heartbeat(r.ctx, slackfake.TeamID, dead, 3*time.Second, 0); err != nil {
+			t.Fatal(err)
+		}
+		if es, err := r.store.ReadOutbox(r.ctx, slackfake.TeamID, dead, 10, 0); err != nil || len(es) != len(ks) {
+			t.Fatalf("ReadOutbox(%s) = %v, %v; want the %d entries", dead, es, err, len(ks))
+		}
+		died := time.Now()
+		r.start("b")
+		r.delivered(ks, died)
+		r.eventually("the dead sender to leave the group", func() bool {
+			_, ok := r.consumers()[dead]
+			return !ok
+		})
+	})
+
+	// A sender stopped while Slack fails, holding what it read, hands it over: to a sender running
+	// beside it, or to the process started again.
+	for _, restart := range []bool{false, true} {
+		name := "Survivor"
+		if restart {
+			name = "Restart"
+		}
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			r := newTakeoverRig(t)
+			r.fake.FailNext("chat.postMessage", "internal_error", 1000)
+			a := r.start("a")
+			ks := r.enqueue(3)
+			r.wait("a's first try", func() bool { return len(r.fake.Calls("chat.postMessage")) > 0 })
+			aConsumers := r.consumers()
+			if len(aConsumers) != 1 {
+				t.Fatalf("group consumers = %v; want a's alone", aConsumers)
+			}
+			if !restart {
+				r.start("b")
+			}
+			died := a.cancelRun()
+			a.awaitRun(died)
+			r.fake.FailNext("chat.postMessage", "", 0) // Slack is healthy again
+			if restart {
+				r.start("a again")
+			}
+			r.delivered(ks, died)
+			r.eventually("a to leave the group", func() bool {
+				cs := r.consumers()
+				for c := range aConsumers {
+					if _, ok := cs[c]; ok {
+						return false
+					}
+				}
+				return len(cs) == 1
+			})
+		})
+	}
+}
+
+// takeoverRig is a fake Slack and a Redis shared by the senders a test starts and stops, as replicas
+// of one bot or restarts of one process. Every sender has the default reclaim delay.
+type takeoverRig struct {
+	t      *testing.T
+	ctx    context.Context
+	fake   *slackfake.Server
+	rs     *redistest.Server
+	rdb    redis.UniversalClient
+	prefix string
+	store  *storage.Store
+	render *renderer // shared by the senders
+}
+
+func newTakeoverRig(t *testing.T) *takeoverRig {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 2*testDeadline)
+	t.Cleanup(cancel)
+	fake := slackfake.New(slackfake.WithPingInterval(time.Second),
+		slackfake.WithUsers(slack.User{ID: alice, Name: "alice", RealName: "Alice Adams", TZ: "America/Phoenix"}))
+	t.Cleanup(fake.Close)
+	rs := redistest.Start(t)
+	r := &takeoverRig{t: t, ctx: ctx, fake: fake, rs: rs, rdb: rs.Client(t), prefix: rs.Prefix(t), render: &renderer{}}
+	r.store = storage.New(r.rdb, storage.WithPrefix(r.prefix))
+	return r
+}
+
+// start runs a sender and waits until its socket is up.
+func (r *takeoverRig) start(name string) *env {
+	r.t.Helper()
+	api := slack.New(slackfake.BotToken, slack.OptionAppLevelToken(slackfake.AppToken),
+		slack.OptionAPIURL(r.fake.APIURL()), slack.OptionHTTPClient(&http.Client{Timeout: 10 * time.Second}))
+	b := newSender(r.t, r.ctx, api, r.store, r.render, false, 0, zaptest.NewLogger(r.t).Named(name))
+	e := &env{t: r.t, ctx: r.ctx, fake: r.fake, redis: r.rs, store: r.store, api: api, bot: b, stopped: true,
+		delivered: map[string]int{}}
+	r.t.Cleanup(e.shutdown)
+	before := r.fake.Connections()
+	e.run()
+	if err := r.fake.WaitConnections(r.ctx, before+1); err != nil {
+		r.t.Fatalf("sender %s did not connect: %v", name, err)
+	}
+	return e
+}
+
+// enqueue queues n messages for alice and returns their kinds.
+func (r *takeoverRig) enqueue(n int) []string {
+	r.t.Helper()
+	var ks []string
+	for i := range n {
+		k := fmt.Sprintf("takeover.%d", i)
+		if _, err := r.store.EnqueueMessage(r.ctx, slackfake.TeamID, k, 17, alice); err != nil {
+			r.t.Fatal(err)
+		}
+		ks = append(ks, k)
+	}
+	return ks
+}
+
+// delivered waits until alice has the messages of kinds, takeoverWithin of since at most, and
+// checks she got each once and nothing is left to send.
+func (r *takeoverRig) delivered(kinds []string, since time.Time) {
+	r.t.Helper()
+	ctx, cancel := context.WithDeadline(r.ctx, since.Add(takeoverWithin))
+	defer cancel()
+	if err := r.fake.WaitFor(ctx, func() bool { return len(r.fake.DMs(alice)) >= len(kinds) }); err != nil {
+		r.t.Fatalf("alice has %d of the %d messages %v after the sender holding them stopped; want all within %v",
+			len(r.fake.DMs(alice)), len(kinds), time.Since(since).Round(time.Millisecond), takeoverWithin)
+	}
+	r.t.Logf("delivered %v after the sender holding them stopped", time.Since(since).Round(time.Millisecond))
+	r.eventually("the outbox to settle", func() bool {
+		n, err := r.store.Pending(r.ctx, slackfake.TeamID)
+		return err == nil && n == 0
+	})
+	var got, want []string
+	for _, m := range r.fake.DMs(alice) {
+		got = append(got, m.Text)
+	}
+	for _, k := range kinds {
+		want = append(want, "About referral: "+k)
+	}
+	slices.Sort(got)
+	if !slices.Equal(got, want) {
+		r.t.Errorf("alice's DMs = %q; want each message once: %q", got, want)
+	}
+}
+
+// consumers returns the outbox group's consumers and how many entries each holds.
+func (r *takeoverRig) consumers() map[string]int64 {
+	r.t.Helper()
+	cs, err := r.rdb.XInfoConsumers(r.ctx, r.prefix+":{"+slackfake.TeamID+"}:outbox", "senders").Result()
+	if err != nil && !strings.HasPrefix(err.Error(), "NOGROUP") {
+		r.t.Fatalf("XINFO CONSUMERS: %v", err)
+	}
+	out := map[string]int64{}
+	for _, c := range cs {
+		out[c.Name] = c.Pending
+	}
+	return out
+}
+
+func (r *takeoverRig) wait(what string, cond func() bool) {
+	r.t.Helper()
+	if err := r.fake.WaitFor(r.ctx, cond); err != nil {
+		r.t.Fatalf("waiting for %s: %v", what, err)
+	}
+}
+
+// eventually polls cond, which reads Redis, until it holds or the deadline passes.
+func (r *takeoverRig) eventually(what string, cond func() bool) {
+	r.t.Helper()
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		select {
+		case <-tick.C:
+		case <-r.ctx.Done():
+			r.t.Fatalf("waiting for %s: %v", what, r.ctx.Err())
+		}
+	}
+}
