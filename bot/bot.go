@@ -41,6 +41,9 @@ type Config struct {
 	// before another takes it over (a dead sender's heartbeat lapses, and its entries are taken
 	// over within seconds); 0 means DefaultReclaimAfter.
 	ReclaimAfter time.Duration
+	// Journal is a directory that outlives the process (a volume), where deliveries Slack accepted
+	// and Redis did not record before shutdown wait for the next start; "" keeps none.
+	Journal string
 	// OnFault, if set, is told of a fault of the workspace's setup an admin can mend (a missing
 	// scope, a channel Rapport is not in), once per fault and process; it queues their notice.
 	OnFault func(ctx context.Context, f Fault) error
@@ -82,6 +85,7 @@ func New(cfg Config) (*Bot, error) {
 		team: cfg.Identity.TeamID, consumer: consumerName(), reclaim: cfg.ReclaimAfter,
 		pacer: pacer, paced: cfg.RateLimits, workers: outboxWorkers, now: time.Now, held: newHeld(),
 		faults: newFaults(log.Named("outbox"), time.Now), onFault: cfg.OnFault, retryBase: retryBase}
+	b.sender.journal = journal{dir: cfg.Journal, team: b.sender.team, consumer: b.sender.consumer}
 	if b.sender.reclaim <= 0 {
 		b.sender.reclaim = DefaultReclaimAfter
 	}

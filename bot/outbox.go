@@ -109,13 +109,17 @@ type sender struct {
 	faults    *faults                                  // a refused token or method: sending paused
 	retryBase time.Duration                            // the backoff's unit after a transient failure
 	onFault   func(ctx context.Context, f Fault) error // tells admins of a fault they can mend; nil: nobody
+	journal   journal                                  // deliveries not recorded at shutdown; dir "": none
 }
 
-// run delivers until stop is done. Deliveries under way then get drainDeadline to finish on work;
-// anything not delivered stays pending in the stream for a restart or another replica.
+// run delivers until stop is done, after recording what an earlier process journalled. Deliveries
+// under way then get drainDeadline to finish on work, and Slack's oks to be recorded; anything not
+// delivered stays pending in the stream for a restart or another replica, and a delivery Redis
+// still does not record is journalled.
 func (s *sender) run(stop, work context.Context) error {
 	work, cancelWork := context.WithCancel(work)
 	defer cancelWork()
+	s.replay(stop)
 	lanes := newLanes(s, s.workers)
 	var authDone sync.WaitGroup
 	authDone.Go(func() { s.watchAuth(stop) })
@@ -140,8 +144,13 @@ func (s *sender) run(stop, work context.Context) error {
 		}
 	})
 	s.read(stop, work, lanes)
-	lanesDone.Wait() // the lanes end on stop too, once their current step returns
+	lanesDone.Wait() // the lanes end on stop too, once they have settled what Slack accepted
 	close(drained)
+	var unrecorded []*item
+	for _, l := range lanes {
+		unrecorded = append(unrecorded, l.unrecorded...)
+	}
+	s.keepUnrecorded(unrecorded)
 	watch.Wait()
 	return nil
 }

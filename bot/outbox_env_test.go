@@ -74,17 +74,21 @@ func startSenders(t *testing.T, o senderOptions) *senders {
 }
 
 // newSender wires a bot with no routes whose outbox is store's, the way cmd/rapport does.
-func newSender(tb testing.TB, ctx context.Context, api *slack.Client, store *storage.Store, r bot.Renderer, rateLimits bool, reclaim time.Duration, log *zap.Logger) *bot.Bot {
+func newSender(tb testing.TB, ctx context.Context, api *slack.Client, store *storage.Store, r bot.Renderer, rateLimits bool, reclaim time.Duration, log *zap.Logger, opts ...func(*bot.Config)) *bot.Bot {
 	tb.Helper()
 	id, err := bot.Connect(ctx, api)
 	if err != nil {
 		tb.Fatalf("connect: %v", err)
 	}
-	b, err := bot.New(bot.Config{
+	cfg := bot.Config{
 		Logger: log, API: api, Socket: socketmode.New(api), Identity: id, Mux: bot.NewMux(),
 		Dedupe: store, Outbox: store, Renderer: r, Ready: store.Ping, RateLimits: rateLimits,
 		ReclaimAfter: reclaim,
-	})
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	b, err := bot.New(cfg)
 	if err != nil {
 		tb.Fatalf("bot.New: %v", err)
 	}

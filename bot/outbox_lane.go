@@ -27,6 +27,8 @@ type lane struct {
 	queues map[string]*queue
 	ready  []*queue  // queues whose head may go now, in turn
 	later  queueHeap // queues set aside, soonest first
+
+	unrecorded []*item // set when run returns: delivered, not recorded by the drain's end
 }
 
 // queue is one recipient's entries in stream order.
@@ -76,10 +78,12 @@ func (l *lane) push(it *item) {
 	}
 }
 
-// run delivers until stop; an entry not finished stays pending in the stream.
+// run delivers until stop, then settles what Slack already accepted until work ends; an entry not
+// finished stays pending in the stream.
 func (l *lane) run(stop, work context.Context) {
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
+	defer func() { l.unrecorded = l.settle(work) }()
 	for {
 		l.admit()
 		now := l.s.now()

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -36,6 +38,7 @@ var variables = []variable{
 	{"RAPPORT_ADMINS", "", "comma-separated user IDs of the group's admins"},
 	{"RAPPORT_RATE_LIMITS", "slack", "slack paces calls at Slack's published rates; off lifts the pacing"},
 	{"RAPPORT_OUTBOX_RECLAIM_AFTER", "30s", "how long a message held by a live but stuck replica waits before another sends it (a dead replica is taken over in seconds)"},
+	{"RAPPORT_STATE_DIR", "", "a directory that outlives restarts (a volume), where a message Slack accepted and Redis did not record by shutdown waits for the next start; empty: $TMPDIR/rapport"},
 	{"RAPPORT_ALLOW_EVICTION", "0", "1 starts even if Redis's maxmemory-policy may evict keys (losing referrals); 0 refuses to"},
 }
 
@@ -55,6 +58,8 @@ type Config struct {
 	Admins             []string
 	RateLimits         bool
 	ReclaimAfter       time.Duration
+	// StateDir is where the outbox journals deliveries Redis did not record by shutdown.
+	StateDir string
 	// AllowEviction lets Rapport run on a Redis whose maxmemory-policy may delete its keys.
 	AllowEviction bool
 }
@@ -118,6 +123,11 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	c.FollowUpSLA = duration("RAPPORT_FOLLOWUP_SLA")
 	c.ReportBackAfter = duration("RAPPORT_REPORT_BACK_AFTER")
 	c.ReclaimAfter = duration("RAPPORT_OUTBOX_RECLAIM_AFTER")
+	if c.StateDir = get("RAPPORT_STATE_DIR"); c.StateDir == "" {
+		c.StateDir = filepath.Join(os.TempDir(), "rapport")
+	} else if !filepath.IsAbs(c.StateDir) {
+		bad("RAPPORT_STATE_DIR", "%q is not an absolute path", c.StateDir)
+	}
 	for _, name := range []string{"RAPPORT_SWEEP_SCHEDULE", "RAPPORT_DIGEST_SCHEDULE"} {
 		if _, err := cron.ParseStandard(get(name)); err != nil {
 			bad(name, "%q is not a cron spec (e.g. \"0 9 * * 1\" or \"@every 1m\"): %v", get(name), err)

@@ -93,7 +93,7 @@ func newCrashRig(t *testing.T, env map[string]string) *crashRig {
 			"SLACK_API_URL": fake.APIURL(), "REDIS_URL": rs.URL(),
 			"RAPPORT_HTTP_ADDR": "127.0.0.1:0", "RAPPORT_RATE_LIMITS": "off", "RAPPORT_QUIET_HOURS": "off",
 			"RAPPORT_ADMINS": "UDAVE", "RAPPORT_OUTBOX_RECLAIM_AFTER": "1s",
-			"RAPPORT_SWEEP_SCHEDULE": "@every 1000h",
+			"RAPPORT_SWEEP_SCHEDULE": "@every 1000h", "RAPPORT_STATE_DIR": t.TempDir(),
 		}}
 	for k, v := range env {
 		r.env[k] = v

@@ -51,6 +51,7 @@ func startReplicas(t testing.TB, n int) *harness {
 	fake := slackfake.New(slackfake.WithUsers(demoMembers...), slackfake.WithPingInterval(time.Second))
 	t.Cleanup(fake.Close)
 	rs := redistest.Start(t)
+	stateDir := t.TempDir()
 	cfg, err := loadConfig(func(k string) string {
 		return map[string]string{
 			"SLACK_APP_TOKEN": slackfake.AppToken, "SLACK_BOT_TOKEN": slackfake.BotToken,
@@ -58,6 +59,7 @@ func startReplicas(t testing.TB, n int) *harness {
 			"RAPPORT_ADMINS": "UDAVE", "RAPPORT_QUIET_HOURS": "off", "RAPPORT_RECOGNITION_CHANNEL": slackfake.GeneralChannelID,
 			// The sweep is driven by the tests' own Tick calls with their own clock.
 			"RAPPORT_SWEEP_SCHEDULE": "@every 1000h",
+			"RAPPORT_STATE_DIR":      stateDir,
 		}[k]
 	})
 	if err != nil {

@@ -1,0 +1,77 @@
+package bot_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/rapportbot/rapport"
+	"github.com/rapportbot/rapport/bot"
+	"github.com/rapportbot/rapport/bot/slackfake"
+	"github.com/rapportbot/rapport/storage"
+)
+
+// blipStore is the outbox's Redis with a blip that refuses to record deliveries while it lasts;
+// everything else (reads, heartbeats) still works, as after a failover mid-write.
+type blipStore struct {
+	*storage.Store
+	down atomic.Bool
+}
+
+func (b *blipStore) MarkDelivered(ctx context.Context, team string, e rapport.OutboxEntry, slot, channel, ts string) error {
+	if b.down.Load() {
+		return &rapport.Error{Code: rapport.EUNAVAILABLE, Op: "mark delivered", Err: errors.New("connection reset by peer")}
+	}
+	return b.Store.MarkDelivered(ctx, team, e, slot, channel, ts)
+}
+
+// TestDeliveryRecordOutlivesShutdown: a message Slack accepted whose record Redis refused is never
+// posted again because the process stopped: the drain keeps trying to record it, and what is still
+// unrecorded when the drain ends is recorded by the next start before it sends anything.
+func TestDeliveryRecordOutlivesShutdown(t *testing.T) {
+	t.Parallel()
+	t.Run("RecordedInTheDrain", func(t *testing.T) {
+		t.Parallel()
+		r := newTakeoverRig(t)
+		blip := &blipStore{Store: r.store}
+		blip.down.Store(true)
+		a := r.start("a", func(c *bot.Config) { c.Outbox = blip; c.Journal = t.TempDir() })
+		r.enqueue(1)
+		r.wait("the DM", func() bool { return len(r.fake.DMs(alice)) == 1 })
+		stopped := a.cancelRun()
+		time.AfterFunc(500*time.Millisecond, func() { blip.down.Store(false) }) // Redis is back mid-drain
+		a.awaitRun(stopped)
+		if n, err := r.store.Pending(r.ctx, slackfake.TeamID); err != nil || n != 0 {
+			t.Errorf("outbox holds %d entries after the drain (err %v); want the delivery recorded", n, err)
+		}
+	})
+
+	t.Run("JournalledUntilRestart", func(t *testing.T) {
+		t.Parallel()
+		r := newTakeoverRig(t)
+		dir := t.TempDir()
+		blip := &blipStore{Store: r.store}
+		blip.down.Store(true)
+		a := r.start("a", func(c *bot.Config) { c.Outbox = blip; c.Journal = dir })
+		ks := r.enqueue(1)
+		r.wait("the DM", func() bool { return len(r.fake.DMs(alice)) == 1 })
+		a.stopBot() // Redis refuses the record for the whole drain
+		files, _ := filepath.Glob(filepath.Join(dir, "*.jsonl"))
+		if len(files) != 1 {
+			t.Fatalf("journal files after shutdown = %v; want one", files)
+		}
+		// Redis is back; the process starts again and must not post the message a second time.
+		r.start("a again", func(c *bot.Config) { c.Journal = dir })
+		r.delivered(ks, time.Now())
+		if files, _ := filepath.Glob(filepath.Join(dir, "*.jsonl")); len(files) != 0 {
+			t.Errorf("journal files after the restart recorded them = %v; want none", files)
+		}
+		if _, err := os.Stat(dir); err != nil {
+			t.Errorf("journal directory: %v", err)
+		}
+	})
+}
