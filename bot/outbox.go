@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"time"
 
@@ -39,7 +40,7 @@ type OutboxStore interface {
 
 // Delivery is what the sender does for one outbox entry, as the renderer drew it: post a message,
 // or update one already posted (TS set), or publish a member's App Home (Home set), or upload a
-// file to a conversation (File set).
+// file to a conversation (File set; a user ID in Channel means the bot's DM with them).
 type Delivery struct {
 	Channel string // a user ID (the bot's DM with them) or a channel ID
 	TS      string // when set, chat.update this message instead of posting
@@ -55,6 +56,7 @@ type Delivery struct {
 type Upload struct {
 	Filename, Title string
 	Content         []byte
+	Comment         string // mrkdwn posted with the file; "" none
 }
 
 // Renderer turns an outbox entry into the message it stands for, from the state stored now.
@@ -83,7 +85,11 @@ type poster interface {
 	PublishViewContext(ctx context.Context, req slack.PublishViewContextRequest) (*slack.ViewResponse, error)
 	UploadFileContext(ctx context.Context, params slack.UploadFileParameters) (*slack.FileSummary, error)
 	AuthTestContext(ctx context.Context) (*slack.AuthTestResponse, error)
+	OpenConversationContext(ctx context.Context, params *slack.OpenConversationParameters) (*slack.Channel, bool, bool, error)
 }
+
+// isUserID tells a member's ID (U…, or W… on Enterprise Grid) from a conversation's.
+func isUserID(id string) bool { return strings.HasPrefix(id, "U") || strings.HasPrefix(id, "W") }
 
 // sender delivers the outbox: at least once from Redis's side, and once to Slack because a
 // per-entry key written right after Slack's ok stops a redelivery from posting again. Only a crash
@@ -162,9 +168,17 @@ func (s *sender) deliver(ctx context.Context, p Delivery) (string, string, error
 		return p.Channel, "", err
 	}
 	if p.File != nil { // no ts to record: the sent key alone stops a redelivery uploading it again
-		_, err := s.api.UploadFileContext(ctx, slack.UploadFileParameters{Channel: p.Channel, Filename: p.File.Filename,
-			Title: p.File.Title, FileSize: len(p.File.Content), Content: string(p.File.Content)})
-		return p.Channel, "", err
+		channel := p.Channel
+		if isUserID(channel) { // uploads are shared to a conversation, not to a user
+			c, _, _, err := s.api.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{channel}})
+			if err != nil {
+				return "", "", err
+			}
+			channel = c.ID
+		}
+		_, err := s.api.UploadFileContext(ctx, slack.UploadFileParameters{Channel: channel, Filename: p.File.Filename,
+			Title: p.File.Title, InitialComment: p.File.Comment, FileSize: len(p.File.Content), Content: string(p.File.Content)})
+		return channel, "", err
 	}
 	opts := []slack.MsgOption{slack.MsgOptionText(p.Text, false)}
 	if len(p.Blocks) > 0 {

@@ -8,6 +8,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/rapportbot/rapport"
+	"github.com/rapportbot/rapport/handlers/notify"
 	"go.uber.org/zap"
 )
 
@@ -17,7 +18,9 @@ const settingsTTL = 10 * time.Second
 // SettingsStore keeps the overrides admins save.
 type SettingsStore interface {
 	Settings(ctx context.Context, team string) (map[string]string, error)
-	PutSettings(ctx context.Context, team string, values map[string]string) error
+	// PutSettings saves the overrides and queues confirm (when it has a kind) in one step, once
+	// per envelope.
+	PutSettings(ctx context.Context, team, envelopeID string, values map[string]string, confirm rapport.OutboxEntry) error
 }
 
 // Settings gives the group's effective settings: the environment's defaults with the admins'
@@ -80,12 +83,15 @@ func (s *Settings) Refresh(ctx context.Context) error {
 }
 
 // Save validates and stores an admin's values (all of them, as the form sends them): values equal
-// to the default are removed, so a later change of the environment still applies.
-func (s *Settings) Save(ctx context.Context, values map[string]string) (rapport.Settings, error) {
+// to the default are removed, so a later change of the environment still applies. The admin's
+// confirmation (what changed) is queued with them, once per envelope. It returns the names of the
+// settings that changed.
+func (s *Settings) Save(ctx context.Context, envelopeID, admin string, values map[string]string) ([]string, error) {
 	next, errs := s.defaults.Apply(values, CheckSchedule)
 	if len(errs) > 0 {
-		return rapport.Settings{}, errs
+		return nil, errs
 	}
+	note := notify.SettingsSavedNote(admin, s.Snapshot().Values(), next.Values())
 	def := s.defaults.Values()
 	store := map[string]string{}
 	for name, v := range next.Values() {
@@ -98,13 +104,13 @@ func (s *Settings) Save(ctx context.Context, values map[string]string) (rapport.
 			store[name] = v
 		}
 	}
-	if err := s.store.PutSettings(ctx, s.team, store); err != nil {
-		return rapport.Settings{}, err
+	if err := s.store.PutSettings(ctx, s.team, envelopeID, store, note); err != nil {
+		return nil, err
 	}
 	s.mu.Lock()
 	s.cur, s.read = next, s.now()
 	s.mu.Unlock()
-	return next, nil
+	return notify.Changed(note), nil
 }
 
 // CheckSchedule is the settings' check of a digest schedule: five cron fields (or a descriptor such

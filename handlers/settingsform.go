@@ -4,31 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/rapportbot/rapport"
 	"github.com/rapportbot/rapport/bot"
 	"github.com/rapportbot/rapport/handlers/kit"
+	"github.com/rapportbot/rapport/handlers/notify"
 	"github.com/slack-go/slack"
 	"go.uber.org/zap"
 )
 
 // callbackSettings is the callback_id of the admins' settings modal.
 const callbackSettings = "settings"
-
-// settingLabels names each setting as the form and the confirmation say it.
-var settingLabels = map[string]string{
-	rapport.SetRecognitionChannel: "Recognition channel",
-	rapport.SetFollowUpSLA:        "Follow-up window",
-	rapport.SetReportBackAfter:    "Report-back reminder",
-	rapport.SetDigestSchedule:     "Weekly digest schedule",
-	rapport.SetTimeZone:           "Group time zone",
-	rapport.SetQuietHours:         "Quiet hours",
-	rapport.SetPublicValues:       "Show values in shout-outs",
-	rapport.SetAnnounceHot:        "Announce new hot referrals",
-	rapport.SetCurrency:           "Currency",
-	rapport.SetInactivityWeeks:    "Inactivity nudge (weeks)",
-}
 
 var settingHints = map[string]string{
 	rapport.SetRecognitionChannel: "Where closed business is thanked in public. Invite Rapport to it (/invite @Rapport) so it can post there. Empty: no public posts.",
@@ -95,7 +81,7 @@ func settingsModal(admin string, v map[string]string) slack.ModalViewRequest {
 			}
 			el = in
 		}
-		block := slack.NewInputBlock(name, kit.Plain(settingLabels[name]), kit.Plain(settingHints[name]), el)
+		block := slack.NewInputBlock(name, kit.Plain(notify.SettingLabels[name]), kit.Plain(settingHints[name]), el)
 		block.Optional = optional
 		blocks = append(blocks, block)
 	}
@@ -141,8 +127,12 @@ func (h *Handlers) submitSettings(ctx context.Context, r *bot.Request) (any, err
 	if r.Interaction.View.PrivateMetadata != user {
 		return nil, rapport.Errorf(rapport.EFORBIDDEN, "Only the group's admins can change Rapport's settings.")
 	}
+	// Checked again on Save: the form may have stayed open while the person stopped being an admin.
+	if err := h.requireAdmin(ctx, r.Team, user, "change Rapport's settings"); err != nil {
+		return nil, err
+	}
 	before := h.settings.Snapshot().Values()
-	next, err := h.settings.Save(ctx, settingsFrom(r.Interaction.View.State, before))
+	changed, err := h.settings.Save(ctx, r.EnvelopeID, user, settingsFrom(r.Interaction.View.State, before))
 	var fe rapport.FieldErrors
 	switch {
 	case errors.As(err, &fe):
@@ -150,48 +140,6 @@ func (h *Handlers) submitSettings(ctx context.Context, r *bot.Request) (any, err
 	case err != nil:
 		return nil, err
 	}
-	after := next.Values()
-	var changed []string
-	for _, name := range rapport.SettingNames {
-		if before[name] != after[name] {
-			changed = append(changed, name)
-		}
-	}
 	h.log.Info("settings saved", zap.String("user", user), zap.Strings("changed", changed))
-	text := settingsSaved(changed, before, after)
-	r.After(func(ctx context.Context) error {
-		if _, _, err := h.api.PostMessageContext(ctx, user, slack.MsgOptionText(text, false)); err != nil {
-			return fmt.Errorf("confirm settings: %w", err)
-		}
-		return nil
-	})
 	return nil, nil
-}
-
-// settingsSaved is the admin's confirmation: each change, was and now.
-func settingsSaved(changed []string, before, after map[string]string) string {
-	if len(changed) == 0 {
-		return ":white_check_mark: Settings saved; nothing changed."
-	}
-	var b strings.Builder
-	b.WriteString(":white_check_mark: *Settings saved.* They apply now, on every Rapport instance within a minute:")
-	for _, name := range changed {
-		fmt.Fprintf(&b, "\n• %s: %s (was %s)", settingLabels[name], settingText(name, after[name]), settingText(name, before[name]))
-	}
-	return b.String()
-}
-
-// settingText shows a setting's value in mrkdwn.
-func settingText(name, v string) string {
-	switch {
-	case v == "":
-		return "none"
-	case name == rapport.SetRecognitionChannel:
-		return "<#" + kit.Esc(v) + ">"
-	case v == "true":
-		return "on"
-	case v == "false":
-		return "off"
-	}
-	return "`" + kit.Esc(v) + "`"
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/rapportbot/rapport"
+	"github.com/rapportbot/rapport/handlers/notify"
 	"github.com/slack-go/slack"
 )
 
@@ -21,7 +22,7 @@ func TestSettingsModal(t *testing.T) {
 	for _, b := range m.Blocks.BlockSet {
 		in := b.(*slack.InputBlock)
 		ids = append(ids, in.BlockID)
-		if settingLabels[in.BlockID] == "" || settingHints[in.BlockID] == "" {
+		if notify.SettingLabels[in.BlockID] == "" || settingHints[in.BlockID] == "" {
 			t.Errorf("%s has no label or hint", in.BlockID)
 		}
 		if in.Optional != (in.BlockID == rapport.SetRecognitionChannel) {
@@ -63,22 +64,5 @@ func TestSettingsFrom(t *testing.T) {
 	state.Values[rapport.SetRecognitionChannel] = map[string]slack.BlockAction{InputAction: {Type: "conversations_select"}}
 	if got := settingsFrom(state, cur)[rapport.SetRecognitionChannel]; got != "" {
 		t.Errorf("empty channel read as %q", got)
-	}
-}
-
-func TestSettingsSaved(t *testing.T) {
-	before := map[string]string{rapport.SetFollowUpSLA: "24h", rapport.SetRecognitionChannel: "", rapport.SetAnnounceHot: "false", rapport.SetCurrency: "USD"}
-	after := map[string]string{rapport.SetFollowUpSLA: "48h", rapport.SetRecognitionChannel: "C1", rapport.SetAnnounceHot: "true", rapport.SetCurrency: "<!here>"}
-	got := settingsSaved([]string{rapport.SetRecognitionChannel, rapport.SetFollowUpSLA, rapport.SetAnnounceHot, rapport.SetCurrency}, before, after)
-	want := ":white_check_mark: *Settings saved.* They apply now, on every Rapport instance within a minute:" +
-		"\n• Recognition channel: <#C1> (was none)" +
-		"\n• Follow-up window: `48h` (was `24h`)" +
-		"\n• Announce new hot referrals: on (was off)" +
-		"\n• Currency: `&lt;!here&gt;` (was `USD`)"
-	if got != want {
-		t.Errorf("settingsSaved =\n%s\nwant\n%s", got, want)
-	}
-	if got := settingsSaved(nil, before, before); got != ":white_check_mark: Settings saved; nothing changed." {
-		t.Errorf("nothing changed: %q", got)
 	}
 }

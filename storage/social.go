@@ -21,20 +21,38 @@ func (s *Store) Settings(ctx context.Context, team string) (map[string]string, e
 	return m, nil
 }
 
-// PutSettings saves overrides; an empty value removes one, so the environment's default applies again.
-func (s *Store) PutSettings(ctx context.Context, team string, values map[string]string) error {
-	k := s.keys(team).settings()
-	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		for name, v := range values {
-			if v == "" {
-				p.HDel(ctx, k, name)
-			} else {
-				p.HSet(ctx, k, name, v)
-			}
+// putSettingsScript saves an admin's overrides and queues their confirmation, once per envelope.
+//
+// KEYS: 1 settings, 2 the envelope's seen key, 3 outbox.
+// ARGV: 1 seen TTL s, 2 how many name/value pairs follow, then the pairs (an empty value removes
+// the override), then the confirmation's outbox field/value pairs (none: nothing queued).
+var putSettingsScript = redis.NewScript(`
+local n = tonumber(ARGV[2])
+for i = 3, 2 + 2 * n, 2 do
+  if ARGV[i + 1] == '' then redis.call('HDEL', KEYS[1], ARGV[i]) else redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+end
+if #ARGV > 2 + 2 * n and redis.call('SET', KEYS[2], '0', 'NX', 'EX', ARGV[1]) then
+  redis.call('XADD', KEYS[3], '*', unpack(ARGV, 3 + 2 * n))
+end
+return 1
+`)
+
+// PutSettings saves overrides (an empty value removes one, so the environment's default applies
+// again) and, when confirm has a kind, queues it in the same step, once per envelope: the admin's
+// confirmation is owed as surely as the settings are saved.
+func (s *Store) PutSettings(ctx context.Context, team, envelopeID string, values map[string]string, confirm OutboxEntry) error {
+	k := s.keys(team)
+	args := []any{int64(seenTTL / time.Second), len(values)}
+	for name, v := range values {
+		args = append(args, name, v)
+	}
+	if confirm.Kind != "" {
+		args = append(args, entryKind, confirm.Kind, entryRef, 0, entryTo, confirm.To)
+		for f, v := range confirm.Fields {
+			args = append(args, f, v)
 		}
-		return nil
-	})
-	if err != nil {
+	}
+	if err := putSettingsScript.Run(ctx, s.rdb, []string{k.settings(), k.seen(envelopeID), k.outbox()}, args...).Err(); err != nil {
 		return fail("save settings", err)
 	}
 	return nil

@@ -134,7 +134,20 @@ func TestExport(t *testing.T) {
 			t.Error("closed business has no first contact date")
 		}
 	})
+	t.Run("SlackFailsFirst", func(t *testing.T) {
+		// The upload is owed like any message: Slack's errors delay it, they do not lose it.
+		before := len(h.fake.Files())
+		h.fake.FailNext("files.getUploadURLExternal", "internal_error", 2)
+		if err := contains(h.adminCommand(h.dave, "export week").Text, "Preparing your export"); err != nil {
+			t.Fatal(err)
+		}
+		h.wait("the file, after Slack's errors", func() bool { return len(h.fake.Files()) == before+1 && h.outboxEmpty() })
+		if f := h.fake.Files()[before]; f.Channel != h.adminDM("UDAVE") || len(exportRows(t, f)) != 3 {
+			t.Errorf("export after Slack's errors: %s in %s:\n%s", f.Filename, f.Channel, f.Content)
+		}
+	})
 	t.Run("WorkspaceAdmin", func(t *testing.T) {
+		before := len(h.fake.Files())
 		h.fake.AddUser(slack.User{ID: "UERIN", Name: "erin", RealName: "Erin Owner", TZ: "America/Phoenix", IsOwner: true,
 			Profile: slack.UserProfile{RealName: "Erin Owner", DisplayName: "Erin Owner"}})
 		if err := h.app.handlers.SyncMembers(h.ctx); err != nil {
@@ -144,8 +157,8 @@ func TestExport(t *testing.T) {
 		if err := contains(h.adminCommand(erin, "export all").Text, "Preparing your export"); err != nil {
 			t.Fatal(err)
 		}
-		h.wait("Erin's file", func() bool { return len(h.fake.Files()) == 2 })
-		f := h.fake.Files()[1]
+		h.wait("Erin's file", func() bool { return len(h.fake.Files()) == before+1 })
+		f := h.fake.Files()[before]
 		if f.Channel != h.adminDM("UERIN") || len(exportRows(t, f)) != 3 {
 			t.Errorf("Erin's export: %s in %s:\n%s", f.Filename, f.Channel, f.Content)
 		}
@@ -246,7 +259,37 @@ func TestSettings(t *testing.T) {
 		}
 	})
 
+	t.Run("ErrNoLongerAdmin", func(t *testing.T) {
+		// Erin, a workspace owner, opens the form; she is no longer one when she saves it.
+		erinUser := slack.User{ID: "UERIN", Name: "erin", RealName: "Erin Owner", TZ: "America/Phoenix", IsOwner: true,
+			Profile: slack.UserProfile{RealName: "Erin Owner", DisplayName: "Erin Owner"}}
+		h.fake.AddUser(erinUser)
+		if err := h.app.handlers.SyncMembers(h.ctx); err != nil {
+			t.Fatal(err)
+		}
+		erin := person{h.fake, "UERIN"}
+		h.adminCommand(erin, "settings")
+		form := h.openedView(erin, 1)
+		erinUser.IsOwner = false
+		h.fake.AddUser(erinUser)
+		if err := h.app.handlers.SyncMembers(h.ctx); err != nil {
+			t.Fatal(err)
+		}
+		ack, err := erin.submitView(h.ctx, form, settingsSubmission(initial, map[string]string{rapport.SetFollowUpSLA: "1h"}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := contains(string(ack.Payload), "Only the group's admins"); err != nil {
+			t.Error(err)
+		}
+		if sla := h.app.settings.Snapshot().FollowUpSLA; sla != 24*time.Hour {
+			t.Errorf("a former admin's form changed the SLA to %v", sla)
+		}
+	})
+
 	t.Run("OK", func(t *testing.T) {
+		// The confirmation is owed like any message: a Slack error delays it, it does not lose it.
+		h.fake.FailNext("chat.postMessage", "internal_error", 1)
 		ack, err := h.dave.submitView(h.ctx, view, settingsSubmission(initial, map[string]string{
 			rapport.SetFollowUpSLA: "48h", rapport.SetRecognitionChannel: "C0WINS", rapport.SetPublicValues: "true",
 		}))

@@ -18,7 +18,7 @@ const digestChannel = "C0DIGEST"
 // digestSettings saves the group's digest settings and makes every replica read them now.
 func (h *harness) digestSettings(values map[string]string) {
 	h.t.Helper()
-	if err := h.store.PutSettings(h.ctx, slackfake.TeamID, values); err != nil {
+	if err := h.store.PutSettings(h.ctx, slackfake.TeamID, "", values, rapport.OutboxEntry{}); err != nil {
 		h.t.Fatal(err)
 	}
 	for _, r := range h.replicas {

@@ -30,6 +30,8 @@ type Store interface {
 	HomeData(ctx context.Context, team, user string, monthFrom, monthTo time.Time) (rapport.HomeData, error)
 	Facts(ctx context.Context, team string, from, to time.Time) ([]rapport.Fact, error)
 	Asks(ctx context.Context, team string) ([]rapport.Ask, error)
+	// ReferralsCreated reads the referrals created in [from, to), whole, for an export.
+	ReferralsCreated(ctx context.Context, team string, from, to time.Time) ([]rapport.Referral, []rapport.Fact, error)
 	// Enqueue queues a message with its fields, once per id (an envelope, or a fault and admin).
 	Enqueue(ctx context.Context, team, id, kind, to string, fields map[string]string) error
 	DigestStore

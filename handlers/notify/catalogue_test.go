@@ -76,6 +76,10 @@ func (s *sampleStore) DigestFacts(context.Context, string, time.Time, time.Time)
 
 func (s *sampleStore) Asks(context.Context, string) ([]rapport.Ask, error) { return s.asks, s.readErr }
 
+func (s *sampleStore) ReferralsCreated(context.Context, string, time.Time, time.Time) ([]rapport.Referral, []rapport.Fact, error) {
+	return []rapport.Referral{s.ref}, []rapport.Fact{{}}, s.readErr
+}
+
 func (s *sampleStore) GivenCounts(context.Context, string, []string, time.Time, time.Time) (map[string]int, error) {
 	return s.gave, s.readErr
 }
@@ -156,6 +160,17 @@ func samples(t *testing.T) map[string]rapport.OutboxEntry {
 			digestFieldBody: body(summarize(facts, thanks, asks, set, at)), digestFieldWeek: "2026-W10"}},
 		"admin.alert": {ID: "1-1", Kind: "admin.alert", To: "UADMIN", Fields: map[string]string{
 			fieldMethod: "files.getUploadURLExternal", fieldCode: "missing_scope"}},
+		"settings.saved": func() rapport.OutboxEntry {
+			e := SettingsSavedNote("UADMIN", map[string]string{rapport.SetFollowUpSLA: "24h", rapport.SetCurrency: "USD"},
+				map[string]string{rapport.SetFollowUpSLA: "48h", rapport.SetCurrency: "<!here>"})
+			e.ID = "1-1"
+			return e
+		}(),
+		"admin.export": func() rapport.OutboxEntry {
+			e := ExportNote("UADMIN", "month", at)
+			e.ID = "1-1"
+			return e
+		}(),
 		"digest.chart":    {ID: "1-1", Kind: "digest.chart", To: "C0WINS", Fields: map[string]string{digestFieldAt: ms, digestFieldWeek: "2026-W10"}},
 		"digest.inactive": {ID: "1-1", Kind: "digest.inactive", To: "UCAROL", Fields: map[string]string{digestFieldSince: ms, digestFieldWeek: "2026-W10"}},
 	}

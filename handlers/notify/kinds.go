@@ -158,6 +158,16 @@ var (
 		Kind: "digest.chart", To: roles(rapport.RoleChannel),
 		Read: readChart, Draw: chartPost,
 	})
+	// Export uploads the CSV of referrals an admin asked for to their DM.
+	Export = register(&Message[exportState]{
+		Kind: "admin.export", To: roles(rapport.RoleMember),
+		Read: readExport, Draw: exportPost,
+	})
+	// SettingsSaved confirms to an admin the settings they saved: what changed, was and now.
+	SettingsSaved = register(&Message[settingsState]{
+		Kind: "settings.saved", To: roles(rapport.RoleMember),
+		Read: readSettingsSaved, Draw: settingsSavedPost,
+	})
 	// AdminAlert tells an admin of a fault of the workspace's setup they can mend (a missing
 	// scope, a channel Rapport is not in); the bot meets it, AlertAdmins queues it.
 	AdminAlert = register(&Message[alertState]{
