@@ -37,6 +37,15 @@ var limits = map[string]int{
 	FieldNote:     1000,
 }
 
+// Limits on the other texts members type, in characters: an ask, a thank-you or recommendation, a
+// note with a move (a reason, a pass-on note, a thank-you for closed business, an admin's why).
+// Renderers show each within Slack's limits even when every character needs escaping.
+const (
+	MaxAsk         = 300
+	MaxRecognition = 500
+	MaxMoveNote    = 1000
+)
+
 // MaxLen is the longest text accepted in a form field (0: not a text field).
 func MaxLen(field string) int { return limits[field] }
 

@@ -38,7 +38,7 @@ func (h *Handlers) refer(ctx context.Context, r *bot.Request) (any, error) {
 		return f(ctx, r, strings.TrimSpace(rest))
 	}
 	return bot.Ephemeral(fmt.Sprintf("I don't know `/refer %s`. To refer someone, type `/refer` or `/refer @member what they need`; `/refer help` lists everything I can do.",
-		kit.Esc(kit.Clip(kit.Unesc(sub), 40)))), nil
+		kit.EscClip(kit.Unesc(sub), 40))), nil
 }
 
 // subcommand answers "/refer <name> <rest>"; rest is the text after the name, as Slack escaped it.

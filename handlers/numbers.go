@@ -15,7 +15,7 @@ import (
 
 // Limits of asks: how long one may be, how many /refer asks lists.
 const (
-	askLimit = 300
+	askLimit = rapport.MaxAsk
 	askList  = 20
 )
 
@@ -113,7 +113,7 @@ func (h *Handlers) ledger(ctx context.Context, r *bot.Request, _ string) (any, e
 		if b.OneSided() {
 			line = fmt.Sprintf("• :warning: %s sent you %d, you sent them none", o, b.Received)
 			if a := askOf[b.Other]; a != "" {
-				line += ": their ask is “" + kit.Esc(kit.Clip(a, 150)) + "”"
+				line += ": their ask is “" + kit.EscClip(a, 150) + "”"
 			}
 		}
 		if b.ClosedFromOther > 0 || b.ClosedForOther > 0 {

@@ -21,7 +21,7 @@ const (
 	blockCurrency = "currency"
 	blockNote     = "note"
 	blockMember   = "member"
-	noteLimit     = 1000
+	noteLimit     = rapport.MaxMoveNote
 	maxValue      = 1_000_000_000_00 // a billion, in cents: past that it is a typo
 )
 

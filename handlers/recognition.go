@@ -13,7 +13,7 @@ import (
 )
 
 // recognitionLimit bounds a thank-you or a recommendation.
-const recognitionLimit = 500
+const recognitionLimit = rapport.MaxRecognition
 
 // thanks answers "/refer thanks @member text": a public thank-you for any help, counted as recognition.
 func (h *Handlers) thanks(ctx context.Context, r *bot.Request, rest string) (any, error) {

@@ -21,7 +21,7 @@ func (h *Handlers) show(ctx context.Context, r *bot.Request, rest string) (any, 
 	}
 	n, ok := rapport.ParseID(args[0])
 	if !ok {
-		return bot.Ephemeral(fmt.Sprintf("“%s” is not a referral number: they look like R-12.", kit.Esc(kit.Clip(kit.Unesc(args[0]), 20)))), nil
+		return bot.Ephemeral(fmt.Sprintf("“%s” is not a referral number: they look like R-12.", kit.EscClip(kit.Unesc(args[0]), 20))), nil
 	}
 	ref, events, err := h.store.Timeline(ctx, r.Team, n)
 	if err != nil {
@@ -59,7 +59,7 @@ func (h *Handlers) set(ctx context.Context, r *bot.Request, rest string) (any, e
 	}
 	n, ok := rapport.ParseID(args[0])
 	if !ok {
-		return bot.Ephemeral(fmt.Sprintf("“%s” is not a referral number: they look like R-12.", kit.Esc(kit.Clip(kit.Unesc(args[0]), 20)))), nil
+		return bot.Ephemeral(fmt.Sprintf("“%s” is not a referral number: they look like R-12.", kit.EscClip(kit.Unesc(args[0]), 20))), nil
 	}
 	to, err := rapport.ParseStatus(strings.ToLower(args[1]))
 	if err != nil {

@@ -27,6 +27,11 @@ type Ack struct {
 	EnvelopeID string
 	Payload    json.RawMessage // nil when the ack carried none
 	At         time.Time
+	// Refused is the error Slack would meet the ack's response with (invalid_blocks, msg_too_long,
+	// invalid_arguments for a view) instead of showing it; Problems are its details. Send and
+	// SendRaw return the ack with an error then.
+	Refused  string
+	Problems []string
 }
 
 // Send delivers payload in a new envelope to one socket (round robin over open ones, waiting for
@@ -96,6 +101,9 @@ func (s *Server) SendRaw(ctx context.Context, envelopeID string, frame []byte) (
 	}
 	select {
 	case a := <-got:
+		if a.Refused != "" {
+			return a, fmt.Errorf("slackfake: Slack refuses the ack of %s: %s %v", envelopeID, a.Refused, a.Problems)
+		}
 		return a, nil
 	case <-ctx.Done():
 		return Ack{}, fmt.Errorf("slackfake: no ack for %s: %w", envelopeID, ctx.Err())
@@ -140,6 +148,7 @@ func (s *Server) readAcks(c *socket) {
 		a := Ack{EnvelopeID: raw.EnvelopeID, At: time.Now()}
 		if len(raw.Payload) > 0 && string(raw.Payload) != "null" {
 			a.Payload = raw.Payload
+			a.Refused, a.Problems = ackProblems(raw.Payload)
 		}
 		s.mu.Lock()
 		s.acks[a.EnvelopeID] = append(s.acks[a.EnvelopeID], a)
@@ -166,6 +175,29 @@ func (s *Server) Acks(envelopeID string) []Ack {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]Ack(nil), s.acks[envelopeID]...)
+}
+
+// ackProblems checks an ack's response as Slack would before showing it: a slash command's reply
+// as a message, a view submission's update or push as a modal.
+func ackProblems(payload json.RawMessage) (string, []string) {
+	var p struct {
+		ResponseAction string          `json:"response_action"`
+		View           map[string]any  `json:"view"`
+		Text           string          `json:"text"`
+		Blocks         json.RawMessage `json:"blocks"`
+	}
+	if json.Unmarshal(payload, &p) != nil {
+		return "", nil
+	}
+	if p.ResponseAction == "update" || p.ResponseAction == "push" {
+		extra, code := validateView(p.View, "modal")
+		if code == "" {
+			return "", nil
+		}
+		msgs, _ := extra["response_metadata"].(map[string]any)["messages"].([]string)
+		return code, msgs
+	}
+	return MessageProblems(p.Text, p.Blocks)
 }
 
 func acceptsResponse(typ string, payload any) bool {

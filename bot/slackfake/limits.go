@@ -3,11 +3,12 @@ package slackfake
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"unicode/utf8"
 )
 
-// validateView applies the view limits Slack enforces, answering invalid_arguments with
+// validateView applies the view limits Slack enforces (its blocks' among them: ViewBlockProblems), answering invalid_arguments with
 // response_metadata.messages in Slack's "[ERROR] … [json-pointer:…]" form, so that a view the
 // real Slack would refuse is refused here too.
 func validateView(v map[string]any, wantType string) (map[string]any, string) {
@@ -30,8 +31,9 @@ func validateView(v map[string]any, wantType string) (map[string]any, string) {
 			}
 		}
 	}
-	if blocks, _ := v["blocks"].([]any); len(blocks) > 100 {
-		fail("/blocks", "no more than 100 items allowed")
+	if blocks, ok := v["blocks"]; ok {
+		raw, _ := json.Marshal(blocks)
+		msgs = append(msgs, ViewBlockProblems(raw)...)
 	}
 	if pm, _ := v["private_metadata"].(string); utf8.RuneCountInString(pm) > 3000 {
 		fail("/private_metadata", "must be less than 3001 characters")

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 )
 
 // Message is a message as the workspace would show it after every post, update and response_url
@@ -92,23 +91,20 @@ func (s *Server) conversationsOpen(r *request) (map[string]any, string) {
 	return map[string]any{"no_op": already, "already_open": already, "channel": map[string]any{"id": id}}, ""
 }
 
-// messageFields validates text and blocks the way chat.* methods do.
-func messageFields(p map[string]string) (json.RawMessage, string) {
+// messageFields validates text and blocks the way chat.* methods do: Slack's limits on both
+// (MessageProblems), and some content.
+func messageFields(p map[string]string) (json.RawMessage, map[string]any, string) {
+	if code, msgs := MessageProblems(p["text"], []byte(p["blocks"])); code != "" {
+		return nil, map[string]any{"response_metadata": map[string]any{"messages": msgs}}, code
+	}
 	var blocks json.RawMessage
 	if b := p["blocks"]; b != "" {
-		var list []json.RawMessage
-		if json.Unmarshal([]byte(b), &list) != nil || len(list) > 50 {
-			return nil, "invalid_blocks"
-		}
 		blocks = json.RawMessage(b)
 	}
 	if p["text"] == "" && blocks == nil && p["attachments"] == "" {
-		return nil, "no_text"
+		return nil, nil, "no_text"
 	}
-	if utf8.RuneCountInString(p["text"]) > 40000 {
-		return nil, "msg_too_long"
-	}
-	return blocks, ""
+	return blocks, nil, ""
 }
 
 // messageJSON is the message object Slack returns from chat.postMessage and chat.update, and
@@ -137,9 +133,9 @@ func (s *Server) chatPostMessage(r *request) (map[string]any, string) {
 	if s.outside[ch] {
 		return nil, "not_in_channel"
 	}
-	blocks, e := messageFields(r.params)
+	blocks, extra, e := messageFields(r.params)
 	if e != "" {
-		return nil, e
+		return extra, e
 	}
 	m := Message{Channel: ch, User: user, TS: s.newTSLocked(), Text: r.params["text"],
 		Blocks: blocks, ThreadTS: r.params["thread_ts"]}
@@ -159,12 +155,11 @@ func (s *Server) chatUpdate(r *request) (map[string]any, string) {
 	if i < 0 {
 		return nil, "message_not_found"
 	}
+	if code, msgs := MessageProblems(r.params["text"], []byte(r.params["blocks"])); code != "" {
+		return map[string]any{"response_metadata": map[string]any{"messages": msgs}}, code
+	}
 	m := &s.messages[i]
 	if b, ok := r.params["blocks"]; ok {
-		var list []json.RawMessage
-		if json.Unmarshal([]byte(b), &list) != nil || len(list) > 50 {
-			return nil, "invalid_blocks"
-		}
 		m.Blocks = json.RawMessage(b)
 	}
 	if t, ok := r.params["text"]; ok {
@@ -199,9 +194,9 @@ func (s *Server) chatPostEphemeral(r *request) (map[string]any, string) {
 	if dmUser != "" && dmUser != user {
 		return nil, "user_not_in_channel"
 	}
-	blocks, e := messageFields(r.params)
+	blocks, extra, e := messageFields(r.params)
 	if e != "" {
-		return nil, e
+		return extra, e
 	}
 	m := Message{Channel: ch, User: user, TS: s.newTSLocked(), Text: r.params["text"],
 		Blocks: blocks, Ephemeral: true, ThreadTS: r.params["thread_ts"]}

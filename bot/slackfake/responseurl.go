@@ -66,6 +66,12 @@ func (s *Server) serveResponseURL(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, map[string]any{"ok": false, "error": "used_url"})
 		return
 	}
+	if code, msgs := MessageProblems(body.Text, body.Blocks); code != "" {
+		// Slack answers a refused response_url post with a 400 and the code as the body's error.
+		writeJSON(w, http.StatusBadRequest, map[string]any{"ok": false, "error": code,
+			"response_metadata": map[string]any{"messages": msgs}})
+		return
+	}
 	ru.uses++
 
 	original := -1

@@ -34,35 +34,35 @@ func MD(s string) *slack.TextBlockObject {
 	return slack.NewTextBlockObject(slack.MarkdownType, s, false, false)
 }
 
-// Section is a section block of mrkdwn text.
-func Section(text string) *slack.SectionBlock { return slack.NewSectionBlock(MD(text), nil, nil) }
+// Section is a section block of mrkdwn text, clipped (with "…", at a safe boundary) to the 3,000
+// characters a section holds: put user text last, so a long one loses its end, not the heading.
+func Section(text string) *slack.SectionBlock {
+	return slack.NewSectionBlock(MD(Clip(text, MaxSectionText)), nil, nil)
+}
 
-// Context is a context block (small grey text) of mrkdwn texts.
+// Context is a context block (small grey text) of mrkdwn texts: at most 10, each clipped to the
+// 2,000 characters an element holds.
 func Context(texts ...string) *slack.ContextBlock {
+	texts = First(texts, MaxContextItems)
 	els := make([]slack.MixedElement, len(texts))
 	for i, t := range texts {
-		els[i] = MD(t)
+		els[i] = MD(Clip(t, MaxContextText))
 	}
 	return slack.NewContextBlock("", els...)
 }
 
 // Lines is a heading and one section per line: a section holds at most 3,000 characters, and asks
-// and notes make long lines.
+// and notes make long lines. A message holds 50 blocks: past that, the last says how many more.
 func Lines(heading string, lines []string) []slack.Block {
+	if len(lines) > MaxMessageBlocks-1 {
+		more := len(lines) - (MaxMessageBlocks - 2)
+		lines = append(lines[:MaxMessageBlocks-2:MaxMessageBlocks-2], "_and "+strconv.Itoa(more)+" more_")
+	}
 	blocks := []slack.Block{Section(heading)}
 	for _, l := range lines {
 		blocks = append(blocks, Section(l))
 	}
 	return blocks
-}
-
-// Clip shortens text to n runes for places with a hard Slack limit.
-func Clip(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
 }
 
 // Quote sets user text apart as a mrkdwn block quote, escaped.

@@ -1,6 +1,10 @@
 package kit
 
-import "testing"
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
 
 func TestMoney(t *testing.T) {
 	tests := []struct {
@@ -26,5 +30,50 @@ func TestEscape(t *testing.T) {
 	}
 	if got := Quote("line one\n<!here>"); got != ">line one\n>&lt;!here&gt;" {
 		t.Errorf("Quote = %q", got)
+	}
+}
+
+// TestClip: a cut text fits its limit with its "…", and never splits an escape or a <…> token.
+func TestClip(t *testing.T) {
+	tests := []struct {
+		name, in string
+		n        int
+		want     string
+	}{
+		{"Short", "abc", 3, "abc"},
+		{"Runes", "ééééé", 4, "ééé…"},
+		{"BeforeEscape", "ab&amp;cd", 5, "ab…"},
+		{"AfterEscape", "ab&amp;cd", 8, "ab&amp;…"},
+		{"BeforeMention", "hi <@U123> there", 8, "hi…"},
+		{"DateWhole", "on <!date^1^{date_short}|Jan 2> ok", 33, "on <!date^1^{date_short}|Jan 2>…"},
+		{"StrayBracket", "a<b c", 4, "a<b…"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Clip(tt.in, tt.n)
+			if got != tt.want || utf8.RuneCountInString(got) > tt.n {
+				t.Errorf("Clip(%q, %d) = %q; want %q", tt.in, tt.n, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestEscClipMeasuresAfterEscaping: the limit holds for the text Slack receives.
+func TestEscClipMeasuresAfterEscaping(t *testing.T) {
+	in := strings.Repeat("&<>", 1000)
+	for _, n := range []int{1, 2, 5, 6, 75, 2000, 3000} {
+		got := EscClip(in, n)
+		if c := utf8.RuneCountInString(got); c > n {
+			t.Errorf("EscClip(n=%d) has %d characters", n, c)
+		}
+		if strings.Contains(strings.TrimSuffix(got, Ellipsis), "…") || strings.ContainsAny(got, "<>") {
+			t.Errorf("EscClip(n=%d) = %q: unescaped or cut inside", n, got)
+		}
+		if rest := strings.NewReplacer("&amp;", "", "&lt;", "", "&gt;", "").Replace(got); strings.Contains(rest, "&") {
+			t.Errorf("EscClip(n=%d) = %q: an escape split", n, got)
+		}
+	}
+	if got := Section(strings.Repeat("&amp;", 1000)).Text.Text; utf8.RuneCountInString(got) > MaxSectionText {
+		t.Errorf("Section holds %d characters", utf8.RuneCountInString(got))
 	}
 }

@@ -40,7 +40,7 @@ func digestPost(s digestState) bot.Delivery {
 		loc = time.UTC
 	}
 	title := fmt.Sprintf("Weekly digest: %s – %s", d.From.In(loc).Format("Jan 2"), d.To.Add(-time.Nanosecond).In(loc).Format("Jan 2"))
-	blocks := []slack.Block{slack.NewHeaderBlock(kit.Plain(title))}
+	blocks := []slack.Block{kit.Header(title)}
 
 	given := d.Qualified() + d.Leads
 	refs := fmt.Sprintf(":handshake: *%d %s given*", given, digestWord(given, "referral", "referrals"))
@@ -82,7 +82,7 @@ func digestPost(s digestState) bot.Delivery {
 	if len(d.Asks) > 0 {
 		var as []string
 		for _, a := range d.Asks {
-			as = append(as, "• "+kit.Mention(a.Member)+": "+kit.Esc(kit.Clip(digestOneLine(a.Text), digestAskClip)))
+			as = append(as, "• "+kit.Mention(a.Member)+": "+kit.EscClip(digestOneLine(a.Text), digestAskClip))
 		}
 		blocks = append(blocks, kit.Section(":mega: *Asks: who do you know?*\n"+strings.Join(as, "\n")))
 	}
@@ -125,7 +125,7 @@ func readInactive(ctx context.Context, c *Catalogue, team string, e rapport.Outb
 	}
 	for _, a := range asks { // newest first
 		if a.Member != e.To && a.Text != "" && len(s.asks) < digestNudgeAsks {
-			s.asks = append(s.asks, "• "+kit.Mention(a.Member)+" is looking for: "+kit.Esc(kit.Clip(digestOneLine(a.Text), digestAskClip)))
+			s.asks = append(s.asks, "• "+kit.Mention(a.Member)+" is looking for: "+kit.EscClip(digestOneLine(a.Text), digestAskClip))
 		}
 	}
 	return s, nil

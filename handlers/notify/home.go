@@ -68,7 +68,7 @@ func homeView(me string, d rapport.HomeData, c homeContext) slack.HomeTabViewReq
 	}
 	openGiven, openReceived := d.OpenCounts(me)
 
-	blocks = append(blocks, slack.NewHeaderBlock(kit.Plain("Waiting on you")))
+	blocks = append(blocks, kit.Header("Waiting on you"))
 	if len(d.Received) == 0 {
 		blocks = append(blocks, kit.Section("_Nothing waiting on you. Referrals others send you appear here, with their buttons._"))
 	}
@@ -82,7 +82,7 @@ func homeView(me string, d rapport.HomeData, c homeContext) slack.HomeTabViewReq
 		blocks = append(blocks, kit.Context(fmt.Sprintf("_and %d older open %s: their DMs have the buttons too_", more, kit.Plural(more, "referral", "referrals"))))
 	}
 
-	blocks = append(blocks, slack.NewDividerBlock(), slack.NewHeaderBlock(kit.Plain("Referrals you gave")))
+	blocks = append(blocks, slack.NewDividerBlock(), kit.Header("Referrals you gave"))
 	if len(d.Given) == 0 {
 		blocks = append(blocks, kit.Section("_None open. Give one with `/refer`: the best ones are people who expect the call._"))
 	}
@@ -105,7 +105,7 @@ func homeView(me string, d rapport.HomeData, c homeContext) slack.HomeTabViewReq
 func homeReceived(ref rapport.Referral) slack.Block {
 	text := fmt.Sprintf("*%s* from %s · *%s* · %s %s\n%s\n%s",
 		ref.ID(), kit.Mention(ref.Giver), ref.Status.Label(), TempEmoji(ref.Temperature()), ref.Temperature().Label(),
-		ProspectLine(ref.Prospect), kit.Esc(kit.Clip(ref.Need, 200)))
+		ProspectLine(ref.Prospect), kit.EscClip(ref.Need, 200))
 	if ref.PassedBy != "" {
 		text += "\n_Passed on by " + kit.Mention(ref.PassedBy) + "_"
 	}

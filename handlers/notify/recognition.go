@@ -58,14 +58,14 @@ func readRecognition(_ context.Context, _ *Catalogue, _ string, e rapport.Outbox
 // thanksPost is a public thank-you for any help.
 func thanksPost(s recognition) bot.Delivery {
 	text := fmt.Sprintf(":pray: %s thanks %s:", kit.Mention(s.rec.From), kit.Mention(s.rec.To))
-	return bot.Delivery{Channel: s.to, Text: text + " " + kit.Esc(kit.Clip(s.rec.Text, 200)),
+	return bot.Delivery{Channel: s.to, Text: text + " " + kit.EscClip(s.rec.Text, 200),
 		Blocks: []slack.Block{kit.Section(text + "\n" + kit.Quote(s.rec.Text))}}
 }
 
 // vouchPost tells a member someone recommended them.
 func vouchPost(s recognition) bot.Delivery {
 	text := fmt.Sprintf(":handshake: %s vouched for you:", kit.Mention(s.rec.From))
-	return bot.Delivery{Channel: s.to, Text: text + " " + kit.Esc(kit.Clip(s.rec.Text, 200)),
+	return bot.Delivery{Channel: s.to, Text: text + " " + kit.EscClip(s.rec.Text, 200),
 		Blocks: []slack.Block{kit.Section(text + "\n" + kit.Quote(s.rec.Text)),
 			kit.Context("Recommendations are counted apart from referrals. Pass it forward with `/refer vouch @member …`")}}
 }

@@ -3,8 +3,10 @@ package notify
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/rapportbot/rapport"
 	"github.com/rapportbot/rapport/bot"
@@ -114,12 +116,12 @@ func ReceiverDM(ref rapport.Referral, events []rapport.Event, t rapport.Timing) 
 	if ref.PassedBy != "" {
 		head += fmt.Sprintf("\nPassed on to you by %s (from %s).", kit.Mention(ref.PassedBy), rapport.FormatID(ref.PassedOf))
 	}
-	fields := []*slack.TextBlockObject{kit.MD("*Prospect*\n" + ProspectLine(p)), kit.MD("*Temperature*\n" + TempEmoji(ref.Temperature()) + " " + ref.Temperature().Label())}
+	fields := []*slack.TextBlockObject{kit.Field("*Prospect*\n" + ProspectLine(p)), kit.Field("*Temperature*\n" + TempEmoji(ref.Temperature()) + " " + ref.Temperature().Label())}
 	if p.Phone != "" {
-		fields = append(fields, kit.MD("*Phone*\n"+kit.Esc(rapport.DisplayPhone(p.Phone))))
+		fields = append(fields, kit.Field("*Phone*\n"+kit.Esc(rapport.DisplayPhone(p.Phone))))
 	}
 	if p.Email != "" {
-		fields = append(fields, kit.MD("*Email*\n"+kit.Esc(p.Email)))
+		fields = append(fields, kit.Field("*Email*\n"+kit.Esc(p.Email)))
 	}
 	blocks := []slack.Block{kit.Section(head), slack.NewSectionBlock(nil, fields, nil), kit.Section("*What they need*\n" + kit.Esc(ref.Need))}
 	if ref.BestTime != "" {
@@ -168,32 +170,48 @@ func GiverDM(ref rapport.Referral, events []rapport.Event) bot.Delivery {
 		Blocks: blocks, Slot: SlotGiverDM}
 }
 
-// timeline lists a referral's events, the newest last; long histories keep the newest ten.
+// timeline lists a referral's events, the newest last, in one context element: it keeps the newest
+// ten, fewer when their notes would pass what the element holds, and counts the steps left out.
 func timeline(events []rapport.Event) []slack.Block {
 	if len(events) == 0 {
 		return nil
 	}
 	const keep = 10
+	budget := kit.MaxContextText - len("_1000000 earlier steps_\n")
 	var lines []string
-	if len(events) > keep {
-		lines = append(lines, fmt.Sprintf("_%d earlier steps_", len(events)-keep))
-		events = events[len(events)-keep:]
-	}
-	for _, e := range events {
-		line := fmt.Sprintf("• %s · %s by %s", kit.Date(e.At), e.To.Label(), kit.Mention(e.Actor))
-		if e.Action == rapport.ActCorrect {
-			line = fmt.Sprintf("• %s · corrected to %s by %s", kit.Date(e.At), e.To.Label(), kit.Mention(e.Actor))
+	for i := len(events) - 1; i >= 0 && len(lines) < keep; i-- {
+		line := timelineLine(events[i])
+		n := utf8.RuneCountInString(line) + 1
+		if n > budget {
+			break
 		}
-		if e.Ref != 0 {
-			line += " → " + rapport.FormatID(e.Ref)
-		}
-		if e.Note != "" {
-			line += ": “" + kit.Esc(kit.Clip(e.Note, 200)) + "”"
-		}
+		budget -= n
 		lines = append(lines, line)
+	}
+	slices.Reverse(lines)
+	if earlier := len(events) - len(lines); earlier > 0 {
+		lines = append([]string{fmt.Sprintf("_%d earlier %s_", earlier, kit.Plural(earlier, "step", "steps"))}, lines...)
 	}
 	return []slack.Block{kit.Context(strings.Join(lines, "\n"))}
 }
+
+// timelineLine is one step: when, what, who, and its note, clipped.
+func timelineLine(e rapport.Event) string {
+	line := fmt.Sprintf("• %s · %s by %s", kit.Date(e.At), e.To.Label(), kit.Mention(e.Actor))
+	if e.Action == rapport.ActCorrect {
+		line = fmt.Sprintf("• %s · corrected to %s by %s", kit.Date(e.At), e.To.Label(), kit.Mention(e.Actor))
+	}
+	if e.Ref != 0 {
+		line += " → " + rapport.FormatID(e.Ref)
+	}
+	if e.Note != "" {
+		line += ": “" + kit.EscClip(e.Note, timelineNote) + "”"
+	}
+	return line
+}
+
+// timelineNote is how much of a step's note the timeline shows: the report to the giver has it whole.
+const timelineNote = 200
 
 func coaching(ref rapport.Referral) string {
 	f, r := ref.Facts, kit.Mention(ref.Receiver)

@@ -56,7 +56,7 @@ func report(s referralState) bot.Delivery {
 func nudgeAck(s referralState) bot.Delivery {
 	ref, giver := s.ref, kit.Mention(s.ref.Giver)
 	return nudgePost(ref.Receiver, fmt.Sprintf(":alarm_clock: *%s* from %s is waiting on you: %s needs “%s”. One tap keeps %s in the loop.",
-		ref.ID(), giver, ProspectLine(ref.Prospect), kit.Esc(kit.Clip(ref.Need, 300)), giver), ref, rapport.ReceiverActions(ref.Status)...)
+		ref.ID(), giver, ProspectLine(ref.Prospect), kit.EscClip(ref.Need, 300), giver), ref, rapport.ReceiverActions(ref.Status)...)
 }
 
 func nudgeAck2(s referralState) bot.Delivery {
