@@ -180,7 +180,8 @@ func (s *sender) deliver(ctx context.Context, p Delivery) (string, string, error
 			Title: p.File.Title, InitialComment: p.File.Comment, FileSize: len(p.File.Content), Content: string(p.File.Content)})
 		return channel, "", err
 	}
-	opts := []slack.MsgOption{slack.MsgOptionText(p.Text, false)}
+	// parse=none: only explicit <@U…> mentions notify anyone; typed words are never made into links.
+	opts := []slack.MsgOption{slack.MsgOptionText(p.Text, false), slack.MsgOptionParse(false)}
 	if len(p.Blocks) > 0 {
 		opts = append(opts, slack.MsgOptionBlocks(p.Blocks...))
 	}

@@ -3,7 +3,10 @@ package bot
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/rapportbot/rapport"
@@ -67,9 +70,46 @@ func Sentence(err error) string {
 
 // Respond answers the person through a response_url (of a slash command or a click), ephemerally:
 // a new message, or, with replace, in place of the message that was clicked.
+//
+// The response_url is a secret (whoever holds it may answer in the person's name for 30 minutes):
+// an error names its host and path's first segment, never the URL, so that it can be logged.
 func Respond(ctx context.Context, responseURL, text string, replace bool) error {
-	return slack.PostWebhookCustomHTTPContext(ctx, responseURL, webhookClient,
+	err := slack.PostWebhookCustomHTTPContext(ctx, responseURL, webhookClient,
 		&slack.WebhookMessage{Text: text, ResponseType: slack.ResponseTypeEphemeral, ReplaceOriginal: replace})
+	if err == nil {
+		return nil
+	}
+	return &respondError{where: redactURL(responseURL), err: redactErr(err)}
+}
+
+// respondError is a failed reply to a response_url, without the URL.
+type respondError struct {
+	where string
+	err   error
+}
+
+func (e *respondError) Error() string { return "reply to " + e.where + ": " + e.err.Error() }
+
+func (e *respondError) Unwrap() error { return e.err }
+
+// redactURL keeps of a URL what says where it goes without what grants access: scheme, host and
+// the first path segment.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return "a response_url"
+	}
+	first, _, _ := strings.Cut(strings.TrimPrefix(u.Path, "/"), "/")
+	return u.Scheme + "://" + u.Host + "/" + first + "/…"
+}
+
+// redactErr replaces a *url.Error, which quotes the whole URL, by its operation and cause.
+func redactErr(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return fmt.Errorf("%s: %w", ue.Op, ue.Err)
+	}
+	return err
 }
 
 // webhookClient posts to response_urls; the default client has no timeout.

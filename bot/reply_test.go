@@ -3,6 +3,7 @@ package bot_test
 import (
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 	"testing"
 
@@ -34,5 +35,27 @@ func TestSentence(t *testing.T) {
 				t.Errorf("Sentence = %q shows the internal detail %q", got, tt.forbidden)
 			}
 		})
+	}
+}
+
+// TestRespondErrorHidesTheURL: a reply that fails can be logged: its error does not carry the
+// response_url's secret path.
+func TestRespondErrorHidesTheURL(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens: the post fails with a *url.Error
+	const secret = "B0SECRETPATH9"
+	err = bot.Respond(t.Context(), "http://"+addr+"/actions/T0FAKE/12345/"+secret, "hello", false)
+	if err == nil {
+		t.Fatal("Respond to a closed port succeeded")
+	}
+	if strings.Contains(err.Error(), secret) || strings.Contains(err.Error(), "12345") {
+		t.Errorf("Respond's error carries the response_url: %v", err)
+	}
+	if !strings.Contains(err.Error(), "/actions/") {
+		t.Errorf("Respond's error %q does not say where it went", err)
 	}
 }

@@ -118,7 +118,7 @@ func TestManifest(t *testing.T) {
 	})
 
 	t.Run("BotScopes", func(t *testing.T) {
-		want := []string{"commands", "chat:write", "chat:write.public", "im:write", "users:read", "files:write"}
+		want := []string{"commands", "chat:write", "im:write", "users:read", "files:write"}
 		got := slices.Clone(m.OAuthConfig.Scopes.Bot)
 		slices.Sort(want)
 		slices.Sort(got)

@@ -14,6 +14,26 @@ import (
 // time zones (quiet hours) reach Rapport within it.
 const membersEvery = time.Hour
 
+// missSyncEvery bounds the syncs an unknown receiver triggers: a form submitted again and again
+// with a receiver the directory does not know reads users.list (Tier 2) at most this often.
+const missSyncEvery = time.Minute
+
+// syncOnMiss is the after-ack work of a form naming a receiver the directory does not know (a
+// member who joined since the last sync): it syncs, at most once per missSyncEvery.
+func (h *Handlers) syncOnMiss(ctx context.Context) error {
+	h.syncMu.Lock()
+	now := h.now()
+	due := now.Sub(h.missSynced) >= missSyncEvery
+	if due {
+		h.missSynced = now
+	}
+	h.syncMu.Unlock()
+	if !due {
+		return nil
+	}
+	return h.SyncMembers(ctx)
+}
+
 // RefreshMembers is the scheduler's job: it syncs the directory when the last sync is older than
 // membersEvery. users.list is Tier 2; each replica calls it at most hourly.
 func (h *Handlers) RefreshMembers(ctx context.Context, now time.Time) error {

@@ -43,9 +43,6 @@ type ReferralStore interface {
 type SlackAPI interface {
 	OpenViewContext(ctx context.Context, triggerID string, view slack.ModalViewRequest) (*slack.ViewResponse, error)
 	GetUsersContext(ctx context.Context, options ...slack.GetUsersOption) ([]slack.User, error)
-	OpenConversationContext(ctx context.Context, params *slack.OpenConversationParameters) (*slack.Channel, bool, bool, error)
-	UploadFileContext(ctx context.Context, params slack.UploadFileParameters) (*slack.FileSummary, error)
-	PostMessageContext(ctx context.Context, channelID string, options ...slack.MsgOption) (string, string, error)
 }
 
 // Config holds the settings the handlers show or apply.
@@ -66,6 +63,8 @@ type Handlers struct {
 
 	syncMu sync.Mutex
 	synced time.Time // the member directory's last sync
+	// missSynced is when an unknown receiver last triggered a sync (syncOnMiss).
+	missSynced time.Time
 }
 
 // New returns Handlers; now is the clock (time.Now outside tests).

@@ -38,7 +38,7 @@ func (h *Handlers) submitReferral(ctx context.Context, r *bot.Request) (any, err
 		return slack.NewUpdateViewSubmissionResponse(&view), nil
 	case errors.As(err, &fe):
 		if _, unknown := fe[rapport.FieldReceiver]; unknown {
-			r.After(h.SyncMembers) // a member who joined since the last sync
+			r.After(h.syncOnMiss) // a member who joined since the last sync
 		}
 		return bot.FieldErrorsAck(fe), nil
 	case err != nil:

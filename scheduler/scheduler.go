@@ -63,6 +63,7 @@ type Scheduler struct {
 }
 
 // New checks cfg and returns a scheduler; a bad cron spec is an error here, not a log line later.
+// log should name the team (cmd/rapport's does): the scheduler adds no field of its own to it.
 func New(store Store, cfg Config, log *zap.Logger) (*Scheduler, error) {
 	if store == nil || cfg.Team == "" || cfg.Timing == nil || cfg.Notices == nil {
 		return nil, fmt.Errorf("scheduler: store, team, timing and notices are required")
@@ -81,7 +82,7 @@ func New(store Store, cfg Config, log *zap.Logger) (*Scheduler, error) {
 		log = zap.NewNop()
 	}
 	return &Scheduler{
-		store: store, cfg: cfg, sched: sched, log: log.With(zap.String("team", cfg.Team)),
+		store: store, cfg: cfg, sched: sched, log: log, // the caller's logger names the team already
 		now: time.Now, zones: map[string]*time.Location{},
 	}, nil
 }

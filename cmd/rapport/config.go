@@ -104,8 +104,11 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	} else if !strings.HasSuffix(c.APIURL, "/") {
 		c.APIURL += "/" // slack-go joins method names onto it
 	}
-	if u, err := url.Parse(c.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") {
-		bad("REDIS_URL", "%q is not a redis:// or rediss:// URL", c.RedisURL)
+	// The URL may carry Redis's password: a message quotes it redacted, or not at all.
+	if u, err := url.Parse(c.RedisURL); err != nil {
+		bad("REDIS_URL", "is not a URL (redis://[:password@]host:port/db)")
+	} else if u.Scheme != "redis" && u.Scheme != "rediss" {
+		bad("REDIS_URL", "%q is not a redis:// or rediss:// URL", u.Redacted())
 	}
 	if ch := c.RecognitionChannel; ch != "" && !(strings.HasPrefix(ch, "C") || strings.HasPrefix(ch, "G")) {
 		bad("RAPPORT_RECOGNITION_CHANNEL", "%q is not a channel ID: use the ID (C…) from the channel's details, not its name", ch)

@@ -47,12 +47,21 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"ErrZone", env("RAPPORT_TIMEZONE", "Mars/Olympus"), []string{"RAPPORT_TIMEZONE", "IANA"}},
 		{"ErrQuietHours", env("RAPPORT_QUIET_HOURS", "9pm-8am"), []string{"RAPPORT_QUIET_HOURS"}},
 		{"ErrRedisURL", env("REDIS_URL", "localhost:6379"), []string{"REDIS_URL"}},
+		{"ErrStateDir", env("RAPPORT_STATE_DIR", "state"), []string{"RAPPORT_STATE_DIR", "absolute"}},
 		{"ErrAPIURL", env("SLACK_API_URL", "slack"), []string{"SLACK_API_URL"}},
 		{"ErrAdmins", env("RAPPORT_ADMINS", "U123,@carol"), []string{"RAPPORT_ADMINS", "@carol"}},
 		{"ErrChannel", env("RAPPORT_RECOGNITION_CHANNEL", "#wins"), []string{"RAPPORT_RECOGNITION_CHANNEL", "channel ID"}},
 		{"ErrRateLimits", env("RAPPORT_RATE_LIMITS", "none"), []string{"RAPPORT_RATE_LIMITS"}},
 		{"ErrAllowEviction", env("RAPPORT_ALLOW_EVICTION", "yes"), []string{"RAPPORT_ALLOW_EVICTION", "must be 1"}},
 	}
+	t.Run("ErrRedisURLHidesPassword", func(t *testing.T) {
+		for _, u := range []string{"http://:s3cretpw@redis.example:6379/0", "redis://:s3cretpw@[bad"} {
+			_, err := loadConfig(env("REDIS_URL", u))
+			if err == nil || !strings.Contains(err.Error(), "REDIS_URL") || strings.Contains(err.Error(), "s3cretpw") {
+				t.Errorf("REDIS_URL %s: error %v; want one that names REDIS_URL without its password", u, err)
+			}
+		}
+	})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := loadConfig(tt.env)

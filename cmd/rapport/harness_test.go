@@ -69,6 +69,11 @@ func startReplicas(t testing.TB, n int) *harness {
 	logger := zaptest.NewLogger(t)
 	if _, bench := t.(*testing.B); bench {
 		logger = zaptest.NewLogger(t, zaptest.Level(zapcore.WarnLevel))
+	} else {
+		// Checked after the replicas stop (cleanups run last first): what the operator's log holds.
+		lines := &logLines{}
+		t.Cleanup(func() { lines.check(t) })
+		logger = lines.tee(logger)
 	}
 	h := &harness{t: t, fake: fake, redis: rs, ctx: ctx,
 		alice: person{fake, "UALICE"}, bob: person{fake, "UBOB"}, carol: person{fake, "UCAROL"}, dave: person{fake, "UDAVE"}}

@@ -13,13 +13,45 @@ import (
 	"github.com/slack-go/slack"
 )
 
-// Esc makes user text safe in mrkdwn: only &, < and > are special to Slack, and unescaped they can
-// ping a whole channel (<!channel>) or hide a link's target (<https://x|label>).
-var Esc = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace
+// Esc makes user text safe in mrkdwn: &, < and > are special to Slack, and unescaped they can
+// ping a whole channel (<!channel>) or hide a link's target (<https://x|label>). A typed @channel,
+// @here or @everyone is neutralised too (a word joiner after the @: it reads the same and pings
+// nobody, whatever a client or a later parse=full makes of it).
+func Esc(s string) string {
+	s = escaper.Replace(s)
+	if !strings.Contains(s, "@") {
+		return s
+	}
+	var b strings.Builder
+	for {
+		i := strings.IndexByte(s, '@')
+		if i < 0 {
+			break
+		}
+		b.WriteString(s[:i+1])
+		s = s[i+1:]
+		for _, w := range broadcasts {
+			if len(s) >= len(w) && strings.EqualFold(s[:len(w)], w) {
+				b.WriteString(wordJoiner)
+				break
+			}
+		}
+	}
+	b.WriteString(s)
+	return b.String()
+}
+
+var escaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+
+// broadcasts are the words after an @ that notify a whole channel or workspace.
+var broadcasts = []string{"channel", "here", "everyone"}
+
+// wordJoiner (U+2060) is invisible and keeps "@" and "channel" from reading as one mention.
+const wordJoiner = "\u2060"
 
 // Unesc reverses Slack's escaping of slash command text (should_escape), so what a person typed is
 // stored as they typed it and escaped once, on the way out.
-var Unesc = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&").Replace
+var Unesc = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&", "@"+wordJoiner, "@").Replace
 
 // Mention names a member so Slack shows (and notifies) them.
 func Mention(user string) string { return "<@" + user + ">" }

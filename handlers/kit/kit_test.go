@@ -25,7 +25,10 @@ func TestEscape(t *testing.T) {
 	if got := Esc("<!channel> & <https://x|y>"); got != "&lt;!channel&gt; &amp; &lt;https://x|y&gt;" {
 		t.Errorf("Esc = %q", got)
 	}
-	if got := Unesc(Esc("a < b & c > d")); got != "a < b & c > d" {
+	if got := Esc("call @channel, @Here or @EVERYONE; mail a@b.example"); got != "call @\u2060channel, @\u2060Here or @\u2060EVERYONE; mail a@b.example" {
+		t.Errorf("Esc of typed broadcasts = %q; want each neutralised", got)
+	}
+	if got := Unesc(Esc("a < b & c > d @here")); got != "a < b & c > d @here" {
 		t.Errorf("Unesc(esc) = %q", got)
 	}
 	if got := Quote("line one\n<!here>"); got != ">line one\n>&lt;!here&gt;" {
