@@ -51,6 +51,10 @@ type Config struct {
 	// Outbox, which must then be a Pacer (RAPPORT_RATE_LIMITS=slack). Off, only Slack's 429s
 	// slow it down: for benchmarks and fakes without limits.
 	RateLimits bool
+	// MaxInFlight bounds the envelopes handled at once, and apart from them the after-ack work
+	// running at once; 0 means DefaultMaxInFlight. Beyond it an envelope is acked at once as
+	// busy, so a burst of any size is acked within Slack's 3 s on a bounded number of goroutines.
+	MaxInFlight int
 }
 
 // Bot is a running Rapport in one workspace.
@@ -76,7 +80,7 @@ func New(cfg Config) (*Bot, error) {
 	b := &Bot{cfg: cfg}
 	log := cfg.Logger
 	b.disp = &dispatcher{log: log, mux: cfg.Mux, ack: cfg.Socket, api: cfg.API, dedupe: cfg.Dedupe,
-		team: cfg.Identity.TeamID, status: &b.status}
+		team: cfg.Identity.TeamID, status: &b.status, bounds: newBounds(cfg.MaxInFlight)}
 	pacer, _ := cfg.Outbox.(Pacer)
 	if cfg.RateLimits && pacer == nil {
 		return nil, errors.New("bot: RateLimits needs an Outbox that is a Pacer")
@@ -151,8 +155,10 @@ func (b *Bot) Run(ctx context.Context) error {
 	return err
 }
 
-// readEvents drains slack-go's Events channel; each envelope is served on its own tracked goroutine.
+// readEvents drains slack-go's Events channel; each envelope is served on its own tracked goroutine,
+// or, when MaxInFlight envelopes are already in flight, acked as busy on this one.
 func (b *Bot) readEvents(ctx, work context.Context) error {
+	defer b.disp.admitted() // a burst still refused at shutdown is counted in the log
 	for {
 		select {
 		case <-ctx.Done():

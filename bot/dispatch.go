@@ -50,11 +50,13 @@ type dispatcher struct {
 	dedupe Deduper
 	team   string
 	status *connStatus
+	bounds *bounds
 	wg     sync.WaitGroup
 }
 
 // handle reads one socketmode event. It never blocks on handler work: slack-go's Events channel must
-// be drained promptly or its pings stop.
+// be drained promptly or its pings stop. An envelope that finds every place taken is acked here,
+// inline: an ack is only queued for slack-go's writer, so this costs microseconds and no goroutine.
 func (d *dispatcher) handle(ctx context.Context, evt socketmode.Event) {
 	switch evt.Type {
 	case socketmode.EventTypeConnecting:
@@ -83,10 +85,22 @@ func (d *dispatcher) handle(ctx context.Context, evt socketmode.Event) {
 			}
 			return
 		}
+		h, route := d.mux.route(req)
+		if h == nil {
+			d.send(ctx, req.EnvelopeID, nil)
+			d.log.Debug("no route; acked", zap.String("envelope_id", req.EnvelopeID), zap.String("route", route))
+			return
+		}
+		s := d.bounds.tryTake()
+		if s == nil {
+			d.refuse(ctx, req, route)
+			return
+		}
+		d.admitted()
 		d.wg.Add(1)
 		go func() {
 			defer d.wg.Done()
-			d.serve(ctx, req)
+			d.serve(ctx, req, h, route, s)
 		}()
 	}
 }
@@ -136,17 +150,12 @@ type result struct {
 	err error
 }
 
-// serve runs the handler, acks exactly once, then runs the after-ack work.
-func (d *dispatcher) serve(ctx context.Context, r *Request) {
+// serve runs the handler, acks exactly once, then runs the after-ack work. s is the envelope's
+// place in the bound; serve and the handler's goroutine each give it back when done with it.
+func (d *dispatcher) serve(ctx context.Context, r *Request, h Handler, route string, s *slot) {
 	start := time.Now()
-	h, route := d.mux.route(r)
 	log := d.log.With(zap.String("envelope_id", r.EnvelopeID), zap.String("route", route),
 		zap.String("user", r.User()))
-	if h == nil {
-		d.send(ctx, r.EnvelopeID, nil)
-		log.Debug("no route; acked")
-		return
-	}
 
 	hctx, cancel := context.WithTimeout(ctx, handlerDeadline)
 	defer cancel()
@@ -154,6 +163,7 @@ func (d *dispatcher) serve(ctx context.Context, r *Request) {
 	d.wg.Add(1)
 	go func() {
 		defer d.wg.Done()
+		defer s.release() // a handler past its deadline still holds the place until it returns
 		defer func() {
 			if p := recover(); p != nil {
 				done <- result{err: fmt.Errorf("panic: %v\n%s", p, debug.Stack())}
@@ -175,22 +185,33 @@ func (d *dispatcher) serve(ctx context.Context, r *Request) {
 	d.send(ctx, r.EnvelopeID, ack)
 	logResult(log, res.err, time.Since(start))
 	if res.err == errSlow {
+		s.release()
 		return // the handler's late result is dropped: its trigger and ack are gone
 	}
 	if afterErr != nil {
 		r.After(afterErr)
 	}
-	d.runAfter(ctx, r, log)
+	d.runAfter(ctx, r, log, s)
 }
 
 var errSlow = rapport.Errorf(rapport.EUNAVAILABLE,
 	"Rapport is slow to answer right now. If you were saving something, check your DMs for a confirmation in a minute; if none comes, please try again.")
 
-// runAfter runs the after-ack work once per envelope (or event, for Slack's event retries).
-func (d *dispatcher) runAfter(ctx context.Context, r *Request, log *zap.Logger) {
+// runAfter runs the after-ack work once per envelope (or event, for Slack's event retries). It
+// waits for a place among the after-ack work while still holding the envelope's slot s, so work
+// that cannot keep up slows the intake (busy acks) instead of piling up goroutines.
+func (d *dispatcher) runAfter(ctx context.Context, r *Request, log *zap.Logger, s *slot) {
 	if len(r.after) == 0 {
+		s.release()
 		return
 	}
+	err := d.bounds.after.Acquire(ctx, 1)
+	s.release()
+	if err != nil {
+		log.Warn("after-ack work not run: shutting down", zap.Error(err))
+		return
+	}
+	defer d.bounds.after.Release(1)
 	id := r.EnvelopeID
 	if r.EventID != "" {
 		id = r.EventID

@@ -1,6 +1,7 @@
 package bot_test
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -71,12 +72,18 @@ type options struct {
 	// quiet drops the bot's logs: for a test that lets work outlive Run, which would otherwise
 	// log after the test has ended.
 	quiet bool
+	// logger, if set, takes the bot's logs instead (a test that reads them back).
+	logger *zap.Logger
+	// maxInFlight is Config.MaxInFlight.
+	maxInFlight int
+	// deadline bounds the test's waits; 0 means testDeadline.
+	deadline time.Duration
 }
 
 // newEnv wires a bot the way cmd/rapport does, without running it.
 func newEnv(t *testing.T, o options) *env {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), testDeadline)
+	ctx, cancel := context.WithTimeout(t.Context(), cmp.Or(o.deadline, testDeadline))
 	t.Cleanup(cancel)
 	fake := slackfake.New(slackfake.WithPingInterval(time.Second),
 		slackfake.WithUsers(slack.User{ID: alice, Name: "alice", RealName: "Alice Adams", TZ: "America/Phoenix"}))
@@ -106,12 +113,16 @@ func newEnv(t *testing.T, o options) *env {
 	e := &env{t: t, ctx: ctx, fake: fake, redis: rs, store: store, api: api, stopped: true,
 		delivered: map[string]int{}}
 	log := zaptest.NewLogger(t)
-	if o.quiet {
+	switch {
+	case o.logger != nil:
+		log = o.logger
+	case o.quiet:
 		log = zap.NewNop()
 	}
 	cfg := bot.Config{
 		Logger: log, API: api, Socket: socketmode.New(api), Identity: id, Mux: mux,
 		Dedupe: store, Outbox: store, Renderer: o.renderer, Ready: o.ready, OnFault: o.onFault,
+		MaxInFlight: o.maxInFlight,
 	}
 	if o.http {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -30,7 +30,7 @@ func (d *dispatcher) ackFor(r *Request, err error, ack any) (any, func(context.C
 		}
 		// Pushed over the form, so closing it returns to what the person typed.
 		if rapport.ErrorCode(err) == rapport.EUNAVAILABLE {
-			msg += " Press *Back* and submit again in a minute: your form is still filled in."
+			msg += " Press *Back* to return to your form: it is still filled in."
 		}
 		return slack.NewPushViewSubmissionResponse(NoticeModal("Not saved", msg)), nil
 	case r.Type == "interactive" && r.Interaction.Type == slack.InteractionTypeBlockActions:

@@ -32,6 +32,9 @@ type Ack struct {
 	// SendRaw return the ack with an error then.
 	Refused  string
 	Problems []string
+	// Sent is when the envelope's frame began to be written, so At.Sub(Sent) is the time Slack
+	// would have waited. Set on the acks Send, SendEnvelope, SendRaw and SendBurst return.
+	Sent time.Time
 }
 
 // Send delivers payload in a new envelope to one socket (round robin over open ones, waiting for
@@ -47,9 +50,18 @@ func (s *Server) SendEnvelope(ctx context.Context, env Envelope) (Ack, error) {
 	if env.ID == "" {
 		env.ID = newEnvelopeID()
 	}
+	b, err := envelopeFrame(env)
+	if err != nil {
+		return Ack{}, err
+	}
+	return s.SendRaw(ctx, env.ID, b)
+}
+
+// envelopeFrame is env as Socket Mode writes it.
+func envelopeFrame(env Envelope) ([]byte, error) {
 	payload, err := json.Marshal(env.Payload)
 	if err != nil {
-		return Ack{}, fmt.Errorf("slackfake: marshal payload: %w", err)
+		return nil, fmt.Errorf("slackfake: marshal payload: %w", err)
 	}
 	frame := map[string]any{
 		"envelope_id":              env.ID,
@@ -64,49 +76,67 @@ func (s *Server) SendEnvelope(ctx context.Context, env Envelope) (Ack, error) {
 	}
 	b, err := json.Marshal(frame)
 	if err != nil {
-		return Ack{}, fmt.Errorf("slackfake: marshal envelope: %w", err)
+		return nil, fmt.Errorf("slackfake: marshal envelope: %w", err)
 	}
-	return s.SendRaw(ctx, env.ID, b)
+	return b, nil
 }
 
 // SendRaw writes frame as it is (for example one slack-go cannot decode) to one socket and waits
 // for an ack naming envelopeID.
 func (s *Server) SendRaw(ctx context.Context, envelopeID string, frame []byte) (Ack, error) {
-	got := make(chan Ack, 1)
-	s.mu.Lock()
-	s.waiters[envelopeID] = append(s.waiters[envelopeID], got)
-	s.mu.Unlock()
-	defer func() {
-		s.mu.Lock()
-		s.waiters[envelopeID] = slices.DeleteFunc(s.waiters[envelopeID], func(c chan Ack) bool { return c == got })
-		if len(s.waiters[envelopeID]) == 0 {
-			delete(s.waiters, envelopeID)
-		}
-		s.mu.Unlock()
-	}()
-
-	for sent := false; !sent; {
-		if err := s.WaitConnections(ctx, 1); err != nil {
-			return Ack{}, fmt.Errorf("slackfake: send %s: no socket: %w", envelopeID, err)
-		}
-		c := s.nextSocket()
-		if c == nil {
-			continue
-		}
-		if err := c.write(frame); err != nil {
-			s.drop(c)
-			continue
-		}
-		sent = true
+	got := s.await(envelopeID)
+	defer s.unawait(envelopeID, got)
+	sent, err := s.write(ctx, envelopeID, frame)
+	if err != nil {
+		return Ack{}, err
 	}
 	select {
 	case a := <-got:
+		a.Sent = sent
 		if a.Refused != "" {
 			return a, fmt.Errorf("slackfake: Slack refuses the ack of %s: %s %v", envelopeID, a.Refused, a.Problems)
 		}
 		return a, nil
 	case <-ctx.Done():
 		return Ack{}, fmt.Errorf("slackfake: no ack for %s: %w", envelopeID, ctx.Err())
+	}
+}
+
+// await registers for the next ack of envelopeID; unawait forgets the registration.
+func (s *Server) await(envelopeID string) chan Ack {
+	got := make(chan Ack, 1)
+	s.mu.Lock()
+	s.waiters[envelopeID] = append(s.waiters[envelopeID], got)
+	s.mu.Unlock()
+	return got
+}
+
+func (s *Server) unawait(envelopeID string, got chan Ack) {
+	s.mu.Lock()
+	s.waiters[envelopeID] = slices.DeleteFunc(s.waiters[envelopeID], func(c chan Ack) bool { return c == got })
+	if len(s.waiters[envelopeID]) == 0 {
+		delete(s.waiters, envelopeID)
+	}
+	s.mu.Unlock()
+}
+
+// write puts frame on one open socket, waiting for one if none is open, and returns when it
+// began writing it.
+func (s *Server) write(ctx context.Context, envelopeID string, frame []byte) (time.Time, error) {
+	for {
+		if err := s.WaitConnections(ctx, 1); err != nil {
+			return time.Time{}, fmt.Errorf("slackfake: send %s: no socket: %w", envelopeID, err)
+		}
+		c := s.nextSocket()
+		if c == nil {
+			continue
+		}
+		sent := time.Now()
+		if err := c.write(frame); err != nil {
+			s.drop(c)
+			continue
+		}
+		return sent, nil
 	}
 }
 
@@ -152,6 +182,7 @@ func (s *Server) readAcks(c *socket) {
 		}
 		s.mu.Lock()
 		s.acks[a.EnvelopeID] = append(s.acks[a.EnvelopeID], a)
+		s.ackTotal++
 		for _, w := range s.waiters[a.EnvelopeID] {
 			select {
 			case w <- a:
@@ -168,6 +199,14 @@ func (s *Server) AckCount(envelopeID string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return len(s.acks[envelopeID])
+}
+
+// AckTotal is how many acks arrived in all, for a test waiting on a burst without a goroutine per
+// envelope.
+func (s *Server) AckTotal() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ackTotal
 }
 
 // Acks returns every ack received for envelopeID, oldest first.

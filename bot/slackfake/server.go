@@ -67,12 +67,13 @@ type Server struct {
 	uploads    map[string]*upload // file id → upload in any step
 	completed  []string           // file ids in completion order
 
-	tickets map[string]bool
-	pongs   int
-	conns   map[int]*socket
-	rr      int
-	acks    map[string][]Ack
-	waiters map[string][]chan Ack
+	tickets  map[string]bool
+	pongs    int
+	conns    map[int]*socket
+	rr       int
+	acks     map[string][]Ack
+	ackTotal int
+	waiters  map[string][]chan Ack
 }
 
 // Option configures a Server.

@@ -143,7 +143,7 @@ func newApp(ctx context.Context, cfg Config, log *zap.Logger, d deps) (_ *app, e
 	a.bot, err = bot.New(bot.Config{
 		Logger: log.Named("bot"), API: api, Socket: socketmode.New(api), Identity: id, Mux: mux,
 		Dedupe: a.store, Outbox: a.store, Renderer: a.catalogue, OnFault: a.catalogue.AlertAdmins, Ready: a.store.Ping, HTTPListener: ln,
-		ReclaimAfter: cfg.ReclaimAfter, Journal: cfg.StateDir, RateLimits: cfg.RateLimits,
+		ReclaimAfter: cfg.ReclaimAfter, Journal: cfg.StateDir, RateLimits: cfg.RateLimits, MaxInFlight: cfg.MaxInFlight,
 	})
 	if err != nil {
 		if ln != nil {

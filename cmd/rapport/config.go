@@ -7,12 +7,14 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 	_ "time/tzdata" // a slim image still knows every zone
 
 	"github.com/rapportbot/rapport"
+	"github.com/rapportbot/rapport/bot"
 	"github.com/robfig/cron/v3"
 )
 
@@ -40,6 +42,7 @@ var variables = []variable{
 	{"RAPPORT_OUTBOX_RECLAIM_AFTER", "30s", "how long a message held by a live but stuck replica waits before another sends it (a dead replica is taken over in seconds)"},
 	{"RAPPORT_STATE_DIR", "", "a directory that outlives restarts (a volume), where a message Slack accepted and Redis did not record by shutdown waits for the next start; empty: $TMPDIR/rapport"},
 	{"RAPPORT_ALLOW_EVICTION", "0", "1 starts even if Redis's maxmemory-policy may evict keys (losing referrals); 0 refuses to"},
+	{"RAPPORT_MAX_IN_FLIGHT", strconv.Itoa(bot.DefaultMaxInFlight), "envelopes handled at once (and, apart, after-ack jobs); beyond it they are acked at once as busy"},
 }
 
 // Config is Rapport's validated configuration.
@@ -62,6 +65,8 @@ type Config struct {
 	StateDir string
 	// AllowEviction lets Rapport run on a Redis whose maxmemory-policy may delete its keys.
 	AllowEviction bool
+	// MaxInFlight bounds the envelopes handled at once (bot.Config.MaxInFlight).
+	MaxInFlight int
 }
 
 // loadConfig reads and checks every variable before anything connects; each error names the variable
@@ -168,6 +173,11 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	case "0":
 	default:
 		bad("RAPPORT_ALLOW_EVICTION", "%q must be 1 (start even on a Redis that may evict keys) or 0", get("RAPPORT_ALLOW_EVICTION"))
+	}
+	if n, err := strconv.Atoi(get("RAPPORT_MAX_IN_FLIGHT")); err != nil || n <= 0 {
+		bad("RAPPORT_MAX_IN_FLIGHT", "%q must be a positive whole number (e.g. 512)", get("RAPPORT_MAX_IN_FLIGHT"))
+	} else {
+		c.MaxInFlight = n
 	}
 	return c, errors.Join(errs...)
 }

@@ -30,6 +30,9 @@ func TestLoadConfigDefaults(t *testing.T) {
 	if c.QuietHours.String() != "21:00-08:00" || !c.RateLimits || c.AllowEviction {
 		t.Errorf("quiet hours %s, rate limits %v, allow eviction %v", c.QuietHours, c.RateLimits, c.AllowEviction)
 	}
+	if c.MaxInFlight != 512 {
+		t.Errorf("max in flight %d; want 512", c.MaxInFlight)
+	}
 }
 
 func TestLoadConfigErrors(t *testing.T) {
@@ -53,6 +56,8 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"ErrChannel", env("RAPPORT_RECOGNITION_CHANNEL", "#wins"), []string{"RAPPORT_RECOGNITION_CHANNEL", "channel ID"}},
 		{"ErrRateLimits", env("RAPPORT_RATE_LIMITS", "none"), []string{"RAPPORT_RATE_LIMITS"}},
 		{"ErrAllowEviction", env("RAPPORT_ALLOW_EVICTION", "yes"), []string{"RAPPORT_ALLOW_EVICTION", "must be 1"}},
+		{"ErrMaxInFlight", env("RAPPORT_MAX_IN_FLIGHT", "lots"), []string{"RAPPORT_MAX_IN_FLIGHT", "positive whole number"}},
+		{"ErrMaxInFlightZero", env("RAPPORT_MAX_IN_FLIGHT", "0"), []string{"RAPPORT_MAX_IN_FLIGHT"}},
 	}
 	t.Run("ErrRedisURLHidesPassword", func(t *testing.T) {
 		for _, u := range []string{"http://:s3cretpw@redis.example:6379/0", "redis://:s3cretpw@[bad"} {
@@ -80,14 +85,14 @@ func TestLoadConfigErrors(t *testing.T) {
 func TestLoadConfigValues(t *testing.T) {
 	c, err := loadConfig(env("SLACK_API_URL", "http://127.0.0.1:9/api", "RAPPORT_QUIET_HOURS", "off",
 		"RAPPORT_ADMINS", " U1 , W2 ,", "RAPPORT_TIMEZONE", "America/Phoenix", "RAPPORT_RATE_LIMITS", "off",
-		"RAPPORT_ALLOW_EVICTION", "1"))
+		"RAPPORT_ALLOW_EVICTION", "1", "RAPPORT_MAX_IN_FLIGHT", " 64 "))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c.APIURL != "http://127.0.0.1:9/api/" {
 		t.Errorf("API URL %q should gain its trailing slash", c.APIURL)
 	}
-	if !c.QuietHours.Off() || len(c.Admins) != 2 || c.Admins[1] != "W2" || c.TimeZone.String() != "America/Phoenix" || c.RateLimits || !c.AllowEviction {
+	if !c.QuietHours.Off() || len(c.Admins) != 2 || c.Admins[1] != "W2" || c.TimeZone.String() != "America/Phoenix" || c.RateLimits || !c.AllowEviction || c.MaxInFlight != 64 {
 		t.Errorf("parsed %+v", c)
 	}
 }
