@@ -11,7 +11,8 @@ const (
 	ENOTFOUND    = "not_found"   // the thing asked for does not exist
 	EFORBIDDEN   = "forbidden"   // the person may not do this
 	ECONFLICT    = "conflict"    // the state changed under the request (a stale click); Message says how
-	EUNAVAILABLE = "unavailable" // a dependency (Redis) is down; try again
+	EUNAVAILABLE = "unavailable" // a dependency (Redis) is down: the write did not happen; try again
+	EINDOUBT     = "in_doubt"    // a write was sent but its answer never came: it may have happened
 	EINTERNAL    = "internal"    // anything else: logged, never shown in detail
 )
 

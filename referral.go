@@ -211,6 +211,7 @@ const (
 type Submission struct {
 	Team           string
 	EnvelopeID     string // the envelope that carried it: a redelivery saves nothing new
+	ViewID         string // the form (modal view) that carried it: submitting it again saves nothing new
 	Draft          Draft
 	AllowDuplicate bool // the giver confirmed "Send anyway" for a prospect someone else has
 	Now            time.Time

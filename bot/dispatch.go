@@ -194,7 +194,9 @@ func (d *dispatcher) serve(ctx context.Context, r *Request, h Handler, route str
 	d.runAfter(ctx, r, log, s)
 }
 
-var errSlow = rapport.Errorf(rapport.EUNAVAILABLE,
+// errSlow answers for a handler still running at the ack's deadline: what it was doing may yet
+// happen, so it is in doubt, not unavailable.
+var errSlow = rapport.Errorf(rapport.EINDOUBT,
 	"Rapport is slow to answer right now. If you were saving something, check your DMs for a confirmation in a minute; if none comes, please try again.")
 
 // runAfter runs the after-ack work once per envelope (or event, for Slack's event retries). It
@@ -259,6 +261,8 @@ func logResult(log *zap.Logger, err error, took time.Duration) {
 		log.Error("handler failed", dur, zap.Error(err))
 	case code == rapport.EUNAVAILABLE:
 		log.Warn("unavailable", dur, zap.Error(err))
+	case code == rapport.EINDOUBT:
+		log.Warn("outcome unknown", dur, zap.Error(err))
 	default:
 		log.Info("refused", dur, zap.String("code", code))
 	}

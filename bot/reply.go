@@ -29,10 +29,17 @@ func (d *dispatcher) ackFor(r *Request, err error, ack any) (any, func(context.C
 			return FieldErrorsAck(fe), nil
 		}
 		// Pushed over the form, so closing it returns to what the person typed.
-		if rapport.ErrorCode(err) == rapport.EUNAVAILABLE {
+		title := "Not saved"
+		switch rapport.ErrorCode(err) {
+		case rapport.EUNAVAILABLE:
 			msg += " Press *Back* to return to your form: it is still filled in."
+		case rapport.EINDOUBT:
+			// Not "not saved": it may have been. The form stays open so that submitting it again
+			// is safe (the same form is saved once).
+			title = "Check your DMs"
+			msg += " *Back* returns to your form, still filled in."
 		}
-		return slack.NewPushViewSubmissionResponse(NoticeModal("Not saved", msg)), nil
+		return slack.NewPushViewSubmissionResponse(NoticeModal(title, msg)), nil
 	case r.Type == "interactive" && r.Interaction.Type == slack.InteractionTypeBlockActions:
 		// The response_url reaches whoever clicked, wherever the message is; chat.postEphemeral
 		// would refuse a person who is not in the channel.
@@ -55,8 +62,10 @@ func (d *dispatcher) ackFor(r *Request, err error, ack any) (any, func(context.C
 }
 
 // Sentence is what a person is told about err, the one place a kind of failure becomes words: a
-// user-facing error's own Message, or, for a store that cannot be reached, that nothing was saved.
-// Anything else gets an apology that leaks nothing.
+// user-facing error's own Message; for a store that could not be reached or refused the write, that
+// nothing was saved; for a write that was sent but never answered, that it may have been saved
+// (never "not saved": only the second submission can tell). Anything else gets an apology that
+// leaks nothing.
 func Sentence(err error) string {
 	var e *rapport.Error
 	switch {
@@ -64,6 +73,8 @@ func Sentence(err error) string {
 		return e.Message
 	case rapport.ErrorCode(err) == rapport.EUNAVAILABLE:
 		return "*Not saved.* Rapport can't reach its database right now, so nothing was recorded or changed. Please try again in a minute."
+	case rapport.ErrorCode(err) == rapport.EINDOUBT:
+		return "*It may have been saved:* check your DMs in a minute. If nothing arrives, press *Submit* again: it won't be recorded twice."
 	}
 	return rapport.ErrorMessage(err)
 }

@@ -23,6 +23,8 @@ func TestSentence(t *testing.T) {
 	}{
 		{"UserFacing", rapport.Errorf(rapport.EFORBIDDEN, "Only <@UBOB> can update R-3."), "Only <@UBOB> can update R-3.", ""},
 		{"Unavailable", fmt.Errorf("save: %w", down), "Not saved.", "6379"},
+		{"InDoubt", &rapport.Error{Code: rapport.EINDOUBT, Op: "create referral", Err: errors.New("read tcp 127.0.0.1:6379: i/o timeout")},
+			"It may have been saved", "Not saved"},
 		{"Internal", errors.New("NOSCRIPT no matching script"), "Something went wrong", "NOSCRIPT"},
 	}
 	for _, tt := range tests {

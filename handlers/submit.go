@@ -14,6 +14,10 @@ import (
 // submitReferral saves a submitted referral in one Redis round trip, inside the ack, so a person is
 // told "saved" only once it is. The receiver's DM and the giver's confirmation were queued in the
 // same transaction; the outbox delivers them.
+//
+// The save is keyed on the form (its view ID, the same for every submission of one modal), so a
+// person who was told "it may have been saved" and presses Submit again gets the referral saved
+// the first time, with the form closed, and its messages are not queued again.
 func (h *Handlers) submitReferral(ctx context.Context, r *bot.Request) (any, error) {
 	giver := r.Interaction.User.ID
 	raw, hasConfirm, confirmed := draftFrom(giver, r.Interaction.View.State)
@@ -28,7 +32,7 @@ func (h *Handlers) submitReferral(ctx context.Context, r *bot.Request) (any, err
 	now, set := h.now(), h.settings.Snapshot()
 	stage, due, _ := set.Timing().FirstReminder(rapport.StatusNew, now)
 	ref, replayed, err := h.store.CreateReferral(ctx, rapport.Submission{Team: r.Team, EnvelopeID: r.EnvelopeID,
-		Draft: d, AllowDuplicate: confirmed, Now: now, Reminder: stage, ReminderAt: due, Notify: notify.Notices(notify.Change{Created: &d, Settings: set})})
+		ViewID: r.Interaction.View.ID, Draft: d, AllowDuplicate: confirmed, Now: now, Reminder: stage, ReminderAt: due, Notify: notify.Notices(notify.Change{Created: &d, Settings: set})})
 	var taken *rapport.ProspectTaken
 	var fe rapport.FieldErrors
 	switch {

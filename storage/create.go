@@ -15,16 +15,18 @@ import (
 const seenTTL = 24 * time.Hour
 
 // NewReferral is a referral submission to save: Team, EnvelopeID (the Slack envelope that carried
-// it; a redelivery saves nothing), Draft (validated and normalised by rapport.Validate),
+// it; a redelivery saves nothing), ViewID (the form that carried it; submitting the same form again
+// saves nothing), Draft (validated and normalised by rapport.Validate),
 // AllowDuplicate (the giver confirmed "Send anyway") and Now. It is the domain's Submission, so
 // that handlers declare their Store interface without importing storage.
 type NewReferral = rapport.Submission
 
 // createScript checks and saves a referral in one round trip, so that what the giver is told was
 // saved is saved together with every message it owes, and a retry or redelivery cannot save it
-// twice (the envelope's seen key is written by the same script).
+// twice (the envelope's seen key and the form's view key are written by the same script).
 //
-// KEYS: 1 seen, 2 members, 3 seq, 4 given, 5 received, 6 outbox, 7 due, 8 all, 9.. prospect sets (0–2).
+// KEYS: 1 seen, 2 members, 3 seq, 4 given, 5 received, 6 outbox, 7 due, 8 all, 9 view (the seen key
+// again when the submission names no form), 10.. prospect sets (0–2).
 // ARGV: 1 team base ("…{T}:"), 2 giver, 3 receiver, 4 allow duplicate (0/1), 5 created Unix ms,
 // 6 seen TTL s, 7 the messages it owes (JSON notices, as the move script reads them), 8 first
 // reminder stage ("" for none), 9 its due Unix ms, 10.. the referral hash as field/value pairs.
@@ -35,10 +37,14 @@ type NewReferral = rapport.Submission
 // receiver may not receive a referral, or {'taken', n, receiver}.
 var createScript = redis.NewScript(luaKeys + luaRules + `
 local giver, receiver = ARGV[2], ARGV[3]
-local prev = tonumber(redis.call('GET', KEYS[1]))
-if prev and prev > 0 then
-  local h = redis.call('HGETALL', refKey(prev))
-  if #h > 0 then return {'replay', prev, h} end
+-- The same envelope (Slack redelivers it) or the same form submitted again (its first answer was
+-- lost): the referral saved then, and nothing written.
+for _, seen in ipairs({KEYS[1], KEYS[9]}) do
+  local prev = tonumber(redis.call('GET', seen))
+  if prev and prev > 0 then
+    local h = redis.call('HGETALL', refKey(prev))
+    if #h > 0 then return {'replay', prev, h} end
+  end
 end
 
 local raw = redis.call('HGET', KEYS[2], receiver)
@@ -48,7 +54,7 @@ if not canReceive(raw) then return {'receiver', raw} end
 -- referrals already goes to this receiver: sending them the prospect again adds no competitor.
 -- Closed referrals leave the sets here, lazily.
 local same, taken, takenBy = false, nil, nil
-for i = 9, #KEYS do
+for i = 10, #KEYS do
   for _, old in ipairs(redis.call('SMEMBERS', KEYS[i])) do
     local f = redis.call('HMGET', refKey(old), F.status, F.receiver)
     if not OPEN[f[1]] then
@@ -67,7 +73,7 @@ local ref = refKey(n)
 redis.call('HSET', ref, unpack(ARGV, 10))
 redis.call('ZADD', KEYS[4], ARGV[5], n)
 redis.call('ZADD', KEYS[5], ARGV[5], n)
-for i = 9, #KEYS do redis.call('SADD', KEYS[i], n) end
+for i = 10, #KEYS do redis.call('SADD', KEYS[i], n) end
 if ARGV[8] ~= '' then
   local due = dueID(n, ARGV[8], receiver)
   redis.call('ZADD', KEYS[7], ARGV[9], due)
@@ -77,12 +83,15 @@ local who = {[ROLE.receiver] = receiver, [ROLE.giver] = giver}
 for _, nt in ipairs(cjson.decode(ARGV[7])) do notify(KEYS[6], nt, n, who) end
 redis.call('ZADD', KEYS[8], ARGV[5], n)
 redis.call('SET', KEYS[1], n, 'EX', ARGV[6])
+redis.call('SET', KEYS[9], n, 'EX', ARGV[6])
 return {'ok', n}
 `)
 
 // CreateReferral saves the referral, its indexes, its first reminder and the messages it owes
 // (nr.Notify: the receiver's DM, the giver's confirmation…) in one script. It returns the saved referral and replayed=false; the referral saved
-// earlier and replayed=true when nr.EnvelopeID was already saved (nothing is written again);
+// earlier and replayed=true when nr.EnvelopeID or nr.ViewID was already saved (nothing is written
+// again); rapport.EINDOUBT when it was sent but no answer came (it may be saved: the same
+// submission again returns it); EUNAVAILABLE when Redis was not reached or refused to run it;
 // rapport.FieldErrors on the receiver when they are unknown, a bot or deactivated; and
 // *rapport.ProspectTaken (naming the oldest) when the prospect has an open referral to another
 // member, none to this receiver, and !nr.AllowDuplicate.
@@ -97,8 +106,12 @@ func (s *Store) CreateReferral(ctx context.Context, nr NewReferral) (rapport.Ref
 	r := rapport.Referral{
 		Draft: d, Status: rapport.StatusNew, Created: time.UnixMilli(ms), Updated: time.UnixMilli(ms), Version: 1,
 	}
+	view := k.seen(nr.EnvelopeID)
+	if nr.ViewID != "" {
+		view = k.view(nr.ViewID)
+	}
 	keys := append([]string{
-		k.seen(nr.EnvelopeID), k.members(), k.seq(), k.given(d.Giver), k.received(d.Receiver), k.outbox(), k.due(), k.all(),
+		k.seen(nr.EnvelopeID), k.members(), k.seq(), k.given(d.Giver), k.received(d.Receiver), k.outbox(), k.due(), k.all(), view,
 	}, k.prospects(d.Prospect.Email, d.Prospect.Phone)...)
 	notify, err := noticesJSON(nr.Notify)
 	if err != nil {
@@ -109,9 +122,9 @@ func (s *Store) CreateReferral(ctx context.Context, nr NewReferral) (rapport.Ref
 		notify, string(nr.Reminder), nr.ReminderAt.UnixMilli(),
 	}, encodeReferral(r)...)
 
-	res, err := createScript.Run(ctx, s.rdb, keys, args...).Slice()
+	res, err := s.runOnceAware(ctx, op, createScript, keys, args...)
 	if err != nil {
-		return rapport.Referral{}, false, fail(op, err)
+		return rapport.Referral{}, false, err
 	}
 	var code string
 	if len(res) > 0 {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"reflect"
 	"syscall"
 	"testing"
@@ -77,6 +78,36 @@ func TestFail(t *testing.T) {
 			}
 			if !errors.Is(got, tt.err) {
 				t.Errorf("errors.Is(fail(err), err) = false for %v", tt.err)
+			}
+		})
+	}
+}
+
+// TestUnsent: only an error that proves the command never reached Redis, or that Redis refused
+// it unrun, may become "not saved"; a lost reply leaves the outcome in doubt.
+func TestUnsent(t *testing.T) {
+	timeout := &net.OpError{Op: "read", Net: "tcp", Err: os.ErrDeadlineExceeded}
+	tests := []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"DialRefused", &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}, true},
+		{"DialTimeout", &net.OpError{Op: "dial", Net: "tcp", Err: os.ErrDeadlineExceeded}, true},
+		{"WriteBroken", &net.OpError{Op: "write", Net: "tcp", Err: syscall.EPIPE}, true},
+		{"PoolTimeout", redis.ErrPoolTimeout, true},
+		{"ClientClosed", redis.ErrClosed, true},
+		{"Busy", reply("BUSY Redis is busy running a script."), true},
+		{"ReadTimeout", timeout, false},
+		{"ReadReset", &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}, false},
+		{"EOF", io.EOF, false},
+		{"DeadlineExceeded", context.DeadlineExceeded, false},
+		{"Canceled", fmt.Errorf("run: %w", context.Canceled), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := unsent(tt.err); got != tt.want {
+				t.Errorf("unsent(%v) = %v, want %v", tt.err, got, tt.want)
 			}
 		})
 	}

@@ -36,6 +36,7 @@ const sendersGroup = "senders"
 //	members            hash    the member directory: U → JSON memberRecord         PutMembers                          none
 //	                           (rapport.Member and its can_receive flag)
 //	seen:<envelope>    string  the referral an envelope saved (0: another write)   create, Enqueue, Recognize          24 h
+//	view:<view>        string  the referral a form (Slack modal view) saved        create                              24 h
 //	after:<envelope>   string  1: the envelope's after-ack work ran                FirstAfterAck                       caller's
 //	outbox             stream  messages owed to Slack (kind, ref, to, …);          create, move, claim, OpenedHome,    entries leave when
 //	                           consumer group "senders"                            QueueHome, Enqueue, Recognize,      delivered or dead
@@ -95,6 +96,7 @@ func (k keys) given(user string) string       { return k.base + sfxGiven + user 
 func (k keys) received(user string) string    { return k.base + sfxReceived + user }
 func (k keys) members() string                { return k.base + "members" }
 func (k keys) seen(id string) string          { return k.base + "seen:" + id }
+func (k keys) view(id string) string          { return k.base + "view:" + id }  // the referral a form saved
 func (k keys) after(id string) string         { return k.base + "after:" + id } // after-ack work done
 func (k keys) ran(job string) string          { return k.base + "ran:" + job }  // a period a job claimed
 func (k keys) outbox() string                 { return k.base + "outbox" }

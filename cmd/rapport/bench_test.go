@@ -58,8 +58,9 @@ func BenchmarkAckRefer(b *testing.B) {
 // script: dedupe, member check, duplicate-prospect check, save, outbox) before answering.
 func BenchmarkAckSubmit(b *testing.B) {
 	h := start(b)
-	view := slackfake.View{View: []byte(`{"id":"VBENCH","type":"modal","callback_id":"refer"}`)}
 	benchmarkAck(b, h, "interactive", func(i int) map[string]any {
+		// A form of its own each time: the same form submitted again is saved once.
+		view := slackfake.View{View: fmt.Appendf(nil, `{"id":"VBENCH%d","type":"modal","callback_id":"refer"}`, i)}
 		f := hotForm()
 		f.email = fmt.Sprintf("prospect%d@example.com", i)
 		f.phone = ""

@@ -81,6 +81,59 @@ func TestRedeliveredSubmissionSavesOnce(t *testing.T) {
 	}
 }
 
+// TestReplyLostThenSameFormSavesOnce: a save whose reply comes after the handler's deadline may have
+// happened, so the person is told to check their DMs (never "not saved") over their still filled-in
+// form; pressing Submit on the same form again closes it, and there is one referral and one DM.
+func TestReplyLostThenSameFormSavesOnce(t *testing.T) {
+	h := startBehindProxy(t)
+	// A first referral loads the save script, so the held save below runs it rather than
+	// answering NOSCRIPT.
+	warm := form{receiver: "UDAVE", name: "Omar Haddad", email: "omar@example.com", need: "Bookkeeping"}
+	if ack := h.refer(h.carol, warm); ack.ResponseAction != "" {
+		t.Fatalf("first referral refused: %s", pretty(ack))
+	}
+	h.wait("the first referral's DMs", func() bool { return len(h.dave.dms()) == 1 && h.outboxEmpty() })
+	view, err := h.alice.openForm(h.ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	h.proxy.HoldReplies(3 * time.Second) // past the handler's 2 s deadline
+	sent := time.Now()
+	ack, err := h.alice.submit(h.ctx, view, hotForm())
+	h.proxy.HoldReplies(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if took := ack.At.Sub(sent); took > 3*time.Second {
+		t.Errorf("ack took %v with the reply held; Slack's limit is 3 s", took)
+	}
+	said := strings.ToLower(unjson(ack.Payload))
+	if p := decodeAck(ack); p.ResponseAction != "push" || p.View == nil ||
+		!strings.Contains(said, "may have been saved") || !strings.Contains(said, "check your dms") {
+		t.Fatalf("ack = %s; want a pushed notice saying it may have been saved", ack.Payload)
+	}
+	if strings.Contains(said, "not saved") || strings.Contains(said, "nothing was recorded") {
+		t.Errorf("ack = %s; a save that may have happened must not be called not saved", ack.Payload)
+	}
+
+	ack, err = h.alice.submit(h.ctx, view, hotForm())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := decodeAck(ack); p.ResponseAction != "" {
+		t.Fatalf("the same form again: ack %s; want it closed", ack.Payload)
+	}
+	h.wait("delivery", func() bool { return len(h.bob.dms()) >= 1 && len(h.alice.dms()) >= 1 && h.outboxEmpty() })
+	if b, a := len(h.bob.dms()), len(h.alice.dms()); b != 1 || a != 1 {
+		t.Errorf("Bob got %d DMs, Alice %d; want 1 each", b, a)
+	}
+	given, _, err := h.store.OpenReferrals(h.ctx, slackfake.TeamID, "UALICE", 10)
+	if err != nil || len(given) != 1 {
+		t.Errorf("Alice has %d referrals (err %v), want 1", len(given), err)
+	}
+}
+
 func TestUserTextIsEscapedEverywhere(t *testing.T) {
 	h := start(t)
 	evil := "<!channel> <https://evil.example|click>"

@@ -29,6 +29,7 @@ type harness struct {
 	t        testing.TB
 	fake     *slackfake.Server
 	redis    *redistest.Server
+	proxy    *redistest.Proxy // between Rapport and redis, when started behind one
 	store    *storage.Store
 	ctx      context.Context // the test's deadline
 	app      *app            // the first replica
@@ -42,9 +43,15 @@ const testDeadline = 15 * time.Second
 
 func start(t testing.TB) *harness { return startReplicas(t, 1) }
 
+// startBehindProxy is start with Rapport reaching its Redis through h.proxy, which can hold
+// Redis's replies back.
+func startBehindProxy(t testing.TB) *harness { return launch(t, 1, true) }
+
 // startReplicas runs n Rapport processes against one fake Slack (a socket each) and one Redis, as
 // several replicas of a deployment would.
-func startReplicas(t testing.TB, n int) *harness {
+func startReplicas(t testing.TB, n int) *harness { return launch(t, n, false) }
+
+func launch(t testing.TB, n int, behindProxy bool) *harness {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), testDeadline)
 	t.Cleanup(cancel)
@@ -66,6 +73,11 @@ func startReplicas(t testing.TB, n int) *harness {
 		t.Fatal(err)
 	}
 	rdb, prefix := rs.Client(t), rs.Prefix(t)
+	var proxy *redistest.Proxy
+	if behindProxy {
+		proxy = redistest.StartProxy(t, rs.Addr())
+		rdb = proxy.Client(t)
+	}
 	logger := zaptest.NewLogger(t)
 	if _, bench := t.(*testing.B); bench {
 		logger = zaptest.NewLogger(t, zaptest.Level(zapcore.WarnLevel))
@@ -75,7 +87,7 @@ func startReplicas(t testing.TB, n int) *harness {
 		t.Cleanup(func() { lines.check(t) })
 		logger = lines.tee(logger)
 	}
-	h := &harness{t: t, fake: fake, redis: rs, ctx: ctx,
+	h := &harness{t: t, fake: fake, redis: rs, proxy: proxy, ctx: ctx,
 		alice: person{fake, "UALICE"}, bob: person{fake, "UBOB"}, carol: person{fake, "UCAROL"}, dave: person{fake, "UDAVE"}}
 	for i := 0; i < n; i++ {
 		a, err := newApp(ctx, cfg, logger.Named(fmt.Sprintf("replica%d", i)), deps{rdb: rdb, prefix: prefix, noHTTP: true})

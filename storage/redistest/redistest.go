@@ -90,11 +90,13 @@ func (s *Server) URL() string { return s.url }
 
 // Client returns a client of the server configured as storage.Open configures one, closed when t
 // ends.
-func (s *Server) Client(t testing.TB) redis.UniversalClient {
+func (s *Server) Client(t testing.TB) redis.UniversalClient { return client(t, s.url) }
+
+func client(t testing.TB, url string) redis.UniversalClient {
 	t.Helper()
-	opt, err := redis.ParseURL(s.url)
+	opt, err := redis.ParseURL(url)
 	if err != nil {
-		t.Fatalf("parse %s: %v", s.url, err)
+		t.Fatalf("parse %s: %v", url, err)
 	}
 	// The settings of storage.Open (which this package cannot import: storage's own tests import
 	// this one), so that tests see production's timeouts and retries.
