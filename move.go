@@ -68,14 +68,15 @@ func (e *Refused) Error() string {
 }
 
 // Targets lists, for each status the move may start from, where it leads: the action's moves, or
-// for an admin's correction, every status to the one chosen.
+// for an admin's correction, every status but passed on to the one chosen (a passed referral lives
+// on as the new receiver's: correcting the old one would reopen it for someone who gave it away).
 func (m Move) Targets() map[Status]Status {
 	if m.Action != ActCorrect {
 		return m.Action.Moves()
 	}
 	out := map[Status]Status{}
 	for _, s := range Statuses {
-		if s != m.To {
+		if s != m.To && s != StatusPassed {
 			out[s] = m.To
 		}
 	}

@@ -55,3 +55,17 @@ func TestParseID(t *testing.T) {
 		t.Errorf("FormatID(12) = %q", got)
 	}
 }
+
+// TestCorrectionNeverReopensPassed: an admin's correction may start from any status but passed on,
+// which lives on as the new receiver's referral.
+func TestCorrectionNeverReopensPassed(t *testing.T) {
+	for _, to := range rapport.Statuses {
+		targets := rapport.Move{Action: rapport.ActCorrect, To: to}.Targets()
+		if _, ok := targets[rapport.StatusPassed]; ok {
+			t.Errorf("a correction to %s may start from passed on", to)
+		}
+		if _, ok := targets[rapport.StatusWon]; !ok && to != rapport.StatusWon {
+			t.Errorf("a correction to %s may not start from won", to)
+		}
+	}
+}

@@ -87,5 +87,8 @@ func refusal(r *rapport.Refused, a rapport.Action) error {
 		}
 		return rapport.Errorf(rapport.EFORBIDDEN, "Only %s can update %s.", kit.Mention(r.Receiver), id)
 	}
+	if a == rapport.ActCorrect && r.Status == rapport.StatusPassed {
+		return rapport.Errorf(rapport.EINVALID, "%s was passed on, so it stays closed for its first receiver: correct the referral it became instead (`/refer show %s` names it). Nothing changed.", id, id)
+	}
 	return rapport.Errorf(rapport.EINVALID, "%s is already *%s*, so “%s” no longer applies. Nothing changed.", id, r.Status.Label(), a.Label())
 }

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/rapportbot/rapport"
 	"github.com/rapportbot/rapport/bot/slackfake"
 	"github.com/slack-go/slack"
 )
@@ -212,6 +213,13 @@ func TestPassOn(t *testing.T) {
 	}
 	if err := contains(messageText(h.alice.dms()[1]), "<@UBOB> passed", "R-1", "<@UDAVE>", "R-2"); err != nil {
 		t.Error(err)
+	}
+	// An admin's correction does not reopen R-1 for Bob, who gave it away: R-2 is the one to correct.
+	if err := contains(h.adminCommand(h.dave, "set R-1 won Signed").Text, "R-1 was passed on", "Nothing changed"); err != nil {
+		t.Error(err)
+	}
+	if r, err := h.store.Referral(h.ctx, slackfake.TeamID, 1); err != nil || r.Status != rapport.StatusPassed {
+		t.Errorf("R-1 after the refused correction: %s, %v; want still passed on", r.Status, err)
 	}
 }
 
