@@ -51,6 +51,9 @@ type Config struct {
 	// Outbox, which must then be a Pacer (RAPPORT_RATE_LIMITS=slack). Off, only Slack's 429s
 	// slow it down: for benchmarks and fakes without limits.
 	RateLimits bool
+	// FaultRecheck is how often auth.test asks whether a refused token works again, and how long a
+	// method Slack refused for the workspace rests; 0 means 15 s. End-to-end tests shorten it.
+	FaultRecheck time.Duration
 }
 
 // Bot is a running Rapport in one workspace.
@@ -88,6 +91,9 @@ func New(cfg Config) (*Bot, error) {
 	b.sender.journal = journal{dir: cfg.Journal, team: b.sender.team, consumer: b.sender.consumer}
 	if b.sender.reclaim <= 0 {
 		b.sender.reclaim = DefaultReclaimAfter
+	}
+	if cfg.FaultRecheck > 0 {
+		b.sender.faults.every = cfg.FaultRecheck
 	}
 	return b, nil
 }

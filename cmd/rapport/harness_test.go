@@ -44,7 +44,11 @@ func start(t testing.TB) *harness { return startReplicas(t, 1) }
 
 // startReplicas runs n Rapport processes against one fake Slack (a socket each) and one Redis, as
 // several replicas of a deployment would.
-func startReplicas(t testing.TB, n int) *harness {
+func startReplicas(t testing.TB, n int) *harness { return startWith(t, n, nil) }
+
+// startWith is startReplicas with each replica's deps adjusted by tweak, when not nil: a health
+// listener, shorter fault timings.
+func startWith(t testing.TB, n int, tweak func(*deps)) *harness {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), testDeadline)
 	t.Cleanup(cancel)
@@ -73,7 +77,11 @@ func startReplicas(t testing.TB, n int) *harness {
 	h := &harness{t: t, fake: fake, redis: rs, ctx: ctx,
 		alice: person{fake, "UALICE"}, bob: person{fake, "UBOB"}, carol: person{fake, "UCAROL"}, dave: person{fake, "UDAVE"}}
 	for i := 0; i < n; i++ {
-		a, err := newApp(ctx, cfg, logger.Named(fmt.Sprintf("replica%d", i)), deps{rdb: rdb, prefix: prefix, noHTTP: true})
+		d := deps{rdb: rdb, prefix: prefix, noHTTP: true}
+		if tweak != nil {
+			tweak(&d)
+		}
+		a, err := newApp(ctx, cfg, logger.Named(fmt.Sprintf("replica%d", i)), d)
 		if err != nil {
 			t.Fatal(err)
 		}
