@@ -55,6 +55,9 @@ type Config struct {
 	// running at once; 0 means DefaultMaxInFlight. Beyond it an envelope is acked at once as
 	// busy, so a burst of any size is acked within Slack's 3 s on a bounded number of goroutines.
 	MaxInFlight int
+	// FaultRecheck is how often auth.test asks whether a refused token works again, and how long a
+	// method Slack refused for the workspace rests; 0 means 15 s. End-to-end tests shorten it.
+	FaultRecheck time.Duration
 }
 
 // Bot is a running Rapport in one workspace.
@@ -92,6 +95,9 @@ func New(cfg Config) (*Bot, error) {
 	b.sender.journal = journal{dir: cfg.Journal, team: b.sender.team, consumer: b.sender.consumer}
 	if b.sender.reclaim <= 0 {
 		b.sender.reclaim = DefaultReclaimAfter
+	}
+	if cfg.FaultRecheck > 0 {
+		b.sender.faults.every = cfg.FaultRecheck
 	}
 	return b, nil
 }

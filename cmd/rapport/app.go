@@ -64,6 +64,8 @@ type deps struct {
 	now      func() time.Time      // nil: time.Now
 	// recheckRedis is how often run retries the Redis check when Redis did not answer at start; 0: 5 s.
 	recheckRedis time.Duration
+	// faultRecheck is how often a refused token or method is tried again; 0: 15 s.
+	faultRecheck time.Duration
 }
 
 func newApp(ctx context.Context, cfg Config, log *zap.Logger, d deps) (_ *app, err error) {
@@ -144,6 +146,7 @@ func newApp(ctx context.Context, cfg Config, log *zap.Logger, d deps) (_ *app, e
 		Logger: log.Named("bot"), API: api, Socket: socketmode.New(api), Identity: id, Mux: mux,
 		Dedupe: a.store, Outbox: a.store, Renderer: a.catalogue, OnFault: a.catalogue.AlertAdmins, Ready: a.store.Ping, HTTPListener: ln,
 		ReclaimAfter: cfg.ReclaimAfter, Journal: cfg.StateDir, RateLimits: cfg.RateLimits, MaxInFlight: cfg.MaxInFlight,
+		FaultRecheck: d.faultRecheck,
 	})
 	if err != nil {
 		if ln != nil {

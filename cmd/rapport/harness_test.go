@@ -45,13 +45,19 @@ func start(t testing.TB) *harness { return startReplicas(t, 1) }
 
 // startBehindProxy is start with Rapport reaching its Redis through h.proxy, which can hold
 // Redis's replies back.
-func startBehindProxy(t testing.TB) *harness { return launch(t, 1, true) }
+func startBehindProxy(t testing.TB) *harness { return launch(t, 1, true, nil) }
 
 // startReplicas runs n Rapport processes against one fake Slack (a socket each) and one Redis, as
 // several replicas of a deployment would.
-func startReplicas(t testing.TB, n int) *harness { return launch(t, n, false) }
+func startReplicas(t testing.TB, n int) *harness { return launch(t, n, false, nil) }
 
-func launch(t testing.TB, n int, behindProxy bool) *harness {
+// startWith is startReplicas with each replica's deps adjusted by tweak: a health listener,
+// shorter fault timings.
+func startWith(t testing.TB, n int, tweak func(*deps)) *harness { return launch(t, n, false, tweak) }
+
+// launch starts n replicas, reaching Redis through a proxy when behindProxy, each with its deps
+// adjusted by tweak when not nil.
+func launch(t testing.TB, n int, behindProxy bool, tweak func(*deps)) *harness {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), testDeadline)
 	t.Cleanup(cancel)
@@ -90,7 +96,11 @@ func launch(t testing.TB, n int, behindProxy bool) *harness {
 	h := &harness{t: t, fake: fake, redis: rs, proxy: proxy, ctx: ctx,
 		alice: person{fake, "UALICE"}, bob: person{fake, "UBOB"}, carol: person{fake, "UCAROL"}, dave: person{fake, "UDAVE"}}
 	for i := 0; i < n; i++ {
-		a, err := newApp(ctx, cfg, logger.Named(fmt.Sprintf("replica%d", i)), deps{rdb: rdb, prefix: prefix, noHTTP: true})
+		d := deps{rdb: rdb, prefix: prefix, noHTTP: true}
+		if tweak != nil {
+			tweak(&d)
+		}
+		a, err := newApp(ctx, cfg, logger.Named(fmt.Sprintf("replica%d", i)), d)
 		if err != nil {
 			t.Fatal(err)
 		}
