@@ -75,7 +75,7 @@ func TestBurstAckedInTime(t *testing.T) {
 	}
 	// Everything beyond the bound is acked as busy while the handlers in flight are held. (Under
 	// the race detector those are acked too, as slow, before the busy ones are all in.)
-	e.eventually("every envelope beyond the bound acked", func() bool {
+	e.wait("every envelope beyond the bound acked", func() bool {
 		mu.Lock()
 		defer mu.Unlock()
 		others := e.fake.AckTotal()
@@ -255,7 +255,7 @@ func TestBusyWhileWorkHoldsItsPlace(t *testing.T) {
 			t.Errorf("while the overdue handler runs, /ping acked %q; want %q", got.Text, busyText)
 		}
 		released()
-		e.eventually("the place given back", func() bool {
+		e.wait("the place given back", func() bool {
 			return decodeAck(t, e.command("/ping", "")).Text == "pong"
 		})
 	})

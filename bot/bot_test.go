@@ -125,7 +125,7 @@ func TestShutdown(t *testing.T) {
 		// The sender reads again the moment an entry is settled.
 		e.enqueue("referral.received")
 		e.wait("the DM", func() bool { return len(e.fake.DMs(alice)) == 1 })
-		e.eventually("the entry settled", func() bool { return e.pending() == 0 })
+		e.wait("the entry settled", func() bool { return e.pending() == 0 })
 		t.Logf("Run returned %v after cancel", e.stopBot())
 	})
 
@@ -153,7 +153,7 @@ func TestHealth(t *testing.T) {
 		e.run()
 		e.wait("a connection attempt", func() bool { return len(e.fake.Calls("apps.connections.open")) > 0 })
 
-		e.eventually("/healthz up", func() bool { return e.get("/healthz") == http.StatusOK })
+		e.wait("/healthz up", func() bool { return e.get("/healthz") == http.StatusOK })
 		if code := e.get("/readyz"); code != http.StatusServiceUnavailable {
 			t.Errorf("/readyz before the socket connects = %d; want 503", code)
 		}
@@ -162,13 +162,13 @@ func TestHealth(t *testing.T) {
 		if err := e.fake.WaitConnections(e.ctx, 1); err != nil {
 			t.Fatal(err)
 		}
-		e.eventually("/readyz 200 once connected", func() bool { return e.get("/readyz") == http.StatusOK })
+		e.wait("/readyz 200 once connected", func() bool { return e.get("/readyz") == http.StatusOK })
 	})
 
 	t.Run("RedisDown", func(t *testing.T) {
 		t.Parallel()
 		e := start(t, options{http: true})
-		e.eventually("/readyz 200", func() bool { return e.get("/readyz") == http.StatusOK })
+		e.wait("/readyz 200", func() bool { return e.get("/readyz") == http.StatusOK })
 
 		e.redis.Stop()
 		if code := e.get("/readyz"); code != http.StatusServiceUnavailable {
@@ -179,7 +179,7 @@ func TestHealth(t *testing.T) {
 		}
 
 		e.redis.Restart()
-		e.eventually("/readyz 200 once Redis is back", func() bool { return e.get("/readyz") == http.StatusOK })
+		e.wait("/readyz 200 once Redis is back", func() bool { return e.get("/readyz") == http.StatusOK })
 	})
 
 	t.Run("ReadyFuncFails", func(t *testing.T) {

@@ -2,9 +2,5 @@ package bot
 
 import "time"
 
-// SetFaultTimings shortens the sender's waits for a test: how often auth.test re-checks a refused
-// token (and a refused method rests), and the unit of the retry backoff.
-func SetFaultTimings(b *Bot, authEvery, retryBase time.Duration) {
-	b.sender.faults.every = authEvery
-	b.sender.retryBase = retryBase
-}
+// SetRetryBase shortens, for a test, the unit of the backoff after a transient failure.
+func SetRetryBase(b *Bot, d time.Duration) { b.sender.retryBase = d }

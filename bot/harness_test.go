@@ -69,6 +69,8 @@ type options struct {
 	ready    func(ctx context.Context) error // nil: Redis's PING
 	http     bool                            // serve /healthz and /readyz on 127.0.0.1:0
 	onFault  func(ctx context.Context, f bot.Fault) error
+	// faultRecheck is Config.FaultRecheck: 0, the production 15 s.
+	faultRecheck time.Duration
 	// quiet drops the bot's logs: for a test that lets work outlive Run, which would otherwise
 	// log after the test has ended.
 	quiet bool
@@ -122,7 +124,8 @@ func newEnv(t *testing.T, o options) *env {
 	cfg := bot.Config{
 		Logger: log, API: api, Socket: socketmode.New(api), Identity: id, Mux: mux,
 		Dedupe: store, Outbox: store, Renderer: o.renderer, Ready: o.ready, OnFault: o.onFault,
-		MaxInFlight: o.maxInFlight,
+		FaultRecheck: o.faultRecheck,
+		MaxInFlight:  o.maxInFlight,
 	}
 	if o.http {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -244,27 +247,12 @@ func (e *env) command(name, text string) slackfake.Ack {
 	return ack
 }
 
-// wait fails the test unless cond holds before the deadline. cond is checked on every change the
-// fake records.
+// wait fails the test unless cond holds before the deadline; cond may read the fake or Redis
+// (slackfake.WaitFor checks it on every change of the fake's and every few milliseconds).
 func (e *env) wait(what string, cond func() bool) {
 	e.t.Helper()
 	if err := e.fake.WaitFor(e.ctx, cond); err != nil {
 		e.t.Fatalf("waiting for %s: %v", what, err)
-	}
-}
-
-// eventually polls cond until it holds or the deadline passes: only for state with no event to
-// wait on (Redis, the health endpoints).
-func (e *env) eventually(what string, cond func() bool) {
-	e.t.Helper()
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		select {
-		case <-tick.C:
-		case <-e.ctx.Done():
-			e.t.Fatalf("waiting for %s: %v", what, e.ctx.Err())
-		}
 	}
 }
 

@@ -36,8 +36,9 @@ func (r *faultRecorder) told() []bot.Fault {
 // refused method) every authEvery, backoff unit 1 ms.
 func startFaulty(t *testing.T, o options, authEvery time.Duration) *env {
 	t.Helper()
+	o.faultRecheck = authEvery
 	e := newEnv(t, o)
-	bot.SetFaultTimings(e.bot, authEvery, time.Millisecond)
+	bot.SetRetryBase(e.bot, time.Millisecond)
 	e.run()
 	if err := e.fake.WaitConnections(e.ctx, 1); err != nil {
 		t.Fatalf("bot did not connect: %v", err)
@@ -69,18 +70,18 @@ func TestFailureClasses(t *testing.T) {
 	t.Run("TokenRefused", func(t *testing.T) {
 		t.Parallel()
 		e := startFaulty(t, options{http: true}, time.Second)
-		e.eventually("/readyz 200", func() bool { code, _ := e.readyz(); return code == http.StatusOK })
+		e.wait("/readyz 200", func() bool { code, _ := e.readyz(); return code == http.StatusOK })
 		e.fake.RefuseBotToken("token_revoked")
 		for i := range 3 {
 			e.enqueue(fmt.Sprintf("referral.received.%d", i))
 		}
-		e.eventually("/readyz 503 with the reason", func() bool {
+		e.wait("/readyz 503 with the reason", func() bool {
 			code, body := e.readyz()
 			return code == http.StatusServiceUnavailable && strings.Contains(body, "token_revoked")
 		})
 		// Several auth.test re-checks pass while the token stays refused.
 		before := len(e.fake.Calls("auth.test"))
-		e.eventually("two re-checks with auth.test", func() bool { return len(e.fake.Calls("auth.test")) >= before+2 })
+		e.wait("two re-checks with auth.test", func() bool { return len(e.fake.Calls("auth.test")) >= before+2 })
 		if n := len(e.fake.Calls("chat.postMessage")); n != 1 {
 			t.Errorf("%d chat.postMessage calls while the token is refused; want 1: sending pauses, it does not try each message", n)
 		}
@@ -92,8 +93,8 @@ func TestFailureClasses(t *testing.T) {
 		}
 
 		e.fake.RefuseBotToken("")
-		e.eventually("every message, once the token works again", func() bool { return len(e.fake.DMs(alice)) == 3 })
-		e.eventually("the outbox empty", func() bool { return e.pending() == 0 })
+		e.wait("every message, once the token works again", func() bool { return len(e.fake.DMs(alice)) == 3 })
+		e.wait("the outbox empty", func() bool { return e.pending() == 0 })
 		seen := map[string]int{}
 		for _, m := range e.fake.DMs(alice) {
 			seen[m.Text]++
@@ -115,7 +116,7 @@ func TestFailureClasses(t *testing.T) {
 		e.fake.FailNext("chat.postMessage", "missing_scope", 2)
 		e.enqueue("referral.received")
 		e.enqueue("referral.sent")
-		e.eventually("both messages, once the scope is there", func() bool { return len(e.fake.DMs(alice)) == 2 })
+		e.wait("both messages, once the scope is there", func() bool { return len(e.fake.DMs(alice)) == 2 })
 		if n := e.dead(); n != 0 {
 			t.Errorf("%d dead letters for a missing scope; want none", n)
 		}
@@ -133,7 +134,7 @@ func TestFailureClasses(t *testing.T) {
 		e := startFaulty(t, options{onFault: rec.tell}, time.Second)
 		e.fake.FailNext("chat.postMessage", "not_in_channel", 1)
 		e.enqueue("referral.received")
-		e.eventually("the message dead-lettered", func() bool { return e.dead() == 1 })
+		e.wait("the message dead-lettered", func() bool { return e.dead() == 1 })
 		if got := rec.told(); len(got) != 1 || got[0].Code != "not_in_channel" || got[0].Channel != alice {
 			t.Errorf("admins told %+v; want not_in_channel for the message's channel", got)
 		}
@@ -144,7 +145,7 @@ func TestFailureClasses(t *testing.T) {
 		e := startFaulty(t, options{}, time.Second)
 		e.fake.FailNext("chat.postMessage", "internal_error", 1000)
 		e.enqueue("referral.received")
-		e.eventually("the message dead-lettered", func() bool { return e.dead() == 1 })
+		e.wait("the message dead-lettered", func() bool { return e.dead() == 1 })
 		if n := len(e.fake.Calls("chat.postMessage")); n != 10 {
 			t.Errorf("%d tries of a message that always fails; want 10 (the stream's delivery count caps it)", n)
 		}
@@ -155,8 +156,8 @@ func TestFailureClasses(t *testing.T) {
 		e := startFaulty(t, options{}, time.Second)
 		e.fake.FailNext("chat.postMessage", "service_unavailable", 3)
 		e.enqueue("referral.received")
-		e.eventually("the message", func() bool { return len(e.fake.DMs(alice)) == 1 })
-		e.eventually("the outbox empty", func() bool { return e.pending() == 0 })
+		e.wait("the message", func() bool { return len(e.fake.DMs(alice)) == 1 })
+		e.wait("the outbox empty", func() bool { return e.pending() == 0 })
 		if n := e.dead(); n != 0 {
 			t.Errorf("%d dead letters after 3 transient failures; want none", n)
 		}

@@ -61,7 +61,7 @@ func TestOutbox429Storm(t *testing.T) {
 		}
 		return true
 	})
-	e.eventually("the outbox settled", func() bool { return e.pending() == 0 })
+	e.wait("the outbox settled", func() bool { return e.pending() == 0 })
 
 	for _, u := range users {
 		if got := s.texts(u); !slices.Equal(got, texts) {
@@ -133,7 +133,7 @@ func TestOutboxPacing(t *testing.T) {
 	e.wait("every DM", func() bool {
 		return len(s.fake.Messages()) == len(ks)+len(oks)*len(others)
 	})
-	e.eventually("the outbox settled", func() bool { return e.pending() == 0 })
+	e.wait("the outbox settled", func() bool { return e.pending() == 0 })
 
 	if calls := s.fake.Calls("chat.postMessage"); len(calls) != len(ks)+len(oks)*len(others) {
 		t.Errorf("%d chat.postMessage calls for %d messages; want one each: a 429 was met", len(calls), len(ks)+len(oks)*len(others))
@@ -168,11 +168,11 @@ func TestOutboxPacingReplicas(t *testing.T) {
 	for i, k := range ks {
 		s.enqueue(one, k)
 		// One at a time, so that the stream hands them to both senders in turn.
-		s.bots[0].eventually("the entry read", func() bool { return s.read() == int64(i+1) })
+		s.bots[0].wait("the entry read", func() bool { return s.read() == int64(i+1) })
 	}
 	e := s.bots[0]
 	e.wait("every DM", func() bool { return len(s.fake.DMs(one)) == len(ks) })
-	e.eventually("the outbox settled", func() bool { return e.pending() == 0 })
+	e.wait("the outbox settled", func() bool { return e.pending() == 0 })
 
 	for i, r := range s.render {
 		r.mu.Lock()
@@ -208,7 +208,7 @@ func TestOutboxHeldNotReclaimed(t *testing.T) {
 	}
 	e := s.bots[0]
 	e.wait("every DM", func() bool { return len(s.fake.DMs(one)) == len(ks) })
-	e.eventually("the outbox settled", func() bool { return e.pending() == 0 })
+	e.wait("the outbox settled", func() bool { return e.pending() == 0 })
 
 	owner := map[string]int{}
 	for i, r := range s.render {
@@ -249,7 +249,7 @@ func TestOutboxTransient(t *testing.T) {
 		s.enqueue(users[1], k)
 	}
 	e.wait("every DM", func() bool { return len(s.fake.DMs(users[0])) == 1 && len(s.fake.DMs(users[1])) == len(ks) })
-	e.eventually("the outbox settled", func() bool { return e.pending() == 0 })
+	e.wait("the outbox settled", func() bool { return e.pending() == 0 })
 
 	if got := s.texts(users[1]); !slices.Equal(got, texts) {
 		t.Errorf("%s's DMs = %q; want each once, in order", users[1], got)

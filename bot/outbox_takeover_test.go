@@ -46,7 +46,7 @@ func TestOutboxTakeover(t *testing.T) {
 		died := time.Now()
 		r.start("b")
 		r.delivered(ks, died)
-		r.eventually("the dead sender to leave the group", func() bool {
+		r.wait("the dead sender to leave the group", func() bool {
 			_, ok := r.consumers()[dead]
 			return !ok
 		})
@@ -80,7 +80,7 @@ func TestOutboxTakeover(t *testing.T) {
 				r.start("a again")
 			}
 			r.delivered(ks, died)
-			r.eventually("a to leave the group", func() bool {
+			r.wait("a to leave the group", func() bool {
 				cs := r.consumers()
 				for c := range aConsumers {
 					if _, ok := cs[c]; ok {
@@ -161,7 +161,7 @@ func (r *takeoverRig) delivered(kinds []string, since time.Time) {
 			len(r.fake.DMs(alice)), len(kinds), time.Since(since).Round(time.Millisecond), takeoverWithin)
 	}
 	r.t.Logf("delivered %v after the sender holding them stopped", time.Since(since).Round(time.Millisecond))
-	r.eventually("the outbox to settle", func() bool {
+	r.wait("the outbox to settle", func() bool {
 		n, err := r.store.Pending(r.ctx, slackfake.TeamID)
 		return err == nil && n == 0
 	})
@@ -192,23 +192,10 @@ func (r *takeoverRig) consumers() map[string]int64 {
 	return out
 }
 
+// wait fails the test unless cond (on the fake or Redis) holds before the deadline.
 func (r *takeoverRig) wait(what string, cond func() bool) {
 	r.t.Helper()
 	if err := r.fake.WaitFor(r.ctx, cond); err != nil {
 		r.t.Fatalf("waiting for %s: %v", what, err)
-	}
-}
-
-// eventually polls cond, which reads Redis, until it holds or the deadline passes.
-func (r *takeoverRig) eventually(what string, cond func() bool) {
-	r.t.Helper()
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		select {
-		case <-tick.C:
-		case <-r.ctx.Done():
-			r.t.Fatalf("waiting for %s: %v", what, r.ctx.Err())
-		}
 	}
 }

@@ -16,7 +16,7 @@ func TestOutbox(t *testing.T) {
 		r := &renderer{}
 		e := start(t, options{renderer: r})
 		id := e.enqueue("moved_on")
-		e.eventually("the entry rendered and settled", func() bool { return r.renders(id) > 0 && e.pending() == 0 })
+		e.wait("the entry rendered and settled", func() bool { return r.renders(id) > 0 && e.pending() == 0 })
 		if calls := e.fake.Calls("chat.postMessage"); len(calls) != 0 {
 			t.Errorf("%d posts for an entry no longer owed; want none", len(calls))
 		}
@@ -30,7 +30,7 @@ func TestOutbox(t *testing.T) {
 		r := &renderer{}
 		e := start(t, options{renderer: r})
 		id := e.enqueue("unknown")
-		e.eventually("the entry dead-lettered", func() bool { return e.dead() == 1 })
+		e.wait("the entry dead-lettered", func() bool { return e.dead() == 1 })
 		if n := e.pending(); n != 0 {
 			t.Errorf("%d entries still pending; want 0", n)
 		}
@@ -48,7 +48,7 @@ func TestOutbox(t *testing.T) {
 		e.fake.RateLimitNext("chat.postMessage", time.Second, 1)
 		e.enqueue("referral.received")
 		e.wait("the DM", func() bool { return len(e.fake.DMs(alice)) == 1 })
-		e.eventually("the entry settled", func() bool { return e.pending() == 0 })
+		e.wait("the entry settled", func() bool { return e.pending() == 0 })
 
 		calls := e.fake.Calls("chat.postMessage")
 		if len(calls) != 2 {
@@ -70,7 +70,7 @@ func TestOutbox(t *testing.T) {
 		e := start(t, options{})
 		e.fake.FailNext("chat.postMessage", "channel_not_found", 1)
 		e.enqueue("referral.received")
-		e.eventually("the entry dead-lettered", func() bool { return e.dead() == 1 })
+		e.wait("the entry dead-lettered", func() bool { return e.dead() == 1 })
 		if n := e.pending(); n != 0 {
 			t.Errorf("%d entries still pending after a dead letter; want 0", n)
 		}

@@ -163,8 +163,12 @@ func (s *Server) Close() {
 }
 
 // WaitFor blocks until cond returns true or ctx ends. cond is evaluated again after every change
-// the fake records (a call, message, view, file, ack or connection), never on a timer.
+// the fake records (a call, message, view, file, ack or connection), and every recheckEvery
+// besides: a test's condition often reads state the fake does not see change (Redis: the outbox
+// emptied after Slack's ok, a referral's status), and must not wait for an unrelated call.
 func (s *Server) WaitFor(ctx context.Context, cond func() bool) error {
+	tick := time.NewTicker(recheckEvery)
+	defer tick.Stop()
 	for {
 		s.mu.Lock()
 		ch := s.changed
@@ -174,11 +178,15 @@ func (s *Server) WaitFor(ctx context.Context, cond func() bool) error {
 		}
 		select {
 		case <-ch:
+		case <-tick.C:
 		case <-ctx.Done():
 			return fmt.Errorf("slackfake: condition not met: %w", ctx.Err())
 		}
 	}
 }
+
+// recheckEvery is how often WaitFor looks again at a condition with no change of the fake's.
+const recheckEvery = 10 * time.Millisecond
 
 // notifyLocked wakes every WaitFor. The caller holds s.mu.
 func (s *Server) notifyLocked() {

@@ -199,26 +199,12 @@ func (r *crashRig) terminate(p *botProc) {
 	}
 }
 
-// wait fails the test unless cond holds before the deadline; cond is checked on every change the
-// fake records.
+// wait fails the test unless cond holds before the deadline; cond may read the fake or Redis
+// (slackfake.WaitFor checks it on every change of the fake's and every few milliseconds).
 func (r *crashRig) wait(what string, cond func() bool) {
 	r.t.Helper()
 	if err := r.fake.WaitFor(r.ctx, cond); err != nil {
 		r.t.Fatalf("waiting for %s: %v", what, err)
-	}
-}
-
-// waitState polls cond (which reads Redis as well as the fake) until it holds or the deadline passes.
-func (r *crashRig) waitState(what string, cond func() bool) {
-	r.t.Helper()
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		select {
-		case <-tick.C:
-		case <-r.ctx.Done():
-			r.t.Fatalf("waiting for %s: %v", what, r.ctx.Err())
-		}
 	}
 }
 
@@ -304,7 +290,7 @@ func TestCrashBetweenSaveAndDM(t *testing.T) {
 	r.fake.FailNext("chat.postMessage", "", 0) // Slack is healthy again
 	b := r.start("bot B")
 	r.wait("B to deliver both DMs", func() bool { return len(r.bob.dms()) >= 1 && len(r.alice.dms()) >= 1 })
-	r.waitState("B's outbox to drain", func() bool { return r.outboxLen() == 0 })
+	r.wait("B's outbox to drain", func() bool { return r.outboxLen() == 0 })
 	bob, alice := r.bob.dms(), r.alice.dms()
 	if len(bob) != 1 || len(alice) != 1 {
 		t.Errorf("after the crash Bob got %d DMs and Alice %d; want exactly 1 each", len(bob), len(alice))
@@ -324,7 +310,7 @@ func TestCrashBetweenClaimAndNudge(t *testing.T) {
 	r := newCrashRig(t, map[string]string{"RAPPORT_FOLLOWUP_SLA": "2s", "RAPPORT_SWEEP_SCHEDULE": "@every 1s"})
 	a := r.start("bot A")
 	r.refer()
-	r.waitState("the DMs", func() bool {
+	r.wait("the DMs", func() bool {
 		return len(r.bob.dms()) == 1 && len(r.alice.dms()) == 1 && r.outboxLen() == 0
 	})
 	if due := r.due(); len(due) != 1 || due[0] != "1:ack:UBOB" {
@@ -335,7 +321,7 @@ func TestCrashBetweenClaimAndNudge(t *testing.T) {
 	// schedules ack2), A tries to post it, and dies before it gets through.
 	r.fake.FailNext("chat.postMessage", "internal_error", 1000)
 	posts := len(r.fake.Calls("chat.postMessage"))
-	r.waitState("A to claim the nudge and try to post it", func() bool {
+	r.wait("A to claim the nudge and try to post it", func() bool {
 		due := r.due()
 		return len(due) == 1 && strings.HasPrefix(due[0], "1:ack2:") && len(r.fake.Calls("chat.postMessage")) > posts
 	})
@@ -352,7 +338,7 @@ func TestCrashBetweenClaimAndNudge(t *testing.T) {
 	r.wait("B to deliver the nudge", func() bool { return count(r.bob.dms(), "waiting on you") >= 1 })
 	// ack2 falls due 2 s after A's claim: let B's sweep fire it too, and check the whole ladder
 	// went out once: one nudge, one second reminder, one notice to the giver, nothing left queued.
-	r.waitState("the second reminder and an idle bot", func() bool {
+	r.wait("the second reminder and an idle bot", func() bool {
 		return count(r.bob.dms(), "Second reminder") >= 1 && len(r.alice.dms()) >= 2 &&
 			len(r.due()) == 0 && r.outboxLen() == 0
 	})

@@ -2,10 +2,8 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"strings"
-	"sync"
 	"testing"
 
 	"go.uber.org/zap"
@@ -16,16 +14,7 @@ import (
 
 // logLines keeps every log line of a harness as production writes it (zap's JSON), so that the
 // test can check what an operator's log would hold.
-type logLines struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logLines) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
+type logLines struct{ syncBuffer }
 
 func (l *logLines) Sync() error { return nil }
 
@@ -40,9 +29,7 @@ var secrets = []string{slackfake.BotToken, slackfake.AppToken, "555-0142", "5550
 
 // check fails t for a line that carries a key twice, or a secret.
 func (l *logLines) check(t testing.TB) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	sc := bufio.NewScanner(bytes.NewReader(l.buf.Bytes()))
+	sc := bufio.NewScanner(strings.NewReader(l.String()))
 	sc.Buffer(make([]byte, 0, 64<<10), 4<<20)
 	for sc.Scan() {
 		line := sc.Text()

@@ -88,12 +88,12 @@ func killAndTakeOver(t *testing.T, restart bool) time.Duration {
 			time.Since(died).Round(time.Millisecond), len(r.bob.dms()), len(r.alice.dms()), killedWithin)
 	}
 	took := time.Since(died)
-	r.waitState("the outbox to drain", func() bool { return r.outboxLen() == 0 })
+	r.wait("the outbox to drain", func() bool { return r.outboxLen() == 0 })
 	if bob, alice := r.bob.dms(), r.alice.dms(); len(bob) != 1 || len(alice) != 1 {
 		t.Errorf("Bob got %d DMs and Alice %d; want exactly 1 each", len(bob), len(alice))
 	}
 	dead := fmt.Sprintf("-%d-", a.cmd.Process.Pid) // consumers are named host-pid-random
-	r.waitState("the killed bot to leave the outbox group", func() bool {
+	r.wait("the killed bot to leave the outbox group", func() bool {
 		cs, err := r.rdb.XInfoConsumers(r.ctx, "rapport:v1:{"+slackfake.TeamID+"}:outbox", "senders").Result()
 		if err != nil {
 			return false
