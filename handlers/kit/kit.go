@@ -6,6 +6,7 @@ package kit
 import (
 	"fmt"
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -15,36 +16,22 @@ import (
 
 // Esc makes user text safe in mrkdwn: &, < and > are special to Slack, and unescaped they can
 // ping a whole channel (<!channel>) or hide a link's target (<https://x|label>). A typed @channel,
-// @here or @everyone is neutralised too (a word joiner after the @: it reads the same and pings
-// nobody, whatever a client or a later parse=full makes of it).
+// @here or @everyone (as a word: not "info@hereford.example") is neutralised too, with a word
+// joiner after the @: it reads the same and pings nobody, whatever a client or a later parse=full
+// makes of it.
 func Esc(s string) string {
 	s = escaper.Replace(s)
 	if !strings.Contains(s, "@") {
 		return s
 	}
-	var b strings.Builder
-	for {
-		i := strings.IndexByte(s, '@')
-		if i < 0 {
-			break
-		}
-		b.WriteString(s[:i+1])
-		s = s[i+1:]
-		for _, w := range broadcasts {
-			if len(s) >= len(w) && strings.EqualFold(s[:len(w)], w) {
-				b.WriteString(wordJoiner)
-				break
-			}
-		}
-	}
-	b.WriteString(s)
-	return b.String()
+	return broadcast.ReplaceAllString(s, "${1}@"+wordJoiner+"${2}")
 }
 
 var escaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 
-// broadcasts are the words after an @ that notify a whole channel or workspace.
-var broadcasts = []string{"channel", "here", "everyone"}
+// broadcast is a typed @channel, @here or @everyone standing as a word: at the start or after a
+// character that cannot end an email's local part, and not followed by a word character.
+var broadcast = regexp.MustCompile(`(?i)(^|[^\w.%+-])@(channel|here|everyone)\b`)
 
 // wordJoiner (U+2060) is invisible and keeps "@" and "channel" from reading as one mention.
 const wordJoiner = "\u2060"

@@ -28,6 +28,11 @@ func TestEscape(t *testing.T) {
 	if got := Esc("call @channel, @Here or @EVERYONE; mail a@b.example"); got != "call @\u2060channel, @\u2060Here or @\u2060EVERYONE; mail a@b.example" {
 		t.Errorf("Esc of typed broadcasts = %q; want each neutralised", got)
 	}
+	for _, email := range []string{"info@hereford.example", "bob@channelpartners.example", "x@everyonesbank.example", "a.b@here.example"} {
+		if got := Esc(email); got != email {
+			t.Errorf("Esc(%q) = %q; want the address as typed", email, got)
+		}
+	}
 	if got := Unesc(Esc("a < b & c > d @here")); got != "a < b & c > d @here" {
 		t.Errorf("Unesc(esc) = %q", got)
 	}
