@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rapportbot/rapport"
@@ -88,6 +89,17 @@ type poster interface {
 	OpenConversationContext(ctx context.Context, params *slack.OpenConversationParameters) (*slack.Channel, bool, bool, error)
 }
 
+// methodError is a failure of a call a delivery makes before its own method's (conversations.open
+// before an upload), so that a refused scope pauses, and is reported as, the method that needs it.
+type methodError struct {
+	method string
+	err    error
+}
+
+func (e *methodError) Error() string { return e.method + ": " + e.err.Error() }
+
+func (e *methodError) Unwrap() error { return e.err }
+
 // isUserID tells a member's ID (U…, or W… on Enterprise Grid) from a conversation's.
 func isUserID(id string) bool { return strings.HasPrefix(id, "U") || strings.HasPrefix(id, "W") }
 
@@ -116,6 +128,7 @@ type sender struct {
 	retryBase time.Duration                            // the backoff's unit after a transient failure
 	onFault   func(ctx context.Context, f Fault) error // tells admins of a fault they can mend; nil: nobody
 	journal   journal                                  // deliveries not recorded at shutdown; dir "": none
+	lease     atomic.Int64                             // UnixNano until which held entries are surely this sender's
 }
 
 // run delivers until stop is done, after recording what an earlier process journalled. Deliveries
@@ -172,7 +185,7 @@ func (s *sender) deliver(ctx context.Context, p Delivery) (string, string, error
 		if isUserID(channel) { // uploads are shared to a conversation, not to a user
 			c, _, _, err := s.api.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{channel}})
 			if err != nil {
-				return "", "", err
+				return "", "", &methodError{method: "conversations.open", err: err}
 			}
 			channel = c.ID
 		}
@@ -180,7 +193,6 @@ func (s *sender) deliver(ctx context.Context, p Delivery) (string, string, error
 			Title: p.File.Title, InitialComment: p.File.Comment, FileSize: len(p.File.Content), Content: string(p.File.Content)})
 		return channel, "", err
 	}
-	// parse=none: only explicit <@U…> mentions notify anyone; typed words are never made into links.
 	opts := []slack.MsgOption{slack.MsgOptionText(p.Text, false), slack.MsgOptionParse(false)}
 	if len(p.Blocks) > 0 {
 		opts = append(opts, slack.MsgOptionBlocks(p.Blocks...))

@@ -23,10 +23,8 @@ const (
 // message: Delivered check → render → pace → post → MarkDelivered.
 func (s *sender) step(ctx context.Context, it *item) (wait time.Duration, finished bool) {
 	switch {
-	case it.dead != "":
-		return s.bury(ctx, it)
-	case it.sent != nil:
-		return s.record(ctx, it)
+	case it.dead != "" || it.sent != nil:
+		return s.finish(ctx, it)
 	case !s.held.mine(it.e.ID):
 		return 0, true // another sender took it over while it waited here
 	}
@@ -37,7 +35,7 @@ func (s *sender) step(ctx context.Context, it *item) (wait time.Duration, finish
 		}
 		if done {
 			it.sent = &sent{}
-			return s.record(ctx, it)
+			return s.finish(ctx, it)
 		}
 		it.checked = true
 	}
@@ -48,12 +46,12 @@ func (s *sender) step(ctx context.Context, it *item) (wait time.Duration, finish
 		case errors.As(err, &undeliverable):
 			it.log.Error("outbox entry cannot be drawn", zap.String("reason", undeliverable.Reason), zap.Error(undeliverable.Err))
 			it.dead = undeliverable.Reason
-			return s.bury(ctx, it)
+			return s.finish(ctx, it)
 		case err != nil:
 			return s.retry(it, "render failed", err)
 		case !ok:
 			it.sent = &sent{}
-			return s.record(ctx, it)
+			return s.finish(ctx, it)
 		}
 		it.post, it.rendered = &post, s.now()
 	}
@@ -62,7 +60,7 @@ func (s *sender) step(ctx context.Context, it *item) (wait time.Duration, finish
 		return d, false // the token is refused: nothing goes out until auth.test says it works
 	}
 	method, channel := budgetOf(methodOf(*it.post), it.post.Channel)
-	if d := max(s.pauses.wait(method, channel, s.now()), s.pauses.wait(method, "", s.now())); d > 0 {
+	if d := max(s.faults.waitMethod(method), s.pauses.wait(method, channel, s.now())); d > 0 {
 		return d, false
 	}
 	if s.paced {
@@ -75,11 +73,17 @@ func (s *sender) step(ctx context.Context, it *item) (wait time.Duration, finish
 			return d, false
 		}
 	}
-	ch, ts, err := s.deliver(ctx, *it.post)
+	until, ok := s.leased()
+	if !ok {
+		return heartbeatEvery, false // another sender may have taken it over: the next beat says
+	}
+	callCtx, cancel := context.WithDeadline(ctx, until)
+	ch, ts, err := s.deliver(callCtx, *it.post)
+	cancel()
 	if err == nil {
 		s.faults.methodWorks(method)
 		it.sent = &sent{slot: it.post.Slot, channel: ch, ts: ts}
-		return s.record(ctx, it)
+		return s.finish(ctx, it)
 	}
 	var rl *slack.RateLimitedError
 	if errors.As(err, &rl) {
@@ -87,22 +91,24 @@ func (s *sender) step(ctx context.Context, it *item) (wait time.Duration, finish
 		s.pause(ctx, it.log, method, channel, d)
 		return d, false
 	}
+	var me *methodError // a call the delivery made first (conversations.open) failed
+	if errors.As(err, &me) {
+		method = me.method
+	}
 	switch class, code := classify(err); class {
 	case faultWorkspace:
 		s.faults.tokenRefused(code)
 		return s.faults.waitToken(), false
 	case faultMethod:
-		s.pauses.set(method, "", s.now().Add(s.faults.every))
-		if s.faults.methodRefused(method, code) {
-			s.tell(ctx, Fault{Method: method, Code: code})
-		}
-		return s.faults.every, false
+		s.faults.methodRefused(method, code)
+		s.tell(ctx, Fault{Method: method, Code: code})
+		return s.faults.waitMethod(method), false
 	case faultMessage:
 		if code == "not_in_channel" {
 			s.tell(ctx, Fault{Method: method, Code: code, Channel: it.post.Channel})
 		}
 		it.dead = code
-		return s.bury(ctx, it)
+		return s.finish(ctx, it)
 	default:
 		return s.transient(ctx, it, code, err)
 	}
@@ -119,17 +125,17 @@ func (s *sender) transient(ctx context.Context, it *item, code string, err error
 		return 0, true // no longer pending for this consumer: another took it over
 	case n >= maxDeliveries:
 		it.log.Warn("delivery failed too often; dead-lettered", zap.Int("deliveries", n), zap.Error(err))
-		it.dead = "retries_exhausted:" + code
-		return s.bury(ctx, it)
+		it.dead = ReasonRetriesExhausted + code
+		return s.finish(ctx, it)
 	}
-	wait := min(time.Duration(n*n)*s.retryBase, maxRetryWait)
+	wait := s.backoff(n, maxRetryWait)
 	it.log.Info("delivery failed; will retry", zap.Int("deliveries", n), zap.Duration("retry_in", wait), zap.Error(err))
 	return wait, false
 }
 
-// tell passes a fault an admin can mend to Config.OnFault.
+// tell passes a fault an admin can mend to Config.OnFault, once per fault and process.
 func (s *sender) tell(ctx context.Context, f Fault) {
-	if s.onFault == nil {
+	if s.onFault == nil || !s.faults.news(f) {
 		return
 	}
 	if err := s.onFault(ctx, f); err != nil {
@@ -170,35 +176,39 @@ func (s *sender) retry(it *item, what string, err error) (time.Duration, bool) {
 		it.log.Warn(what+"; left for reclaim", zap.Int("attempts", it.attempts), zap.Error(err))
 		return 0, true
 	}
-	wait := time.Duration(it.attempts*it.attempts) * 200 * time.Millisecond
+	wait := s.backoff(it.attempts, maxBackoff)
 	it.log.Info(what+"; will retry", zap.Duration("retry_in", wait), zap.Error(err))
 	return wait, false
 }
 
-// record writes Slack's ok (the sent key, the slot) and removes the entry. If Redis fails it is
-// tried again for as long as the process runs, never posted again: giving up here is the one way
-// a message could double.
-func (s *sender) record(ctx context.Context, it *item) (time.Duration, bool) {
-	if err := s.store.MarkDelivered(ctx, s.team, it.e, it.sent.slot, it.sent.channel, it.sent.ts); err != nil {
-		it.attempts++
-		wait := min(time.Duration(it.attempts)*200*time.Millisecond, maxBackoff)
-		it.log.Error("delivered but not recorded; will retry", zap.Duration("retry_in", wait), zap.Error(err))
-		return wait, false
-	}
-	if it.sent.channel != "" {
-		it.log.Info("delivered")
-	}
-	return 0, true
+// backoff is the wait before try n+1 of something that failed n times: n² units, at most ceiling.
+func (s *sender) backoff(n int, ceiling time.Duration) time.Duration {
+	return min(time.Duration(n*n)*s.retryBase, ceiling)
 }
 
-// bury dead-letters a message Slack will never accept.
-func (s *sender) bury(ctx context.Context, it *item) (time.Duration, bool) {
-	if err := s.store.DeadLetter(ctx, s.team, it.e, it.dead); err != nil {
+// finish writes what became of it for good: Slack's ok (the sent key, the slot) and the entry's
+// removal, or the reason it can never be sent (the dead letter). If Redis fails it is tried again
+// for as long as the process runs, never posted again: giving up on a record is the one way a
+// message could double.
+func (s *sender) finish(ctx context.Context, it *item) (time.Duration, bool) {
+	var err error
+	if it.dead != "" {
+		err = s.store.DeadLetter(ctx, s.team, it.e, it.dead)
+	} else {
+		err = s.store.MarkDelivered(ctx, s.team, it.e, it.sent.slot, it.sent.channel, it.sent.ts)
+	}
+	if err != nil {
 		it.attempts++
-		wait := min(time.Duration(it.attempts)*200*time.Millisecond, maxBackoff)
-		it.log.Error("dead-letter failed; will retry", zap.Duration("retry_in", wait), zap.Error(err))
+		wait := s.backoff(it.attempts, maxBackoff)
+		it.log.Error("outcome not recorded; will retry", zap.Bool("delivered", it.dead == ""),
+			zap.Duration("retry_in", wait), zap.Error(err))
 		return wait, false
 	}
-	it.log.Warn("message dead-lettered", zap.String("reason", it.dead))
+	switch {
+	case it.dead != "":
+		it.log.Warn("message dead-lettered", zap.String("reason", it.dead))
+	case it.sent.channel != "":
+		it.log.Info("delivered")
+	}
 	return 0, true
 }

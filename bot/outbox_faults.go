@@ -27,6 +27,11 @@ const (
 	// maxDeliveries caps the tries of a message that keeps failing transiently, counted in the
 	// stream (so across restarts and replicas): then it is dead-lettered.
 	maxDeliveries = 10
+	// ReasonRetriesExhausted, followed by the last error's code, is the dead-letter reason of a
+	// message that failed maxDeliveries times.
+	ReasonRetriesExhausted = "retries_exhausted:"
+	// MaxDeliveries is maxDeliveries, for the words that explain a dead letter to admins.
+	MaxDeliveries = maxDeliveries
 )
 
 // faultClass sorts a Slack failure by what it is a fault of.
@@ -42,7 +47,7 @@ const (
 var faultClasses = map[string]faultClass{
 	"invalid_auth": faultWorkspace, "not_authed": faultWorkspace, "token_revoked": faultWorkspace,
 	"token_expired": faultWorkspace, "account_inactive": faultWorkspace,
-	"team_access_not_granted": faultWorkspace, "org_login_required": faultWorkspace,
+	"team_access_not_granted": faultWorkspace, "org_login_required": faultWorkspace, "ekm_access_denied": faultWorkspace,
 
 	"missing_scope": faultMethod, "not_allowed_token_type": faultMethod, "method_deprecated": faultMethod,
 
@@ -95,12 +100,21 @@ type faults struct {
 	mu        sync.Mutex
 	refused   string    // Slack's code while the token is refused; "" when it works
 	nextCheck time.Time // when auth.test next asks
-	methods   map[string]string
-	recheck   chan struct{} // wakes the auth watcher when the token is first refused
+	methods   map[string]methodPause
+	told      map[Fault]bool // the faults admins were told of
+	recheck   chan struct{}  // wakes the auth watcher when the token is first refused
+}
+
+// methodPause is a method Slack refuses for the workspace: its code, and when the next message
+// of it may try again.
+type methodPause struct {
+	code  string
+	until time.Time
 }
 
 func newFaults(log *zap.Logger, now func() time.Time) *faults {
-	return &faults{log: log, now: now, every: authRecheck, methods: map[string]string{}, recheck: make(chan struct{}, 1)}
+	return &faults{log: log, now: now, every: authRecheck, methods: map[string]methodPause{}, told: map[Fault]bool{},
+		recheck: make(chan struct{}, 1)}
 }
 
 // tokenRefused pauses all sending for code; the first report is logged and wakes the watcher.
@@ -158,17 +172,27 @@ func (f *faults) checked(ok bool, code string) {
 	}
 }
 
-// methodRefused pauses method for code and reports whether this is news (to tell the admins).
-func (f *faults) methodRefused(method, code string) bool {
+// methodRefused pauses method for code until the next re-check; the first refusal is logged.
+func (f *faults) methodRefused(method, code string) {
 	f.mu.Lock()
-	first := f.methods[method] == ""
-	f.methods[method] = code
+	_, paused := f.methods[method]
+	f.methods[method] = methodPause{code: code, until: f.now().Add(f.every)}
 	f.mu.Unlock()
-	if first {
+	if !paused {
 		f.log.Error("Slack refuses a method for the whole workspace: its messages wait, admins are told",
 			zap.String("method", method), zap.String("code", code))
 	}
-	return first
+}
+
+// waitMethod is how long messages of method must wait for its pause; 0 when it may be tried.
+func (f *faults) waitMethod(method string) time.Duration {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	p, ok := f.methods[method]
+	if !ok {
+		return 0
+	}
+	return max(p.until.Sub(f.now()), 0)
 }
 
 // methodWorks ends a method's pause after a call of it succeeded.
@@ -178,8 +202,20 @@ func (f *faults) methodWorks(method string) {
 	delete(f.methods, method)
 	f.mu.Unlock()
 	if paused {
-		f.log.Info("Slack accepts the method again: its messages resume", zap.String("method", method), zap.String("was", was))
+		f.log.Info("Slack accepts the method again: its messages resume", zap.String("method", method), zap.String("was", was.code))
 	}
+}
+
+// news reports whether admins have not been told of fault yet by this process, and from now on
+// counts it as told.
+func (f *faults) news(fault Fault) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.told[fault] {
+		return false
+	}
+	f.told[fault] = true
+	return true
 }
 
 // watchAuth asks auth.test every authRecheck while the token is refused, until stop.

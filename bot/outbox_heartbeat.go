@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"math"
 	"sync"
 	"time"
 
@@ -19,7 +20,21 @@ const (
 	// heartbeatLast is the last beat's TTL, given when the sender stops: its lanes may still deliver
 	// for drainDeadline, and nobody may take their entries over meanwhile.
 	heartbeatLast = drainDeadline + heartbeatEvery
+	// minLease is the least of the lease a Slack call must have left to start.
+	minLease = 500 * time.Millisecond
 )
+
+// The lease: a sender holds its entries only while its heartbeat lives. Every beat that Redis
+// answered renews the lease to the beat's start plus heartbeatTTL, which the heartbeat key
+// outlives on Redis's clock; past it, another sender may have taken the entries over, so no Slack
+// call starts (and none runs on) beyond the lease. A beat after failed ones first asks the group
+// which held entries are still this sender's, and only then renews it.
+
+// leased returns when the lease ends, and whether enough of it is left to start a Slack call.
+func (s *sender) leased() (time.Time, bool) {
+	until := time.Unix(0, s.lease.Load())
+	return until, until.Sub(s.now()) >= minLease
+}
 
 // Heartbeats is how senders see each other die (storage.Store). A store without it leaves a dead
 // sender's entries to the idle reclaim.
@@ -35,6 +50,7 @@ type Heartbeats interface {
 func (s *sender) startBeats(stop, work context.Context, lanes []*lane, wg *sync.WaitGroup) {
 	hb, ok := s.store.(Heartbeats)
 	if !ok {
+		s.lease.Store(math.MaxInt64) // nobody takes over: only the idle reclaim, after s.reclaim
 		s.log.Warn("outbox store keeps no heartbeats: a dead sender's entries wait for the idle reclaim",
 			zap.Duration("reclaim_after", s.reclaim))
 		return
@@ -66,6 +82,7 @@ func (s *sender) beat(ctx context.Context, hb Heartbeats, lanes []*lane, wasOK b
 	ctx, cancel := context.WithTimeout(ctx, heartbeatTTL-heartbeatEvery)
 	defer cancel()
 	room := min(max(maxHeld-s.held.len(), 0), readBatch)
+	start := s.now()
 	taken, left, err := hb.Heartbeat(ctx, s.team, s.consumer, heartbeatTTL, room)
 	if err != nil {
 		if wasOK {
@@ -75,8 +92,13 @@ func (s *sender) beat(ctx context.Context, hb Heartbeats, lanes []*lane, wasOK b
 		return false
 	}
 	if !wasOK {
+		// The heartbeat may have lapsed meanwhile: drop what others took over before sending again.
+		if err := s.keep(ctx, start); err != nil {
+			return false
+		}
 		s.log.Info("outbox heartbeat back")
 	}
+	s.lease.Store(start.Add(heartbeatTTL).UnixNano())
 	if len(taken) > 0 {
 		s.log.Info("outbox entries of a stopped sender taken over", zap.Int("count", len(taken)))
 	}

@@ -96,21 +96,23 @@ func (h *held) touched(ids, lost []string, now time.Time) {
 	}
 }
 
-// keep touches the held entries the group has not heard of for a third of the reclaim delay.
-func (s *sender) keep(ctx context.Context) {
+// keep touches the held entries the group has not heard of since before, so that nobody's idle
+// reclaim takes them, and forgets those that are no longer this sender's.
+func (s *sender) keep(ctx context.Context, before time.Time) error {
 	now := s.now()
-	ids := s.held.due(now.Add(-s.reclaim / 3))
+	ids := s.held.due(before)
 	for len(ids) > 0 {
 		batch := ids[:min(len(ids), touchBatch)]
 		ids = ids[len(batch):]
 		lost, err := s.store.TouchOutbox(ctx, s.team, s.consumer, batch)
 		if err != nil {
 			s.log.Warn("outbox touch failed", zap.Error(err))
-			return
+			return err
 		}
 		if len(lost) > 0 {
 			s.log.Info("outbox entries taken over by another sender", zap.Int("count", len(lost)))
 		}
 		s.held.touched(batch, lost, now)
 	}
+	return nil
 }

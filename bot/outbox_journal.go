@@ -14,9 +14,6 @@ import (
 	"go.uber.org/zap"
 )
 
-// settleRetry is how often, once the sender stops, a record Redis refused is tried again.
-const settleRetry = 100 * time.Millisecond
-
 // A journal keeps on local disk the deliveries Slack accepted and Redis did not record before the
 // process stopped (a Redis blip that outlasted the drain), so that the next start records them
 // before this process sends or takes over anything, instead of posting them again. One file per
@@ -111,9 +108,12 @@ func readJournal(path string) ([]journalLine, error) {
 	return lines, sc.Err()
 }
 
+// settleRetry caps the wait between tries of a record once the sender stops: the drain is short.
+const settleRetry = 250 * time.Millisecond
+
 // settle runs once the sender stops: what Slack already accepted is recorded (and what it refused
-// for good is dead-lettered), tried again every settleRetry until work ends; nothing new is posted.
-// It returns the deliveries still unrecorded then.
+// for good is dead-lettered), tried again until work ends; nothing new is posted. It returns the
+// deliveries still unrecorded then.
 func (l *lane) settle(work context.Context) []*item {
 	var owed []*item
 	for _, q := range l.queues {
@@ -122,22 +122,17 @@ func (l *lane) settle(work context.Context) []*item {
 		}
 	}
 	for len(owed) > 0 {
-		left := owed[:0]
+		left, next := owed[:0], settleRetry
 		for _, it := range owed {
-			var err error
-			if it.sent != nil {
-				err = l.s.store.MarkDelivered(work, l.s.team, it.e, it.sent.slot, it.sent.channel, it.sent.ts)
-			} else {
-				err = l.s.store.DeadLetter(work, l.s.team, it.e, it.dead)
-			}
-			if err == nil {
+			wait, finished := l.s.finish(work, it)
+			if finished {
 				l.s.held.drop(it.e.ID)
 				continue
 			}
-			left = append(left, it)
+			left, next = append(left, it), min(next, wait)
 		}
 		owed = left
-		if len(owed) == 0 || sleepCtx(work, settleRetry) != nil {
+		if len(owed) == 0 || sleepCtx(work, next) != nil {
 			break
 		}
 	}

@@ -24,7 +24,7 @@ func (s *sender) read(stop, work context.Context, lanes []*lane) {
 	for stop.Err() == nil {
 		if s.now().Sub(last) >= every {
 			last = s.now()
-			s.keep(work)
+			_ = s.keep(work, last.Add(-every)) // logged; the next round tries again
 			if room := maxHeld - s.held.len(); room > 0 {
 				stale, err := s.store.ClaimStale(work, s.team, s.consumer, s.reclaim, min(room, readBatch))
 				if err != nil {

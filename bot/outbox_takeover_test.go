@@ -2,16 +2,24 @@ package bot_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 	"github.com/slack-go/slack"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest"
+	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/rapportbot/rapport"
 
 	"github.com/rapportbot/rapport/bot"
 	"github.com/rapportbot/rapport/bot/slackfake"
@@ -197,5 +205,70 @@ func (r *takeoverRig) wait(what string, cond func() bool) {
 	r.t.Helper()
 	if err := r.fake.WaitFor(r.ctx, cond); err != nil {
 		r.t.Fatalf("waiting for %s: %v", what, err)
+	}
+}
+
+// beatStore is the outbox's Redis seen by a sender whose heartbeats fail while down is set (a
+// stalled connection), everything else working.
+type beatStore struct {
+	*storage.Store
+	down atomic.Bool
+}
+
+func (b *beatStore) Heartbeat(ctx context.Context, team, consumer string, ttl time.Duration, count int) ([]rapport.OutboxEntry, []string, error) {
+	if b.down.Load() {
+		return nil, nil, errors.New("i/o timeout")
+	}
+	return b.Store.Heartbeat(ctx, team, consumer, ttl, count)
+}
+
+// gateRenderer holds every Render until open is closed, as a slow render or a long wait would.
+type gateRenderer struct {
+	renderer
+	entered chan struct{} // closed at the first Render
+	once    sync.Once
+	open    chan struct{}
+}
+
+func (g *gateRenderer) Render(ctx context.Context, team string, e rapport.OutboxEntry) (bot.Delivery, bool, error) {
+	g.once.Do(func() { close(g.entered) })
+	select {
+	case <-g.open:
+	case <-ctx.Done():
+		return bot.Delivery{}, false, ctx.Err()
+	}
+	return g.renderer.Render(ctx, team, e)
+}
+
+// TestLapsedSenderPostsNothingTakenOver: a sender whose heartbeat lapsed while it was alive (its
+// beats failing) has had its entries taken over; it starts no Slack call for them, and learns they
+// are not its own any more when its heartbeat is back, so each message is posted once.
+func TestLapsedSenderPostsNothingTakenOver(t *testing.T) {
+	t.Parallel()
+	r := newTakeoverRig(t)
+	store := &beatStore{Store: r.store}
+	gate := &gateRenderer{entered: make(chan struct{}), open: make(chan struct{})}
+	core, logs := observer.New(zap.InfoLevel)
+	r.start("a", func(c *bot.Config) {
+		c.Outbox, c.Renderer = store, gate
+		c.Logger = c.Logger.WithOptions(zap.WrapCore(func(c zapcore.Core) zapcore.Core { return zapcore.NewTee(c, core) }))
+	})
+	ks := r.enqueue(3)
+	select { // a read the messages, checked none was sent, and is drawing the first
+	case <-gate.entered:
+	case <-r.ctx.Done():
+		t.Fatal("a never drew a message")
+	}
+	store.down.Store(true) // a's beats fail from now: its heartbeat lapses within 3 s
+	lapsed := time.Now()
+	r.start("b")
+	r.delivered(ks, lapsed) // b took them over and sent each once
+	close(gate.open)        // a goes on with what it drew before the lapse
+	store.down.Store(false)
+	r.wait("a to learn its entries were taken over (or post one again)", func() bool {
+		return logs.FilterMessage("outbox entries taken over by another sender").Len() > 0 || len(r.fake.DMs(alice)) > len(ks)
+	})
+	if n := len(r.fake.DMs(alice)); n != len(ks) {
+		t.Errorf("alice has %d DMs; want each of the %d messages once: a sender whose heartbeat lapsed posted what it no longer held", n, len(ks))
 	}
 }

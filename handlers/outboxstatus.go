@@ -10,6 +10,7 @@ import (
 	"github.com/rapportbot/rapport"
 	"github.com/rapportbot/rapport/bot"
 	"github.com/rapportbot/rapport/handlers/kit"
+	"github.com/rapportbot/rapport/handlers/notify"
 )
 
 // OutboxStore shows admins the messages Rapport owes Slack and the ones it gave up on, and sends
@@ -33,25 +34,25 @@ const (
 
 // deadWords says what a dead letter's reason means for an admin.
 var deadWords = map[string]string{
-	"channel_not_found": "the channel or DM no longer exists",
-	"not_in_channel":    "Rapport is not in the channel: `/invite @Rapport` there, then send them again",
-	"is_archived":       "the channel is archived",
-	"user_not_found":    "the member is not in the workspace",
-	"user_disabled":     "the member's account is deactivated",
-	"cannot_dm_bot":     "the recipient is a bot",
-	"invalid_blocks":    "Slack refused the message's layout (a bug: see the logs)",
-	"msg_too_long":      "the message was too long for Slack (a bug: see the logs)",
-	"unknown_kind":      "no message of that kind exists any more (see the logs)",
-	"unreadable_entry":  "the entry could not be read (see the logs)",
-	"not_found":         "what it was about no longer exists",
+	"channel_not_found":      "the channel or DM no longer exists",
+	"not_in_channel":         "Rapport is not in the channel: `/invite @Rapport` there, then send them again",
+	"is_archived":            "the channel is archived",
+	"user_not_found":         "the member is not in the workspace",
+	"user_disabled":          "the member's account is deactivated",
+	"cannot_dm_bot":          "the recipient is a bot",
+	"invalid_blocks":         "Slack refused the message's layout (a bug: see the logs)",
+	"msg_too_long":           "the message was too long for Slack (a bug: see the logs)",
+	notify.ReasonUnknownKind: "no message of that kind exists any more (see the logs)",
+	notify.ReasonUnreadable:  "the entry could not be read (see the logs)",
+	notify.ReasonNotFound:    "what it was about no longer exists",
 }
 
 func deadMeaning(reason string) string {
 	if w, ok := deadWords[reason]; ok {
 		return w
 	}
-	if code, ok := strings.CutPrefix(reason, "retries_exhausted:"); ok {
-		return "Slack kept failing (`" + kit.Esc(code) + "`) ten times"
+	if code, ok := strings.CutPrefix(reason, bot.ReasonRetriesExhausted); ok {
+		return fmt.Sprintf("Slack kept failing (`%s`) %d times", kit.Esc(code), bot.MaxDeliveries)
 	}
 	return "Slack refused it"
 }

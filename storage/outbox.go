@@ -208,7 +208,7 @@ func (s *Store) DeadLetter(ctx context.Context, team string, e OutboxEntry, reas
 	if len(e.Fields) == 0 {
 		vals = append(vals, entryKind, e.Kind, entryRef, e.Ref, entryTo, e.To)
 	}
-	vals = append(vals, "entry", e.ID, "reason", reason, "time", s.now().UnixMilli())
+	vals = append(vals, deadEntry, e.ID, deadReason, reason, deadTime, s.now().UnixMilli())
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.XAdd(ctx, &redis.XAddArgs{Stream: k.dead(), MaxLen: s.deadCap, Approx: true, Values: vals})
 		p.XAck(ctx, k.outbox(), sendersGroup, e.ID)

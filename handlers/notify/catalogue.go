@@ -42,6 +42,13 @@ type Settings interface {
 	Get(ctx context.Context) rapport.Settings
 }
 
+// The reasons an entry can never be drawn, as its dead letter keeps them.
+const (
+	ReasonUnknownKind = "unknown_kind"     // no kind of that name in the catalogue
+	ReasonUnreadable  = "unreadable_entry" // its fields cannot be read
+	ReasonNotFound    = "not_found"        // what it is about no longer exists
+)
+
 // Catalogue draws the outbox's entries: it is the sender's bot.Renderer.
 type Catalogue struct {
 	log      *zap.Logger
@@ -66,7 +73,7 @@ func New(log *zap.Logger, store Store, settings Settings, team string, admins []
 func (c *Catalogue) Render(ctx context.Context, team string, e rapport.OutboxEntry) (bot.Delivery, bool, error) {
 	k, ok := byKind[e.Kind]
 	if !ok {
-		return bot.Delivery{}, false, &bot.Undeliverable{Reason: "unknown_kind", Err: fmt.Errorf("outbox kind %q is not in the catalogue", e.Kind)}
+		return bot.Delivery{}, false, &bot.Undeliverable{Reason: ReasonUnknownKind, Err: fmt.Errorf("outbox kind %q is not in the catalogue", e.Kind)}
 	}
 	return k.render(ctx, c, team, e)
 }
@@ -170,13 +177,13 @@ func addressable(kind string, role rapport.Role) bool {
 
 // unreadable is the verdict on an entry whose fields cannot be read.
 func unreadable(e rapport.OutboxEntry, err error) error {
-	return &bot.Undeliverable{Reason: "unreadable_entry", Err: fmt.Errorf("%s entry %s: %w", e.Kind, e.ID, err)}
+	return &bot.Undeliverable{Reason: ReasonUnreadable, Err: fmt.Errorf("%s entry %s: %w", e.Kind, e.ID, err)}
 }
 
 // gone turns a subject that does not exist into the verdict that it never will.
 func gone(err error) error {
 	if rapport.ErrorCode(err) == rapport.ENOTFOUND {
-		return &bot.Undeliverable{Reason: "not_found", Err: err}
+		return &bot.Undeliverable{Reason: ReasonNotFound, Err: err}
 	}
 	return err
 }
