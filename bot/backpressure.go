@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/rapportbot/rapport"
-	"github.com/slack-go/slack"
 	"go.uber.org/zap"
 	"golang.org/x/sync/semaphore"
 )
@@ -73,11 +72,7 @@ func (s *slot) release() {
 // waited on: waiting would stall slack-go's reader (and its pings) or need the goroutines this
 // bound exists to deny, and not acking would break the one-ack rule.
 func (d *dispatcher) refuse(ctx context.Context, r *Request, route string) {
-	var ack any
-	if r.Type == "slash_commands" ||
-		(r.Type == "interactive" && r.Interaction.Type == slack.InteractionTypeViewSubmission) {
-		ack, _ = d.ackFor(r, errBusy, nil)
-	}
+	ack, _ := d.ackFor(r, errBusy, nil) // what ackFor would tell a clicker after the ack is dropped
 	d.send(ctx, r.EnvelopeID, ack)
 	b := d.bounds
 	if b.refused == 0 {

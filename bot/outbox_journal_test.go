@@ -3,11 +3,9 @@ package bot_test
 import (
 	"context"
 	"errors"
-	"os"
 	"path/filepath"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/rapportbot/rapport"
 	"github.com/rapportbot/rapport/bot"
@@ -19,11 +17,13 @@ import (
 // everything else (reads, heartbeats) still works, as after a failover mid-write.
 type blipStore struct {
 	*storage.Store
-	down atomic.Bool
+	down    atomic.Bool
+	refused atomic.Int64 // records refused so far
 }
 
 func (b *blipStore) MarkDelivered(ctx context.Context, team string, e rapport.OutboxEntry, slot, channel, ts string) error {
 	if b.down.Load() {
+		b.refused.Add(1)
 		return &rapport.Error{Code: rapport.EUNAVAILABLE, Op: "mark delivered", Err: errors.New("connection reset by peer")}
 	}
 	return b.Store.MarkDelivered(ctx, team, e, slot, channel, ts)
@@ -43,10 +43,16 @@ func TestDeliveryRecordOutlivesShutdown(t *testing.T) {
 		r.enqueue(1)
 		r.wait("the DM", func() bool { return len(r.fake.DMs(alice)) == 1 })
 		stopped := a.cancelRun()
-		time.AfterFunc(500*time.Millisecond, func() { blip.down.Store(false) }) // Redis is back mid-drain
+		// The drain tries the record again while Redis still refuses it; then Redis is back.
+		before := blip.refused.Load()
+		r.wait("a record tried in the drain", func() bool { return blip.refused.Load() > before })
+		blip.down.Store(false)
 		a.awaitRun(stopped)
 		if n, err := r.store.Pending(r.ctx, slackfake.TeamID); err != nil || n != 0 {
 			t.Errorf("outbox holds %d entries after the drain (err %v); want the delivery recorded", n, err)
+		}
+		if n := len(r.fake.DMs(alice)); n != 1 {
+			t.Errorf("alice has %d DMs; want the one message once", n)
 		}
 	})
 
@@ -66,12 +72,13 @@ func TestDeliveryRecordOutlivesShutdown(t *testing.T) {
 		}
 		// Redis is back; the process starts again and must not post the message a second time.
 		r.start("a again", func(c *bot.Config) { c.Journal = dir })
-		r.delivered(ks, time.Now())
-		if files, _ := filepath.Glob(filepath.Join(dir, "*.jsonl")); len(files) != 0 {
-			t.Errorf("journal files after the restart recorded them = %v; want none", files)
-		}
-		if _, err := os.Stat(dir); err != nil {
-			t.Errorf("journal directory: %v", err)
+		r.wait("the journal recorded and removed", func() bool {
+			n, err := r.store.Pending(r.ctx, slackfake.TeamID)
+			files, _ := filepath.Glob(filepath.Join(dir, "*.jsonl"))
+			return err == nil && n == 0 && len(files) == 0
+		})
+		if got := len(r.fake.DMs(alice)); got != len(ks) {
+			t.Errorf("alice has %d DMs after the restart; want the %d message(s) once", got, len(ks))
 		}
 	})
 }

@@ -1,7 +1,6 @@
 package storage_test
 
 import (
-	"os"
 	"strings"
 	"testing"
 
@@ -12,16 +11,6 @@ import (
 	"github.com/rapportbot/rapport/storage"
 	"github.com/rapportbot/rapport/storage/redistest"
 )
-
-// ownRedis starts a redis-server for a test that reconfigures it (CONFIG SET, ACL SETUSER): never on a
-// shared RAPPORT_TEST_REDIS_URL server.
-func ownRedis(t *testing.T) *redistest.Server {
-	t.Helper()
-	if os.Getenv(redistest.EnvURL) != "" {
-		t.Skip("reconfigures its Redis: needs a redis-server of the test's own; unset " + redistest.EnvURL)
-	}
-	return redistest.Start(t)
-}
 
 // configure applies CONFIG SET name value pairs, as an operator would at run time.
 func configure(t *testing.T, rdb redis.UniversalClient, kv ...string) {
@@ -48,7 +37,7 @@ func TestDurabilityFromConfig(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := ownRedis(t)
+			srv := redistest.StartOwn(t)
 			rdb := srv.Client(t)
 			configure(t, rdb, tt.config...)
 			got, err := storage.New(rdb).Durability(ctx(t))
@@ -83,7 +72,7 @@ func TestDurabilityWithoutConfig(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := ownRedis(t)
+			srv := redistest.StartOwn(t)
 			admin := srv.Client(t)
 			configure(t, admin, tt.config...)
 			rules := append([]any{"ACL", "SETUSER", "rapport", "on", ">s3cret", "~*", "&*", "+@all"}, anySlice(strings.Fields(tt.acl))...)
@@ -109,7 +98,7 @@ func TestDurabilityWithoutConfig(t *testing.T) {
 }
 
 func TestDurabilityRedisDownAtStart(t *testing.T) {
-	srv := ownRedis(t)
+	srv := redistest.StartOwn(t)
 	rdb, err := storage.Open(srv.URL())
 	if err != nil {
 		t.Fatal(err)

@@ -75,8 +75,9 @@ func TestCreateReferralReplyLost(t *testing.T) {
 	if code := rapport.ErrorCode(err); code != rapport.EINDOUBT {
 		t.Fatalf("save whose reply is held = %v (code %s); want %s", err, code, rapport.EINDOUBT)
 	}
-	if took := time.Since(start); took > 600*time.Millisecond {
-		t.Errorf("save whose reply is held failed after %v; want it at its 300 ms deadline", took)
+	// It gave up at its own deadline, not when the held reply came (after 1 s).
+	if took := time.Since(start); took >= time.Second {
+		t.Errorf("save whose reply is held failed after %v; want it at its 300 ms deadline, before the reply", took)
 	}
 
 	proxy.HoldReplies(0)

@@ -136,12 +136,15 @@ func TestExport(t *testing.T) {
 	})
 	t.Run("SlackFailsFirst", func(t *testing.T) {
 		// The upload is owed like any message: Slack's errors delay it, they do not lose it.
-		before := len(h.fake.Files())
+		before, tries := len(h.fake.Files()), len(h.fake.Calls("files.getUploadURLExternal"))
 		h.fake.FailNext("files.getUploadURLExternal", "internal_error", 2)
 		if err := contains(h.adminCommand(h.dave, "export week").Text, "Preparing your export"); err != nil {
 			t.Fatal(err)
 		}
 		h.wait("the file, after Slack's errors", func() bool { return len(h.fake.Files()) == before+1 && h.outboxEmpty() })
+		if n := len(h.fake.Calls("files.getUploadURLExternal")) - tries; n != 3 {
+			t.Errorf("%d upload tries; want 3: two refused, then the one that went", n)
+		}
 		if f := h.fake.Files()[before]; f.Channel != h.adminDM("UDAVE") || len(exportRows(t, f)) != 3 {
 			t.Errorf("export after Slack's errors: %s in %s:\n%s", f.Filename, f.Channel, f.Content)
 		}
@@ -289,6 +292,7 @@ func TestSettings(t *testing.T) {
 
 	t.Run("OK", func(t *testing.T) {
 		// The confirmation is owed like any message: a Slack error delays it, it does not lose it.
+		posts := len(h.fake.Calls("chat.postMessage"))
 		h.fake.FailNext("chat.postMessage", "internal_error", 1)
 		ack, err := h.dave.submitView(h.ctx, view, settingsSubmission(initial, map[string]string{
 			rapport.SetFollowUpSLA: "48h", rapport.SetRecognitionChannel: "C0WINS", rapport.SetPublicValues: "true",
@@ -297,6 +301,9 @@ func TestSettings(t *testing.T) {
 			t.Fatalf("good values refused: %s, %v", ack.Payload, err)
 		}
 		h.wait("the confirmation", func() bool { return len(h.dave.dms()) == 1 })
+		if n := len(h.fake.Calls("chat.postMessage")) - posts; n != 2 {
+			t.Errorf("%d posts for the confirmation; want 2: one refused, then the one that went", n)
+		}
 		if err := contains(h.dave.dms()[0].Text, "Settings saved", "Follow-up window: `48h` (was `24h`)", "<#C0WINS>",
 			"Show values in shout-outs: on (was off)"); err != nil {
 			t.Error(err)

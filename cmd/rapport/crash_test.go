@@ -9,7 +9,6 @@ package main
 // no deferred function, no drain, nothing settled.
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -18,7 +17,6 @@ import (
 	"os/signal"
 	"slices"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -366,22 +364,4 @@ func TestCrashSigtermDrains(t *testing.T) {
 	if out := p.out.String(); !strings.Contains(out, "rapport stopped") {
 		t.Errorf("no \"rapport stopped\" log line after SIGTERM:\n%s", out)
 	}
-}
-
-// syncBuffer collects a child's output, written by exec's copying goroutine and read by the test.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -11,10 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
-	"os"
-	"os/exec"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -22,7 +18,6 @@ import (
 	"github.com/rapportbot/rapport/bot/slackfake"
 	"github.com/rapportbot/rapport/storage"
 	"github.com/rapportbot/rapport/storage/redistest"
-	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap/zaptest"
 )
 
@@ -54,7 +49,7 @@ func TestStartEvictionCheck(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			url, _ := redisServer(t, tt.redisArgs...)
+			url := redistest.StartOwn(t, tt.redisArgs...).URL()
 			logs, err := runUntilConnected(t, url, tt.env...)
 			if len(tt.wantErr) > 0 {
 				if err == nil {
@@ -92,7 +87,9 @@ func TestStartEvictionCheck(t *testing.T) {
 // TestStartWithRedisDown keeps the behaviour Rapport had before the check: a Redis that is down does
 // not stop the start.
 func TestStartWithRedisDown(t *testing.T) {
-	logs, err := runUntilConnected(t, "redis://"+freeAddr(t)+"/0")
+	down := redistest.StartOwn(t)
+	down.Stop()
+	logs, err := runUntilConnected(t, down.URL())
 	if err != nil {
 		t.Fatalf("run with Redis down = %v, want it to start. Its log:\n%s", err, logs)
 	}
@@ -108,7 +105,10 @@ func TestStartEvictionCheckWhenRedisAnswers(t *testing.T) {
 	defer cancel()
 	fake := slackfake.New(slackfake.WithUsers(demoMembers...))
 	t.Cleanup(fake.Close)
-	addr := freeAddr(t)
+	// A server that will answer with allkeys-lru, down for now.
+	srv := redistest.StartOwn(t, "--maxmemory-policy", "allkeys-lru")
+	srv.Stop()
+	addr := srv.Addr()
 	cfg, err := loadConfig(env("SLACK_APP_TOKEN", slackfake.AppToken, "SLACK_BOT_TOKEN", slackfake.BotToken,
 		"SLACK_API_URL", fake.APIURL(), "REDIS_URL", "redis://"+addr+"/0", "RAPPORT_RATE_LIMITS", "off"))
 	if err != nil {
@@ -129,9 +129,7 @@ func TestStartEvictionCheckWhenRedisAnswers(t *testing.T) {
 	if err := fake.WaitConnections(ctx, 1); err != nil {
 		t.Fatal(err)
 	}
-	if err := startRedisOn(t, addr, "--maxmemory-policy", "allkeys-lru"); err != nil {
-		t.Fatalf("start redis-server on %s: %v", addr, err)
-	}
+	srv.Restart()
 	select {
 	case err := <-done:
 		if err == nil || !strings.Contains(err.Error(), "maxmemory-policy is allkeys-lru") {
@@ -188,79 +186,4 @@ func logEntry(logs, msg string) map[string]any {
 		}
 	}
 	return nil
-}
-
-// redisServer starts a redis-server of the test's own with args (redistest has no way to pass any),
-// on a free loopback port (never 6379) as redistest does, and returns its URL and address.
-func redisServer(t *testing.T, args ...string) (url, addr string) {
-	t.Helper()
-	var err error
-	for range 5 { // another process may take the port between the probe and the bind
-		addr = freeAddr(t)
-		if err = startRedisOn(t, addr, args...); err == nil {
-			return "redis://" + addr + "/0", addr
-		}
-	}
-	t.Fatalf("start redis-server %v: %v", args, err)
-	return "", ""
-}
-
-// startRedisOn starts redis-server on addr, without persistence unless args turn it on, stopped when
-// the test ends; it returns once the server answers PING.
-func startRedisOn(t *testing.T, addr string, args ...string) error {
-	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		if os.Getenv(redistest.EnvURL) != "" {
-			t.Skip("needs a redis-server of the test's own, configured by the test; " + redistest.EnvURL + " is shared")
-		}
-		t.Fatal("redis-server is not on PATH: install it (apt-get install redis-server)")
-	}
-	_, port, _ := net.SplitHostPort(addr)
-	out := &syncBuffer{}
-	cmd := exec.Command(bin, append([]string{"--port", port, "--bind", "127.0.0.1", "--dir", t.TempDir(),
-		"--save", "", "--appendonly", "no"}, args...)...)
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
-	stop := func() { _ = cmd.Process.Kill(); <-exited }
-	c := redis.NewClient(&redis.Options{Addr: addr, DialTimeout: 200 * time.Millisecond, MaxRetries: -1})
-	defer c.Close()
-	for deadline := time.Now().Add(10 * time.Second); ; {
-		pctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
-		err := c.Ping(pctx).Err()
-		cancel()
-		if err == nil {
-			t.Cleanup(stop)
-			return nil
-		}
-		select {
-		case <-exited:
-			return fmt.Errorf("redis-server exited: %s", out.String())
-		case <-time.After(5 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			stop()
-			return fmt.Errorf("no answer to PING: %w\n%s", err, out.String())
-		}
-	}
-}
-
-// freeAddr is a free loopback address, never Redis's default port.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	for {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		port := l.Addr().(*net.TCPAddr).Port
-		_ = l.Close()
-		if port != 6379 {
-			return net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-		}
-	}
 }

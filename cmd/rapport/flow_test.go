@@ -117,6 +117,11 @@ func TestReplyLostThenSameFormSavesOnce(t *testing.T) {
 		t.Errorf("ack = %s; a save that may have happened must not be called not saved", ack.Payload)
 	}
 
+	// The held save did run: the second submission must find it, not make it.
+	h.wait("the held save to land", func() bool {
+		given, _, err := h.store.OpenReferrals(h.ctx, slackfake.TeamID, "UALICE", 10)
+		return err == nil && len(given) == 1
+	})
 	ack, err = h.alice.submit(h.ctx, view, hotForm())
 	if err != nil {
 		t.Fatal(err)

@@ -2,8 +2,10 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"strings"
+	"sync"
 	"testing"
 
 	"go.uber.org/zap"
@@ -76,4 +78,22 @@ func TestDuplicateKey(t *testing.T) {
 	if k := duplicateKey(`{"team":"T1","nested":{"team":"T1"}}`); k != "" {
 		t.Errorf("duplicateKey found %q in a nested object; want none", k)
 	}
+}
+
+// syncBuffer collects output written by one goroutine (exec's copying, a logger) and read by the test.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

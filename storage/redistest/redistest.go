@@ -36,6 +36,7 @@ type Server struct {
 	addr     string
 
 	bin, dir string
+	args     []string // redis-server's options after ours
 	log      lockedBuffer
 
 	mu   sync.Mutex
@@ -54,11 +55,27 @@ func Start(t testing.TB) *Server {
 		}
 		return &Server{t: t, external: true, url: u, addr: opt.Addr}
 	}
+	return startOwn(t, nil)
+}
+
+// StartOwn returns a redis-server of t's own, started with args after the usual options (e.g.
+// "--maxmemory-policy", "allkeys-lru"), for a test that configures its Redis. Under
+// RAPPORT_TEST_REDIS_URL the test is skipped: that server is shared.
+func StartOwn(t testing.TB, args ...string) *Server {
+	t.Helper()
+	if os.Getenv(EnvURL) != "" {
+		t.Skip("needs a redis-server of the test's own, configured by the test; unset " + EnvURL)
+	}
+	return startOwn(t, args)
+}
+
+func startOwn(t testing.TB, args []string) *Server {
+	t.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
 		t.Fatal("redis-server is not on PATH: install it (apt-get install redis-server) or set RAPPORT_TEST_REDIS_URL")
 	}
-	s := &Server{t: t, bin: bin, dir: t.TempDir()}
+	s := &Server{t: t, bin: bin, dir: t.TempDir(), args: args}
 	t.Cleanup(func() {
 		s.stop()
 		if t.Failed() {
@@ -143,8 +160,8 @@ func (s *Server) Restart() {
 
 func (s *Server) start() error {
 	_, port, _ := net.SplitHostPort(s.addr)
-	cmd := exec.Command(s.bin, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-		"--dir", s.dir)
+	cmd := exec.Command(s.bin, append([]string{"--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+		"--dir", s.dir}, s.args...)...)
 	cmd.Stdout, cmd.Stderr = &s.log, &s.log
 	if err := cmd.Start(); err != nil {
 		return err
