@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -114,29 +115,45 @@ func recipient(id string) string {
 }
 
 // resend answers "Send again" and "Send all again" (admins): the dead letters go back in the
-// outbox, and the admin is told how many, in place of the list.
+// outbox, and the admin is told how many, in place of the list. One letter is moved before the
+// ack; all of a reason (up to the dead-letter cap) are read in slices after it.
 func (h *Handlers) resend(ctx context.Context, r *bot.Request) (any, error) {
 	if err := h.requireAdmin(ctx, r.Team, r.Interaction.User.ID, "send undeliverable messages again"); err != nil {
 		return nil, err
 	}
 	act := r.Interaction.ActionCallback.BlockActions[0]
-	var n int
-	var err error
+	team, url := r.Team, r.Interaction.ResponseURL
 	if act.ActionID == actionResendAll {
-		n, err = h.store.ResendReason(ctx, r.Team, act.Value)
-	} else {
-		n, err = h.store.Resend(ctx, r.Team, act.Value)
+		r.After(func(ctx context.Context) error {
+			n, err := h.store.ResendReason(ctx, team, act.Value)
+			if err != nil {
+				return errors.Join(err, respond(ctx, url, bot.Sentence(err)))
+			}
+			return respond(ctx, url, resentText(n))
+		})
+		return nil, nil
 	}
+	n, err := h.store.Resend(ctx, team, act.Value)
 	if err != nil {
 		return nil, err
 	}
-	text := fmt.Sprintf(":outbox_tray: %d %s back in the outbox: Rapport sends %s now. `/refer outbox` shows what is left.",
-		n, kit.Plural(n, "message is", "messages are"), kit.Plural(n, "it", "them"))
-	if n == 0 {
-		text = "Nothing to send again: it was sent again already. `/refer outbox` shows what is left."
-	}
-	if url := r.Interaction.ResponseURL; url != "" {
-		r.After(func(ctx context.Context) error { return bot.Respond(ctx, url, text, true) })
-	}
+	r.After(func(ctx context.Context) error { return respond(ctx, url, resentText(n)) })
 	return nil, nil
+}
+
+// respond replaces the outbox list the admin clicked in with text, when Slack gave a response_url.
+func respond(ctx context.Context, url, text string) error {
+	if url == "" {
+		return nil
+	}
+	return bot.Respond(ctx, url, text, true)
+}
+
+// resentText tells the admin how many messages went back in the outbox.
+func resentText(n int) string {
+	if n == 0 {
+		return "Nothing to send again: it was sent again already. `/refer outbox` shows what is left."
+	}
+	return fmt.Sprintf(":outbox_tray: %d %s back in the outbox: Rapport sends %s now. `/refer outbox` shows what is left.",
+		n, kit.Plural(n, "message is", "messages are"), kit.Plural(n, "it", "them"))
 }

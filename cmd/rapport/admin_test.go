@@ -410,3 +410,48 @@ func buttonValue(t *testing.T, p ackPayload, actionID string) string {
 	t.Fatalf("no %s button in %s", actionID, mustJSON(t, p.Blocks))
 	return ""
 }
+
+// TestUndeliverableSentAgainByReason: "Send all again" puts every dead letter of one reason back in
+// the outbox (read after the ack, however many there are), and each is delivered once.
+func TestUndeliverableSentAgainByReason(t *testing.T) {
+	h := start(t)
+	h.fake.RemoveBot(slackfake.GeneralChannelID)
+	second := hotForm()
+	second.name, second.company, second.phone, second.email = "Sam Ortiz", "Ortiz & Sons", "(480) 555-0199", "sam@ortiz.example"
+	for i, f := range []form{hotForm(), second} {
+		if ack := h.refer(h.alice, f); ack.ResponseAction != "" {
+			t.Fatalf("referral %d refused: %s", i+1, pretty(ack))
+		}
+		h.wait("Bob's DM", func() bool { return len(h.bob.dms()) == i+1 })
+		h.tap(h.bob, h.bob.dms()[i], "ref:won")
+		ack, err := h.bob.submitView(h.ctx, h.openedView(h.bob, i+1), map[string]slack.BlockAction{
+			"value": {Value: "900"}, "currency": {Value: "USD"},
+		})
+		if err != nil || decodeAck(ack).ResponseAction != "" {
+			t.Fatalf("closing R-%d: %s, %v", i+1, ack.Payload, err)
+		}
+	}
+	h.wait("both shout-outs dead-lettered", func() bool { return h.deadLetters() == 2 && h.outboxEmpty() })
+
+	p := h.adminCommand(h.dave, "outbox")
+	if err := contains(unjson(mustJSON(t, p)), "2 undeliverable", "*2* × `not_in_channel`", "Send all again"); err != nil {
+		t.Fatal(err)
+	}
+	reason := buttonValue(t, p, "outbox:resend_reason")
+	h.fake.InviteBot(slackfake.GeneralChannelID)
+	click := h.fake.BlockAction("UDAVE", slack.BlockAction{ActionID: "outbox:resend_reason", Value: reason, Type: "button"},
+		slackfake.InMessage(slackfake.GeneralChannelID, "1.000001"))
+	if _, err := h.fake.Send(h.ctx, "interactive", click); err != nil {
+		t.Fatal(err)
+	}
+	h.wait("both shout-outs, and Dave told", func() bool {
+		told := false
+		for _, m := range h.ephemerals("UDAVE") {
+			told = told || strings.Contains(m.Text, "2 messages are back in the outbox")
+		}
+		return told && len(h.public()) == 2 && h.outboxEmpty()
+	})
+	if n := h.deadLetters(); n != 0 {
+		t.Errorf("%d dead letters left after sending all of their reason again", n)
+	}
+}
