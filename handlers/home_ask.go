@@ -34,7 +34,7 @@ func (h *Handlers) editAsk(_ context.Context, r *bot.Request) (any, error) {
 func askModal(current string) slack.ModalViewRequest {
 	in := slack.NewPlainTextInputBlockElement(kit.Plain("Introductions to wedding planners in Scottsdale"), InputAction)
 	in.Multiline = true
-	in.MaxLength = askLimit
+	in.MaxLength = rapport.MaxAsk
 	in.InitialValue = current
 	input := slack.NewInputBlock(blockAsk, kit.Plain("What do you want referrals for?"), kit.Plain("Leave it empty to clear your ask."), in)
 	input.Optional = true
@@ -58,8 +58,8 @@ func (h *Handlers) submitAsk(ctx context.Context, r *bot.Request) (any, error) {
 	if st := r.Interaction.View.State; st != nil {
 		text = strings.TrimSpace(st.Values[blockAsk][InputAction].Value)
 	}
-	if n := utf8.RuneCountInString(text); n > askLimit {
-		return bot.FieldErrorsAck(rapport.FieldErrors{blockAsk: fmt.Sprintf("Keep it under %d characters (it has %d).", askLimit, n)}), nil
+	if n := utf8.RuneCountInString(text); n > rapport.MaxAsk {
+		return bot.FieldErrorsAck(rapport.FieldErrors{blockAsk: fmt.Sprintf("Keep it under %d characters (it has %d).", rapport.MaxAsk, n)}), nil
 	}
 	if err := h.store.SetAsk(ctx, r.Team, me, text, h.now()); err != nil {
 		return nil, err

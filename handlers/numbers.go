@@ -13,11 +13,8 @@ import (
 	"github.com/slack-go/slack"
 )
 
-// Limits of asks: how long one may be, how many /refer asks lists.
-const (
-	askLimit = rapport.MaxAsk
-	askList  = 20
-)
+// askList is how many asks /refer asks lists (how long one may be is rapport.MaxAsk).
+const askList = 20
 
 const actionShareBoard = "board:share"
 
@@ -135,8 +132,8 @@ func (h *Handlers) ask(ctx context.Context, r *bot.Request, rest string) (any, e
 		return bot.Ephemeral("Tell the group what referrals you want: `/refer ask introductions to wedding planners in Scottsdale`. `/refer ask clear` removes it; `/refer asks` lists everyone's."), nil
 	case strings.EqualFold(text, "clear"):
 		text = ""
-	case utf8.RuneCountInString(text) > askLimit:
-		return bot.Ephemeral(fmt.Sprintf("Keep your ask under %d characters (it has %d).", askLimit, utf8.RuneCountInString(text))), nil
+	case utf8.RuneCountInString(text) > rapport.MaxAsk:
+		return bot.Ephemeral(fmt.Sprintf("Keep your ask under %d characters (it has %d).", rapport.MaxAsk, utf8.RuneCountInString(text))), nil
 	}
 	if err := h.store.SetAsk(ctx, r.Team, me, text, h.now()); err != nil {
 		return nil, err

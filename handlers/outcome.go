@@ -21,7 +21,6 @@ const (
 	blockCurrency = "currency"
 	blockNote     = "note"
 	blockMember   = "member"
-	noteLimit     = rapport.MaxMoveNote
 	maxValue      = 1_000_000_000_00 // a billion, in cents: past that it is a typo
 )
 
@@ -62,7 +61,7 @@ func outcomeModal(a rapport.Action, ref rapport.Referral) slack.ModalViewRequest
 		in.Optional = !f.memberRequired
 		blocks = append(blocks, in)
 	}
-	note := textInputBlock(blockNote, f.noteLabel, noteLimit)
+	note := textInputBlock(blockNote, f.noteLabel, rapport.MaxMoveNote)
 	note.Optional = !f.noteRequired
 	blocks = append(blocks, note)
 	return slack.ModalViewRequest{
@@ -99,8 +98,8 @@ func (h *Handlers) submitOutcome(ctx context.Context, r *bot.Request) (any, erro
 	if f.noteRequired && m.Note == "" {
 		errs[blockNote] = "A few words, please: the giver will read them."
 	}
-	if c := utf8.RuneCountInString(m.Note); c > noteLimit {
-		errs[blockNote] = fmt.Sprintf("Keep this under %d characters (it has %d).", noteLimit, c)
+	if c := utf8.RuneCountInString(m.Note); c > rapport.MaxMoveNote {
+		errs[blockNote] = fmt.Sprintf("Keep this under %d characters (it has %d).", rapport.MaxMoveNote, c)
 	}
 	if f.memberRequired && m.LinkTo == "" {
 		errs[blockMember] = "Choose the member to pass it on to."

@@ -12,8 +12,7 @@ import (
 	"github.com/rapportbot/rapport/handlers/notify"
 )
 
-// recognitionLimit bounds a thank-you or a recommendation.
-const recognitionLimit = rapport.MaxRecognition
+// rapport.MaxRecognition bounds a thank-you or a recommendation.
 
 // thanks answers "/refer thanks @member text": a public thank-you for any help, counted as recognition.
 func (h *Handlers) thanks(ctx context.Context, r *bot.Request, rest string) (any, error) {
@@ -38,8 +37,8 @@ func (h *Handlers) recognize(ctx context.Context, r *bot.Request, rest, kind str
 	if to == from {
 		return bot.Ephemeral("That's you! " + usage), nil
 	}
-	if n := utf8.RuneCountInString(text); n > recognitionLimit {
-		return bot.Ephemeral(fmt.Sprintf("Keep it under %d characters (it has %d).", recognitionLimit, n)), nil
+	if n := utf8.RuneCountInString(text); n > rapport.MaxRecognition {
+		return bot.Ephemeral(fmt.Sprintf("Keep it under %d characters (it has %d).", rapport.MaxRecognition, n)), nil
 	}
 	dest, kindOut := to, notify.Vouch.Kind
 	if kind == rapport.RecognitionThanks {

@@ -67,7 +67,7 @@ func (h *Handlers) set(ctx context.Context, r *bot.Request, rest string) (any, e
 	}
 	note := kit.Unesc(strings.Join(args[2:], " "))
 	moved, err := h.move(ctx, rapport.Move{Team: r.Team, Ref: n, Actor: user, Action: rapport.ActCorrect,
-		Role: rapport.RoleAdmin, To: to, Note: kit.Clip(note, noteLimit)})
+		Role: rapport.RoleAdmin, To: to, Note: kit.Clip(note, rapport.MaxMoveNote)})
 	if err != nil {
 		return nil, err
 	}

@@ -23,10 +23,10 @@ type NewReferral = rapport.Submission
 
 // createScript checks and saves a referral in one round trip, so that what the giver is told was
 // saved is saved together with every message it owes, and a retry or redelivery cannot save it
-// twice (the envelope's seen key and the form's view key are written by the same script).
+// twice (the form's key, written by the same script, names the referral it saved).
 //
-// KEYS: 1 seen, 2 members, 3 seq, 4 given, 5 received, 6 outbox, 7 due, 8 all, 9 view (the seen key
-// again when the submission names no form), 10.. prospect sets (0–2).
+// KEYS: 1 once (the form's view key; the envelope's seen key when the submission names no form),
+// 2 members, 3 seq, 4 given, 5 received, 6 outbox, 7 due, 8 all, 9.. prospect sets (0–2).
 // ARGV: 1 team base ("…{T}:"), 2 giver, 3 receiver, 4 allow duplicate (0/1), 5 created Unix ms,
 // 6 seen TTL s, 7 the messages it owes (JSON notices, as the move script reads them), 8 first
 // reminder stage ("" for none), 9 its due Unix ms, 10.. the referral hash as field/value pairs.
@@ -37,14 +37,12 @@ type NewReferral = rapport.Submission
 // receiver may not receive a referral, or {'taken', n, receiver}.
 var createScript = redis.NewScript(luaKeys + luaRules + `
 local giver, receiver = ARGV[2], ARGV[3]
--- The same envelope (Slack redelivers it) or the same form submitted again (its first answer was
--- lost): the referral saved then, and nothing written.
-for _, seen in ipairs({KEYS[1], KEYS[9]}) do
-  local prev = tonumber(redis.call('GET', seen))
-  if prev and prev > 0 then
-    local h = redis.call('HGETALL', refKey(prev))
-    if #h > 0 then return {'replay', prev, h} end
-  end
+-- The same form again (Slack redelivers its envelope, or it is submitted again after its first
+-- answer was lost): the referral saved then, and nothing written.
+local prev = tonumber(redis.call('GET', KEYS[1]))
+if prev and prev > 0 then
+  local h = redis.call('HGETALL', refKey(prev))
+  if #h > 0 then return {'replay', prev, h} end
 end
 
 local raw = redis.call('HGET', KEYS[2], receiver)
@@ -54,7 +52,7 @@ if not canReceive(raw) then return {'receiver', raw} end
 -- referrals already goes to this receiver: sending them the prospect again adds no competitor.
 -- Closed referrals leave the sets here, lazily.
 local same, taken, takenBy = false, nil, nil
-for i = 10, #KEYS do
+for i = 9, #KEYS do
   for _, old in ipairs(redis.call('SMEMBERS', KEYS[i])) do
     local f = redis.call('HMGET', refKey(old), F.status, F.receiver)
     if not OPEN[f[1]] then
@@ -73,7 +71,7 @@ local ref = refKey(n)
 redis.call('HSET', ref, unpack(ARGV, 10))
 redis.call('ZADD', KEYS[4], ARGV[5], n)
 redis.call('ZADD', KEYS[5], ARGV[5], n)
-for i = 10, #KEYS do redis.call('SADD', KEYS[i], n) end
+for i = 9, #KEYS do redis.call('SADD', KEYS[i], n) end
 if ARGV[8] ~= '' then
   local due = dueID(n, ARGV[8], receiver)
   redis.call('ZADD', KEYS[7], ARGV[9], due)
@@ -83,7 +81,6 @@ local who = {[ROLE.receiver] = receiver, [ROLE.giver] = giver}
 for _, nt in ipairs(cjson.decode(ARGV[7])) do notify(KEYS[6], nt, n, who) end
 redis.call('ZADD', KEYS[8], ARGV[5], n)
 redis.call('SET', KEYS[1], n, 'EX', ARGV[6])
-redis.call('SET', KEYS[9], n, 'EX', ARGV[6])
 return {'ok', n}
 `)
 
@@ -106,12 +103,12 @@ func (s *Store) CreateReferral(ctx context.Context, nr NewReferral) (rapport.Ref
 	r := rapport.Referral{
 		Draft: d, Status: rapport.StatusNew, Created: time.UnixMilli(ms), Updated: time.UnixMilli(ms), Version: 1,
 	}
-	view := k.seen(nr.EnvelopeID)
+	once := k.seen(nr.EnvelopeID) // a redelivered envelope carries the same form: one key serves
 	if nr.ViewID != "" {
-		view = k.view(nr.ViewID)
+		once = k.view(nr.ViewID)
 	}
 	keys := append([]string{
-		k.seen(nr.EnvelopeID), k.members(), k.seq(), k.given(d.Giver), k.received(d.Receiver), k.outbox(), k.due(), k.all(), view,
+		once, k.members(), k.seq(), k.given(d.Giver), k.received(d.Receiver), k.outbox(), k.due(), k.all(),
 	}, k.prospects(d.Prospect.Email, d.Prospect.Phone)...)
 	notify, err := noticesJSON(nr.Notify)
 	if err != nil {
