@@ -45,7 +45,7 @@ type Config struct {
 	// and Redis did not record before shutdown wait for the next start; "" keeps none.
 	Journal string
 	// OnFault, if set, is told of a fault of the workspace's setup an admin can mend (a missing
-	// scope, a channel Rapport is not in), once per fault and process; it queues their notice.
+	// scope, a channel Rapport is not in), once per fault a day in each process; it queues their notice.
 	OnFault func(ctx context.Context, f Fault) error
 	// RateLimits paces the outbox at Slack's published rates, shared by every replica through
 	// Outbox, which must then be a Pacer (RAPPORT_RATE_LIMITS=slack). Off, only Slack's 429s

@@ -27,6 +27,8 @@ const (
 	// maxDeliveries caps the tries of a message that keeps failing transiently, counted in the
 	// stream (so across restarts and replicas): then it is dead-lettered.
 	maxDeliveries = 10
+	// tellAgainAfter is how long admins are not told again of a fault they were told of.
+	tellAgainAfter = 24 * time.Hour
 	// ReasonRetriesExhausted, followed by the last error's code, is the dead-letter reason of a
 	// message that failed maxDeliveries times.
 	ReasonRetriesExhausted = "retries_exhausted:"
@@ -101,8 +103,8 @@ type faults struct {
 	refused   string    // Slack's code while the token is refused; "" when it works
 	nextCheck time.Time // when auth.test next asks
 	methods   map[string]methodPause
-	told      map[Fault]bool // the faults admins were told of
-	recheck   chan struct{}  // wakes the auth watcher when the token is first refused
+	told      map[Fault]time.Time // when admins were last told of each fault
+	recheck   chan struct{}       // wakes the auth watcher when the token is first refused
 }
 
 // methodPause is a method Slack refuses for the workspace: its code, and when the next message
@@ -113,7 +115,7 @@ type methodPause struct {
 }
 
 func newFaults(log *zap.Logger, now func() time.Time) *faults {
-	return &faults{log: log, now: now, every: authRecheck, methods: map[string]methodPause{}, told: map[Fault]bool{},
+	return &faults{log: log, now: now, every: authRecheck, methods: map[string]methodPause{}, told: map[Fault]time.Time{},
 		recheck: make(chan struct{}, 1)}
 }
 
@@ -206,15 +208,16 @@ func (f *faults) methodWorks(method string) {
 	}
 }
 
-// news reports whether admins have not been told of fault yet by this process, and from now on
-// counts it as told.
+// news reports whether admins have not been told of fault by this process for a day (the outbox
+// keeps the same rule across replicas), and from now on counts it as told.
 func (f *faults) news(fault Fault) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.told[fault] {
+	now := f.now()
+	if at, ok := f.told[fault]; ok && now.Sub(at) < tellAgainAfter {
 		return false
 	}
-	f.told[fault] = true
+	f.told[fault] = now
 	return true
 }
 
