@@ -16,23 +16,6 @@ import (
 // very script that queues the digest's messages, so a replica that lost the race queues nothing, and
 // a crash leaves either both the claim and the messages or neither.
 
-// queueDigestScript claims a week and queues its messages, or does nothing if the week is taken.
-//
-// KEYS: 1 the week's ran key, 2 outbox. ARGV: 1 claim value, 2 claim TTL s, then per message the
-// number of its field/value pairs followed by the pairs.
-var queueDigestScript = redis.NewScript(`
-if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then return 0 end
-local i = 3
-while i <= #ARGV do
-  local n = tonumber(ARGV[i])
-  local f = {}
-  for j = 1, 2 * n do f[j] = ARGV[i + j] end
-  redis.call('XADD', KEYS[2], '*', unpack(f))
-  i = i + 2 * n + 1
-end
-return 1
-`)
-
 // DigestClaimed reports whether the digest of week (e.g. "2026-W10") was already queued: a cheap
 // look before a replica takes the lock and computes it.
 func (s *Store) DigestClaimed(ctx context.Context, team, week string) (bool, error) {
@@ -54,19 +37,8 @@ func (s *Store) QueueDigest(ctx context.Context, team, week string, ttl time.Dur
 	if ttl < time.Second {
 		return false, fail("queue digest "+week, errors.New("ttl must be at least 1 s"))
 	}
-	k := s.keys(team)
-	args := []any{strconv.FormatInt(s.now().UnixMilli(), 10), int64(ttl / time.Second)}
-	for _, m := range msgs {
-		args = append(args, 3+len(m.Fields), entryKind, m.Kind, entryRef, m.Ref, entryTo, m.To)
-		for f, v := range m.Fields {
-			args = append(args, f, v)
-		}
-	}
-	n, err := queueDigestScript.Run(ctx, s.rdb, []string{k.digestRan(week), k.outbox()}, args...).Int()
-	if err != nil {
-		return false, fail("queue digest "+week, err)
-	}
-	return n == 1, nil
+	return s.queueOnce(ctx, "queue digest "+week, team, s.keys(team).digestRan(week),
+		strconv.FormatInt(s.now().UnixMilli(), 10), ttl, msgs)
 }
 
 // GivenCounts returns how many referrals each of members gave that were created in [from, to);

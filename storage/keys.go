@@ -35,7 +35,8 @@ const sendersGroup = "senders"
 //	                           (rapport.DueID), by due ms
 //	members            hash    the member directory: U → JSON memberRecord         PutMembers                          none
 //	                           (rapport.Member and its can_receive flag)
-//	seen:<envelope>    string  the referral an envelope saved (0: another write)   create, Enqueue, Recognize          24 h
+//	seen:<envelope>    string  the referral an envelope saved (0: another write)   create, Enqueue, Recognize,         24 h
+//	                                                                               PutSettings
 //	view:<view>        string  the referral a form (Slack modal view) saved        create                              24 h
 //	after:<envelope>   string  1: the envelope's after-ack work ran                FirstAfterAck                       caller's
 //	outbox             stream  messages owed to Slack (kind, ref, to, …);          create, move, claim, OpenedHome,    entries leave when

@@ -52,6 +52,57 @@ func WithDeadLetterCap(n int) Option {
 // interface without importing storage.
 type OutboxEntry = rapport.OutboxEntry
 
+// entryValues is e as an outbox stream entry's field/value pairs: kind, ref and to, then its other
+// Fields (an entry read from the stream carries those three among its Fields too).
+func entryValues(e OutboxEntry) []any {
+	vals := make([]any, 0, 6+2*len(e.Fields))
+	vals = append(vals, entryKind, e.Kind, entryRef, e.Ref, entryTo, e.To)
+	for f, v := range e.Fields {
+		if f != entryKind && f != entryRef && f != entryTo {
+			vals = append(vals, f, v)
+		}
+	}
+	return vals
+}
+
+// queueOnceScript claims a key and queues messages, or does nothing when the key is claimed
+// already: a redelivered envelope, a week's digest queued by another replica.
+//
+// KEYS: 1 the claim, 2 outbox. ARGV: 1 claim value, 2 claim TTL s, then per message the number of
+// its field/value pairs followed by the pairs. Returns 1 when it claimed, 0 when it was taken.
+var queueOnceScript = redis.NewScript(`
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then return 0 end
+local i = 3
+while i <= #ARGV do
+  local n = tonumber(ARGV[i])
+  redis.call('XADD', KEYS[2], '*', unpack(ARGV, i + 1, i + 2 * n))
+  i = i + 2 * n + 1
+end
+return 1
+`)
+
+// queueOnceArgs are queueOnceScript's KEYS and ARGV for claiming claim (with value, for ttl) and
+// queueing msgs.
+func (s *Store) queueOnceArgs(team, claim, value string, ttl time.Duration, msgs []OutboxEntry) ([]string, []any) {
+	args := []any{value, int64(ttl / time.Second)}
+	for _, m := range msgs {
+		vals := entryValues(m)
+		args = append(append(args, len(vals)/2), vals...)
+	}
+	return []string{claim, s.keys(team).outbox()}, args
+}
+
+// queueOnce claims claim for ttl and queues msgs in one script; it reports false, writing nothing,
+// when claim was taken already.
+func (s *Store) queueOnce(ctx context.Context, op, team, claim, value string, ttl time.Duration, msgs []OutboxEntry) (bool, error) {
+	keys, args := s.queueOnceArgs(team, claim, value, ttl, msgs)
+	n, err := queueOnceScript.Run(ctx, s.rdb, keys, args...).Int()
+	if err != nil {
+		return false, fail(op, err)
+	}
+	return n == 1, nil
+}
+
 // EnqueueMessage adds a message to the outbox outside a script: for tests and for features whose
 // message is their only write.
 func (s *Store) EnqueueMessage(ctx context.Context, team, kind string, ref int64, to string) (string, error) {
@@ -201,13 +252,7 @@ func (s *Store) MarkDelivered(ctx context.Context, team string, e OutboxEntry, s
 // stream keeps about the newest deadCap (WithDeadLetterCap).
 func (s *Store) DeadLetter(ctx context.Context, team string, e OutboxEntry, reason string) error {
 	k := s.keys(team)
-	vals := make([]any, 0, 2*len(e.Fields)+12)
-	for f, v := range e.Fields {
-		vals = append(vals, f, v)
-	}
-	if len(e.Fields) == 0 {
-		vals = append(vals, entryKind, e.Kind, entryRef, e.Ref, entryTo, e.To)
-	}
+	vals := entryValues(e)
 	vals = append(vals, deadEntry, e.ID, deadReason, reason, deadTime, s.now().UnixMilli())
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.XAdd(ctx, &redis.XAddArgs{Stream: k.dead(), MaxLen: s.deadCap, Approx: true, Values: vals})

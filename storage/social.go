@@ -21,38 +21,26 @@ func (s *Store) Settings(ctx context.Context, team string) (map[string]string, e
 	return m, nil
 }
 
-// putSettingsScript saves an admin's overrides and queues their confirmation, once per envelope.
-//
-// KEYS: 1 settings, 2 the envelope's seen key, 3 outbox.
-// ARGV: 1 seen TTL s, 2 how many name/value pairs follow, then the pairs (an empty value removes
-// the override), then the confirmation's outbox field/value pairs (none: nothing queued).
-var putSettingsScript = redis.NewScript(`
-local n = tonumber(ARGV[2])
-for i = 3, 2 + 2 * n, 2 do
-  if ARGV[i + 1] == '' then redis.call('HDEL', KEYS[1], ARGV[i]) else redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
-end
-if #ARGV > 2 + 2 * n and redis.call('SET', KEYS[2], '0', 'NX', 'EX', ARGV[1]) then
-  redis.call('XADD', KEYS[3], '*', unpack(ARGV, 3 + 2 * n))
-end
-return 1
-`)
-
 // PutSettings saves overrides (an empty value removes one, so the environment's default applies
 // again) and, when confirm has a kind, queues it in the same step, once per envelope: the admin's
 // confirmation is owed as surely as the settings are saved.
 func (s *Store) PutSettings(ctx context.Context, team, envelopeID string, values map[string]string, confirm OutboxEntry) error {
 	k := s.keys(team)
-	args := []any{int64(seenTTL / time.Second), len(values)}
-	for name, v := range values {
-		args = append(args, name, v)
-	}
-	if confirm.Kind != "" {
-		args = append(args, entryKind, confirm.Kind, entryRef, 0, entryTo, confirm.To)
-		for f, v := range confirm.Fields {
-			args = append(args, f, v)
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		for name, v := range values {
+			if v == "" {
+				p.HDel(ctx, k.settings(), name)
+			} else {
+				p.HSet(ctx, k.settings(), name, v)
+			}
 		}
-	}
-	if err := putSettingsScript.Run(ctx, s.rdb, []string{k.settings(), k.seen(envelopeID), k.outbox()}, args...).Err(); err != nil {
+		if confirm.Kind != "" {
+			keys, args := s.queueOnceArgs(team, k.seen(envelopeID), "0", seenTTL, []OutboxEntry{confirm})
+			queueOnceScript.Eval(ctx, p, keys, args...) // EVAL, not EVALSHA: a transaction cannot load it on NOSCRIPT
+		}
+		return nil
+	})
+	if err != nil {
 		return fail("save settings", err)
 	}
 	return nil
@@ -96,18 +84,6 @@ func (s *Store) Asks(ctx context.Context, team string) ([]rapport.Ask, error) {
 	rapport.SortAsks(out)
 	return out, nil
 }
-
-// onceScript queues a message about the group, and records it when a zset is given, once per
-// envelope: a redelivered command posts nothing again.
-//
-// KEYS: 1 the envelope's seen key, 2 outbox, 3 (optional) recognition zset.
-// ARGV: 1 seen TTL s, 2 zset score, 3 zset member, 4.. outbox field/value pairs.
-var onceScript = redis.NewScript(`
-if not redis.call('SET', KEYS[1], '0', 'NX', 'EX', ARGV[1]) then return 0 end
-if KEYS[3] then redis.call('ZADD', KEYS[3], ARGV[2], ARGV[3]) end
-redis.call('XADD', KEYS[2], '*', unpack(ARGV, 4))
-return 1
-`)
 
 // recognizeScript records a thank-you or a recommendation and queues its message, once per envelope,
 // when the member it is for may receive one: a person in the directory, not a bot or deactivated
@@ -176,15 +152,9 @@ func (s *Store) Recognitions(ctx context.Context, team, kind string, from, to ti
 }
 
 // Enqueue queues a message about the group (no referral) with fields the renderer reads, once per
-// envelope.
-func (s *Store) Enqueue(ctx context.Context, team, envelopeID, kind, to string, fields map[string]string) error {
-	k := s.keys(team)
-	args := []any{int64(seenTTL / time.Second), 0, "", entryKind, kind, entryRef, 0, entryTo, to}
-	for f, v := range fields {
-		args = append(args, f, v)
-	}
-	if err := onceScript.Run(ctx, s.rdb, []string{k.seen(envelopeID), k.outbox()}, args...).Err(); err != nil {
-		return fail("enqueue "+kind, err)
-	}
-	return nil
+// id (an envelope, or a fault and an admin) for a day.
+func (s *Store) Enqueue(ctx context.Context, team, id, kind, to string, fields map[string]string) error {
+	_, err := s.queueOnce(ctx, "enqueue "+kind, team, s.keys(team).seen(id), "0", seenTTL,
+		[]OutboxEntry{{Kind: kind, To: to, Fields: fields}})
+	return err
 }
