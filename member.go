@@ -1,5 +1,7 @@
 package rapport
 
+import "slices"
+
 // Member is a person in the workspace, as the member directory keeps them.
 type Member struct {
 	ID       string `json:"id"`
@@ -18,4 +20,23 @@ const SlackbotID = "USLACKBOT"
 // deactivated.
 func (m Member) CanReceive() bool {
 	return !m.IsBot && !m.Deleted && m.ID != SlackbotID
+}
+
+// GroupAdmin reports whether m is one of the group's admins: a person named in configured
+// (RAPPORT_ADMINS), or a workspace admin or owner as the directory has them.
+func (m Member) GroupAdmin(configured []string) bool {
+	return m.Admin || slices.Contains(configured, m.ID)
+}
+
+// GroupAdmins lists the group's admins who can be written to: those named in configured and the
+// directory's admins among members who may receive a message, sorted, each once.
+func GroupAdmins(configured []string, members []Member) []string {
+	admins := slices.Clone(configured)
+	for _, m := range members {
+		if m.GroupAdmin(configured) && m.CanReceive() {
+			admins = append(admins, m.ID)
+		}
+	}
+	slices.Sort(admins)
+	return slices.Compact(admins)
 }

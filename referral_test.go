@@ -1,6 +1,7 @@
 package rapport_test
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/rapportbot/rapport"
@@ -67,5 +68,21 @@ func TestCorrectionNeverReopensPassed(t *testing.T) {
 		if _, ok := targets[rapport.StatusWon]; !ok && to != rapport.StatusWon {
 			t.Errorf("a correction to %s may not start from won", to)
 		}
+	}
+}
+
+// TestGroupAdmins: the group's admins are the configured ones and the workspace's admins and
+// owners who can be written to, each once.
+func TestGroupAdmins(t *testing.T) {
+	members := []rapport.Member{
+		{ID: "UOWNER", Admin: true}, {ID: "UGONE", Admin: true, Deleted: true}, {ID: "UBOTADMIN", Admin: true, IsBot: true},
+		{ID: "UDAVE"}, {ID: "UANN"},
+	}
+	got := rapport.GroupAdmins([]string{"UDAVE", "UCFG"}, members)
+	if want := []string{"UCFG", "UDAVE", "UOWNER"}; !slices.Equal(got, want) {
+		t.Errorf("GroupAdmins = %v; want %v", got, want)
+	}
+	if !(rapport.Member{ID: "UCFG"}).GroupAdmin([]string{"UCFG"}) || (rapport.Member{ID: "UANN"}).GroupAdmin([]string{"UCFG"}) {
+		t.Error("GroupAdmin: a configured admin is one, a plain member is not")
 	}
 }

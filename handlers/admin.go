@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"slices"
 
 	"github.com/rapportbot/rapport"
 )
@@ -11,12 +10,12 @@ import (
 // admins can <what>." Admins are the people named in RAPPORT_ADMINS (no I/O) and the workspace's
 // admins and owners as the member directory has them (one Redis read).
 func (h *Handlers) requireAdmin(ctx context.Context, team, user, what string) error {
-	if slices.Contains(h.cfg.Admins, user) {
-		return nil
+	if (rapport.Member{ID: user}).GroupAdmin(h.cfg.Admins) {
+		return nil // named in RAPPORT_ADMINS: no I/O
 	}
 	m, err := h.store.Member(ctx, team, user)
 	switch {
-	case err == nil && m.Admin:
+	case err == nil && m.GroupAdmin(h.cfg.Admins):
 		return nil
 	case err != nil && rapport.ErrorCode(err) != rapport.ENOTFOUND:
 		return err

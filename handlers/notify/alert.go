@@ -3,7 +3,6 @@ package notify
 import (
 	"context"
 	"fmt"
-	"slices"
 
 	"github.com/slack-go/slack"
 
@@ -28,19 +27,12 @@ func (c *Catalogue) AlertAdmins(ctx context.Context, f bot.Fault) error {
 		// The alert is a DM: it would wait behind the very fault it reports. The log says it.
 		return nil
 	}
-	admins := slices.Clone(c.admins)
 	ms, err := c.store.Members(ctx, c.team)
 	if err != nil {
 		return err
 	}
-	for _, m := range ms {
-		if m.Admin && m.CanReceive() {
-			admins = append(admins, m.ID)
-		}
-	}
-	slices.Sort(admins)
 	fields := map[string]string{fieldMethod: f.Method, fieldCode: f.Code, fieldChannel: f.Channel}
-	for _, admin := range slices.Compact(admins) {
+	for _, admin := range rapport.GroupAdmins(c.admins, ms) {
 		once := "fault:" + f.Code + ":" + f.Method + ":" + f.Channel + ":" + admin
 		if err := c.store.Enqueue(ctx, c.team, once, AdminAlert.Kind, admin, fields); err != nil {
 			return err
