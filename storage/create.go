@@ -26,7 +26,7 @@ type NewReferral = rapport.Submission
 // twice (the form's key, written by the same script, names the referral it saved).
 //
 // KEYS: 1 once (the form's view key; the envelope's seen key when the submission names no form),
-// 2 members, 3 seq, 4 given, 5 received, 6 outbox, 7 due, 8 all, 9.. prospect sets (0–2).
+// 2 members, 3 seq, 4 given, 5 received, 6 outbox, 7 due, 8 all, 9 open, 10.. prospect sets (0–2).
 // ARGV: 1 team base ("…{T}:"), 2 giver, 3 receiver, 4 allow duplicate (0/1), 5 created Unix ms,
 // 6 seen TTL s, 7 the messages it owes (JSON notices, as the move script reads them), 8 first
 // reminder stage ("" for none), 9 its due Unix ms, 10.. the referral hash as field/value pairs.
@@ -52,7 +52,7 @@ if not canReceive(raw) then return {'receiver', raw} end
 -- referrals already goes to this receiver: sending them the prospect again adds no competitor.
 -- Closed referrals leave the sets here, lazily.
 local same, taken, takenBy = false, nil, nil
-for i = 9, #KEYS do
+for i = 10, #KEYS do
   for _, old in ipairs(redis.call('SMEMBERS', KEYS[i])) do
     local f = redis.call('HMGET', refKey(old), F.status, F.receiver)
     if not OPEN[f[1]] then
@@ -71,7 +71,7 @@ local ref = refKey(n)
 redis.call('HSET', ref, unpack(ARGV, 10))
 redis.call('ZADD', KEYS[4], ARGV[5], n)
 redis.call('ZADD', KEYS[5], ARGV[5], n)
-for i = 9, #KEYS do redis.call('SADD', KEYS[i], n) end
+for i = 10, #KEYS do redis.call('SADD', KEYS[i], n) end
 if ARGV[8] ~= '' then
   local due = dueID(n, ARGV[8], receiver)
   redis.call('ZADD', KEYS[7], ARGV[9], due)
@@ -80,6 +80,7 @@ end
 local who = {[ROLE.receiver] = receiver, [ROLE.giver] = giver}
 for _, nt in ipairs(cjson.decode(ARGV[7])) do notify(KEYS[6], nt, n, who) end
 redis.call('ZADD', KEYS[8], ARGV[5], n)
+redis.call('ZADD', KEYS[9], ARGV[5], n)
 redis.call('SET', KEYS[1], n, 'EX', ARGV[6])
 return {'ok', n}
 `)
@@ -108,7 +109,7 @@ func (s *Store) CreateReferral(ctx context.Context, nr NewReferral) (rapport.Ref
 		once = k.view(nr.ViewID)
 	}
 	keys := append([]string{
-		once, k.members(), k.seq(), k.given(d.Giver), k.received(d.Receiver), k.outbox(), k.due(), k.all(),
+		once, k.members(), k.seq(), k.given(d.Giver), k.received(d.Receiver), k.outbox(), k.due(), k.all(), k.open(),
 	}, k.prospects(d.Prospect.Email, d.Prospect.Phone)...)
 	notify, err := noticesJSON(nr.Notify)
 	if err != nil {

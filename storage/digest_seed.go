@@ -12,7 +12,7 @@ import (
 const seedBatch = 5000
 
 // SeedFacts writes referrals that carry only what the statistics read (the fields of a Fact, and
-// the all, won, given and received indexes), numbered from each fact's Ref, without prospects,
+// the all, won, open, given and received indexes), numbered from each fact's Ref, without prospects,
 // timelines or messages. It fills a Redis quickly for benchmarks and demos of the numbers; it is not
 // a way to create referrals (CreateReferral is).
 func (s *Store) SeedFacts(ctx context.Context, team string, facts []rapport.Fact) error {
@@ -42,6 +42,9 @@ func (s *Store) SeedFacts(ctx context.Context, team string, facts []rapport.Fact
 				p.ZAdd(ctx, k.all(), z)
 				p.ZAdd(ctx, k.given(f.Giver), z)
 				p.ZAdd(ctx, k.received(f.Receiver), z)
+				if f.Status.Open() {
+					p.ZAdd(ctx, k.open(), z)
+				}
 				if f.Status == rapport.StatusWon && !f.Won.IsZero() {
 					p.ZAdd(ctx, k.won(), redis.Z{Score: float64(f.Won.UnixMilli()), Member: f.Ref})
 				}

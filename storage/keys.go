@@ -29,6 +29,9 @@ const sendersGroup = "senders"
 //	received:<U>       zset    numbers of the referrals U received, by created ms  create, move (pass on), SeedFacts   none
 //	all                zset    every referral number, by created ms                create, move (pass on), SeedFacts   none
 //	won                zset    closed business: referral numbers by close ms       move, SeedFacts                     none
+//	open               zset    open referrals (rapport.Status.Open) by the ms of   create, move, SeedFacts             none
+//	                           their last event: the leader's view, expiry
+//	migrated:<name>    string  1: the migration <name> ran (open: BackfillOpen)    BackfillOpen                        none
 //	prospect:<digest>  set     open referrals of one normalised email or phone     create (closed ones leave lazily),  none
 //	                           (prospectDigest: the contact is never in a key)     move (pass on)
 //	due                zset    pending reminders "<n>:<stage>:<receiver>"          create, move, claim, Postpone       none
@@ -106,8 +109,10 @@ func (k keys) due() string                    { return k.base + "due" }
 func (k keys) all() string                    { return k.base + "all" } // every referral, by creation ms
 func (k keys) settings() string               { return k.base + "settings" }
 func (k keys) asks() string                   { return k.base + "asks" }
-func (k keys) recognition(kind string) string { return k.base + kind }  // "thanks" or "vouches": zset by time
-func (k keys) won() string                    { return k.base + "won" } // closed business, by close ms
+func (k keys) recognition(kind string) string { return k.base + kind }               // "thanks" or "vouches": zset by time
+func (k keys) won() string                    { return k.base + "won" }              // closed business, by close ms
+func (k keys) migrated(name string) string    { return k.base + "migrated:" + name } // a migration done
+func (k keys) open() string                   { return k.base + "open" }             // open referrals, by last event ms
 func (k keys) dead() string                   { return k.base + "dead" }
 
 // alive is the heartbeat of an outbox sender (a consumer of the group): while it lives, nobody takes

@@ -16,7 +16,7 @@ import (
 // replicas move a referral once. It records the event, swaps the pending reminder, queues the
 // messages the move owes and, for a pass on, creates the linked referral.
 //
-// KEYS: 1 ref, 2 events, 3 due, 4 outbox, 5 seq, 6 members, 7 all, 8 won.
+// KEYS: 1 ref, 2 events, 3 due, 4 outbox, 5 seq, 6 members, 7 all, 8 won, 9 open.
 // ARGV: 1 team base ("…{T}:"), 2 n, 3 actor, 4 role, 5 now Unix ms, 6 the spec as JSON (moveSpec).
 //
 // The linked referral's keys (its hash, the giver's and receiver's indexes, the prospect sets)
@@ -46,6 +46,8 @@ else
 end
 
 redis.call('HSET', KEYS[1], F.status, move.to, F.updated, now, F.version, tonumber(h[4] or '0') + 1)
+-- The open index, by the last event: what the leader's view lists and what expiry reads.
+if OPEN[move.to] then redis.call('ZADD', KEYS[9], now, n) else redis.call('ZREM', KEYS[9], n) end
 -- What the statistics read: the receiver's first action, the first contact, when business closed.
 if role == ROLE.receiver then redis.call('HSETNX', KEYS[1], F.first_action, now) end
 if move.contact then redis.call('HSETNX', KEYS[1], F.first_contact, now) end
@@ -94,6 +96,7 @@ if link then
   if role ~= ROLE.giver then redis.call('HSET', ref2, F.passed_by, actor) end
   if type(spec.link_fields) == 'table' and #spec.link_fields > 0 then redis.call('HSET', ref2, unpack(spec.link_fields)) end
   redis.call('ZADD', KEYS[7], now, n2)
+  redis.call('ZADD', KEYS[9], now, n2)
   redis.call('ZADD', givenKey(giver), now, n2)
   redis.call('ZADD', receivedKey(link), now, n2)
   remind(n2, spec.link_stage, spec.link_at, link)
@@ -180,7 +183,7 @@ func (s *Store) Move(ctx context.Context, m rapport.Move) (rapport.Moved, error)
 	if err != nil {
 		return rapport.Moved{}, fail(op, err)
 	}
-	keys := []string{k.ref(m.Ref), k.events(m.Ref), k.due(), k.outbox(), k.seq(), k.members(), k.all(), k.won()}
+	keys := []string{k.ref(m.Ref), k.events(m.Ref), k.due(), k.outbox(), k.seq(), k.members(), k.all(), k.won(), k.open()}
 	res, err := moveScript.Run(ctx, s.rdb, keys, k.base, m.Ref, m.Actor, string(m.Role), m.Now.UnixMilli(), js).Slice()
 	if err != nil {
 		return rapport.Moved{}, fail(op, err)

@@ -41,6 +41,7 @@ type app struct {
 	rdb       redis.UniversalClient
 	ownsRDB   bool
 	store     *storage.Store
+	team      string // the workspace, from auth.test
 	handlers  *handlers.Handlers
 	catalogue *notify.Catalogue
 	settings  *handlers.Settings
@@ -112,6 +113,7 @@ func newApp(ctx context.Context, cfg Config, log *zap.Logger, d deps) (_ *app, e
 	if err != nil {
 		return nil, err
 	}
+	a.team = id.TeamID
 	log = log.With(zap.String("team", id.TeamID))
 	a.settings = handlers.NewSettings(a.store, id.TeamID, cfg.Settings(), now, log.Named("settings"))
 	a.handlers = handlers.New(log.Named("handlers"), a.store, api,
@@ -174,6 +176,10 @@ func (a *app) run(ctx context.Context) error {
 	if err := a.handlers.SyncMembers(ctx); err != nil {
 		// Not fatal: Redis may come back; referrals to unknown members trigger a new sync.
 		a.log.Warn("member directory not synced at start", zap.Error(err))
+	}
+	if err := a.store.BackfillOpen(ctx, a.team); err != nil {
+		// Not fatal: the next start tries again; until then older open referrals miss the leader's view.
+		a.log.Warn("open referrals saved before this version not indexed yet", zap.Error(err))
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return a.bot.Run(gctx) })
