@@ -47,7 +47,7 @@ type subcommand func(ctx context.Context, r *bot.Request, rest string) (any, err
 // subcommands maps each "/refer <name>" to its handler.
 func (h *Handlers) subcommands() map[string]subcommand {
 	return map[string]subcommand{
-		"help":        func(context.Context, *bot.Request, string) (any, error) { return bot.Ephemeral(helpText), nil },
+		"help":        h.help,
 		"list":        func(ctx context.Context, r *bot.Request, _ string) (any, error) { return h.list(ctx, r) },
 		"show":        h.show,
 		"set":         h.set,
@@ -64,23 +64,39 @@ func (h *Handlers) subcommands() map[string]subcommand {
 	}
 }
 
-const helpText = "*Rapport* keeps the group's referrals moving:\n" +
+// helpMembers is what /refer help tells every member, grouped by what they do.
+const helpMembers = "*Rapport* keeps the group's referrals moving.\n" +
+	"*Give and follow up*\n" +
 	"• `/refer` — give a referral (opens a short form)\n" +
 	"• `/refer @member what they need` — the same, with the receiver and the need filled in\n" +
 	"• `/refer list` — your open referrals, given and received\n" +
-	"• `/refer show R-12` — a referral and its timeline (its giver, its receiver and admins)\n" +
+	"• `/refer show R-12` — a referral and its timeline\n" +
+	"*Thank and ask*\n" +
 	"• `/refer thanks @member what they did` — a public thank-you\n" +
 	"• `/refer vouch @member to whom and why` — record a recommendation\n" +
 	"• `/refer ask what you want referrals for` — your ask (`/refer ask clear` removes it)\n" +
 	"• `/refer asks` — what everyone is asking for\n" +
+	"*The numbers*\n" +
 	"• `/refer leaderboard [week|month|quarter|year|all]` — top givers, closed business, fastest follow-ups\n" +
 	"• `/refer stats [@member] [period]` — the numbers of a member\n" +
 	"• `/refer ledger` — your give and take with every member\n" +
-	"• `/refer set R-12 <status> <note>` — admins: correct a referral's status\n" +
-	"• `/refer export [week|month|quarter|year|all]` — admins: a spreadsheet (CSV) of the referrals, by DM; the last 30 days by default\n" +
-	"• `/refer outbox` — admins: messages waiting to be sent, and those Slack refused for good\n" +
-	"• `/refer settings` — admins: the group's settings (channel, follow-up window, digest, time zone…)\n" +
 	"• `/refer help` — this list"
+
+// helpAdmins is what /refer help adds for the group's admins.
+const helpAdmins = "*For admins*\n" +
+	"• `/refer set R-12 <status> <note>` — correct a referral's status\n" +
+	"• `/refer export [week|month|quarter|year|all]` — a spreadsheet (CSV) of the referrals, by DM; the last 30 days by default\n" +
+	"• `/refer outbox` — messages waiting to be sent, and messages Slack refused, to send again\n" +
+	"• `/refer settings` — the group's settings (channel, follow-up window, digest, time zone…)"
+
+// help answers /refer help: the members' commands, and the admins' to admins. Who is an admin is
+// read only when RAPPORT_ADMINS does not name the person already; a failed read shows the members'.
+func (h *Handlers) help(ctx context.Context, r *bot.Request, _ string) (any, error) {
+	if h.requireAdmin(ctx, r.Team, r.Command.UserID, "") != nil {
+		return bot.Ephemeral(helpMembers), nil
+	}
+	return bot.Ephemeral(helpMembers + "\n" + helpAdmins), nil
+}
 
 // openForm opens the referral modal after the ack: the trigger is valid for 3 s, the ack makes no
 // Slack call.

@@ -73,8 +73,7 @@ func (h *Handlers) outboxStatus(ctx context.Context, r *bot.Request, _ string) (
 	if err != nil {
 		return nil, err
 	}
-	text := fmt.Sprintf("*Outbox:* %d %s waiting to be sent; %d undeliverable.", pending,
-		kit.Plural(int(pending), "message", "messages"), total)
+	text := fmt.Sprintf("*Rapport's messages:* %d waiting to be sent; %d that Slack refused.", pending, total)
 	blocks := []slack.Block{kit.Section(text)}
 	if total == 0 {
 		return bot.Ephemeral(text, blocks...), nil
@@ -87,14 +86,14 @@ func (h *Handlers) outboxStatus(ctx context.Context, r *bot.Request, _ string) (
 		}
 		byReason[d.Reason] = append(byReason[d.Reason], d)
 	}
-	blocks = append(blocks, kit.Context(fmt.Sprintf("The newest %d undeliverable messages, by reason. Sending one again puts it back in the outbox as it was.", len(dead))))
+	blocks = append(blocks, kit.Context(fmt.Sprintf("The newest %d messages Slack refused, by reason. *Send again* sends one as it was first queued, drawn from how things stand now.", len(dead))))
 	for _, reason := range kit.First(reasons, deadReasons) {
 		ds := byReason[reason]
 		head := fmt.Sprintf("*%d* × `%s`: %s", len(ds), kit.Esc(reason), deadMeaning(reason))
 		blocks = append(blocks, slack.NewSectionBlock(kit.MD(head), nil,
 			slack.NewAccessory(slack.NewButtonBlockElement(actionResendAll, reason, kit.Plain("Send all again")))))
 		for _, d := range kit.First(ds, deadExamples) {
-			line := fmt.Sprintf("• `%s` to %s", kit.Esc(d.Kind), recipient(d.To))
+			line := fmt.Sprintf("• %s to %s", notify.About(d.Kind), recipient(d.To))
 			if d.Ref > 0 {
 				line += " about " + rapport.FormatID(d.Ref)
 			}
@@ -154,6 +153,6 @@ func resentText(n int) string {
 	if n == 0 {
 		return "Nothing to send again: it was sent again already. `/refer outbox` shows what is left."
 	}
-	return fmt.Sprintf(":outbox_tray: %d %s back in the outbox: Rapport sends %s now. `/refer outbox` shows what is left.",
+	return fmt.Sprintf(":outbox_tray: %d %s queued again: Rapport sends %s now. `/refer outbox` shows what is left.",
 		n, kit.Plural(n, "message is", "messages are"), kit.Plural(n, "it", "them"))
 }

@@ -359,7 +359,7 @@ func TestUndeliverableSentAgain(t *testing.T) {
 	}
 	p := h.adminCommand(h.dave, "outbox")
 	listing := unjson(mustJSON(t, p))
-	if err := contains(listing, "1 undeliverable", "not_in_channel", "referral.shoutout", "Send again"); err != nil {
+	if err := contains(listing, "1 that Slack refused", "not_in_channel", "the thank-you for closed business", "Send again"); err != nil {
 		t.Fatal(err)
 	}
 	id := buttonValue(t, p, "outbox:resend")
@@ -376,15 +376,15 @@ func TestUndeliverableSentAgain(t *testing.T) {
 	if err := contains(messageText(h.public()[0]), "Closed business", "<@UBOB>", "<@UALICE>"); err != nil {
 		t.Error(err)
 	}
-	h.wait("Dave told it is back in the outbox, and that the second click found nothing", func() bool {
+	h.wait("Dave told it is queued again, and that the second click found nothing", func() bool {
 		var texts []string
 		for _, m := range h.ephemerals("UDAVE") {
 			texts = append(texts, m.Text)
 		}
 		all := strings.Join(texts, "\n")
-		return strings.Contains(all, "1 message is back in the outbox") && strings.Contains(all, "Nothing to send again")
+		return strings.Contains(all, "1 message is queued again") && strings.Contains(all, "Nothing to send again")
 	})
-	if p := h.adminCommand(h.dave, "outbox"); !strings.Contains(p.Text, "0 undeliverable") {
+	if p := h.adminCommand(h.dave, "outbox"); !strings.Contains(p.Text, "0 that Slack refused") {
 		t.Errorf("after sending it again: %q", p.Text)
 	}
 }
@@ -434,7 +434,7 @@ func TestUndeliverableSentAgainByReason(t *testing.T) {
 	h.wait("both shout-outs dead-lettered", func() bool { return h.deadLetters() == 2 && h.outboxEmpty() })
 
 	p := h.adminCommand(h.dave, "outbox")
-	if err := contains(unjson(mustJSON(t, p)), "2 undeliverable", "*2* × `not_in_channel`", "Send all again"); err != nil {
+	if err := contains(unjson(mustJSON(t, p)), "2 that Slack refused", "*2* × `not_in_channel`", "Send all again"); err != nil {
 		t.Fatal(err)
 	}
 	reason := buttonValue(t, p, "outbox:resend_reason")
@@ -447,7 +447,7 @@ func TestUndeliverableSentAgainByReason(t *testing.T) {
 	h.wait("both shout-outs, and Dave told", func() bool {
 		told := false
 		for _, m := range h.ephemerals("UDAVE") {
-			told = told || strings.Contains(m.Text, "2 messages are back in the outbox")
+			told = told || strings.Contains(m.Text, "2 messages are queued again")
 		}
 		return told && len(h.public()) == 2 && h.outboxEmpty()
 	})

@@ -217,7 +217,7 @@ func TestReferSubcommands(t *testing.T) {
 		name, text string
 		want       []string
 	}{
-		{"Help", "help", []string{"/refer list", "/refer help", "/refer @member"}},
+		{"Help", "help", []string{"/refer list", "/refer help", "/refer @member", "*Give and follow up*", "*The numbers*"}},
 		{"EmptyList", "list", []string{"no open referrals"}},
 		{"Unknown", "frobnicate <b>", []string{"I don't know `/refer frobnicate`", "/refer help"}},
 	}
@@ -232,6 +232,28 @@ func TestReferSubcommands(t *testing.T) {
 			}
 		})
 	}
+	t.Run("HelpByRole", func(t *testing.T) {
+		// A member's help names no admin command; an admin's adds them in their own group.
+		member, err := h.alice.command(h.ctx, "help")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, admin := range []string{"/refer outbox", "/refer settings", "/refer export", "For admins"} {
+			if strings.Contains(unjson(member.Payload), admin) {
+				t.Errorf("a member's help shows %q", admin)
+			}
+		}
+		admin, err := h.dave.command(h.ctx, "help")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := contains(unjson(admin.Payload), "*For admins*", "/refer outbox", "messages Slack refused", "/refer list"); err != nil {
+			t.Error(err)
+		}
+		if strings.Contains(unjson(admin.Payload), "dead-letter") {
+			t.Error("the admins' help says dead-letter")
+		}
+	})
 	t.Run("ListNewestFirst", func(t *testing.T) {
 		first := hotForm()
 		second := form{receiver: "UCAROL", name: "Omar Haddad", email: "omar@example.com", need: "Bookkeeping"}

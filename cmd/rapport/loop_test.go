@@ -263,7 +263,7 @@ func TestUndeliverableMessagesAreCountedForAdmins(t *testing.T) {
 		return err == nil && dead == 1 && len(h.alice.dms())+len(h.bob.dms()) == 1 && h.outboxEmpty()
 	})
 	ack, err := h.dave.command(h.ctx, "outbox")
-	if err != nil || !strings.Contains(unjson(ack.Payload), "0 messages waiting to be sent; 1 undeliverable") {
+	if err != nil || !strings.Contains(unjson(ack.Payload), "0 waiting to be sent; 1 that Slack refused") {
 		t.Errorf("admin's outbox status: %s, %v", ack.Payload, err)
 	}
 	ack, err = h.carol.command(h.ctx, "outbox")

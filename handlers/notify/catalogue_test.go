@@ -355,3 +355,12 @@ func TestAlertAdmins(t *testing.T) {
 		t.Errorf("not_in_channel alert = %q, %v, %v; want how to invite Rapport to <#C0WINS>", p.Text, owed, err)
 	}
 }
+
+// TestEveryKindHasWords: admins see a refused message by what it is, never by its code name.
+func TestEveryKindHasWords(t *testing.T) {
+	for _, k := range Kinds() {
+		if _, ok := about[k]; !ok {
+			t.Errorf("kind %q has no words in about.go", k)
+		}
+	}
+}
