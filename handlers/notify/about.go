@@ -37,4 +37,3 @@ func About(kind string) string {
 	}
 	return "a message (" + kind + ")"
 }
-
