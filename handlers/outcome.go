@@ -74,7 +74,7 @@ func outcomeModal(a rapport.Action, ref rapport.Referral) slack.ModalViewRequest
 	}
 	if f.facts != "" {
 		in := slack.NewInputBlock(blockFacts, kit.Plain(f.facts),
-			kit.Plain("Your first answers were about the first receiver. All three make it a hot referral for the new one; none, a cold lead."),
+			kit.Plain("Answer for the new receiver, not the first: all three make it a hot referral for them; none, a cold lead."),
 			slack.NewCheckboxGroupsBlockElement(InputAction, linkFactOptions...))
 		in.Optional = true
 		blocks = append(blocks, in)

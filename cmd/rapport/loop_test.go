@@ -259,7 +259,7 @@ func TestPassOn(t *testing.T) {
 	}
 	h.wait("Dave's DM and Alice's report", func() bool { return len(h.dave.dms()) == 1 && len(h.alice.dms()) == 2 && h.outboxEmpty() })
 	dave := messageText(h.dave.dms()[0])
-	if err := contains(dave, "R-2", "passed on to you by <@UBOB>; first given by <@UALICE> (R-1)", ":snowflake: Cold lead",
+	if err := contains(dave, "R-2", "passed on to you by <@UBOB> (from R-1); first given by <@UALICE>", ":snowflake: Cold lead",
 		":white_large_square: <@UBOB> spoke with them about you", ":white_large_square: they expect your call",
 		"<@UBOB> has not asked Dana Reyes whether you may call: say who sent you, or ask <@UBOB> first.",
 		"Note from <@UBOB>", "Dave knows commercial roofs", "dana@reyesbakery.example"); err != nil {

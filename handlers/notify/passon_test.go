@@ -32,7 +32,7 @@ func TestPassedOnGolden(t *testing.T) {
 	golden(t, "passed_received", dm)
 	s := unescapeHTML(messageJSON(t, dm))
 	for _, want := range []string{
-		"passed on to you by <@UBOB>; first given by <@UALICE> (R-12)",
+		"passed on to you by <@UBOB> (from R-12); first given by <@UALICE>",
 		":snowflake: Cold lead",
 		":warning: <@UBOB> has not asked Dana &lt;Reyes&gt; whether you may call: say who sent you, or ask <@UBOB> first.",
 		":white_large_square: <@UBOB> spoke with them about you",

@@ -111,7 +111,7 @@ func ReceiverDM(ref rapport.Referral, events []rapport.Event, t rapport.Timing) 
 	p := ref.Prospect
 	from := "from " + kit.Mention(ref.Giver)
 	if ref.PassedBy != "" {
-		from = fmt.Sprintf("passed on to you by %s; first given by %s (%s)", kit.Mention(ref.PassedBy), kit.Mention(ref.Giver), rapport.FormatID(ref.PassedOf))
+		from = fmt.Sprintf("passed on to you by %s (from %s); first given by %s", kit.Mention(ref.PassedBy), rapport.FormatID(ref.PassedOf), kit.Mention(ref.Giver))
 	}
 	head := fmt.Sprintf(":handshake: *New referral %s* %s", ref.ID(), from)
 	if ref.Status != rapport.StatusNew {
