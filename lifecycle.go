@@ -126,6 +126,7 @@ type Event struct {
 	Value  int64     `json:"value,omitempty"`  // closed business, in minor units (cents)
 	Ref    int64     `json:"ref,omitempty"`    // pass on: the new referral
 	Member string    `json:"member,omitempty"` // pass on: whom the new referral went to
+	Facts  *Facts    `json:"facts,omitempty"`  // pass on: what the mover vouched for to Member
 }
 
 // Stage is a reminder a referral may be waiting for (DESIGN.md, reminders).

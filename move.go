@@ -21,6 +21,10 @@ type Move struct {
 	// LinkTo, for ActPassOn or ActWithdraw, creates a new referral of the same prospect to this
 	// member, linked to this one, in the same step (pass on; withdraw and refer to someone else).
 	LinkTo string
+	// LinkFacts are the linked referral's qualification facts, answered again by the mover about
+	// the new receiver: the original's were about the first receiver (rule 12).
+	LinkFacts Facts
+
 	Now    time.Time
 	Timing Timing // schedules the reminder the new status owes
 	// Notify lists the messages the move owes, queued in the same step.

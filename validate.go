@@ -94,7 +94,9 @@ func Validate(d Draft) (Draft, FieldErrors) {
 
 	phone, email := strings.TrimSpace(d.Prospect.Phone), strings.TrimSpace(d.Prospect.Email)
 	if phone == "" && email == "" {
-		errs[FieldPhone] = "Give a phone number or an email (at least one), so the receiver can reach the prospect."
+		// Said under both fields, as their labels say: phone or email, at least one.
+		msg := "Phone or email: give at least one, so the receiver can reach the prospect."
+		errs[FieldPhone], errs[FieldEmail] = msg, msg
 	}
 	if phone != "" {
 		if p, ok := NormalizePhone(phone); ok {

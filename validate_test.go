@@ -32,7 +32,7 @@ func TestValidate(t *testing.T) {
 		{"ErrNoReceiver", func(d *rapport.Draft) { d.Receiver = "" }, []string{rapport.FieldReceiver}},
 		{"ErrNoName", func(d *rapport.Draft) { d.Prospect.Name = "   " }, []string{rapport.FieldName}},
 		{"ErrNoNeed", func(d *rapport.Draft) { d.Need = "" }, []string{rapport.FieldNeed}},
-		{"ErrNoContact", func(d *rapport.Draft) { d.Prospect.Phone, d.Prospect.Email = "", " " }, []string{rapport.FieldPhone}},
+		{"ErrNoContact", func(d *rapport.Draft) { d.Prospect.Phone, d.Prospect.Email = "", " " }, []string{rapport.FieldPhone, rapport.FieldEmail}},
 		{"ErrBadEmail", func(d *rapport.Draft) { d.Prospect.Email = "dana@" }, []string{rapport.FieldEmail}},
 		{"ErrEmailNoDot", func(d *rapport.Draft) { d.Prospect.Email = "dana@localhost" }, []string{rapport.FieldEmail}},
 		{"ErrEmailWithName", func(d *rapport.Draft) { d.Prospect.Email = "Dana <dana@example.com>" }, []string{rapport.FieldEmail}},

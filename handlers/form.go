@@ -53,8 +53,10 @@ func referralModal(st formState) slack.ModalViewRequest {
 		slack.NewInputBlock(rapport.FieldReceiver, kit.Plain("Who should receive it?"), nil, receiver),
 		textInput(rapport.FieldName, "Prospect's name", d.Prospect.Name, false, false),
 		textInput(rapport.FieldCompany, "Company", d.Prospect.Company, true, false),
-		withHint(textInput(rapport.FieldPhone, "Phone", d.Prospect.Phone, true, false), "A phone or an email: at least one."),
-		textInput(rapport.FieldEmail, "Email", d.Prospect.Email, true, false),
+		// Each of the two may be left empty, not both: Validate asks for one (Slack's "optional"
+		// is per field), and the labels say so.
+		textInput(rapport.FieldPhone, "Phone — phone or email: at least one", d.Prospect.Phone, true, false),
+		textInput(rapport.FieldEmail, "Email — phone or email: at least one", d.Prospect.Email, true, false),
 		textInput(rapport.FieldNeed, "What do they need?", d.Need, false, true),
 		textInput(rapport.FieldBestTime, "Best time and way to reach them", d.BestTime, true, false),
 		factsInput(d.Facts),
@@ -77,11 +79,6 @@ func textInput(field, label, value string, optional, multiline bool) *slack.Inpu
 	el.MaxLength = rapport.MaxLen(field)
 	in := slack.NewInputBlock(field, kit.Plain(label), nil, el)
 	in.Optional = optional
-	return in
-}
-
-func withHint(in *slack.InputBlock, hint string) *slack.InputBlock {
-	in.Hint = kit.Plain(hint)
 	return in
 }
 
@@ -126,16 +123,7 @@ func draftFrom(giver string, state *slack.ViewState) (d rapport.Draft, hasConfir
 		BestTime: get(rapport.FieldBestTime).Value,
 		Note:     get(rapport.FieldNote).Value,
 	}
-	for _, o := range get(rapport.FieldFacts).SelectedOptions {
-		switch o.Value {
-		case FactSpoke:
-			d.Facts.Spoke = true
-		case FactMayShare:
-			d.Facts.MayShare = true
-		case FactExpects:
-			d.Facts.Expects = true
-		}
-	}
+	d.Facts = factsFrom(get(rapport.FieldFacts).SelectedOptions)
 	if state != nil {
 		if c, ok := state.Values[rapport.FieldConfirm]; ok {
 			hasConfirm = true
@@ -145,4 +133,20 @@ func draftFrom(giver string, state *slack.ViewState) (d rapport.Draft, hasConfir
 		}
 	}
 	return d, hasConfirm, confirmed
+}
+
+// factsFrom reads the ticked qualification checkboxes, of the referral form or a pass-on form.
+func factsFrom(ticked []slack.OptionBlockObject) rapport.Facts {
+	var f rapport.Facts
+	for _, o := range ticked {
+		switch o.Value {
+		case FactSpoke:
+			f.Spoke = true
+		case FactMayShare:
+			f.MayShare = true
+		case FactExpects:
+			f.Expects = true
+		}
+	}
+	return f
 }

@@ -21,6 +21,7 @@ const (
 	blockCurrency = "currency"
 	blockNote     = "note"
 	blockMember   = "member"
+	blockFacts    = "facts"
 	maxValue      = 1_000_000_000_00 // a billion, in cents: past that it is a typo
 )
 
@@ -31,14 +32,24 @@ type outcomeForm struct {
 	member                   string // label of the member picker, "" for none
 	memberRequired           bool
 	value                    bool
+	facts                    string // label of the qualification facts asked again for the new receiver, "" for none
 }
 
 var outcomeForms = map[rapport.Action]outcomeForm{
 	rapport.ActWon:      {title: "Closed business", submit: "Record it", noteLabel: "A thank-you note to the giver (shown in the public shout-out)", value: true},
 	rapport.ActLost:     {title: "Didn't close", submit: "Record it", noteLabel: "What happened? (the giver sees this)"},
 	rapport.ActDecline:  {title: "Not a fit", submit: "Send", noteLabel: "Why isn't it a fit? (the giver sees this)", noteRequired: true},
-	rapport.ActPassOn:   {title: "Pass it on", submit: "Pass it on", noteLabel: "A note to the new receiver", member: "Pass it on to", memberRequired: true},
-	rapport.ActWithdraw: {title: "Withdraw referral", submit: "Withdraw", noteLabel: "A note to the receiver", member: "Refer the prospect to someone else instead (optional)"},
+	rapport.ActPassOn:   {title: "Pass it on", submit: "Pass it on", noteLabel: "A note to the new receiver", member: "Pass it on to", memberRequired: true, facts: "What have you told the prospect about the new receiver?"},
+	rapport.ActWithdraw: {title: "Withdraw referral", submit: "Withdraw", noteLabel: "A note to the receiver", member: "Refer the prospect to someone else instead (optional)", facts: "If you refer them to someone else: what have you told the prospect about that member?"},
+}
+
+// linkFactOptions ask the qualification facts again when a referral goes to a new receiver (pass
+// on, withdraw and refer again): the first answers were about the first receiver (rule 12). They
+// start unticked, so nothing is vouched for that the mover did not say.
+var linkFactOptions = []*slack.OptionBlockObject{
+	slack.NewOptionBlockObject(FactSpoke, kit.Plain("I spoke with them about the new receiver"), nil),
+	slack.NewOptionBlockObject(FactMayShare, kit.Plain("They allowed me to share their contact"), nil),
+	slack.NewOptionBlockObject(FactExpects, kit.Plain("They expect the new receiver's call"), nil),
 }
 
 func outcomeCallback(a rapport.Action) string { return "move:" + string(a) }
@@ -59,6 +70,13 @@ func outcomeModal(a rapport.Action, ref rapport.Referral) slack.ModalViewRequest
 		in := slack.NewInputBlock(blockMember, kit.Plain(f.member), nil,
 			slack.NewOptionsSelectBlockElement(slack.OptTypeUser, kit.Plain("Choose a member"), InputAction))
 		in.Optional = !f.memberRequired
+		blocks = append(blocks, in)
+	}
+	if f.facts != "" {
+		in := slack.NewInputBlock(blockFacts, kit.Plain(f.facts),
+			kit.Plain("Answer for the new receiver, not the first: all three make it a hot referral for them; none, a cold lead."),
+			slack.NewCheckboxGroupsBlockElement(InputAction, linkFactOptions...))
+		in.Optional = true
 		blocks = append(blocks, in)
 	}
 	note := textInputBlock(blockNote, f.noteLabel, rapport.MaxMoveNote)
@@ -94,6 +112,9 @@ func (h *Handlers) submitOutcome(ctx context.Context, r *bot.Request) (any, erro
 	}
 	m := rapport.Move{Team: r.Team, Ref: n, Actor: r.Interaction.User.ID, Action: a, Role: a.Actor(),
 		Note: strings.TrimSpace(get(blockNote).Value), LinkTo: get(blockMember).SelectedUser}
+	if f.facts != "" {
+		m.LinkFacts = factsFrom(get(blockFacts).SelectedOptions)
+	}
 	errs := rapport.FieldErrors{}
 	if f.noteRequired && m.Note == "" {
 		errs[blockNote] = "A few words, please: the giver will read them."

@@ -60,7 +60,8 @@ type hashField struct {
 // referralFields is every field of the referral hash, the one list the scripts' field names
 // (F.status, …) and the move script's copy rule are generated from (lua.go). A field a pass on
 // does not copy is the old referral's own: its status, people, times, value, reminder, the
-// mover's note (the new referral gets the mover's note instead), and its message slots.
+// mover's note and the qualification facts (the new referral gets the mover's note, and the facts
+// the mover vouched for about the new receiver, instead), and its message slots.
 var referralFields = []hashField{
 	{fGiver, "giver", true, true},
 	{fReceiver, "receiver", true, false},
@@ -71,9 +72,9 @@ var referralFields = []hashField{
 	{fNeed, "need", true, true},
 	{fBestTime, "best_time", true, true},
 	{fNote, "note", true, false},
-	{fSpoke, "spoke", false, true},
-	{fMayShare, "may_share", false, true},
-	{fExpects, "expects", false, true},
+	{fSpoke, "spoke", false, false},
+	{fMayShare, "may_share", false, false},
+	{fExpects, "expects", false, false},
 	{fStatus, "status", false, false},
 	{fCreated, "created", false, false},
 	{fUpdated, "updated", false, false},

@@ -14,7 +14,8 @@ import (
 // moveScript applies one action to a referral in one round trip: who may act and what the status
 // allows are checked where the status is written, so a double click, a stale message or two
 // replicas move a referral once. It records the event, swaps the pending reminder, queues the
-// messages the move owes and, for a pass on, creates the linked referral.
+// messages the move owes and, for a pass on, creates the linked referral with the facts the mover
+// vouched for about its receiver.
 //
 // KEYS: 1 ref, 2 events, 3 due, 4 outbox, 5 seq, 6 members, 7 all, 8 won, 9 open.
 // ARGV: 1 team base ("…{T}:"), 2 n, 3 actor, 4 role, 5 now Unix ms, 6 the spec as JSON (moveSpec).
@@ -102,6 +103,7 @@ if link then
   remind(n2, spec.link_stage, spec.link_at, link)
   ev.ref = n2
   ev.member = link
+  ev.facts = spec.link_facts
 end
 
 local idx = redis.call('RPUSH', KEYS[2], cjson.encode(ev)) - 1
@@ -121,6 +123,7 @@ type moveSpec struct {
 	Fields     []any               `json:"fields,omitempty"`
 	LinkTo     string              `json:"link_to,omitempty"`
 	LinkFields []any               `json:"link_fields,omitempty"`
+	LinkFacts  *rapport.Facts      `json:"link_facts,omitempty"` // the event's record of what the mover vouched for
 	LinkStage  rapport.Stage       `json:"link_stage,omitempty"`
 	LinkAt     int64               `json:"link_at,omitempty"`
 	Notify     []luaNotice         `json:"notify,omitempty"`
@@ -167,7 +170,11 @@ func (s *Store) Move(ctx context.Context, m rapport.Move) (rapport.Moved, error)
 		spec.Fields = []any{fValue, m.Value, fCurrency, m.Currency}
 	}
 	if m.LinkTo != "" {
-		// The linked referral carries the mover's note as its note to the new receiver.
+		// The linked referral carries the mover's note as its note to the new receiver, and the
+		// facts the mover vouched for about the new receiver (rule 12), never the original's.
+		f := m.LinkFacts
+		spec.LinkFacts = &f
+		spec.LinkFields = append(spec.LinkFields, fSpoke, bit(f.Spoke), fMayShare, bit(f.MayShare), fExpects, bit(f.Expects))
 		for i, piece := range chunks(m.Note) {
 			spec.LinkFields = append(spec.LinkFields, chunkField(fNote, i), piece)
 		}

@@ -119,6 +119,7 @@ func TestPassOnCreatesLinkedReferral(t *testing.T) {
 	r := f.create(t, team, draft(t, "UROB", "pat@prospect.example", "+14805550100"))
 	got, err := f.move(t, r.Number, "UROB", rapport.ActPassOn, func(m *rapport.Move) {
 		m.LinkTo, m.Note = "UMAY", "May does commercial policies"
+		m.LinkFacts = rapport.Facts{Expects: true} // not the original's (spoke, may share)
 		m.Notify = append(m.Notify, rapport.Notice{Kind: "referral.received", To: rapport.RoleLinked})
 	})
 	if err != nil {
@@ -134,6 +135,12 @@ func TestPassOnCreatesLinkedReferral(t *testing.T) {
 	if l.Receiver != "UMAY" || l.Giver != "UGIA" || l.PassedBy != "UROB" || l.PassedOf != r.Number || l.Status != rapport.StatusNew ||
 		l.Prospect != r.Prospect || l.Need != r.Need || l.Note != "May does commercial policies" || l.Version != 1 {
 		t.Errorf("linked referral = %+v", l)
+	}
+	if want := (rapport.Facts{Expects: true}); l.Facts != want {
+		t.Errorf("linked referral's facts = %+v; want the passer's %+v", l.Facts, want)
+	}
+	if _, evs, err := f.st.Timeline(ctx(t), team, r.Number); err != nil || len(evs) != 1 || evs[0].Facts == nil || *evs[0].Facts != l.Facts {
+		t.Errorf("the pass on's event = %+v, %v; want it to record the passer's facts", evs, err)
 	}
 	// The prospect stays taken by the open linked referral.
 	_, _, err = f.st.CreateReferral(ctx(t), f.newReferral(team, draftFrom(t, "UOLA", "UROB", "PAT@prospect.example", "")))

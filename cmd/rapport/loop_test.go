@@ -1,12 +1,14 @@
 package main
 
 import (
+	"encoding/json"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/rapportbot/rapport"
 	"github.com/rapportbot/rapport/bot/slackfake"
+	"github.com/rapportbot/rapport/handlers"
 	"github.com/slack-go/slack"
 )
 
@@ -174,8 +176,14 @@ func TestWithdrawAndReferElsewhere(t *testing.T) {
 	h.referred()
 	h.tap(h.alice, h.alice.dms()[0], "ref:withdraw")
 	view := h.openedView(h.alice, 2)
+	if ticked := h.factsInput(view); len(ticked) != 0 {
+		t.Errorf("the withdraw form's facts start ticked: %v", ticked)
+	}
+	// Alice answers again about Carol: she told Dana about Carol, who expects the call, but did
+	// not ask about sharing the contact.
 	ack, err := h.alice.submitView(h.ctx, view, map[string]slack.BlockAction{
 		"member": {SelectedUser: "UCAROL"}, "note": {Value: "Bob is away this month"},
+		"facts": ticks(handlers.FactSpoke, handlers.FactExpects),
 	})
 	if err != nil || decodeAck(ack).ResponseAction != "" {
 		t.Fatalf("withdraw refused: %s, %v", ack.Payload, err)
@@ -187,31 +195,83 @@ func TestWithdrawAndReferElsewhere(t *testing.T) {
 	if ids := buttonsOf(h.bob.dms()[0]); len(ids) != 0 {
 		t.Errorf("withdrawn referral still offers %v", ids)
 	}
-	if err := contains(messageText(h.carol.dms()[0]), "R-2", "from <@UALICE>", "Dana Reyes", "+1 480-555-0142"); err != nil {
+	carol := messageText(h.carol.dms()[0])
+	if err := contains(carol, "R-2", "from <@UALICE>", "Dana Reyes", "+1 480-555-0142", ":sunny: Warm referral",
+		":white_check_mark: <@UALICE> spoke with them about you", ":white_large_square: may share their contact",
+		"<@UALICE> has not asked Dana Reyes whether you may call: say who sent you, or ask <@UALICE> first."); err != nil {
 		t.Error(err)
 	}
 }
 
+// factsInput returns the qualification checkboxes of a form Rapport opened, ticked by default.
+func (h *harness) factsInput(v slackfake.View) []string {
+	h.t.Helper()
+	var view slack.View
+	if err := json.Unmarshal(v.View, &view); err != nil {
+		h.t.Fatal(err)
+	}
+	for _, b := range view.Blocks.BlockSet {
+		if in, ok := b.(*slack.InputBlock); ok && in.BlockID == rapport.FieldFacts {
+			el, ok := in.Element.(*slack.CheckboxGroupsBlockElement)
+			if !ok || len(el.Options) != 3 || !in.Optional {
+				h.t.Fatalf("the facts input is %T with %d options, optional %v; want three optional checkboxes", in.Element, len(el.Options), in.Optional)
+			}
+			var ticked []string
+			for _, o := range el.InitialOptions {
+				ticked = append(ticked, o.Value)
+			}
+			return ticked
+		}
+	}
+	h.t.Fatalf("the form %s asks no qualification facts", view.Title.Text)
+	return nil
+}
+
+// ticks is a checkbox group's state with the options values ticked.
+func ticks(values ...string) slack.BlockAction {
+	a := slack.BlockAction{Type: "checkboxes", SelectedOptions: []slack.OptionBlockObject{}}
+	for _, v := range values {
+		a.SelectedOptions = append(a.SelectedOptions, slack.OptionBlockObject{Value: v})
+	}
+	return a
+}
+
+// TestPassOn: Bob passes Alice's hot referral to Dave without having told the prospect about
+// Dave. Dave's DM says what Bob vouched for (nothing: a cold lead), who passed it and who gave it
+// first; Alice hears the same; closing it through Dave thanks all three in public.
 func TestPassOn(t *testing.T) {
 	h := start(t)
 	h.referred()
 	h.tap(h.bob, h.bob.dms()[0], "ref:pass_on")
 	view := h.openedView(h.bob, 1)
+	if ticked := h.factsInput(view); len(ticked) != 0 {
+		t.Errorf("the pass-on form's facts start ticked: %v", ticked)
+	}
 	ack, err := h.bob.submitView(h.ctx, view, map[string]slack.BlockAction{"member": {SelectedUser: "UALICE"}})
 	if err != nil || decodeAck(ack).Errors["member"] == "" {
 		t.Fatalf("passing back to the giver: %s, %v; want a field error", ack.Payload, err)
 	}
 	ack, err = h.bob.submitView(h.ctx, view, map[string]slack.BlockAction{
-		"member": {SelectedUser: "UDAVE"}, "note": {Value: "Dave knows commercial roofs"},
+		"member": {SelectedUser: "UDAVE"}, "note": {Value: "Dave knows commercial roofs"}, "facts": ticks(),
 	})
 	if err != nil || decodeAck(ack).ResponseAction != "" {
 		t.Fatalf("pass on refused: %s, %v", ack.Payload, err)
 	}
 	h.wait("Dave's DM and Alice's report", func() bool { return len(h.dave.dms()) == 1 && len(h.alice.dms()) == 2 && h.outboxEmpty() })
-	if err := contains(messageText(h.dave.dms()[0]), "R-2", "Passed on to you by <@UBOB>", "Dave knows commercial roofs", "dana@reyesbakery.example"); err != nil {
+	dave := messageText(h.dave.dms()[0])
+	if err := contains(dave, "R-2", "passed on to you by <@UBOB> (from R-1); first given by <@UALICE>", ":snowflake: Cold lead",
+		":white_large_square: <@UBOB> spoke with them about you", ":white_large_square: they expect your call",
+		"<@UBOB> has not asked Dana Reyes whether you may call: say who sent you, or ask <@UBOB> first.",
+		"Note from <@UBOB>", "Dave knows commercial roofs", "dana@reyesbakery.example"); err != nil {
 		t.Error(err)
 	}
-	if err := contains(messageText(h.alice.dms()[1]), "<@UBOB> passed", "R-1", "<@UDAVE>", "R-2"); err != nil {
+	for _, copied := range []string{"Hot referral", "<@UALICE> spoke with them", ":white_check_mark:"} {
+		if strings.Contains(dave, copied) {
+			t.Errorf("Dave's DM repeats Alice's facts about Bob (%q):\n%s", copied, dave)
+		}
+	}
+	if err := contains(messageText(h.alice.dms()[1]), "<@UBOB> passed", "R-1", "<@UDAVE>", "R-2",
+		"<@UBOB>'s answers about <@UDAVE> make it a :snowflake: cold lead", ":white_large_square: they expect <@UDAVE>'s call"); err != nil {
 		t.Error(err)
 	}
 	// An admin's correction does not reopen R-1 for Bob, who gave it away: R-2 is the one to correct.
@@ -221,6 +281,55 @@ func TestPassOn(t *testing.T) {
 	if r, err := h.store.Referral(h.ctx, slackfake.TeamID, 1); err != nil || r.Status != rapport.StatusPassed {
 		t.Errorf("R-1 after the refused correction: %s, %v; want still passed on", r.Status, err)
 	}
+
+	h.tap(h.dave, h.dave.dms()[0], "ref:won")
+	won := h.openedView(h.dave, 1)
+	ack, err = h.dave.submitView(h.ctx, won, map[string]slack.BlockAction{
+		"value": {Value: "900"}, "currency": {Value: "USD"}, "note": {Value: "Thanks both <3"},
+	})
+	if err != nil || decodeAck(ack).ResponseAction != "" {
+		t.Fatalf("closing R-2: %s, %v", ack.Payload, err)
+	}
+	h.wait("the shout-out", func() bool { return len(h.public()) == 1 && h.outboxEmpty() })
+	if err := contains(messageText(h.public()[0]), "<@UDAVE> closed business from a referral by <@UALICE>, passed on by <@UBOB> (R-2)",
+		"<@UALICE> for the referral, <@UBOB> for passing it on, <@UDAVE> for following it through", "Thanks both &lt;3"); err != nil {
+		t.Error(err)
+	}
+}
+
+// TestPassOnWithFacts: the passer's ticks, not the giver's, make the new referral's temperature.
+func TestPassOnWithFacts(t *testing.T) {
+	h := start(t)
+	if ack := h.refer(h.alice, coldForm()); ack.ResponseAction != "" {
+		t.Fatalf("referral refused: %s", pretty(ack))
+	}
+	h.wait("the DMs", func() bool { return len(h.bob.dms()) == 1 && h.outboxEmpty() })
+	h.tap(h.bob, h.bob.dms()[0], "ref:pass_on")
+	ack, err := h.bob.submitView(h.ctx, h.openedView(h.bob, 1), map[string]slack.BlockAction{
+		"member": {SelectedUser: "UDAVE"}, "facts": ticks(handlers.FactSpoke, handlers.FactMayShare, handlers.FactExpects),
+	})
+	if err != nil || decodeAck(ack).ResponseAction != "" {
+		t.Fatalf("pass on refused: %s, %v", ack.Payload, err)
+	}
+	h.wait("Dave's DM", func() bool { return len(h.dave.dms()) == 1 && h.outboxEmpty() })
+	dave := messageText(h.dave.dms()[0])
+	if err := contains(dave, ":fire: Hot referral", ":white_check_mark: <@UBOB> spoke with them about you",
+		":white_check_mark: may share their contact", ":white_check_mark: they expect your call"); err != nil {
+		t.Error(err)
+	}
+	if strings.Contains(dave, "has not asked") {
+		t.Errorf("Dave's DM says the prospect was not asked, though Bob ticked it:\n%s", dave)
+	}
+	if r, err := h.store.Referral(h.ctx, slackfake.TeamID, 2); err != nil || r.Facts != (rapport.Facts{Spoke: true, MayShare: true, Expects: true}) {
+		t.Errorf("R-2's stored facts = %+v, %v; want Bob's three", r.Facts, err)
+	}
+}
+
+// coldForm is Alice's lead to Bob: none of the three facts.
+func coldForm() form {
+	f := hotForm()
+	f.spoke, f.mayShare, f.expects = false, false, false
+	return f
 }
 
 func TestShowAndAdminCorrection(t *testing.T) {

@@ -39,7 +39,8 @@ func TestClosedBusinessShoutOut(t *testing.T) {
 	}
 	h.wait("the shout-out", func() bool { return len(h.public()) == 1 && h.outboxEmpty() })
 	s := messageText(h.public()[0])
-	if err := contains(s, "Closed business", "<@UBOB>", "<@UALICE>", "Thank you, <@UALICE>", "you're the best &lt;!channel&gt;"); err != nil {
+	if err := contains(s, "Closed business", "Thank you both: <@UALICE> for the referral, <@UBOB> for following it through!",
+		"<@UBOB> says:", "you're the best &lt;!channel&gt;"); err != nil {
 		t.Error(err)
 	}
 	if strings.Contains(s, "1,800") {

@@ -140,3 +140,59 @@ func TestSubmitValidationErrors(t *testing.T) {
 		t.Errorf("%d DMs sent for refused referrals", n)
 	}
 }
+
+// TestConsentVisible: the form says phone or email, at least one, and asks again when neither is
+// given; when the giver has not asked the prospect about sharing their contact, the receiver's DM
+// says so beside the contact details, and not otherwise (rule 13).
+func TestConsentVisible(t *testing.T) {
+	h := start(t)
+	view, err := h.alice.openForm(h.ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v slack.View
+	if err := json.Unmarshal(view.View, &v); err != nil {
+		t.Fatal(err)
+	}
+	labels := map[string]string{}
+	for _, b := range v.Blocks.BlockSet {
+		if in, ok := b.(*slack.InputBlock); ok {
+			labels[in.BlockID] = in.Label.Text
+		}
+	}
+	for _, id := range []string{rapport.FieldPhone, rapport.FieldEmail} {
+		if !strings.Contains(labels[id], "phone or email: at least one") {
+			t.Errorf("the %s field reads %q; want it to say phone or email: at least one", id, labels[id])
+		}
+	}
+	ack, err := h.alice.submit(h.ctx, view, form{receiver: "UBOB", name: "Dana Reyes", need: "A roof"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := decodeAck(ack); !strings.Contains(p.Errors[rapport.FieldPhone], "at least one") || !strings.Contains(p.Errors[rapport.FieldEmail], "at least one") {
+		t.Errorf("no phone, no email: %s; want both fields to ask for one", pretty(p))
+	}
+
+	unasked := hotForm()
+	unasked.mayShare = false
+	if ack := h.refer(h.alice, unasked); ack.ResponseAction != "" {
+		t.Fatalf("referral refused: %s", pretty(ack))
+	}
+	asked := hotForm()
+	asked.receiver, asked.name, asked.phone, asked.email = "UCAROL", "Sam Patel", "480-555-0199", "sam@patel.example"
+	if ack := h.refer(h.alice, asked); ack.ResponseAction != "" {
+		t.Fatalf("referral refused: %s", pretty(ack))
+	}
+	h.wait("the DMs", func() bool { return len(h.bob.dms()) == 1 && len(h.carol.dms()) == 1 && h.outboxEmpty() })
+	bob := messageText(h.bob.dms()[0])
+	const line = "<@UALICE> has not asked Dana Reyes whether you may call: say who sent you, or ask <@UALICE> first."
+	if err := contains(bob, line, ":sunny: Warm referral"); err != nil {
+		t.Error(err)
+	}
+	if c, l, n := strings.Index(bob, "dana@reyesbakery.example"), strings.Index(bob, "has not asked"), strings.Index(bob, "What they need"); !(c < l && l < n) {
+		t.Errorf("the consent line is not beside the contact details:\n%s", bob)
+	}
+	if carol := messageText(h.carol.dms()[0]); strings.Contains(carol, "has not asked") {
+		t.Errorf("the consent line shows though Alice ticked it:\n%s", carol)
+	}
+}

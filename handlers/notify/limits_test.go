@@ -31,7 +31,7 @@ func maxReferral(fill func(int) string) (rapport.Referral, []rapport.Event) {
 			Prospect: rapport.Prospect{Name: fill(rapport.MaxLen(rapport.FieldName)), Company: fill(rapport.MaxLen(rapport.FieldCompany)),
 				Phone: "+14805550142", Email: fill(rapport.MaxLen(rapport.FieldEmail))},
 			Need: fill(rapport.MaxLen(rapport.FieldNeed)), BestTime: fill(rapport.MaxLen(rapport.FieldBestTime)),
-			Note: fill(rapport.MaxLen(rapport.FieldNote)), Facts: rapport.Facts{Spoke: true, MayShare: true, Expects: true}},
+			Note: fill(rapport.MaxLen(rapport.FieldNote)), Facts: rapport.Facts{Spoke: true, Expects: true}}, // the consent line shows
 		Number: 12, Status: rapport.StatusContacted, Created: at, Updated: at, Version: 40,
 		Value: 1_000_000_000_00, Currency: "EUR", PassedBy: "UCAROL", PassedOf: 11,
 		Posted: map[string]string{SlotReceiverDM: "DBOB|1700000000.000100", SlotGiverDM: "DALICE|1700000000.000200"},
@@ -41,7 +41,7 @@ func maxReferral(fill func(int) string) (rapport.Referral, []rapport.Event) {
 	for i := range 40 {
 		a := acts[i%len(acts)]
 		events = append(events, rapport.Event{At: at.Add(time.Duration(i) * time.Hour), Actor: "UBOB", Action: a,
-			From: rapport.StatusAccepted, To: rapport.StatusContacted, Note: fill(rapport.MaxMoveNote), Ref: 99, Member: "UDAVE"})
+			From: rapport.StatusAccepted, To: rapport.StatusContacted, Note: fill(rapport.MaxMoveNote), Ref: 99, Member: "UDAVE", Facts: &rapport.Facts{}})
 	}
 	return ref, events
 }

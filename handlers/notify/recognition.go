@@ -12,12 +12,19 @@ import (
 	"github.com/rapportbot/rapport/handlers/kit"
 )
 
-// shoutout thanks the giver and the receiver of closed business in public (rule 4). It names no
-// prospect: public posts carry neither contact details nor who the client was.
+// shoutout thanks the giver and the receiver of closed business in public (rule 4), by mention,
+// and the member who passed it on, if one did. It names no prospect: public posts carry neither
+// contact details nor who the client was.
 func shoutout(s referralState) bot.Delivery {
 	ref, events := s.ref, s.events
 	g, r := kit.Mention(ref.Giver), kit.Mention(ref.Receiver)
-	text := fmt.Sprintf(":tada: *Closed business!* %s closed business from a referral by %s (%s). Thank you, %s!", r, g, ref.ID(), g)
+	text := fmt.Sprintf(":tada: *Closed business!* %s closed business from a referral by %s (%s). Thank you both: %s for the referral, %s for following it through!",
+		r, g, ref.ID(), g, r)
+	if ref.PassedBy != "" {
+		p := kit.Mention(ref.PassedBy)
+		text = fmt.Sprintf(":tada: *Closed business!* %s closed business from a referral by %s, passed on by %s (%s). Thank you all: %s for the referral, %s for passing it on, %s for following it through!",
+			r, g, p, ref.ID(), g, p, r)
+	}
 	blocks := []slack.Block{kit.Section(text)}
 	if s.set.PublicValues && ref.Value > 0 {
 		blocks = append(blocks, kit.Section("*Value:* "+kit.Money(ref.Value, ref.Currency)))

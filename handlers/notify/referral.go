@@ -109,12 +109,13 @@ func giverDM(s referralState) bot.Delivery { return GiverDM(s.ref, s.events) }
 // change, with only the buttons that still make sense.
 func ReceiverDM(ref rapport.Referral, events []rapport.Event, t rapport.Timing) bot.Delivery {
 	p := ref.Prospect
-	head := fmt.Sprintf(":handshake: *New referral %s* from %s", ref.ID(), kit.Mention(ref.Giver))
-	if ref.Status != rapport.StatusNew {
-		head = fmt.Sprintf(":handshake: *Referral %s* from %s · *%s*", ref.ID(), kit.Mention(ref.Giver), ref.Status.Label())
-	}
+	from := "from " + kit.Mention(ref.Giver)
 	if ref.PassedBy != "" {
-		head += fmt.Sprintf("\nPassed on to you by %s (from %s).", kit.Mention(ref.PassedBy), rapport.FormatID(ref.PassedOf))
+		from = fmt.Sprintf("passed on to you by %s (from %s); first given by %s", kit.Mention(ref.PassedBy), rapport.FormatID(ref.PassedOf), kit.Mention(ref.Giver))
+	}
+	head := fmt.Sprintf(":handshake: *New referral %s* %s", ref.ID(), from)
+	if ref.Status != rapport.StatusNew {
+		head = fmt.Sprintf(":handshake: *Referral %s* %s · *%s*", ref.ID(), from, ref.Status.Label())
 	}
 	fields := []*slack.TextBlockObject{kit.Field("*Prospect*\n" + ProspectLine(p)), kit.Field("*Temperature*\n" + TempEmoji(ref.Temperature()) + " " + ref.Temperature().Label())}
 	if p.Phone != "" {
@@ -123,17 +124,17 @@ func ReceiverDM(ref rapport.Referral, events []rapport.Event, t rapport.Timing) 
 	if p.Email != "" {
 		fields = append(fields, kit.Field("*Email*\n"+kit.Esc(p.Email)))
 	}
-	blocks := []slack.Block{kit.Section(head), slack.NewSectionBlock(nil, fields, nil), kit.Section("*What they need*\n" + kit.Esc(ref.Need))}
+	blocks := []slack.Block{kit.Section(head), slack.NewSectionBlock(nil, fields, nil)}
+	if !ref.Facts.MayShare {
+		blocks = append(blocks, kit.Context(noConsentLine(ref)))
+	}
+	blocks = append(blocks, kit.Section("*What they need*\n"+kit.Esc(ref.Need)))
 	if ref.BestTime != "" {
 		blocks = append(blocks, kit.Section("*Best time and way to reach them*\n"+kit.Esc(ref.BestTime)))
 	}
-	blocks = append(blocks, kit.Context(factLine(ref.Facts, ref.Giver)))
+	blocks = append(blocks, kit.Context(factLine(ref.Facts, voucher(ref), "you")))
 	if ref.Note != "" {
-		from := ref.Giver
-		if ref.PassedBy != "" {
-			from = ref.PassedBy
-		}
-		blocks = append(blocks, kit.Section("*Note from "+kit.Mention(from)+"*\n"+kit.Esc(ref.Note)))
+		blocks = append(blocks, kit.Section("*Note from "+kit.Mention(voucher(ref))+"*\n"+kit.Esc(ref.Note)))
 	}
 	blocks = append(blocks, timeline(events)...)
 	if acts := rapport.ReceiverActions(ref.Status); len(acts) > 0 {
@@ -145,7 +146,7 @@ func ReceiverDM(ref rapport.Referral, events []rapport.Event, t rapport.Timing) 
 	}
 	return bot.Delivery{
 		Channel: ref.Receiver,
-		Text:    fmt.Sprintf("Referral %s from %s: %s (%s)", ref.ID(), kit.Mention(ref.Giver), kit.Esc(p.Name), ref.Status.Label()),
+		Text:    fmt.Sprintf("Referral %s %s: %s (%s)", ref.ID(), from, kit.Esc(p.Name), ref.Status.Label()),
 		Blocks:  blocks,
 		Slot:    SlotReceiverDM,
 	}
@@ -235,17 +236,40 @@ func coaching(ref rapport.Referral) string {
 	return ":bulb: To make it a hot referral next time: " + strings.Join(missing, ", ") + "."
 }
 
-func factLine(f rapport.Facts, giver string) string {
+// voucher is who answered the referral's qualification facts: the member who passed it on to its
+// receiver, or else its giver (rule 12).
+func voucher(ref rapport.Referral) string {
+	if ref.PassedBy != "" {
+		return ref.PassedBy
+	}
+	return ref.Giver
+}
+
+// noConsentLine says, beside the contact details, that the prospect was not asked whether their
+// contact may be shared (rule 13), and what the receiver can do about it.
+func noConsentLine(ref rapport.Referral) string {
+	v := kit.Mention(voucher(ref))
+	return fmt.Sprintf(":warning: %s has not asked %s whether you may call: say who sent you, or ask %s first.",
+		v, kit.Esc(ref.Prospect.Name), v)
+}
+
+// factLine shows the three facts as who vouched for them (by) answered them about the receiver,
+// named as whom ("you" in the receiver's own DM, a mention elsewhere).
+func factLine(f rapport.Facts, by, whom string) string {
 	mark := func(on bool, s string) string {
 		if on {
 			return ":white_check_mark: " + s
 		}
 		return ":white_large_square: " + s
 	}
+	whose := whom + "'s"
+	if whom == "you" {
+		whose = "your"
+	}
 	return strings.Join([]string{
-		mark(f.Spoke, kit.Mention(giver)+" spoke with them about you"),
+		mark(f.Spoke, kit.Mention(by)+" spoke with them about "+whom),
 		mark(f.MayShare, "may share their contact"),
-		mark(f.Expects, "they expect your call"),
+		mark(f.Expects, "they expect "+whose+" call"),
 	}, "   ")
 }
 

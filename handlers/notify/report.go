@@ -2,6 +2,7 @@ package notify
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/rapportbot/rapport"
 	"github.com/rapportbot/rapport/bot"
@@ -34,6 +35,11 @@ func report(s referralState) bot.Delivery {
 		text = fmt.Sprintf("%s can't take *%s*: not a fit.", who, what)
 	case rapport.ActPassOn:
 		text = fmt.Sprintf(":repeat: %s passed *%s* on to %s as *%s*.", who, what, kit.Mention(e.Member), rapport.FormatID(e.Ref))
+		if e.Facts != nil {
+			t := e.Facts.Temperature()
+			text += fmt.Sprintf(" %s's answers about %s make it a %s %s; you'll hear from %s as it moves.",
+				who, kit.Mention(e.Member), TempEmoji(t), strings.ToLower(t.Label()), kit.Mention(e.Member))
+		}
 	case rapport.ActWithdraw:
 		text = fmt.Sprintf("%s withdrew *%s*: you don't need to follow up.", who, what)
 		if e.Ref != 0 {
@@ -45,6 +51,9 @@ func report(s referralState) bot.Delivery {
 		text = fmt.Sprintf("%s moved *%s* to *%s*.", who, what, e.To.Label())
 	}
 	blocks := []slack.Block{kit.Section(text)}
+	if e.Action == rapport.ActPassOn && e.Facts != nil {
+		blocks = append(blocks, kit.Context(factLine(*e.Facts, e.Actor, kit.Mention(e.Member))))
+	}
 	if e.Note != "" {
 		blocks = append(blocks, kit.Section(kit.Quote(e.Note)))
 	}
