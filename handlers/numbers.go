@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -120,7 +121,7 @@ func (h *Handlers) stats(ctx context.Context, r *bot.Request, rest string) (any,
 	text := fmt.Sprintf("*%s's numbers, %s*\n", kit.Mention(member), notify.PeriodTitle(p, set.TimeZone)) +
 		fmt.Sprintf("• Given: *%d*: *%d hot* (qualified), %d warm, %d %s\n", s.Given, s.Hot, s.Warm, s.Leads, kit.Plural(s.Leads, "lead", "leads")) +
 		fmt.Sprintf("• Passed on to a better-placed member: *%d* (not counted as given)\n", s.PassedOn) +
-		fmt.Sprintf("• Received: *%d*, prospect contacted on %s\n", s.Received, kit.Percent(s.ReportedShare())) +
+		fmt.Sprintf("• Received: *%d*, reached the prospect on %s\n", s.Received, kit.Percent(s.ReportedShare())) +
 		fmt.Sprintf("• Closed: *%d*%s, conversion %s\n", s.ClosedCount, money(s.ClosedValue), kit.Percent(s.Conversion())) +
 		fmt.Sprintf("• Business their referrals brought others: *%d*%s\n", s.BroughtCount, money(s.BroughtValue)) +
 		fmt.Sprintf("• Median time to first contact: *%s*\n", contact) +
@@ -151,22 +152,30 @@ func (h *Handlers) ledger(ctx context.Context, r *bot.Request, _ string) (any, e
 	var lines []string
 	for _, b := range kit.First(balances, 15) {
 		o := kit.Mention(b.Other)
-		line := fmt.Sprintf("• %s: you gave %d, received %d", o, b.Given, b.Received)
-		if b.OneSided() {
-			line = fmt.Sprintf("• :warning: %s sent you %d, you sent them none", o, b.Received)
-			if a := askOf[b.Other]; a != "" {
-				line += ": their ask is “" + kit.EscClip(a, 150) + "”"
-			}
-		}
+		recv := strconv.Itoa(b.Received)
 		if b.PassedOn > 0 {
-			line += fmt.Sprintf(" (%d passed on)", b.PassedOn)
+			recv += fmt.Sprintf(" (%d passed on)", b.PassedOn)
+		}
+		var parts []string
+		switch {
+		case b.OneSided():
+			part := fmt.Sprintf(":warning: %s sent you %s, you sent them none", o, recv)
+			if a := askOf[b.Other]; a != "" {
+				part += ": their ask is “" + kit.EscClip(a, 150) + "”"
+			}
+			parts = append(parts, part)
+		case b.Given > 0 || b.Received > 0:
+			parts = append(parts, fmt.Sprintf("%s: you gave %d, received %s", o, b.Given, recv))
+		default:
+			parts = append(parts, o)
 		}
 		if b.ClosedFromOther > 0 || b.ClosedForOther > 0 {
-			line += fmt.Sprintf(" · closed: %s from theirs, %s from yours", kit.Money(b.ClosedFromOther, ""), kit.Money(b.ClosedForOther, ""))
+			parts = append(parts, fmt.Sprintf("closed: %s from theirs, %s from yours", kit.Money(b.ClosedFromOther, ""), kit.Money(b.ClosedForOther, "")))
 		}
 		if b.VouchedFor > 0 || b.VouchedBy > 0 {
-			line += fmt.Sprintf(" · recommendations: %d by you, %d by them", b.VouchedFor, b.VouchedBy)
+			parts = append(parts, fmt.Sprintf("recommendations: %d by you, %d by them", b.VouchedFor, b.VouchedBy))
 		}
+		line := "• " + strings.Join(parts, " · ")
 		lines = append(lines, line)
 	}
 	if len(balances) > 15 {
