@@ -13,8 +13,10 @@ type HomeData struct {
 	MemberFacts []Fact
 	// MonthFacts are the group's referrals created or closed in the month asked for: the leaderboard.
 	MonthFacts []Fact
-	Ask        Ask  // the member's current ask; Text is "" when none
-	Opened     bool // the member has opened the Home tab (recently): only they get refreshes
+	// Vouches are the recommendations the member made or received in the month (rule 17).
+	Vouches []Recognition
+	Ask     Ask  // the member's current ask; Text is "" when none
+	Opened  bool // the member has opened the Home tab (recently): only they get refreshes
 }
 
 // OpenCounts is how many referrals the member gave and received are still open, counted from

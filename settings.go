@@ -16,7 +16,7 @@ type Settings struct {
 	DigestSchedule     string // cron spec, in TimeZone
 	TimeZone           *time.Location
 	QuietHours         QuietHours
-	PublicValues       bool   // shout-outs show the value of closed business
+	PublicValues       bool   // every member sees closed values on every surface (rule 10); off: only giver, receiver, admins
 	AnnounceHot        bool   // a new hot referral is announced in the recognition channel
 	Currency           string // the group's currency for closed business
 	InactivityWeeks    int    // weeks without giving before a private, friendly nudge; 0: never

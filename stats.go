@@ -19,7 +19,27 @@ type Fact struct {
 	Won          time.Time // when business closed; zero unless won
 	Value        int64     // closed business, minor units
 	Currency     string
+	PassedBy     string // the member who passed it on to Receiver; "" when the giver made it
+	// CreditElsewhere marks a referral the giver made in place of one that had been passed on
+	// (withdraw and refer again): its prospect is counted as given where the chain began.
+	CreditElsewhere bool
 }
+
+// Given reports whether f counts as given for f.Giver (rule 12): one prospect, one credit. The
+// giver made it (a fresh referral, or one referred again in place of the giver's own withdrawn
+// one) and it was not withdrawn. A link passed on by its receiver is a pass-on for them, never
+// given again: the prospect was counted when the giver first gave it.
+func (f Fact) Given() bool {
+	return f.PassedBy == "" && !f.CreditElsewhere && f.Status != StatusWithdrawn
+}
+
+// PassedOn reports whether f's receiver passed it on to another member: their pass-on, shown
+// apart from what they gave (rule 12).
+func (f Fact) PassedOn() bool { return f.Status == StatusPassed }
+
+// Contacted reports whether the receiver reached the prospect (contacted, a meeting or closed
+// business): what follow-up figures count, never a bare accept (rule 1).
+func (f Fact) Contacted() bool { return !f.FirstContact.IsZero() }
 
 // Period is a half-open span of time [From, To).
 type Period struct {
@@ -54,14 +74,13 @@ func PeriodOf(name string, now time.Time, loc *time.Location) (Period, bool) {
 	return Period{}, false
 }
 
-// GiverCount is one line of the givers' board: referrals apart from leads (rule 1).
+// GiverCount is one line of the givers' board: referrals given by temperature, only hot being
+// qualified (rule 1), and the referrals the member passed on, apart (rule 12).
 type GiverCount struct {
 	Member          string
 	Hot, Warm, Cold int
+	PassedOn        int
 }
-
-// Qualified is what the board ranks: hot and warm, never leads.
-func (g GiverCount) Qualified() int { return g.Hot + g.Warm }
 
 // MemberValue is closed business credited to a member.
 type MemberValue struct {
@@ -70,7 +89,7 @@ type MemberValue struct {
 	Value  int64 // minor units, in the group's main currency
 }
 
-// MemberSpeed is a receiver's median time to first act on a referral.
+// MemberSpeed is a receiver's median time to first contact with a referral's prospect.
 type MemberSpeed struct {
 	Member string
 	Median time.Duration
@@ -79,33 +98,43 @@ type MemberSpeed struct {
 
 // Board is a period's leaderboard.
 type Board struct {
-	Givers  []GiverCount  // by qualified referrals given, then leads
+	Givers  []GiverCount  // by hot referrals given, then warm, then passed on; leads do not rank
 	Closed  []MemberValue // closed value by giver (the business their referrals brought)
-	Fastest []MemberSpeed // receivers by median time to first action
+	Fastest []MemberSpeed // receivers by median time to first contact
 }
 
-// Leaderboard ranks the facts of referrals created in p (givers, follow-ups) and closed in p (value).
+// Leaderboard ranks the facts of referrals created in p (givers, pass-ons, follow-ups) and closed
+// in p (value, credited to the giver through any link of a chain).
 func Leaderboard(facts []Fact, p Period) Board {
 	givers := map[string]*GiverCount{}
 	closed := map[string]*MemberValue{}
 	speeds := map[string][]time.Duration{}
+	giver := func(m string) *GiverCount {
+		g := givers[m]
+		if g == nil {
+			g = &GiverCount{Member: m}
+			givers[m] = g
+		}
+		return g
+	}
 	for _, f := range facts {
 		if p.Contains(f.Created) {
-			g := givers[f.Giver]
-			if g == nil {
-				g = &GiverCount{Member: f.Giver}
-				givers[f.Giver] = g
+			if f.Given() {
+				g := giver(f.Giver)
+				switch f.Temperature {
+				case Hot:
+					g.Hot++
+				case Warm:
+					g.Warm++
+				default:
+					g.Cold++
+				}
 			}
-			switch f.Temperature {
-			case Hot:
-				g.Hot++
-			case Warm:
-				g.Warm++
-			default:
-				g.Cold++
+			if f.PassedOn() {
+				giver(f.Receiver).PassedOn++
 			}
-			if !f.FirstAction.IsZero() {
-				speeds[f.Receiver] = append(speeds[f.Receiver], f.FirstAction.Sub(f.Created))
+			if f.Contacted() {
+				speeds[f.Receiver] = append(speeds[f.Receiver], f.FirstContact.Sub(f.Created))
 			}
 		}
 		if f.Status == StatusWon && p.Contains(f.Won) {
@@ -124,11 +153,14 @@ func Leaderboard(facts []Fact, p Period) Board {
 	}
 	sort.Slice(b.Givers, func(i, j int) bool {
 		x, y := b.Givers[i], b.Givers[j]
-		if x.Qualified() != y.Qualified() {
-			return x.Qualified() > y.Qualified()
-		}
 		if x.Hot != y.Hot {
 			return x.Hot > y.Hot
+		}
+		if x.Warm != y.Warm {
+			return x.Warm > y.Warm
+		}
+		if x.PassedOn != y.PassedOn {
+			return x.PassedOn > y.PassedOn
 		}
 		return x.Member < y.Member
 	})
@@ -167,23 +199,27 @@ func median(ds []time.Duration) time.Duration {
 
 // MemberStats are one member's numbers over a period.
 type MemberStats struct {
-	Given, Received    int
-	QualifiedGiven     int // hot or warm
+	Given              int // referrals given, each prospect once, never withdrawn (rule 12)
+	Hot, Warm, Leads   int // Given by temperature: only hot is qualified (rule 1)
+	PassedOn           int // referrals received and passed on to another member, apart from Given
+	Received           int
 	ClosedCount        int // business the member closed from referrals received
 	ClosedValue        int64
-	BroughtCount       int // business others closed from the member's referrals
+	BroughtCount       int // business others closed from the member's referrals, through any link
 	BroughtValue       int64
 	MedianFirstContact time.Duration // as receiver; 0 when none
-	ReportedBack       int           // received referrals the member acted on
+	ReportedBack       int           // received referrals on which the member reached the prospect
+	VouchesGiven       int           // recommendations the member made (/refer vouch), apart from referrals
+	VouchesReceived    int           // recommendations others made of the member
 }
 
 // Conversion is the share of received referrals that closed.
 func (s MemberStats) Conversion() float64 { return ratio(s.ClosedCount, s.Received) }
 
-// QualifiedShare is the share of given referrals that were not leads.
-func (s MemberStats) QualifiedShare() float64 { return ratio(s.QualifiedGiven, s.Given) }
+// HotShare is the share of given referrals that were qualified: hot.
+func (s MemberStats) HotShare() float64 { return ratio(s.Hot, s.Given) }
 
-// ReportedShare is the share of received referrals the member reported on.
+// ReportedShare is the share of received referrals on which the member reached the prospect.
 func (s MemberStats) ReportedShare() float64 { return ratio(s.ReportedBack, s.Received) }
 
 func ratio(a, b int) float64 {
@@ -193,8 +229,9 @@ func ratio(a, b int) float64 {
 	return float64(a) / float64(b)
 }
 
-// StatsOf computes a member's numbers from the facts of referrals created in p.
-func StatsOf(facts []Fact, member string, p Period) MemberStats {
+// StatsOf computes a member's numbers from the facts of referrals created in p and the
+// recommendations made in p.
+func StatsOf(facts []Fact, vouches []Recognition, member string, p Period) MemberStats {
 	var s MemberStats
 	var firsts []time.Duration
 	for _, f := range facts {
@@ -203,9 +240,16 @@ func StatsOf(facts []Fact, member string, p Period) MemberStats {
 		}
 		won := f.Status == StatusWon
 		if f.Giver == member {
-			s.Given++
-			if f.Temperature != Cold {
-				s.QualifiedGiven++
+			if f.Given() {
+				s.Given++
+				switch f.Temperature {
+				case Hot:
+					s.Hot++
+				case Warm:
+					s.Warm++
+				default:
+					s.Leads++
+				}
 			}
 			if won {
 				s.BroughtCount++
@@ -214,10 +258,11 @@ func StatsOf(facts []Fact, member string, p Period) MemberStats {
 		}
 		if f.Receiver == member {
 			s.Received++
-			if !f.FirstAction.IsZero() {
-				s.ReportedBack++
+			if f.PassedOn() {
+				s.PassedOn++
 			}
-			if !f.FirstContact.IsZero() {
+			if f.Contacted() {
+				s.ReportedBack++
 				firsts = append(firsts, f.FirstContact.Sub(f.Created))
 			}
 			if won {
@@ -227,23 +272,39 @@ func StatsOf(facts []Fact, member string, p Period) MemberStats {
 		}
 	}
 	s.MedianFirstContact = median(firsts)
+	for _, v := range vouches {
+		if !p.Contains(v.At) {
+			continue
+		}
+		if v.From == member {
+			s.VouchesGiven++
+		}
+		if v.To == member {
+			s.VouchesReceived++
+		}
+	}
 	return s
 }
 
 // Balance is the give and take between a member and one other member (rule 6).
 type Balance struct {
 	Other           string
-	Given, Received int   // referrals the member gave the other, and received from them
+	Given, Received int   // referrals the member gave the other (rule 12), and received from them
+	PassedOn        int   // of Received, those the member passed on to another member
 	ClosedForOther  int64 // value the other closed from the member's referrals
 	ClosedFromOther int64 // value the member closed from the other's referrals
+	VouchedFor      int   // recommendations the member made of the other
+	VouchedBy       int   // recommendations the other made of the member
 }
 
 // OneSided reports whether the other sent business the member never returned.
 func (b Balance) OneSided() bool { return b.Received > 0 && b.Given == 0 }
 
-// Ledger is a member's balances with everyone they exchanged referrals with, the most one-sided
-// first (what they owe), then by volume.
-func Ledger(facts []Fact, member string) []Balance {
+// Ledger is a member's balances with everyone they exchanged referrals or recommendations with,
+// the most one-sided first (what they owe), then by volume. A referral passed on to the other
+// is given by its giver, not by the member who passed it (rule 12); business closed through it
+// is the giver's.
+func Ledger(facts []Fact, vouches []Recognition, member string) []Balance {
 	by := map[string]*Balance{}
 	get := func(other string) *Balance {
 		b := by[other]
@@ -256,17 +317,33 @@ func Ledger(facts []Fact, member string) []Balance {
 	for _, f := range facts {
 		switch {
 		case f.Giver == member && f.Receiver != member:
+			if !f.Given() && f.Status != StatusWon {
+				continue
+			}
 			b := get(f.Receiver)
-			b.Given++
+			if f.Given() {
+				b.Given++
+			}
 			if f.Status == StatusWon {
 				b.ClosedForOther += f.Value
 			}
 		case f.Receiver == member && f.Giver != member:
 			b := get(f.Giver)
 			b.Received++
+			if f.PassedOn() {
+				b.PassedOn++
+			}
 			if f.Status == StatusWon {
 				b.ClosedFromOther += f.Value
 			}
+		}
+	}
+	for _, v := range vouches {
+		switch {
+		case v.From == member && v.To != member:
+			get(v.To).VouchedFor++
+		case v.To == member && v.From != member:
+			get(v.From).VouchedBy++
 		}
 	}
 	out := make([]Balance, 0, len(by))

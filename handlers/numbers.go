@@ -3,7 +3,9 @@ package handlers
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/rapportbot/rapport"
@@ -30,11 +32,40 @@ func (h *Handlers) leaderboard(ctx context.Context, r *bot.Request, rest string)
 	if err != nil {
 		return nil, err
 	}
-	blocks := notify.BoardBlocks(rapport.Leaderboard(facts, p), p, set.TimeZone, true)
+	board := rapport.Leaderboard(facts, p)
+	show, err := h.valueShown(ctx, r.Team, r.Command.UserID, set, board.Closed)
+	if err != nil {
+		return nil, err
+	}
+	blocks := notify.BoardBlocks(board, p, set.TimeZone, show)
 	if set.RecognitionChannel != "" {
 		blocks = append(blocks, slack.NewActionBlock("board", slack.NewButtonBlockElement(actionShareBoard, p.Name, kit.Plain("Share in the channel"))))
 	}
 	return bot.Ephemeral("Leaderboard: "+notify.PeriodTitle(p, set.TimeZone), blocks...), nil
+}
+
+// valueShown says whose closed value viewer may see on a board (rule 10): everyone's when the
+// group made values public or viewer is an admin, else only their own. The admin rule is read only
+// when a row of someone else has a value to hide.
+func (h *Handlers) valueShown(ctx context.Context, team, viewer string, set rapport.Settings, rows []rapport.MemberValue) (func(string) bool, error) {
+	all := func(string) bool { return true }
+	if set.PublicValues {
+		return all, nil
+	}
+	for _, c := range kit.First(rows, notify.BoardSize) {
+		if c.Member == viewer || c.Value == 0 {
+			continue
+		}
+		admin, err := h.isAdmin(ctx, team, viewer)
+		if err != nil {
+			return nil, err
+		}
+		if admin {
+			return all, nil
+		}
+		break
+	}
+	return func(m string) bool { return m == viewer }, nil
 }
 
 // shareBoard queues the leaderboard for the recognition channel, drawn when it is sent.
@@ -65,21 +96,36 @@ func (h *Handlers) stats(ctx context.Context, r *bot.Request, rest string) (any,
 	if !ok {
 		return bot.Ephemeral("Type `/refer stats`, `/refer stats @member`, and optionally a period: week, month, quarter, year or all."), nil
 	}
-	facts, err := h.store.MemberFacts(ctx, r.Team, member)
+	facts, vouches, err := h.store.MemberNumbers(ctx, r.Team, member, p.From, p.To)
 	if err != nil {
 		return nil, err
 	}
-	s := rapport.StatsOf(facts, member, p)
+	// Closed values are the member's own, their givers' and receivers', and admins' (rule 10).
+	values := set.PublicValues || member == r.Command.UserID
+	if !values {
+		if values, err = h.isAdmin(ctx, r.Team, r.Command.UserID); err != nil {
+			return nil, err
+		}
+	}
+	money := func(v int64) string {
+		if !values {
+			return ""
+		}
+		return " (" + kit.Money(v, set.Currency) + ")"
+	}
+	s := rapport.StatsOf(facts, vouches, member, p)
 	contact := "none yet"
 	if s.MedianFirstContact > 0 {
 		contact = kit.ShortDuration(s.MedianFirstContact)
 	}
 	text := fmt.Sprintf("*%s's numbers, %s*\n", kit.Mention(member), notify.PeriodTitle(p, set.TimeZone)) +
-		fmt.Sprintf("• Given: *%d* (%s qualified; leads are counted apart)\n", s.Given, kit.Percent(s.QualifiedShare())) +
-		fmt.Sprintf("• Received: *%d*, reported back on %s\n", s.Received, kit.Percent(s.ReportedShare())) +
-		fmt.Sprintf("• Closed: *%d* (%s), conversion %s\n", s.ClosedCount, kit.Money(s.ClosedValue, set.Currency), kit.Percent(s.Conversion())) +
-		fmt.Sprintf("• Business their referrals brought others: *%d* (%s)\n", s.BroughtCount, kit.Money(s.BroughtValue, set.Currency)) +
-		fmt.Sprintf("• Median time to first contact: *%s*", contact)
+		fmt.Sprintf("• Given: *%d*: *%d hot* (qualified), %d warm, %d %s\n", s.Given, s.Hot, s.Warm, s.Leads, kit.Plural(s.Leads, "lead", "leads")) +
+		fmt.Sprintf("• Passed on to a better-placed member: *%d* (not counted as given)\n", s.PassedOn) +
+		fmt.Sprintf("• Received: *%d*, reached the prospect on %s\n", s.Received, kit.Percent(s.ReportedShare())) +
+		fmt.Sprintf("• Closed: *%d*%s, conversion %s\n", s.ClosedCount, money(s.ClosedValue), kit.Percent(s.Conversion())) +
+		fmt.Sprintf("• Business their referrals brought others: *%d*%s\n", s.BroughtCount, money(s.BroughtValue)) +
+		fmt.Sprintf("• Median time to first contact: *%s*\n", contact) +
+		fmt.Sprintf("• Recommendations (`/refer vouch`): *%d* given, *%d* received", s.VouchesGiven, s.VouchesReceived)
 	return bot.Ephemeral(text, kit.Section(text)), nil
 }
 
@@ -87,7 +133,7 @@ func (h *Handlers) stats(ctx context.Context, r *bot.Request, rest string) (any,
 // what the other member is asking for.
 func (h *Handlers) ledger(ctx context.Context, r *bot.Request, _ string) (any, error) {
 	me := r.Command.UserID
-	facts, err := h.store.MemberFacts(ctx, r.Team, me)
+	facts, vouches, err := h.store.MemberNumbers(ctx, r.Team, me, time.Time{}, time.Time{})
 	if err != nil {
 		return nil, err
 	}
@@ -99,23 +145,37 @@ func (h *Handlers) ledger(ctx context.Context, r *bot.Request, _ string) (any, e
 	for _, a := range asks {
 		askOf[a.Member] = a.Text
 	}
-	balances := rapport.Ledger(facts, me)
+	balances := rapport.Ledger(facts, vouches, me)
 	if len(balances) == 0 {
-		return bot.Ephemeral("No referrals given or received yet. `/refer asks` shows what members are looking for."), nil
+		return bot.Ephemeral("No referrals or recommendations given or received yet. `/refer asks` shows what members are looking for."), nil
 	}
 	var lines []string
 	for _, b := range kit.First(balances, 15) {
 		o := kit.Mention(b.Other)
-		line := fmt.Sprintf("• %s: you gave %d, received %d", o, b.Given, b.Received)
-		if b.OneSided() {
-			line = fmt.Sprintf("• :warning: %s sent you %d, you sent them none", o, b.Received)
+		recv := strconv.Itoa(b.Received)
+		if b.PassedOn > 0 {
+			recv += fmt.Sprintf(" (%d passed on)", b.PassedOn)
+		}
+		var parts []string
+		switch {
+		case b.OneSided():
+			part := fmt.Sprintf(":warning: %s sent you %s, you sent them none", o, recv)
 			if a := askOf[b.Other]; a != "" {
-				line += ": their ask is “" + kit.EscClip(a, 150) + "”"
+				part += ": their ask is “" + kit.EscClip(a, 150) + "”"
 			}
+			parts = append(parts, part)
+		case b.Given > 0 || b.Received > 0:
+			parts = append(parts, fmt.Sprintf("%s: you gave %d, received %s", o, b.Given, recv))
+		default:
+			parts = append(parts, o)
 		}
 		if b.ClosedFromOther > 0 || b.ClosedForOther > 0 {
-			line += fmt.Sprintf(" · closed: %s from theirs, %s from yours", kit.Money(b.ClosedFromOther, ""), kit.Money(b.ClosedForOther, ""))
+			parts = append(parts, fmt.Sprintf("closed: %s from theirs, %s from yours", kit.Money(b.ClosedFromOther, ""), kit.Money(b.ClosedForOther, "")))
 		}
+		if b.VouchedFor > 0 || b.VouchedBy > 0 {
+			parts = append(parts, fmt.Sprintf("recommendations: %d by you, %d by them", b.VouchedFor, b.VouchedBy))
+		}
+		line := "• " + strings.Join(parts, " · ")
 		lines = append(lines, line)
 	}
 	if len(balances) > 15 {

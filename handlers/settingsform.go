@@ -23,7 +23,7 @@ var settingHints = map[string]string{
 	rapport.SetDigestSchedule:     "Five cron fields in the group's time zone: 0 9 * * 1 is Mondays at 9:00.",
 	rapport.SetTimeZone:           "The zone of the digest, the periods and the exports: America/Phoenix, Europe/London.",
 	rapport.SetQuietHours:         "No nudges in this window of each member's own day: 21:00-08:00, or off.",
-	rapport.SetPublicValues:       "Whether the public thank-you for closed business shows its value.",
+	rapport.SetPublicValues:       "Off: a closed value is seen only by its giver, its receiver and admins; others see counts and ranks. On: every member sees values everywhere: shout-outs, leaderboards, shared boards, stats, the digest and its chart.",
 	rapport.SetAnnounceHot:        "Whether a new hot referral is announced in the recognition channel.",
 	rapport.SetCurrency:           "Three letters: USD, EUR, GBP.",
 	rapport.SetInactivityWeeks:    "Weeks without giving before a member gets a private, friendly nudge; 0 for never.",

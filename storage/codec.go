@@ -46,6 +46,7 @@ const (
 	fFirstAction  = "fa"  // Unix ms of the receiver's first move (the move script)
 	fFirstContact = "fc"  // Unix ms of the first contacted, meeting or won
 	fWonAt        = "wa"  // Unix ms business closed; gone when a correction reopens it
+	fCreditElse   = "ce"  // "1": the giver referred it again in place of a passed-on link (rapport.Fact.CreditElsewhere)
 	slotPrefix    = "dm_" // message slots written by MarkDelivered: dm_<slot> = "channel|ts"
 )
 
@@ -88,6 +89,7 @@ var referralFields = []hashField{
 	{fFirstAction, "first_action", false, false},
 	{fFirstContact, "first_contact", false, false},
 	{fWonAt, "won_at", false, false},
+	{fCreditElse, "credit_elsewhere", false, false},
 }
 
 // chunkLen is Redis's default hash-max-listpack-value.

@@ -65,6 +65,6 @@ func factOf(r rapport.Referral, h map[string]string) rapport.Fact {
 	return rapport.Fact{
 		Ref: r.Number, Giver: r.Giver, Receiver: r.Receiver, Temperature: r.Temperature(), Status: r.Status,
 		Created: r.Created, FirstAction: msTime(h[fFirstAction]), FirstContact: msTime(h[fFirstContact]),
-		Won: msTime(h[fWonAt]), Value: r.Value, Currency: r.Currency,
+		Won: msTime(h[fWonAt]), Value: r.Value, Currency: r.Currency, PassedBy: r.PassedBy, CreditElsewhere: h[fCreditElse] == "1",
 	}
 }

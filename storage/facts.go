@@ -28,6 +28,8 @@ const (
 	colWonAt
 	colValue
 	colCurrency
+	colPassedBy
+	colCreditElse
 	factCols // how many
 )
 
@@ -35,7 +37,7 @@ const (
 var factFields = [factCols]string{
 	colGiver: fGiver, colReceiver: fReceiver, colSpoke: fSpoke, colMayShare: fMayShare, colExpects: fExpects,
 	colStatus: fStatus, colCreated: fCreated, colFirstAction: fFirstAction, colFirstContact: fFirstContact,
-	colWonAt: fWonAt, colValue: fValue, colCurrency: fCurrency,
+	colWonAt: fWonAt, colValue: fValue, colCurrency: fCurrency, colPassedBy: fPassedBy, colCreditElse: fCreditElse,
 }
 
 // luaFactRow is the one place a script turns a referral into a fact row: its number and the
@@ -100,6 +102,72 @@ func (s *Store) MemberFacts(ctx context.Context, team, member string) ([]rapport
 	return facts, fail("read facts of "+member, err)
 }
 
+// luaVouchesOf is the one place a script picks a member's recommendations: vouchesOf(key, user,
+// min, max) returns the zset members ("<ms>:<from>:<to>") in the score range that name user.
+const luaVouchesOf = `
+local function vouchesOf(key, user, min, max)
+  local out = {}
+  for _, v in ipairs(redis.call('ZRANGEBYSCORE', key, min, max)) do
+    local _, from, to = string.match(v, '^(%d+):([^:]*):(.*)$')
+    if from == user or to == user then out[#out + 1] = v end
+  end
+  return out
+end
+`
+
+// memberScript reads a member's numbers in one round trip: the fact row of every referral they
+// gave or received, each once, and the recommendations naming them made in a score range.
+//
+// KEYS: 1 given:<U>, 2 received:<U>, 3 vouches. ARGV: 1 team base, 2 user, 3 min, 4 max (vouches).
+// Returns {fact rows, vouches}.
+var memberScript = redis.NewScript(luaKeys + luaFactRow + luaVouchesOf + `
+local seen, out = {}, {}
+for k = 1, 2 do
+  for _, n in ipairs(redis.call('ZRANGE', KEYS[k], 0, -1)) do
+    if not seen[n] then
+      seen[n] = true
+      out[#out + 1] = factRow(n)
+    end
+  end
+end
+return {out, vouchesOf(KEYS[3], ARGV[2], ARGV[3], ARGV[4])}
+`)
+
+// MemberNumbers returns every referral member gave or received, and the recommendations they
+// made or received in [from, to), in one round trip: their stats and ledger (rules 6, 17).
+func (s *Store) MemberNumbers(ctx context.Context, team, member string, from, to time.Time) ([]rapport.Fact, []rapport.Recognition, error) {
+	op := "read numbers of " + member
+	k := s.keys(team)
+	res, err := memberScript.Run(ctx, s.rdb, []string{k.given(member), k.received(member), k.recognition(rapport.RecognitionVouch)},
+		k.base, member, msMin(from), msMax(to)).Slice()
+	if err != nil {
+		return nil, nil, fail(op, err)
+	}
+	if len(res) != 2 {
+		return nil, nil, fail(op, fmt.Errorf("unexpected reply %v", res))
+	}
+	facts, err := factList(res[0])
+	if err != nil {
+		return nil, nil, fail(op, err)
+	}
+	return facts, recognitionList(rapport.RecognitionVouch, res[1]), nil
+}
+
+// msMin and msMax are the bounds of a score range [from, to) in Unix ms; a zero time is open.
+func msMin(t time.Time) string {
+	if t.IsZero() {
+		return "-inf"
+	}
+	return strconv.FormatInt(t.UnixMilli(), 10)
+}
+
+func msMax(t time.Time) string {
+	if t.IsZero() {
+		return "+inf"
+	}
+	return "(" + strconv.FormatInt(t.UnixMilli(), 10)
+}
+
 func (s *Store) facts(ctx context.Context, k keys, indexes []string, min, max string) ([]rapport.Fact, error) {
 	rows, err := factsScript.Run(ctx, s.rdb, indexes, k.base, min, max).StringSlice()
 	if err != nil {
@@ -121,14 +189,16 @@ func factRows(rows []string) []rapport.Fact {
 		val, _ := strconv.ParseInt(v[colValue], 10, 64)
 		out = append(out, rapport.Fact{
 			Ref: n, Giver: v[colGiver], Receiver: v[colReceiver],
-			Temperature:  rapport.Facts{Spoke: v[colSpoke] == "1", MayShare: v[colMayShare] == "1", Expects: v[colExpects] == "1"}.Temperature(),
-			Status:       rapport.Status(v[colStatus]),
-			Created:      msTime(v[colCreated]),
-			FirstAction:  msTime(v[colFirstAction]),
-			FirstContact: msTime(v[colFirstContact]),
-			Won:          msTime(v[colWonAt]),
-			Value:        val,
-			Currency:     v[colCurrency],
+			Temperature:     rapport.Facts{Spoke: v[colSpoke] == "1", MayShare: v[colMayShare] == "1", Expects: v[colExpects] == "1"}.Temperature(),
+			Status:          rapport.Status(v[colStatus]),
+			Created:         msTime(v[colCreated]),
+			FirstAction:     msTime(v[colFirstAction]),
+			FirstContact:    msTime(v[colFirstContact]),
+			Won:             msTime(v[colWonAt]),
+			Value:           val,
+			Currency:        v[colCurrency],
+			PassedBy:        v[colPassedBy],
+			CreditElsewhere: v[colCreditElse] == "1",
 		})
 	}
 	return out

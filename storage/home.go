@@ -24,12 +24,12 @@ const homeTTL = 60 * 24 * time.Hour
 // month's referral the member took part in is only named, its facts already read; and in full
 // (HGETALL) only when it is listed.
 //
-// KEYS: 1 given:<U>, 2 received:<U>, 3 all, 4 won, 5 asks, 6 home:<U>.
+// KEYS: 1 given:<U>, 2 received:<U>, 3 all, 4 won, 5 asks, 6 home:<U>, 7 vouches.
 // ARGV: 1 team base ("…{T}:"), 2 user, 3 month from (Unix ms), 4 month to ("(" + Unix ms), 5 limit.
 // Returns {opened, given, received, member facts, other month facts, shared numbers, ask JSON or
-// nil}; the lists are {number, HGETALL} pairs, the facts rows as luaFactRow writes
+// false, the month's recommendations naming the member}; the lists are {number, HGETALL} pairs, the facts rows as luaFactRow writes
 // them, the shared numbers the month's referrals among the member facts.
-var homeScript = redis.NewScript(luaKeys + luaRules + luaFactRow + `
+var homeScript = redis.NewScript(luaKeys + luaRules + luaFactRow + luaVouchesOf + `
 if redis.call('EXISTS', KEYS[6]) == 0 then return {0} end -- a Home nobody looks at is not drawn
 local limit = tonumber(ARGV[5])
 local mine, seen, lists = {}, {}, {}
@@ -57,7 +57,8 @@ for k = 3, 4 do
     end
   end
 end
-return {1, lists[1], lists[2], mine, month, shared, redis.call('HGET', KEYS[5], ARGV[2])}
+return {1, lists[1], lists[2], mine, month, shared, redis.call('HGET', KEYS[5], ARGV[2]),
+  vouchesOf(KEYS[7], ARGV[2], ARGV[3], ARGV[4])}
 `)
 
 // HomeData returns what user's App Home shows, with the month [monthFrom, monthTo) for the group's
@@ -65,7 +66,7 @@ return {1, lists[1], lists[2], mine, month, shared, redis.call('HGET', KEYS[5], 
 func (s *Store) HomeData(ctx context.Context, team, user string, monthFrom, monthTo time.Time) (rapport.HomeData, error) {
 	op := "home of " + user
 	k := s.keys(team)
-	keys := []string{k.given(user), k.received(user), k.all(), k.won(), k.asks(), k.home(user)}
+	keys := []string{k.given(user), k.received(user), k.all(), k.won(), k.asks(), k.home(user), k.recognition(rapport.RecognitionVouch)}
 	res, err := homeScript.Run(ctx, s.rdb, keys, k.base, user,
 		strconv.FormatInt(monthFrom.UnixMilli(), 10), "("+strconv.FormatInt(monthTo.UnixMilli(), 10), rapport.HomeListLimit).Slice()
 	if err != nil {
@@ -108,6 +109,9 @@ func (s *Store) HomeData(ctx context.Context, team, user string, monthFrom, mont
 				d.Ask = rapport.Ask{Member: user, Text: a.Text, At: time.UnixMilli(a.At)}
 			}
 		}
+	}
+	if len(res) > 7 {
+		d.Vouches = recognitionList(rapport.RecognitionVouch, res[7])
 	}
 	return d, nil
 }

@@ -57,7 +57,7 @@ func TestHomeData(t *testing.T) {
 	if len(d.MonthFacts) != 5 {
 		t.Errorf("month facts = %d, want 5 (every referral once, the won one included)", len(d.MonthFacts))
 	}
-	s := rapport.StatsOf(d.MemberFacts, "UROB", rapport.Period{From: from, To: to})
+	s := rapport.StatsOf(d.MemberFacts, d.Vouches, "UROB", rapport.Period{From: from, To: to})
 	if s.Received != 3 || s.Given != 1 || s.ClosedCount != 1 || s.ClosedValue != 90000 {
 		t.Errorf("stats = %+v", s)
 	}

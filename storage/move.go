@@ -28,7 +28,7 @@ import (
 var moveScript = redis.NewScript(luaKeys + luaRules + `
 local n, actor, role, now = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local spec = cjson.decode(ARGV[6])
-local h = redis.call('HMGET', KEYS[1], F.status, F.receiver, F.giver, F.version, F.due, F.passed_by)
+local h = redis.call('HMGET', KEYS[1], F.status, F.receiver, F.giver, F.version, F.due, F.passed_by, F.credit_elsewhere)
 if not h[1] then return {'notfound'} end
 local st, receiver, giver = h[1], h[2], h[3]
 if (role == ROLE.receiver and actor ~= receiver) or (role == ROLE.giver and actor ~= giver) then
@@ -94,7 +94,13 @@ if link then
   local ref2 = refKey(n2)
   redis.call('HSET', ref2, unpack(copy))
   redis.call('HSET', ref2, F.status, STATUS_NEW, F.receiver, link, F.created, now, F.updated, now, F.version, 1, F.passed_of, n)
-  if role ~= ROLE.giver then redis.call('HSET', ref2, F.passed_by, actor) end
+  if role ~= ROLE.giver then
+    redis.call('HSET', ref2, F.passed_by, actor)
+  elseif h[6] or h[7] then
+    -- The giver refers again in place of a link that was passed on: the prospect was counted as
+    -- given where the chain began (rule 12), so this one carries no credit of its own.
+    redis.call('HSET', ref2, F.credit_elsewhere, 1)
+  end
   if type(spec.link_fields) == 'table' and #spec.link_fields > 0 then redis.call('HSET', ref2, unpack(spec.link_fields)) end
   redis.call('ZADD', KEYS[7], now, n2)
   redis.call('ZADD', KEYS[9], now, n2)

@@ -141,14 +141,35 @@ func (s *Store) Recognitions(ctx context.Context, team, kind string, from, to ti
 	}
 	out := make([]rapport.Recognition, 0, len(ms))
 	for _, m := range ms {
-		parts := strings.SplitN(m, ":", 3)
-		if len(parts) != 3 {
-			continue
+		if r, ok := parseRecognition(kind, m); ok {
+			out = append(out, r)
 		}
-		at, _ := strconv.ParseInt(parts[0], 10, 64)
-		out = append(out, rapport.Recognition{Kind: kind, From: parts[1], To: parts[2], At: time.UnixMilli(at)})
 	}
 	return out, nil
+}
+
+// parseRecognition reads a recognition zset member, "<ms>:<from>:<to>".
+func parseRecognition(kind, m string) (rapport.Recognition, bool) {
+	parts := strings.SplitN(m, ":", 3)
+	if len(parts) != 3 {
+		return rapport.Recognition{}, false
+	}
+	at, _ := strconv.ParseInt(parts[0], 10, 64)
+	return rapport.Recognition{Kind: kind, From: parts[1], To: parts[2], At: time.UnixMilli(at)}, true
+}
+
+// recognitionList reads recognition zset members from a script's reply.
+func recognitionList(kind string, v any) []rapport.Recognition {
+	items, _ := v.([]any)
+	out := make([]rapport.Recognition, 0, len(items))
+	for _, it := range items {
+		if m, ok := it.(string); ok {
+			if r, ok := parseRecognition(kind, m); ok {
+				out = append(out, r)
+			}
+		}
+	}
+	return out
 }
 
 // Enqueue queues a message about the group (no referral) with fields the renderer reads, once per

@@ -305,7 +305,7 @@ func TestSettings(t *testing.T) {
 			t.Errorf("%d posts for the confirmation; want 2: one refused, then the one that went", n)
 		}
 		if err := contains(h.dave.dms()[0].Text, "Settings saved", "Follow-up window: `48h` (was `24h`)", "<#C0WINS>",
-			"Show values in shout-outs: on (was off)"); err != nil {
+			"Show closed values to every member: on (was off)"); err != nil {
 			t.Error(err)
 		}
 		// In force at once: a new referral's DM and its first reminder follow the new window.

@@ -108,7 +108,7 @@ func TestWeeklyDigestPostsOncePerClusterWithChart(t *testing.T) {
 		t.Fatalf("two replicas posted %d digests; want 1", len(digests))
 	}
 	body := messageText(digests[0])
-	if err := contains(body, "2 referrals given", "1 qualified", "1 hot", "1 lead", "1 deal", "$12,500.00",
+	if err := contains(body, "2 referrals given", "*1 hot* (qualified)", "0 warm", "1 lead", "1 deal", "$12,500.00",
 		"<@UALICE>", "<@UBOB> (by <@UALICE>)", "&lt;!channel&gt; &amp; friends", "Families planning an estate"); err != nil {
 		t.Error(err)
 	}

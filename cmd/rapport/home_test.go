@@ -82,7 +82,7 @@ func TestHomeShowsWhatWaitsOnMe(t *testing.T) {
 	v := h.home(h.bob, 1)
 	text := unjson(v.View)
 	if err := contains(text, `"type":"home"`, "R-1", "from <@UALICE>", "Dana Reyes", "Reyes Bakery", `"action_id":"ref:accept"`,
-		`"action_id":"ref:pass_on"`, "Introductions to property managers in Tempe", "Your numbers", `*Received*\n1`, "Top givers", "<@UALICE>: *1* qualified"); err != nil {
+		`"action_id":"ref:pass_on"`, "Introductions to property managers in Tempe", "Your numbers", `*Received*\n1`, "Top givers", "<@UALICE>: *1* hot · 0 warm · 0 leads"); err != nil {
 		t.Error(err)
 	}
 	for _, private := range []string{"555-0142", "4805550142", "dana@reyesbakery.example"} {

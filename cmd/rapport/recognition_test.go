@@ -114,13 +114,22 @@ func TestLeaderboardStatsAndLedger(t *testing.T) {
 	}
 	h.tap(h.bob, h.bob.dms()[0], "ref:accept")
 	h.wait("delivery", func() bool { return len(h.alice.dms()) >= 3 && h.outboxEmpty() })
+	// A bare accept is no contact with the prospect: no follow-up figure yet (rule 1).
+	ack, err := h.alice.command(h.ctx, "stats <@UBOB|bob>")
+	if err != nil || !strings.Contains(unjson(ack.Payload), "Received: *1*, reached the prospect on 0%") {
+		t.Errorf("stats @bob after an accept: %s, %v", ack.Payload, err)
+	}
+	h.tap(h.bob, h.bob.dms()[0], "ref:contacted")
+	h.wait("delivery", func() bool { return len(h.alice.dms()) >= 4 && h.outboxEmpty() })
 
-	ack, err := h.dave.command(h.ctx, "leaderboard")
+	ack, err = h.dave.command(h.ctx, "leaderboard")
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := unjson(ack.Payload)
-	if err := contains(s, "Top givers", "1. <@UALICE>: *1* qualified (1 hot, 0 warm) · 0 leads", "2. <@UCAROL>: *0* qualified (0 hot, 0 warm) · 2 leads", "Fastest follow-ups", "<@UBOB>"); err != nil {
+	if err := contains(s, "*Hot* = spoke with them, may share the contact, they expect the call · *Warm* = some of that · *Leads* = a name only",
+		"Top givers", "1. <@UALICE>: *1* hot · 0 warm · 0 leads", "2. <@UCAROL>: *0* hot · 0 warm · 2 leads",
+		"Fastest follow-ups", "1. <@UBOB>:", "median to first contact (1)"); err != nil {
 		t.Error(err)
 	}
 	if ack, _ := h.dave.command(h.ctx, "leaderboard decade"); !strings.Contains(unjson(ack.Payload), "Choose a period") {
@@ -139,11 +148,11 @@ func TestLeaderboardStatsAndLedger(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := contains(unjson(ack.Payload), "Given: *1* (100% qualified", "Received: *2*, reported back on 0%"); err != nil {
+	if err := contains(unjson(ack.Payload), "Given: *1*: *1 hot* (qualified), 0 warm, 0 leads", "Received: *2*, reached the prospect on 0%"); err != nil {
 		t.Error(err)
 	}
 	ack, err = h.alice.command(h.ctx, "stats <@UBOB|bob>")
-	if err != nil || !strings.Contains(unjson(ack.Payload), "Received: *1*, reported back on 100%") {
+	if err != nil || !strings.Contains(unjson(ack.Payload), "Received: *1*, reached the prospect on 100%") {
 		t.Errorf("stats @bob: %s, %v", ack.Payload, err)
 	}
 

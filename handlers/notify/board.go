@@ -42,9 +42,9 @@ func readBoard(ctx context.Context, c *Catalogue, team string, e rapport.OutboxE
 	return boardState{to: e.To, by: e.Fields[FieldBy], p: p, board: rapport.Leaderboard(facts, p), set: set}, nil
 }
 
-// sharedBoard draws a shared leaderboard: values only when the group made them public.
+// sharedBoard draws a shared leaderboard: values only when the group made them public (rule 10).
 func sharedBoard(s boardState) bot.Delivery {
-	blocks := BoardBlocks(s.board, s.p, s.set.TimeZone, s.set.PublicValues)
+	blocks := BoardBlocks(s.board, s.p, s.set.TimeZone, func(string) bool { return s.set.PublicValues })
 	if s.by != "" {
 		blocks = append(blocks, kit.Context("Shared by "+kit.Mention(s.by)))
 	}
@@ -67,19 +67,24 @@ func PeriodTitle(p rapport.Period, loc *time.Location) string {
 	return "all time"
 }
 
-// BoardBlocks draws a leaderboard: values only when values is set.
-func BoardBlocks(b rapport.Board, p rapport.Period, loc *time.Location, values bool) []slack.Block {
-	blocks := []slack.Block{kit.Section(":trophy: *Leaderboard: " + PeriodTitle(p, loc) + "*")}
+// BoardLegend is the leaderboard's header line: what each number means (rule 1).
+const BoardLegend = "*Hot* = spoke with them, may share the contact, they expect the call · *Warm* = some of that · " +
+	"*Leads* = a name only · *Passed on* = handed to a better-placed member, counted apart · " +
+	"*Closed* = business closed from their referrals · *Follow-ups* = median time to first contact"
+
+// BoardBlocks draws a leaderboard. showValue says whether the closed value of a member's row may
+// be shown (rule 10: to that member, admins, or everyone when the group made values public).
+func BoardBlocks(b rapport.Board, p rapport.Period, loc *time.Location, showValue func(member string) bool) []slack.Block {
+	blocks := []slack.Block{kit.Section(":trophy: *Leaderboard: " + PeriodTitle(p, loc) + "*"), kit.Context(BoardLegend)}
 	var lines []string
 	for i, g := range kit.First(b.Givers, BoardSize) {
-		lines = append(lines, fmt.Sprintf("%d. %s: *%d* qualified (%d hot, %d warm) · %d %s", i+1, kit.Mention(g.Member),
-			g.Qualified(), g.Hot, g.Warm, g.Cold, kit.Plural(g.Cold, "lead", "leads")))
+		lines = append(lines, fmt.Sprintf("%d. %s: %s", i+1, kit.Mention(g.Member), GiverLine(g)))
 	}
 	blocks = append(blocks, kit.Section("*Top givers*\n"+kit.OrNone(lines, "No referrals yet: be the first with `/refer`.")))
 	lines = nil
 	for i, c := range kit.First(b.Closed, BoardSize) {
 		line := fmt.Sprintf("%d. %s: %d %s closed", i+1, kit.Mention(c.Member), c.Count, kit.Plural(c.Count, "referral", "referrals"))
-		if values {
+		if showValue(c.Member) {
 			line += " (" + kit.Money(c.Value, "") + ")"
 		}
 		lines = append(lines, line)
@@ -87,8 +92,18 @@ func BoardBlocks(b rapport.Board, p rapport.Period, loc *time.Location, values b
 	blocks = append(blocks, kit.Section("*Business their referrals brought*\n"+kit.OrNone(lines, "None closed yet.")))
 	lines = nil
 	for i, s := range kit.First(b.Fastest, BoardSize) {
-		lines = append(lines, fmt.Sprintf("%d. %s: %s median to first action (%d)", i+1, kit.Mention(s.Member), kit.ShortDuration(s.Median), s.Count))
+		lines = append(lines, fmt.Sprintf("%d. %s: %s median to first contact (%d)", i+1, kit.Mention(s.Member), kit.ShortDuration(s.Median), s.Count))
 	}
-	blocks = append(blocks, kit.Section("*Fastest follow-ups*\n"+kit.OrNone(lines, "No follow-ups yet.")))
+	blocks = append(blocks, kit.Section("*Fastest follow-ups*\n"+kit.OrNone(lines, "No prospects contacted yet.")))
 	return blocks
+}
+
+// GiverLine is a giver's numbers as the boards write them: hot first (the only qualified), warm
+// and leads apart, and pass-ons apart from what they gave (rules 1, 12).
+func GiverLine(g rapport.GiverCount) string {
+	line := fmt.Sprintf("*%d* hot · %d warm · %d %s", g.Hot, g.Warm, g.Cold, kit.Plural(g.Cold, "lead", "leads"))
+	if g.PassedOn > 0 {
+		line += fmt.Sprintf(" · %d passed on", g.PassedOn)
+	}
+	return line
 }

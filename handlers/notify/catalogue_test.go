@@ -157,7 +157,7 @@ func samples(t *testing.T) map[string]rapport.OutboxEntry {
 		"recognition.vouch":     {ID: "1-1", Kind: "recognition.vouch", To: "UBOB", Fields: map[string]string{rapport.EntryBody: body(rec)}},
 		"board.share":           {ID: "1-1", Kind: "board.share", To: "C0WINS", Fields: map[string]string{FieldPeriod: "month", FieldBy: "UCAROL"}},
 		"digest.weekly": {ID: "1-1", Kind: "digest.weekly", To: "C0WINS", Fields: map[string]string{
-			digestFieldBody: body(summarize(facts, thanks, asks, set, at)), digestFieldWeek: "2026-W10"}},
+			digestFieldBody: body(summarize(facts, thanks, digestVouches(at), asks, set, at)), digestFieldWeek: "2026-W10"}},
 		"admin.alert": {ID: "1-1", Kind: "admin.alert", To: "UADMIN", Fields: map[string]string{
 			fieldMethod: "files.getUploadURLExternal", fieldCode: "missing_scope"}},
 		"settings.saved": func() rapport.OutboxEntry {

@@ -140,7 +140,7 @@ func (c *Catalogue) digestMessages(ctx context.Context, set rapport.Settings, at
 }
 
 // computeDigest reads what the digest at at shows: one facts read over the chart's span (the week's
-// numbers, and follow-ups overdue), the week's thank-yous, and the asks.
+// numbers, and follow-ups overdue), the week's thank-yous and recommendations, and the asks.
 func (c *Catalogue) computeDigest(ctx context.Context, set rapport.Settings, at time.Time) (weekly, error) {
 	facts, err := c.store.DigestFacts(ctx, c.team, at.Add(-digestSpan), at)
 	if err != nil {
@@ -150,11 +150,15 @@ func (c *Catalogue) computeDigest(ctx context.Context, set rapport.Settings, at 
 	if err != nil {
 		return weekly{}, err
 	}
+	vouches, err := c.store.Recognitions(ctx, c.team, rapport.RecognitionVouch, at.Add(-digestWeek), at)
+	if err != nil {
+		return weekly{}, err
+	}
 	asks, err := c.store.Asks(ctx, c.team)
 	if err != nil {
 		return weekly{}, err
 	}
-	return summarize(facts, thanks, asks, set, at), nil
+	return summarize(facts, thanks, vouches, asks, set, at), nil
 }
 
 // inactiveMembers returns the members (people only) who gave no referral in the InactivityWeeks up

@@ -20,19 +20,20 @@ import (
 	"github.com/rapportbot/rapport/handlers/kit"
 )
 
-// series is the chart's data: per week, oldest first, referrals given (qualified apart from leads)
-// and business closed (value in the group's currency, and count).
+// series is the chart's data: per week, oldest first, referrals given (hot, warm and leads apart:
+// rule 1; each prospect once: rule 12) and business closed (value in the group's currency, and count).
 type series struct {
-	Weeks     []time.Time // each week's first instant
-	Qualified []float64
-	Leads     []float64
-	Value     []float64 // major units of the group's currency
-	Closed    []float64
+	Weeks  []time.Time // each week's first instant
+	Hot    []float64
+	Warm   []float64
+	Leads  []float64
+	Value  []float64 // major units of the group's currency
+	Closed []float64
 }
 
 // weeklySeries buckets facts into the digestWeeks weeks that end at at.
 func weeklySeries(facts []rapport.Fact, currency string, at time.Time) series {
-	s := series{Weeks: make([]time.Time, digestWeeks), Qualified: make([]float64, digestWeeks),
+	s := series{Weeks: make([]time.Time, digestWeeks), Hot: make([]float64, digestWeeks), Warm: make([]float64, digestWeeks),
 		Leads: make([]float64, digestWeeks), Value: make([]float64, digestWeeks), Closed: make([]float64, digestWeeks)}
 	start := at.Add(-digestSpan)
 	for i := range s.Weeks {
@@ -45,11 +46,14 @@ func weeklySeries(facts []rapport.Fact, currency string, at time.Time) series {
 		return int(t.Sub(start) / digestWeek)
 	}
 	for _, f := range facts {
-		if i := bucket(f.Created); i >= 0 {
-			if f.Temperature == rapport.Cold {
+		if i := bucket(f.Created); i >= 0 && f.Given() {
+			switch f.Temperature {
+			case rapport.Hot:
+				s.Hot[i]++
+			case rapport.Warm:
+				s.Warm[i]++
+			default:
 				s.Leads[i]++
-			} else {
-				s.Qualified[i]++
 			}
 		}
 		if f.Status != rapport.StatusWon {
@@ -110,26 +114,34 @@ func chartPNG(s series, set rapport.Settings) ([]byte, error) {
 		names[i] = w.In(loc).Format("Jan 2")
 	}
 	const barWidth = 22
-	colorQualified := color.RGBA{R: 0x2e, G: 0x7d, B: 0x32, A: 0xff}
-	colorLeads := color.RGBA{R: 0xa5, G: 0xd6, B: 0xa7, A: 0xff}
+	colorHot := color.RGBA{R: 0x2e, G: 0x7d, B: 0x32, A: 0xff}
+	colorWarm := color.RGBA{R: 0x66, G: 0xbb, B: 0x6a, A: 0xff}
+	colorLeads := color.RGBA{R: 0xc8, G: 0xe6, B: 0xc9, A: 0xff}
 	colorClosed := color.RGBA{R: 0x15, G: 0x65, B: 0xc0, A: 0xff}
 
 	top := plot.New()
 	top.Title.Text = "Referrals given per week"
 	top.Y.Label.Text = "referrals"
-	qual, err := plotter.NewBarChart(plotter.Values(s.Qualified), barWidth)
+	hot, err := plotter.NewBarChart(plotter.Values(s.Hot), barWidth)
 	if err != nil {
 		return nil, fmt.Errorf("chart: %w", err)
 	}
-	qual.Color, qual.LineStyle.Width = colorQualified, 0
+	hot.Color, hot.LineStyle.Width = colorHot, 0
+	warm, err := plotter.NewBarChart(plotter.Values(s.Warm), barWidth)
+	if err != nil {
+		return nil, fmt.Errorf("chart: %w", err)
+	}
+	warm.Color, warm.LineStyle.Width = colorWarm, 0
+	warm.StackOn(hot)
 	leads, err := plotter.NewBarChart(plotter.Values(s.Leads), barWidth)
 	if err != nil {
 		return nil, fmt.Errorf("chart: %w", err)
 	}
 	leads.Color, leads.LineStyle.Width = colorLeads, 0
-	leads.StackOn(qual)
-	top.Add(qual, leads)
-	top.Legend.Add("qualified (hot, warm)", qual)
+	leads.StackOn(warm)
+	top.Add(hot, warm, leads)
+	top.Legend.Add("hot (qualified)", hot)
+	top.Legend.Add("warm", warm)
 	top.Legend.Add("leads", leads)
 	top.Legend.Top, top.Legend.Left = true, true
 	top.NominalX(names...)

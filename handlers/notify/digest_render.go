@@ -42,21 +42,24 @@ func digestPost(s digestState) bot.Delivery {
 	title := fmt.Sprintf("Weekly digest: %s – %s", d.From.In(loc).Format("Jan 2"), d.To.Add(-time.Nanosecond).In(loc).Format("Jan 2"))
 	blocks := []slack.Block{kit.Header(title)}
 
-	given := d.Qualified() + d.Leads
+	given := d.Given()
 	refs := fmt.Sprintf(":handshake: *%d %s given*", given, digestWord(given, "referral", "referrals"))
 	switch {
 	case given == 0:
 		refs = ":handshake: *No referrals given this week.* Who did you meet who needs what a member does?"
 	default:
-		refs += fmt.Sprintf(": *%d qualified* (%d hot, %d warm) and %d %s.", d.Qualified(), d.Hot, d.Warm,
+		refs += fmt.Sprintf(": *%d hot* (qualified), %d warm and %d %s.", d.Hot, d.Warm,
 			d.Leads, digestWord(d.Leads, "lead", "leads"))
 		if len(d.TopGivers) > 0 {
 			var gs []string
 			for _, g := range d.TopGivers {
-				gs = append(gs, fmt.Sprintf("%s (%d)", kit.Mention(g.Member), g.Qualified()))
+				gs = append(gs, fmt.Sprintf("%s (%d)", kit.Mention(g.Member), g.Hot))
 			}
-			refs += "\nMost qualified referrals given: " + strings.Join(gs, ", ")
+			refs += "\nMost hot referrals given: " + strings.Join(gs, ", ")
 		}
+	}
+	if d.PassedOn > 0 {
+		refs += fmt.Sprintf("\n%d %s passed on to a better-placed member.", d.PassedOn, digestWord(d.PassedOn, "referral", "referrals"))
 	}
 	blocks = append(blocks, kit.Section(refs))
 
@@ -79,6 +82,11 @@ func digestPost(s digestState) bot.Delivery {
 		blocks = append(blocks, kit.Section(":pray: *Thanked in public:* "+digestList(ts)))
 	}
 
+	if d.Vouches > 0 {
+		blocks = append(blocks, kit.Section(fmt.Sprintf(":raised_hands: *%d %s this week* (counted apart from referrals), for %s.",
+			d.Vouches, digestWord(d.Vouches, "recommendation", "recommendations"), digestMentions(d.Vouched))))
+	}
+
 	if len(d.Asks) > 0 {
 		var as []string
 		for _, a := range d.Asks {
@@ -91,10 +99,10 @@ func digestPost(s digestState) bot.Delivery {
 		blocks = append(blocks, kit.Section(fmt.Sprintf(":hourglass_flowing_sand: %d %s still waiting for a first move after %s. A quick accept or pass-on keeps givers giving.",
 			d.Overdue, digestWord(d.Overdue, "referral is", "referrals are"), kit.Duration(d.SLA))))
 	}
-	blocks = append(blocks, kit.Context("Give a referral with `/refer` · post what you need with `/refer ask …` · thank anyone with `/refer thanks @member …`"))
+	blocks = append(blocks, kit.Context("Give a referral with `/refer` · post what you need with `/refer ask …` · thank anyone with `/refer thanks @member …` · recommend one with `/refer vouch @member …`"))
 
-	text := fmt.Sprintf("Weekly digest: %d %s given (%d qualified), %d %s closed.", given,
-		digestWord(given, "referral", "referrals"), d.Qualified(), d.Closed, digestWord(d.Closed, "deal", "deals"))
+	text := fmt.Sprintf("Weekly digest: %d %s given (%d hot), %d %s closed.", given,
+		digestWord(given, "referral", "referrals"), d.Hot, d.Closed, digestWord(d.Closed, "deal", "deals"))
 	return bot.Delivery{Channel: channel, Text: text, Blocks: blocks}
 }
 

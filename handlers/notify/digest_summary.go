@@ -17,11 +17,14 @@ type weekly struct {
 	Hot       int                  `json:"hot"`
 	Warm      int                  `json:"warm"`
 	Leads     int                  `json:"leads"`
-	TopGivers []rapport.GiverCount `json:"top_givers,omitempty"` // most qualified referrals given
+	PassedOn  int                  `json:"passed_on"`            // referrals passed on, apart from given (rule 12)
+	TopGivers []rapport.GiverCount `json:"top_givers,omitempty"` // most hot referrals given
 	Closed    int                  `json:"closed"`               // business closed in the week
 	Value     map[string]int64     `json:"value,omitempty"`      // its value by currency, minor units
 	ClosedBy  []string             `json:"closed_by,omitempty"`  // givers of that business, most value first
 	Thanked   []thanked            `json:"thanked,omitempty"`    // /refer thanks in the week, most thanked first
+	Vouches   int                  `json:"vouches"`              // /refer vouch in the week (rule 17)
+	Vouched   []string             `json:"vouched,omitempty"`    // the members recommended, most first
 	Asks      []rapport.Ask        `json:"asks,omitempty"`       // newest first
 	Overdue   int                  `json:"overdue"`              // open referrals still new past the follow-up SLA
 	SLA       time.Duration        `json:"sla"`
@@ -33,12 +36,12 @@ type thanked struct {
 	By     []string `json:"by"`
 }
 
-// Qualified is the week's hot and warm referrals: what counts (rule 1).
-func (d weekly) Qualified() int { return d.Hot + d.Warm }
+// Given is the week's referrals given, whatever their temperature.
+func (d weekly) Given() int { return d.Hot + d.Warm + d.Leads }
 
 // summarize computes the digest at from the facts of referrals created or closed in the chart's
-// span before it, the week's thank-yous and the current asks.
-func summarize(facts []rapport.Fact, thanks []rapport.Recognition, asks []rapport.Ask, set rapport.Settings, at time.Time) weekly {
+// span before it, the week's thank-yous and recommendations, and the current asks.
+func summarize(facts []rapport.Fact, thanks, vouches []rapport.Recognition, asks []rapport.Ask, set rapport.Settings, at time.Time) weekly {
 	p := rapport.Period{Name: "digest", From: at.Add(-digestWeek), To: at}
 	d := weekly{From: p.From, To: p.To, SLA: set.FollowUpSLA}
 	board := rapport.Leaderboard(facts, p)
@@ -46,7 +49,8 @@ func summarize(facts []rapport.Fact, thanks []rapport.Recognition, asks []rappor
 		d.Hot += g.Hot
 		d.Warm += g.Warm
 		d.Leads += g.Cold
-		if g.Qualified() > 0 && len(d.TopGivers) < 3 {
+		d.PassedOn += g.PassedOn
+		if g.Hot > 0 && len(d.TopGivers) < 3 {
 			d.TopGivers = append(d.TopGivers, g)
 		}
 	}
@@ -69,6 +73,10 @@ func summarize(facts []rapport.Fact, thanks []rapport.Recognition, asks []rappor
 		d.ClosedBy = append(d.ClosedBy, c.Member)
 	}
 	d.Thanked = thankedList(thanks)
+	d.Vouches = len(vouches)
+	for _, t := range thankedList(vouches) {
+		d.Vouched = append(d.Vouched, t.Member)
+	}
 	for _, a := range asks {
 		if len(d.Asks) == digestAsks {
 			break

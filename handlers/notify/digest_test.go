@@ -58,6 +58,10 @@ func digestFixture() ([]rapport.Fact, []rapport.Recognition, []rapport.Ask, rapp
 		{Ref: 5, Giver: "UDAVE", Receiver: "UCAROL", Temperature: rapport.Warm, Status: rapport.StatusWon, Created: day(-6), Won: day(-1), Value: 90000, Currency: "EUR"},
 		{Ref: 6, Giver: "UBOB", Receiver: "UALICE", Temperature: rapport.Hot, Status: rapport.StatusNew, Created: day(-30)}, // overdue, older
 		{Ref: 7, Giver: "UBOB", Receiver: "UCAROL", Temperature: rapport.Hot, Status: rapport.StatusWon, Created: day(-40), Won: day(-10), Value: 10000},
+		// Alice's prospect Bob passed on to Dave: one given for Alice, one pass-on for Bob (rule 12).
+		{Ref: 8, Giver: "UALICE", Receiver: "UBOB", Temperature: rapport.Hot, Status: rapport.StatusPassed, Created: day(-3)},
+		{Ref: 9, Giver: "UALICE", Receiver: "UDAVE", PassedBy: "UBOB", Temperature: rapport.Warm, Status: rapport.StatusAccepted, Created: day(-2)},
+		{Ref: 10, Giver: "UCAROL", Receiver: "UDAVE", Temperature: rapport.Hot, Status: rapport.StatusWithdrawn, Created: day(-2)}, // never given
 	}
 	thanks := []rapport.Recognition{
 		{Kind: rapport.RecognitionThanks, From: "UALICE", To: "UBOB", At: day(-2)},
@@ -73,23 +77,41 @@ func digestFixture() ([]rapport.Fact, []rapport.Recognition, []rapport.Ask, rapp
 	return facts, thanks, asks, set, at
 }
 
+// digestVouches are the recommendations of the fixture's week (one before it, not counted).
+func digestVouches(at time.Time) []rapport.Recognition {
+	day := func(n int) time.Time { return at.Add(time.Duration(n) * 24 * time.Hour) }
+	return []rapport.Recognition{
+		{Kind: rapport.RecognitionVouch, From: "UALICE", To: "UDAVE", At: day(-3)},
+		{Kind: rapport.RecognitionVouch, From: "UCAROL", To: "UDAVE", At: day(-2)},
+		{Kind: rapport.RecognitionVouch, From: "UDAVE", To: "UBOB", At: day(-1)},
+	}
+}
+
 func TestSummarize(t *testing.T) {
 	facts, thanks, asks, set, at := digestFixture()
-	d := summarize(facts, thanks, asks, set, at)
-	got := map[string]int{"hot": d.Hot, "warm": d.Warm, "leads": d.Leads, "closed": d.Closed, "overdue": d.Overdue,
-		"usd": int(d.Value["USD"]), "eur": int(d.Value["EUR"]), "asks": len(d.Asks), "thanked": len(d.Thanked)}
-	want := map[string]int{"hot": 1, "warm": 2, "leads": 1, "closed": 2, "overdue": 3, "usd": 250000, "eur": 90000, "asks": 2, "thanked": 2}
+	d := summarize(facts, thanks, digestVouches(at), asks, set, at)
+	got := map[string]int{"hot": d.Hot, "warm": d.Warm, "leads": d.Leads, "passed on": d.PassedOn, "closed": d.Closed, "overdue": d.Overdue,
+		"usd": int(d.Value["USD"]), "eur": int(d.Value["EUR"]), "asks": len(d.Asks), "thanked": len(d.Thanked), "vouches": d.Vouches}
+	// Hot: R2 and R8 (Alice's); R9 is Bob's pass-on of R8, not given again; R10 was withdrawn.
+	want := map[string]int{"hot": 2, "warm": 2, "leads": 1, "passed on": 1, "closed": 2, "overdue": 3, "usd": 250000, "eur": 90000,
+		"asks": 2, "thanked": 2, "vouches": 3}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("summary (-want +got):\n%s", diff)
 	}
 	if d.Thanked[0].Member != "UBOB" || len(d.Thanked[0].By) != 2 {
 		t.Errorf("most thanked first: %+v", d.Thanked)
 	}
+	if diff := cmp.Diff([]string{"UDAVE", "UBOB"}, d.Vouched); diff != "" {
+		t.Errorf("recommended, most first (-want +got):\n%s", diff)
+	}
+	if len(d.TopGivers) != 1 || d.TopGivers[0].Member != "UALICE" || d.TopGivers[0].Hot != 2 {
+		t.Errorf("top givers = %+v; want Alice with 2 hot", d.TopGivers)
+	}
 }
 
 func TestDigestGolden(t *testing.T) {
 	facts, thanks, asks, set, at := digestFixture()
-	p := digestPost(digestState{to: "C0RECOG", d: summarize(facts, thanks, asks, set, at), set: set})
+	p := digestPost(digestState{to: "C0RECOG", d: summarize(facts, thanks, digestVouches(at), asks, set, at), set: set})
 	golden(t, "digest", struct {
 		Channel, Text string
 		Blocks        any
@@ -109,7 +131,7 @@ func TestDigestGolden(t *testing.T) {
 func TestDigestHidesValuesUnlessPublic(t *testing.T) {
 	facts, thanks, asks, set, at := digestFixture()
 	set.PublicValues = false
-	b, _ := json.Marshal(digestPost(digestState{to: "C0RECOG", d: summarize(facts, thanks, asks, set, at), set: set}).Blocks)
+	b, _ := json.Marshal(digestPost(digestState{to: "C0RECOG", d: summarize(facts, thanks, digestVouches(at), asks, set, at), set: set}).Blocks)
 	if s := string(b); strings.Contains(s, "2,500.00") || strings.Contains(s, "900.00") || !strings.Contains(s, "2 deals") {
 		t.Errorf("values shown while PublicValues is off:\n%s", s)
 	}
@@ -118,8 +140,8 @@ func TestDigestHidesValuesUnlessPublic(t *testing.T) {
 func TestChartIsAPNG(t *testing.T) {
 	facts, _, _, set, at := digestFixture()
 	s := weeklySeries(facts, set.Currency, at)
-	if s.Qualified[11] != 3 || s.Leads[11] != 1 || s.Value[11] != 2500 || s.Closed[11] != 2 || s.Closed[10] != 1 {
-		t.Errorf("last weeks: qualified %v leads %v value %v closed %v", s.Qualified[10:], s.Leads[10:], s.Value[10:], s.Closed[10:])
+	if s.Hot[11] != 2 || s.Warm[11] != 2 || s.Leads[11] != 1 || s.Value[11] != 2500 || s.Closed[11] != 2 || s.Closed[10] != 1 {
+		t.Errorf("last weeks: hot %v warm %v leads %v value %v closed %v", s.Hot[10:], s.Warm[10:], s.Leads[10:], s.Value[10:], s.Closed[10:])
 	}
 	for _, public := range []bool{true, false} {
 		set.PublicValues = public

@@ -95,8 +95,8 @@ func homeView(me string, d rapport.HomeData, c homeContext) slack.HomeTabViewReq
 
 	blocks = append(blocks, slack.NewDividerBlock(), homeAsk(d.Ask))
 	blocks = append(blocks, slack.NewDividerBlock())
-	blocks = append(blocks, homeNumbers(rapport.StatsOf(d.MemberFacts, me, c.month), c)...)
-	blocks = append(blocks, homeBalances(rapport.Ledger(d.MemberFacts, me)))
+	blocks = append(blocks, homeNumbers(rapport.StatsOf(d.MemberFacts, d.Vouches, me, c.month), c)...)
+	blocks = append(blocks, homeBalances(rapport.Ledger(d.MemberFacts, nil, me)))
 	blocks = append(blocks, homeBoard(rapport.Leaderboard(d.MonthFacts, c.month), me, c))
 	return slack.HomeTabViewRequest{Type: slack.VTHomeTab, Blocks: slack.Blocks{BlockSet: blocks}}
 }
@@ -136,13 +136,14 @@ func homeAsk(a rapport.Ask) slack.Block {
 	return slack.NewSectionBlock(kit.MD(text), nil, slack.NewAccessory(btn), slack.SectionBlockOptionBlockID("home:ask"))
 }
 
-// homeNumbers are the member's numbers for this month.
+// homeNumbers are the member's numbers for this month: theirs, so with their closed value.
 func homeNumbers(s rapport.MemberStats, c homeContext) []slack.Block {
 	fields := []*slack.TextBlockObject{
-		kit.MD(fmt.Sprintf("*Given*\n%d (%s qualified)", s.Given, kit.Percent(s.QualifiedShare()))),
-		kit.MD(fmt.Sprintf("*Received*\n%d", s.Received)),
+		kit.MD(fmt.Sprintf("*Given*\n%d: %d hot · %d warm · %d %s", s.Given, s.Hot, s.Warm, s.Leads, kit.Plural(s.Leads, "lead", "leads"))),
+		kit.MD(fmt.Sprintf("*Received*\n%d · %d passed on", s.Received, s.PassedOn)),
 		kit.MD(fmt.Sprintf("*Closed*\n%d · %s", s.ClosedCount, kit.Money(s.ClosedValue, c.currency))),
 		kit.MD(fmt.Sprintf("*Conversion*\n%s", kit.Percent(s.Conversion()))),
+		kit.MD(fmt.Sprintf("*Recommendations*\n%d given · %d received", s.VouchesGiven, s.VouchesReceived)),
 	}
 	return []slack.Block{
 		kit.Section("*Your numbers: " + c.month.From.In(c.loc).Format("January 2006") + "*"),
@@ -174,8 +175,7 @@ func homeBalances(ledger []rapport.Balance) slack.Block {
 func homeBoard(b rapport.Board, me string, c homeContext) slack.Block {
 	var lines []string
 	for i, g := range b.Givers[:min(len(b.Givers), homeTop)] {
-		line := fmt.Sprintf("%d. %s: *%d* qualified (%d hot, %d warm) · %d %s", i+1, kit.Mention(g.Member),
-			g.Qualified(), g.Hot, g.Warm, g.Cold, kit.Plural(g.Cold, "lead", "leads"))
+		line := fmt.Sprintf("%d. %s: %s", i+1, kit.Mention(g.Member), GiverLine(g))
 		if g.Member == me {
 			line += " ← you"
 		}

@@ -20,7 +20,7 @@ var SettingLabels = map[string]string{
 	rapport.SetDigestSchedule:     "Weekly digest schedule",
 	rapport.SetTimeZone:           "Group time zone",
 	rapport.SetQuietHours:         "Quiet hours",
-	rapport.SetPublicValues:       "Show values in shout-outs",
+	rapport.SetPublicValues:       "Show closed values to every member",
 	rapport.SetAnnounceHot:        "Announce new hot referrals",
 	rapport.SetCurrency:           "Currency",
 	rapport.SetInactivityWeeks:    "Inactivity nudge (weeks)",
