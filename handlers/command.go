@@ -76,7 +76,7 @@ const helpText = "*Rapport* keeps the group's referrals moving:\n" +
 	"• `/refer leaderboard [week|month|quarter|year|all]` — top givers, closed business, fastest follow-ups\n" +
 	"• `/refer stats [@member] [period]` — the numbers of a member\n" +
 	"• `/refer ledger` — your give and take with every member\n" +
-	"• `/refer set R-12 <status> <note>` — admins: correct a referral's status\n" +
+	"• `/refer set R-12 <status> <note>` — admins: correct a referral's status (`/refer set R-12 won 2500 <note>` records its value)\n" +
 	"• `/refer export [week|month|quarter|year|all]` — admins: a spreadsheet (CSV) of the referrals, by DM; the last 30 days by default\n" +
 	"• `/refer outbox` — admins: messages waiting to be sent, and those Slack refused for good\n" +
 	"• `/refer settings` — admins: the group's settings (channel, follow-up window, digest, time zone…)\n" +
