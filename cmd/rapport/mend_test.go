@@ -146,7 +146,9 @@ func TestUndoWithinAndAfterTheWindow(t *testing.T) {
 	h.wait("the meeting report", func() bool { return len(h.alice.dms()) == 7 && h.outboxEmpty() })
 	clk.add(10*time.Minute + time.Second)
 	h.tap(h.bob, dm(), "ref:undo")
-	h.wait("the refusal", func() bool { return len(h.ephemerals("UBOB")) == 1 && !has(buttonsOf(dm()), "ref:undo") && h.outboxEmpty() })
+	h.wait("the refusal", func() bool {
+		return len(h.ephemerals("UBOB")) == 1 && !has(buttonsOf(dm()), "ref:undo") && h.outboxEmpty()
+	})
 	if err := contains(h.ephemerals("UBOB")[0].Text, "Too late to undo", "within 10 minutes", "R-1 stays *Meeting booked*"); err != nil {
 		t.Error(err)
 	}
