@@ -56,7 +56,7 @@ func (a Action) Valid() bool { _, ok := transitions[a]; return ok || a == ActCor
 // only the giver withdraws it, only an admin corrects.
 func (a Action) Actor() Role {
 	switch a {
-	case ActWithdraw:
+	case ActWithdraw, ActEdit, ActAsk:
 		return RoleGiver
 	case ActCorrect:
 		return RoleAdmin
@@ -88,6 +88,14 @@ func (a Action) Label() string {
 		return "Withdraw"
 	case ActCorrect:
 		return "Correct status"
+	case ActEdit:
+		return "Edit"
+	case ActUndo:
+		return "Undo"
+	case ActNote:
+		return "Add a note"
+	case ActAsk:
+		return "Ask for an update"
 	}
 	return string(a)
 }
@@ -127,6 +135,8 @@ type Event struct {
 	Ref    int64     `json:"ref,omitempty"`    // pass on: the new referral
 	Member string    `json:"member,omitempty"` // pass on: whom the new referral went to
 	Facts  *Facts    `json:"facts,omitempty"`  // pass on: what the mover vouched for to Member
+	// Changed names the form fields an edit changed (never their values).
+	Changed []string `json:"changed,omitempty"`
 }
 
 // Stage is a reminder a referral may be waiting for (DESIGN.md, reminders).

@@ -64,7 +64,11 @@ type Refused struct {
 	Status   Status // the referral's status now
 	Receiver string
 	Giver    string
-	Reason   string // "forbidden": not theirs to take; "status": not possible from Status
+	// Reason is "forbidden": not theirs to take; "status": not possible from Status; for an undo,
+	// "nothing": no step to undo, "late": past UndoWindow, "passed": passed on; for an edit,
+	// "changed": it changed since the form opened; for an ask, "soon": asked within AskEvery.
+	Reason string
+	Until  time.Time // "soon": when it may be asked again
 }
 
 func (e *Refused) Error() string {
@@ -73,12 +77,16 @@ func (e *Refused) Error() string {
 
 // Targets lists, for each status the move may start from, where it leads: the action's moves, or
 // for an admin's correction, every status but passed on to the one chosen (a passed referral lives
-// on as the new receiver's: correcting the old one would reopen it for someone who gave it away).
+// on as the new receiver's: correcting the old one would reopen it for someone who gave it away),
+// and closed business to itself when the correction records its value.
 func (m Move) Targets() map[Status]Status {
 	if m.Action != ActCorrect {
 		return m.Action.Moves()
 	}
 	out := map[Status]Status{}
+	if m.To == StatusWon && m.Value > 0 {
+		out[StatusWon] = StatusWon // recording the value of closed business
+	}
 	for _, s := range Statuses {
 		if s != m.To && s != StatusPassed {
 			out[s] = m.To

@@ -137,6 +137,10 @@ type Referral struct {
 	PassedOf int64  // the referral it was passed on from
 	Value    int64  // closed business, in minor units (cents)
 	Currency string // of Value
+	// LastStep is when the receiver took the step they may still undo (zero: none to undo).
+	LastStep time.Time
+	// LastAsk is when the giver last asked for an update (zero: never).
+	LastAsk time.Time
 	// Posted says where each message about the referral was posted ("channel|ts" by slot), so a
 	// change can update it in place.
 	Posted map[string]string

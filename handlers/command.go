@@ -84,7 +84,7 @@ const helpMembers = "*Rapport* keeps the group's referrals moving.\n" +
 
 // helpAdmins is what /refer help adds for the group's admins.
 const helpAdmins = "*For admins*\n" +
-	"• `/refer set R-12 <status> <note>` — correct a referral's status\n" +
+	"• `/refer set R-12 <status> <note>` — correct a referral's status (`/refer set R-12 won 2500 <note>` records its value)\n" +
 	"• `/refer export [week|month|quarter|year|all]` — a spreadsheet (CSV) of the referrals, by DM; the last 30 days by default\n" +
 	"• `/refer outbox` — messages waiting to be sent, and messages Slack refused, to send again\n" +
 	"• `/refer settings` — the group's settings (channel, follow-up window, digest, time zone…)"

@@ -35,6 +35,11 @@ type ReferralStore interface {
 	Referral(ctx context.Context, team string, n int64) (rapport.Referral, error)
 	Timeline(ctx context.Context, team string, n int64) (rapport.Referral, []rapport.Event, error)
 	Move(ctx context.Context, m rapport.Move) (rapport.Moved, error)
+	// Undo, Remark and Edit are the mends and remarks of mend.go; late are the messages an undo
+	// refused as late owes.
+	Undo(ctx context.Context, m rapport.Move, late []rapport.Notice) (rapport.Moved, error)
+	Remark(ctx context.Context, m rapport.Move) (rapport.Moved, error)
+	Edit(ctx context.Context, e rapport.Edit) (rapport.Moved, error)
 	OpenReferrals(ctx context.Context, team, user string, limit int) (given, received []rapport.Referral, err error)
 	PutMembers(ctx context.Context, team string, ms []rapport.Member) error
 }
@@ -85,6 +90,7 @@ func (h *Handlers) Register(mux *bot.Mux) {
 	mux.Action(actionResend, h.resend)
 	mux.Action(actionResendAll, h.resend)
 	h.registerHome(mux)
+	h.registerMends(mux)
 	for a := range outcomeForms {
 		mux.View(outcomeCallback(a), h.submitOutcome)
 	}

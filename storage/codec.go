@@ -47,6 +47,15 @@ const (
 	fFirstContact = "fc"  // Unix ms of the first contacted, meeting or won
 	fWonAt        = "wa"  // Unix ms business closed; gone when a correction reopens it
 	fCreditElse   = "ce"  // "1": the giver referred it again in place of a passed-on link (rapport.Fact.CreditElsewhere)
+	// The receiver's last step, while it may be undone (mend.go): what the step changed, to put back.
+	fUndoFrom     = "uf" // the status before the step
+	fUndoAt       = "ua" // Unix ms of the step (rapport.Referral.LastStep)
+	fUndoFlags    = "ux" // what the step set first: "a" first_action, "c" first_contact
+	fUndoDue      = "ud" // the reminder pending before the step, and its due ms
+	fUndoDueAt    = "ut"
+	fUndoValue    = "uv" // the value and currency before the step
+	fUndoCurrency = "uc"
+	fAsked        = "ak"  // Unix ms the giver last asked for an update
 	slotPrefix    = "dm_" // message slots written by MarkDelivered: dm_<slot> = "channel|ts"
 )
 
@@ -90,7 +99,19 @@ var referralFields = []hashField{
 	{fFirstContact, "first_contact", false, false},
 	{fWonAt, "won_at", false, false},
 	{fCreditElse, "credit_elsewhere", false, false},
+	{fUndoFrom, "undo_from", false, false},
+	{fUndoAt, "undo_at", false, false},
+	{fUndoFlags, "undo_flags", false, false},
+	{fUndoDue, "undo_due", false, false},
+	{fUndoDueAt, "undo_due_at", false, false},
+	{fUndoValue, "undo_value", false, false},
+	{fUndoCurrency, "undo_currency", false, false},
+	{fAsked, "asked", false, false},
 }
+
+// undoFields are the fields of the receiver's undoable step: written by a step of theirs, removed
+// by any other move, an undo, or an undo refused for being late.
+var undoFields = []string{fUndoFrom, fUndoAt, fUndoFlags, fUndoDue, fUndoDueAt, fUndoValue, fUndoCurrency}
 
 // chunkLen is Redis's default hash-max-listpack-value.
 const chunkLen = 64
@@ -192,11 +213,12 @@ func decodeReferral(n int64, h map[string]string) (rapport.Referral, error) {
 			r.Posted[f] = v
 		}
 	}
-	var created, updated int64
+	var created, updated, step, asked int64
 	for _, f := range [...]struct {
 		name string
 		dst  *int64
-	}{{fVersion, &r.Version}, {fPassedOf, &r.PassedOf}, {fValue, &r.Value}, {fCreated, &created}, {fUpdated, &updated}} {
+	}{{fVersion, &r.Version}, {fPassedOf, &r.PassedOf}, {fValue, &r.Value}, {fCreated, &created}, {fUpdated, &updated},
+		{fUndoAt, &step}, {fAsked, &asked}} {
 		v, err := parseInt(h, f.name)
 		if err != nil {
 			return rapport.Referral{}, fmt.Errorf("decode %s: %w", rapport.FormatID(n), err)
@@ -204,6 +226,12 @@ func decodeReferral(n int64, h map[string]string) (rapport.Referral, error) {
 		*f.dst = v
 	}
 	r.Created, r.Updated = time.UnixMilli(created), time.UnixMilli(updated)
+	if step > 0 {
+		r.LastStep = time.UnixMilli(step)
+	}
+	if asked > 0 {
+		r.LastAsk = time.UnixMilli(asked)
+	}
 	return r, nil
 }
 

@@ -61,6 +61,10 @@ const sendersGroup = "senders"
 //	                           budget (method, or method:channel)
 //	pause:<budget>     string  a pause Slack asked for (429 Retry-After)           Pause                               Retry-After
 //
+// The mend scripts (mend.go) write like move: undo writes ref:<n> (the undo fields), its events, due,
+// won, open, prospect sets and the outbox; edit writes ref:<n>, its events, open, prospect sets and
+// the outbox; remark (a note, an ask) writes ref:<n> (asked), its events, open and the outbox.
+//
 // Scripts get every key they touch in KEYS, except those whose names depend on what the script
 // reads or increments: a referral's hash (ref:<n>), the linked referral's indexes (given:<U>,
 // received:<U>), prospect sets (prospect:<digest>) and the heartbeats of the consumers the outbox's

@@ -19,6 +19,7 @@ import (
 // luaRules declares, for a script:
 //
 //	F             the referral hash's field names, by referralFields' lua names (F.status = 'st')
+//	UNDO_FIELDS   the fields of the receiver's undoable step (undoFields)
 //	OPEN          the set of open statuses (rapport.Status.Open)
 //	STATUS_NEW, STATUS_WON
 //	ROLE          the roles a notice may address (ROLE.giver = 'giver')
@@ -53,6 +54,11 @@ func buildLuaRules() string {
 		}
 	}
 	luaTable(&b, "F", fields)
+	var undo []string
+	for _, f := range undoFields {
+		undo = append(undo, luaQuote(f))
+	}
+	luaTable(&b, "UNDO_FIELDS", undo)
 
 	var open []string
 	for _, s := range rapport.Statuses {

@@ -15,7 +15,8 @@ import (
 // allows are checked where the status is written, so a double click, a stale message or two
 // replicas move a referral once. It records the event, swaps the pending reminder, queues the
 // messages the move owes and, for a pass on, creates the linked referral with the facts the mover
-// vouched for about its receiver.
+// vouched for about its receiver. A step of the receiver's that may be undone keeps what it changed
+// (the undo fields); any other move forgets them.
 //
 // KEYS: 1 ref, 2 events, 3 due, 4 outbox, 5 seq, 6 members, 7 all, 8 won, 9 open.
 // ARGV: 1 team base ("…{T}:"), 2 n, 3 actor, 4 role, 5 now Unix ms, 6 the spec as JSON (moveSpec).
@@ -28,7 +29,7 @@ import (
 var moveScript = redis.NewScript(luaKeys + luaRules + `
 local n, actor, role, now = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local spec = cjson.decode(ARGV[6])
-local h = redis.call('HMGET', KEYS[1], F.status, F.receiver, F.giver, F.version, F.due, F.passed_by, F.credit_elsewhere)
+local h = redis.call('HMGET', KEYS[1], F.status, F.receiver, F.giver, F.version, F.due, F.passed_by, F.credit_elsewhere, F.value, F.currency)
 if not h[1] then return {'notfound'} end
 local st, receiver, giver = h[1], h[2], h[3]
 if (role == ROLE.receiver and actor ~= receiver) or (role == ROLE.giver and actor ~= giver) then
@@ -50,12 +51,24 @@ redis.call('HSET', KEYS[1], F.status, move.to, F.updated, now, F.version, tonumb
 -- The open index, by the last event: what the leader's view lists and what expiry reads.
 if OPEN[move.to] then redis.call('ZADD', KEYS[9], now, n) else redis.call('ZREM', KEYS[9], n) end
 -- What the statistics read: the receiver's first action, the first contact, when business closed.
-if role == ROLE.receiver then redis.call('HSETNX', KEYS[1], F.first_action, now) end
-if move.contact then redis.call('HSETNX', KEYS[1], F.first_contact, now) end
-if move.to == STATUS_WON then
+-- undo keeps what this step changed, so the receiver can take it back (mend.go's undo script).
+local undo = {F.undo_from, st, F.undo_at, now}
+local flags = ''
+if role == ROLE.receiver and redis.call('HSETNX', KEYS[1], F.first_action, now) == 1 then flags = flags .. 'a' end
+if move.contact and redis.call('HSETNX', KEYS[1], F.first_contact, now) == 1 then flags = flags .. 'c' end
+if flags ~= '' then undo[#undo + 1] = F.undo_flags; undo[#undo + 1] = flags end
+if h[5] then
+  undo[#undo + 1] = F.undo_due; undo[#undo + 1] = h[5]
+  undo[#undo + 1] = F.undo_due_at; undo[#undo + 1] = redis.call('ZSCORE', KEYS[3], h[5]) or now
+end
+if h[8] then undo[#undo + 1] = F.undo_value; undo[#undo + 1] = h[8] end
+if h[9] then undo[#undo + 1] = F.undo_currency; undo[#undo + 1] = h[9] end
+redis.call('HDEL', KEYS[1], unpack(UNDO_FIELDS))
+if spec.undoable and role == ROLE.receiver then redis.call('HSET', KEYS[1], unpack(undo)) end
+if move.to == STATUS_WON and st ~= STATUS_WON then
   redis.call('HSET', KEYS[1], F.won_at, now)
   redis.call('ZADD', KEYS[8], now, n)
-elseif st == STATUS_WON then
+elseif move.to ~= STATUS_WON and st == STATUS_WON then
   redis.call('HDEL', KEYS[1], F.won_at)
   redis.call('ZREM', KEYS[8], n)
 end
@@ -124,6 +137,7 @@ return {'ok', st, n2, redis.call('HGETALL', KEYS[1])}
 type moveSpec struct {
 	Action     rapport.Action      `json:"action"`
 	Moves      map[string]moveStep `json:"moves"`
+	Undoable   bool                `json:"undoable,omitempty"` // the receiver may undo it (rapport.Action.Undoable)
 	Note       string              `json:"note,omitempty"`
 	Value      int64               `json:"value,omitempty"`
 	Fields     []any               `json:"fields,omitempty"`
@@ -164,7 +178,8 @@ func noticesJSON(ns []rapport.Notice) (string, error) {
 func (s *Store) Move(ctx context.Context, m rapport.Move) (rapport.Moved, error) {
 	op := "move " + rapport.FormatID(m.Ref)
 	k := s.keys(m.Team)
-	spec := moveSpec{Action: m.Action, Moves: map[string]moveStep{}, Note: m.Note, Value: m.Value, LinkTo: m.LinkTo}
+	spec := moveSpec{Action: m.Action, Moves: map[string]moveStep{}, Note: m.Note, Value: m.Value, LinkTo: m.LinkTo,
+		Undoable: m.Action.Undoable()}
 	for from, to := range m.Targets() {
 		step := moveStep{To: to, Contact: contacts(to)}
 		if st, at, ok := m.Timing.FirstReminder(to, m.Now); ok {

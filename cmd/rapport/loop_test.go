@@ -76,7 +76,7 @@ func TestLoopAcceptContactedClosedBusiness(t *testing.T) {
 	if err := contains(messageText(h.alice.dms()[2]), "<@UBOB> contacted Dana Reyes"); err != nil {
 		t.Error(err)
 	}
-	if ids := buttonsOf(dm()); strings.Join(ids, " ") != "ref:meeting ref:won ref:lost" {
+	if ids := buttonsOf(dm()); strings.Join(ids, " ") != "ref:meeting ref:won ref:lost ref:undo ref:note" {
 		t.Errorf("contacted referral buttons = %v", ids)
 	}
 	if has(buttonsOf(h.alice.dms()[0]), "ref:withdraw") {
@@ -104,8 +104,8 @@ func TestLoopAcceptContactedClosedBusiness(t *testing.T) {
 	if err := contains(messageText(h.alice.dms()[3]), "Closed business", "$2,500.00", "Thank you Alice! &lt;!here&gt;"); err != nil {
 		t.Error(err)
 	}
-	if ids := buttonsOf(dm()); len(ids) != 0 {
-		t.Errorf("a closed referral still offers %v", ids)
+	if ids := buttonsOf(dm()); strings.Join(ids, " ") != "ref:undo ref:note" {
+		t.Errorf("a closed referral offers %v; want only Undo (within its window) and Add a note", ids)
 	}
 	if err := contains(messageText(dm()), "Closed business", "Accepted by <@UBOB>", "Contacted by <@UBOB>"); err != nil {
 		t.Errorf("timeline: %v", err)

@@ -27,6 +27,8 @@ var about = map[string]string{
 	"settings.saved":        "the confirmation of saved settings",
 	"admin.alert":           "an alert to admins",
 	"digest.inactive":       "a friendly nudge to give",
+	"referral.edited":       "the notice of a giver's edit",
+	"referral.asked":        "a giver's request for an update",
 }
 
 // About says what a message of kind is, in words; an unknown kind (an old one, still in the

@@ -120,6 +120,18 @@ func sampleCatalogue(st *sampleStore, set rapport.Settings) *Catalogue {
 	return New(zap.NewNop(), st, fixedSettings(set), "T1", []string{"UADMIN"}, func() time.Time { return homeNow })
 }
 
+// mendSample makes the second event of st the one kind reports, for the kinds about a mend: an
+// edit is made while the referral is new.
+func mendSample(st *sampleStore, kind string) {
+	if kind != "referral.edited" {
+		return
+	}
+	st.ref.Status = rapport.StatusNew
+	st.events = append([]rapport.Event(nil), st.events...)
+	st.events[1] = rapport.Event{At: st.events[1].At, Actor: "UALICE", Action: rapport.ActEdit, From: rapport.StatusNew,
+		To: rapport.StatusNew, Changed: []string{rapport.FieldName, rapport.FieldPhone, rapport.FieldNeed, rapport.FieldBestTime}}
+}
+
 // samples is one outbox entry of every kind, as the scripts and jobs that queue them write it.
 // A kind added to the catalogue needs one here, and its golden file (go test -update).
 func samples(t *testing.T) map[string]rapport.OutboxEntry {
@@ -147,6 +159,8 @@ func samples(t *testing.T) map[string]rapport.OutboxEntry {
 		"referral.withdrawn":    ref("referral.withdrawn", "UBOB", map[string]string{rapport.EntryEvent: "1"}),
 		"referral.corrected":    ref("referral.corrected", "UALICE", map[string]string{rapport.EntryEvent: "1"}),
 		"referral.shoutout":     ref("referral.shoutout", "C0WINS", nil),
+		"referral.edited":       ref("referral.edited", "UBOB", map[string]string{rapport.EntryEvent: "1"}),
+		"referral.asked":        ref("referral.asked", "UBOB", map[string]string{rapport.EntryEvent: "1"}),
 		"nudge.ack":             ref("nudge.ack", "UBOB", map[string]string{rapport.EntryStage: "ack"}),
 		"nudge.ack2":            ref("nudge.ack2", "UBOB", map[string]string{rapport.EntryStage: "ack2"}),
 		"nudge.ack2.giver":      ref("nudge.ack2.giver", "UALICE", map[string]string{rapport.EntryStage: "ack2"}),
@@ -191,6 +205,7 @@ func TestEveryKindGolden(t *testing.T) {
 			if kind == "nudge.ack" || kind == "nudge.ack2" || kind == "nudge.ack2.giver" {
 				st.ref.Status = rapport.StatusNew // these are owed while it waits for a first action
 			}
+			mendSample(st, kind)
 			p, owed, err := sampleCatalogue(st, sampleSettings).Render(t.Context(), "T1", e)
 			if err != nil || !owed {
 				t.Fatalf("Render = owed %v, %v; want the message", owed, err)

@@ -53,11 +53,15 @@ var (
 		Owes: onMove(rapport.RoleGiver),
 		Read: readReferral, Owed: posted(SlotGiverDM), Draw: inPlace(SlotGiverDM, giverDM),
 	})
-	// Report tells the giver what the receiver did (rule 3).
+	// Report tells the giver what the receiver did (rule 3): a step, an undo, a note.
 	Report = register(&Message[referralState]{
 		Kind: "referral.report", To: roles(rapport.RoleGiver),
 		Owes: func(ch Change) []rapport.Notice {
-			if ch.Move == nil || ch.Move.Action == rapport.ActWithdraw || ch.Move.Action == rapport.ActCorrect {
+			if ch.Move == nil {
+				return nil
+			}
+			switch ch.Move.Action {
+			case rapport.ActWithdraw, rapport.ActCorrect, rapport.ActEdit, rapport.ActAsk:
 				return nil
 			}
 			return to(rapport.RoleGiver)
@@ -75,6 +79,18 @@ var (
 		Kind: "referral.corrected", To: roles(rapport.RoleGiver, rapport.RoleReceiver),
 		Owes: onAction(rapport.ActCorrect, rapport.RoleGiver, rapport.RoleReceiver),
 		Read: readReferral, Owed: hasEvent, Draw: report,
+	})
+	// Edited tells the receiver what the giver changed in a new referral (rule 14).
+	Edited = register(&Message[referralState]{
+		Kind: "referral.edited", To: roles(rapport.RoleReceiver),
+		Owes: onAction(rapport.ActEdit, rapport.RoleReceiver),
+		Read: readReferral, Owed: hasEvent, Draw: edited,
+	})
+	// Asked passes the giver's ask for an update to the receiver, with the buttons that answer it.
+	Asked = register(&Message[referralState]{
+		Kind: "referral.asked", To: roles(rapport.RoleReceiver),
+		Owes: onAction(rapport.ActAsk, rapport.RoleReceiver),
+		Read: readReferral, Owed: func(s referralState) bool { return s.hasEvent && s.ref.Status.Open() }, Draw: asked,
 	})
 	// Shoutout thanks the giver and the receiver of closed business in the recognition channel.
 	Shoutout = register(&Message[referralState]{

@@ -134,6 +134,7 @@ func TestEveryKindWithinSlackLimits(t *testing.T) {
 			if strings.HasPrefix(kind, "nudge.ack") {
 				st.ref.Status = rapport.StatusNew
 			}
+			mendSample(st, kind)
 			set := sampleSettings
 			set.PublicValues = true
 			p, owed, err := sampleCatalogue(st, set).Render(t.Context(), "T1", all[kind])
@@ -154,7 +155,7 @@ func TestEveryKindWithinSlackLimits(t *testing.T) {
 // DM when it needs no escaping: the form's limits and the DM's agree.
 func TestLongestPlainFieldsShownWhole(t *testing.T) {
 	ref, events := maxReferral(plain)
-	p := ReceiverDM(ref, events[:1], sampleSettings.Timing())
+	p := ReceiverDM(ref, events[:1], sampleSettings.Timing(), homeNow)
 	if problems := sentProblems(t, p); len(problems) > 0 {
 		t.Fatal(problems)
 	}

@@ -26,6 +26,10 @@ func TestNoticesReportToWhoeverDidNotMove(t *testing.T) {
 		{rapport.Move{Action: rapport.ActPassOn, LinkTo: "UM"}, "referral.received>linked referral.update>receiver referral.update.giver>giver referral.report>giver home>receiver home>giver home>linked"},
 		{rapport.Move{Action: rapport.ActWon}, "referral.update>receiver referral.update.giver>giver referral.report>giver home>receiver home>giver"},
 		{rapport.Move{Action: rapport.ActCorrect}, "referral.update>receiver referral.update.giver>giver referral.corrected>giver referral.corrected>receiver home>receiver home>giver"},
+		{rapport.Move{Action: rapport.ActUndo}, "referral.update>receiver referral.update.giver>giver referral.report>giver home>receiver home>giver"},
+		{rapport.Move{Action: rapport.ActNote}, "referral.update>receiver referral.update.giver>giver referral.report>giver home>receiver home>giver"},
+		{rapport.Move{Action: rapport.ActEdit}, "referral.update>receiver referral.update.giver>giver referral.edited>receiver home>receiver home>giver"},
+		{rapport.Move{Action: rapport.ActAsk}, "referral.update>receiver referral.update.giver>giver referral.asked>receiver home>receiver home>giver"},
 	}
 	for _, tt := range tests {
 		if got := describe(Notices(Change{Move: &tt.m})); got != tt.want {

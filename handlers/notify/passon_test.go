@@ -28,7 +28,7 @@ func passedSample() (rapport.Referral, rapport.Referral, []rapport.Event) {
 // contact; the giver's report says what the passer vouched for about the new receiver.
 func TestPassedOnGolden(t *testing.T) {
 	orig, linked, events := passedSample()
-	dm := ReceiverDM(linked, nil, sampleSettings.Timing())
+	dm := ReceiverDM(linked, nil, sampleSettings.Timing(), homeNow)
 	golden(t, "passed_received", dm)
 	s := unescapeHTML(messageJSON(t, dm))
 	for _, want := range []string{
@@ -68,7 +68,7 @@ func TestConsentLine(t *testing.T) {
 	for _, mayShare := range []bool{false, true} {
 		ref := newSampleStore().ref
 		ref.Facts.MayShare = mayShare
-		s := unescapeHTML(messageJSON(t, ReceiverDM(ref, nil, sampleSettings.Timing())))
+		s := unescapeHTML(messageJSON(t, ReceiverDM(ref, nil, sampleSettings.Timing(), homeNow)))
 		const line = "<@UALICE> has not asked Dana &lt;Reyes&gt; whether you may call: say who sent you, or ask <@UALICE> first."
 		if got := strings.Contains(s, line); got == mayShare {
 			t.Errorf("may share %v: consent line shown %v:\n%s", mayShare, got, s)

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/rapportbot/rapport"
@@ -29,6 +30,7 @@ type referralState struct {
 	event    rapport.Event
 	hasEvent bool
 	set      rapport.Settings
+	now      time.Time // when it is drawn: whether Undo is still offered
 }
 
 // readReferral reads the entry's referral and its timeline; a referral that does not exist never will.
@@ -37,7 +39,7 @@ func readReferral(ctx context.Context, c *Catalogue, team string, e rapport.Outb
 	if err != nil {
 		return referralState{}, gone(err)
 	}
-	s := referralState{to: e.To, ref: ref, events: events, set: c.settings.Get(ctx)}
+	s := referralState{to: e.To, ref: ref, events: events, set: c.settings.Get(ctx), now: c.now()}
 	if i, err := strconv.Atoi(e.Fields[rapport.EntryEvent]); err == nil && i >= 0 && i < len(events) {
 		s.event, s.hasEvent = events[i], true
 	}
@@ -83,7 +85,7 @@ func buttons(n int64, actions ...rapport.Action) slack.Block {
 	els := make([]slack.BlockElement, 0, len(actions))
 	for i, a := range actions {
 		b := slack.NewButtonBlockElement(ActionID(a), strconv.FormatInt(n, 10), kit.Plain(a.Label()))
-		if i == 0 && a != rapport.ActWithdraw {
+		if i == 0 && a != rapport.ActWithdraw && len(a.Moves()) > 0 {
 			b.Style = slack.StylePrimary
 		}
 		els = append(els, b)
@@ -100,14 +102,17 @@ func ProspectLine(p rapport.Prospect) string {
 	return s
 }
 
-func receiverDM(s referralState) bot.Delivery { return ReceiverDM(s.ref, s.events, s.set.Timing()) }
+func receiverDM(s referralState) bot.Delivery {
+	return ReceiverDM(s.ref, s.events, s.set.Timing(), s.now)
+}
 
 func giverDM(s referralState) bot.Delivery { return GiverDM(s.ref, s.events) }
 
 // ReceiverDM carries everything the receiver needs to act, and where things stand: the prospect's
 // contact details are shown here, to the receiver only (rule 10). It is redrawn in place after every
-// change, with only the buttons that still make sense.
-func ReceiverDM(ref rapport.Referral, events []rapport.Event, t rapport.Timing) bot.Delivery {
+// change, with only the buttons that still make sense at now (Undo, within rapport.UndoWindow of
+// the receiver's last step).
+func ReceiverDM(ref rapport.Referral, events []rapport.Event, t rapport.Timing, now time.Time) bot.Delivery {
 	p := ref.Prospect
 	from := "from " + kit.Mention(ref.Giver)
 	if ref.PassedBy != "" {
@@ -137,7 +142,7 @@ func ReceiverDM(ref rapport.Referral, events []rapport.Event, t rapport.Timing) 
 		blocks = append(blocks, kit.Section("*Note from "+kit.Mention(voucher(ref))+"*\n"+kit.Esc(ref.Note)))
 	}
 	blocks = append(blocks, timeline(events)...)
-	if acts := rapport.ReceiverActions(ref.Status); len(acts) > 0 {
+	if acts := receiverButtons(ref, now); len(acts) > 0 {
 		blocks = append(blocks, buttons(ref.Number, acts...))
 	}
 	if ref.Status == rapport.StatusNew {
@@ -164,11 +169,40 @@ func GiverDM(ref rapport.Referral, events []rapport.Event) bot.Delivery {
 	}
 	blocks = append(blocks, kit.Section("*Status:* "+ref.Status.Label()))
 	blocks = append(blocks, timeline(events)...)
-	if rapport.ActWithdraw.Can(ref.Status) {
-		blocks = append(blocks, buttons(ref.Number, rapport.ActWithdraw))
+	if acts := giverButtons(ref); len(acts) > 0 {
+		blocks = append(blocks, buttons(ref.Number, acts...))
 	}
 	return bot.Delivery{Channel: ref.Giver, Text: fmt.Sprintf("Saved %s: %s is with %s", ref.ID(), kit.Esc(ref.Prospect.Name), kit.Mention(ref.Receiver)),
 		Blocks: blocks, Slot: SlotGiverDM}
+}
+
+// receiverButtons are the receiver's steps still possible, then Undo while their last step may be
+// undone, and Add a note once they have taken a step.
+func receiverButtons(ref rapport.Referral, now time.Time) []rapport.Action {
+	acts := rapport.ReceiverActions(ref.Status)
+	if ref.CanUndo(now) {
+		acts = append(acts, rapport.ActUndo)
+	}
+	if rapport.NoteAllowed(ref.Status) {
+		acts = append(acts, rapport.ActNote)
+	}
+	return acts
+}
+
+// giverButtons are Edit while the referral is new, Withdraw while it may be, and Ask for an update
+// while it is open.
+func giverButtons(ref rapport.Referral) []rapport.Action {
+	var acts []rapport.Action
+	if rapport.EditAllowed(ref.Status) {
+		acts = append(acts, rapport.ActEdit)
+	}
+	if rapport.ActWithdraw.Can(ref.Status) {
+		acts = append(acts, rapport.ActWithdraw)
+	}
+	if rapport.AskAllowed(ref.Status) {
+		acts = append(acts, rapport.ActAsk)
+	}
+	return acts
 }
 
 // timeline lists a referral's events, the newest last, in one context element: it keeps the newest
@@ -199,8 +233,17 @@ func timeline(events []rapport.Event) []slack.Block {
 // timelineLine is one step: when, what, who, and its note, clipped.
 func timelineLine(e rapport.Event) string {
 	line := fmt.Sprintf("• %s · %s by %s", kit.Date(e.At), e.To.Label(), kit.Mention(e.Actor))
-	if e.Action == rapport.ActCorrect {
+	switch e.Action {
+	case rapport.ActCorrect:
 		line = fmt.Sprintf("• %s · corrected to %s by %s", kit.Date(e.At), e.To.Label(), kit.Mention(e.Actor))
+	case rapport.ActUndo:
+		line = fmt.Sprintf("• %s · %s undone by %s: %s again", kit.Date(e.At), e.From.Label(), kit.Mention(e.Actor), e.To.Label())
+	case rapport.ActEdit:
+		line = fmt.Sprintf("• %s · details edited by %s (%s)", kit.Date(e.At), kit.Mention(e.Actor), changedLabels(e.Changed))
+	case rapport.ActNote:
+		line = fmt.Sprintf("• %s · note by %s", kit.Date(e.At), kit.Mention(e.Actor))
+	case rapport.ActAsk:
+		line = fmt.Sprintf("• %s · update asked by %s", kit.Date(e.At), kit.Mention(e.Actor))
 	}
 	if e.Ref != 0 {
 		line += " → " + rapport.FormatID(e.Ref)

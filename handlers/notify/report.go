@@ -11,7 +11,8 @@ import (
 )
 
 // report tells one person what just happened to a referral: the giver after every move of the
-// receiver's (rule 3), the receiver when the giver withdraws, both when an admin corrects.
+// receiver's (rule 3), the receiver when the giver withdraws, both when an admin corrects; the giver when the receiver
+// undoes a step or adds a note.
 func report(s referralState) bot.Delivery {
 	ref, e, to := s.ref, s.event, s.to
 	who, what := kit.Mention(e.Actor), ref.ID()+" ("+kit.Esc(ref.Prospect.Name)+")"
@@ -47,6 +48,13 @@ func report(s referralState) bot.Delivery {
 		}
 	case rapport.ActCorrect:
 		text = fmt.Sprintf("An admin, %s, set *%s* to *%s*.", who, what, e.To.Label())
+		if e.To == rapport.StatusWon && e.Value > 0 {
+			text = fmt.Sprintf("An admin, %s, set *%s* to *%s*: *%s*.", who, what, e.To.Label(), kit.Money(e.Value, ref.Currency))
+		}
+	case rapport.ActUndo:
+		text = fmt.Sprintf(":leftwards_arrow_with_hook: %s undid *%s* on *%s*: it is *%s* again.", who, e.From.Label(), what, e.To.Label())
+	case rapport.ActNote:
+		text = fmt.Sprintf(":speech_balloon: %s added a note on *%s*:", who, what)
 	default:
 		text = fmt.Sprintf("%s moved *%s* to *%s*.", who, what, e.To.Label())
 	}
