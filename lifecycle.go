@@ -177,3 +177,12 @@ func (t Timing) NextReminder(st Stage, firedAt time.Time) (Stage, time.Time, boo
 	}
 	return "", time.Time{}, false
 }
+
+// Overdue reports whether an open referral in status s, whose last event was at last, is late at
+// now, and for what: the receiver's first step (StageAck: new past the follow-up window) or a report
+// of how it went (StageReport: accepted, contacted or meeting past the report-back delay). It is
+// the reminders' own schedule (FirstReminder), read as a verdict for the leader's view.
+func (t Timing) Overdue(s Status, last, now time.Time) (Stage, bool) {
+	st, due, ok := t.FirstReminder(s, last)
+	return st, ok && now.After(due)
+}

@@ -20,6 +20,7 @@ type Settings struct {
 	AnnounceHot        bool   // a new hot referral is announced in the recognition channel
 	Currency           string // the group's currency for closed business
 	InactivityWeeks    int    // weeks without giving before a private, friendly nudge; 0: never
+	WelcomeNewMembers  bool   // a person who joins the workspace gets the welcome DM (off: only on first use)
 }
 
 // Setting names: the keys in Redis and the block IDs of the settings form.
@@ -34,11 +35,13 @@ const (
 	SetAnnounceHot        = "announce_hot"
 	SetCurrency           = "currency"
 	SetInactivityWeeks    = "inactivity_weeks"
+	SetWelcomeNewMembers  = "welcome_new_members"
 )
 
 // SettingNames lists every setting in the order the form shows them.
 var SettingNames = []string{SetRecognitionChannel, SetFollowUpSLA, SetReportBackAfter, SetDigestSchedule,
-	SetTimeZone, SetQuietHours, SetPublicValues, SetAnnounceHot, SetCurrency, SetInactivityWeeks}
+	SetTimeZone, SetQuietHours, SetPublicValues, SetAnnounceHot, SetCurrency, SetInactivityWeeks,
+	SetWelcomeNewMembers}
 
 // Timing is the reminder delays of the settings.
 func (s Settings) Timing() Timing {
@@ -103,15 +106,18 @@ func (s *Settings) set(name, v string, schedule ScheduleCheck) error {
 			return fmt.Errorf("Use HH:MM-HH:MM, such as 21:00-08:00, or off.")
 		}
 		s.QuietHours = q
-	case SetPublicValues, SetAnnounceHot:
+	case SetPublicValues, SetAnnounceHot, SetWelcomeNewMembers:
 		b, err := strconv.ParseBool(v)
 		if err != nil {
 			return fmt.Errorf("Use on or off.")
 		}
-		if name == SetPublicValues {
+		switch name {
+		case SetPublicValues:
 			s.PublicValues = b
-		} else {
+		case SetAnnounceHot:
 			s.AnnounceHot = b
+		default:
+			s.WelcomeNewMembers = b
 		}
 	case SetCurrency:
 		v = strings.ToUpper(v)
@@ -148,6 +154,7 @@ func (s Settings) Values() map[string]string {
 		SetAnnounceHot:        strconv.FormatBool(s.AnnounceHot),
 		SetCurrency:           s.Currency,
 		SetInactivityWeeks:    strconv.Itoa(s.InactivityWeeks),
+		SetWelcomeNewMembers:  strconv.FormatBool(s.WelcomeNewMembers),
 	}
 }
 

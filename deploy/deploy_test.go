@@ -118,7 +118,7 @@ func TestManifest(t *testing.T) {
 	})
 
 	t.Run("BotScopes", func(t *testing.T) {
-		want := []string{"commands", "chat:write", "im:write", "users:read", "files:write"}
+		want := []string{"commands", "chat:write", "im:write", "im:history", "users:read", "files:write"}
 		got := slices.Clone(m.OAuthConfig.Scopes.Bot)
 		slices.Sort(want)
 		slices.Sort(got)
@@ -128,8 +128,11 @@ func TestManifest(t *testing.T) {
 	})
 
 	t.Run("Events", func(t *testing.T) {
-		if !slices.Contains(m.Settings.EventSubscriptions.BotEvents, "app_home_opened") {
-			t.Errorf("settings.event_subscriptions.bot_events = %v, want app_home_opened", m.Settings.EventSubscriptions.BotEvents)
+		// Every event the handlers route: the Home tab, a DM typed to Rapport, a new member.
+		for _, ev := range []string{"app_home_opened", "message.im", "team_join"} {
+			if !slices.Contains(m.Settings.EventSubscriptions.BotEvents, ev) {
+				t.Errorf("settings.event_subscriptions.bot_events = %v, want %s", m.Settings.EventSubscriptions.BotEvents, ev)
+			}
 		}
 	})
 

@@ -24,6 +24,7 @@ var leadingMention = regexp.MustCompile(`^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>\s*(.*)$
 func (h *Handlers) refer(ctx context.Context, r *bot.Request) (any, error) {
 	text := strings.TrimSpace(r.Command.Text)
 	sub, _, _ := strings.Cut(text, " ")
+	h.welcomeAfter(r, r.Command.UserID)
 	switch {
 	case text == "":
 		h.openForm(r, rapport.Draft{})
@@ -61,6 +62,7 @@ func (h *Handlers) subcommands() map[string]subcommand {
 		"stats":       h.stats,
 		"ledger":      h.ledger,
 		"outbox":      h.outboxStatus,
+		"open":        h.openList,
 	}
 }
 
@@ -86,6 +88,7 @@ const helpMembers = "*Rapport* keeps the group's referrals moving.\n" +
 const helpAdmins = "*For admins*\n" +
 	"• `/refer set R-12 <status> <note>` — correct a referral's status (`/refer set R-12 won 2500 <note>` records its value)\n" +
 	"• `/refer export [week|month|quarter|year|all]` — a spreadsheet (CSV) of the referrals, by DM; the last 30 days by default\n" +
+	"• `/refer open` — every open referral by receiver, the overdue first, with *Nudge now*\n" +
 	"• `/refer outbox` — messages waiting to be sent, and messages Slack refused, to send again\n" +
 	"• `/refer settings` — the group's settings (channel, follow-up window, digest, time zone…)"
 
@@ -101,8 +104,13 @@ func (h *Handlers) help(ctx context.Context, r *bot.Request, _ string) (any, err
 // openForm opens the referral modal after the ack: the trigger is valid for 3 s, the ack makes no
 // Slack call.
 func (h *Handlers) openForm(r *bot.Request, d rapport.Draft) {
-	trigger, giver := r.Command.TriggerID, r.Command.UserID
-	d.Giver = giver
+	d.Giver = r.Command.UserID
+	h.openFormFor(r, r.Command.TriggerID, d)
+}
+
+// openFormFor opens the referral modal filled in with d on trigger (a command's or a click's),
+// after the ack.
+func (h *Handlers) openFormFor(r *bot.Request, trigger string, d rapport.Draft) {
 	r.After(func(ctx context.Context) error {
 		if _, err := h.api.OpenViewContext(ctx, trigger, referralModal(formState{draft: d})); err != nil {
 			return fmt.Errorf("views.open: %w", err)

@@ -27,6 +27,8 @@ type Store interface {
 	HomeStore
 	ExportStore
 	OutboxStore
+	LeaderStore
+	WelcomeStore
 }
 
 // ReferralStore keeps referrals, their timelines and the member directory.
@@ -54,6 +56,8 @@ type SlackAPI interface {
 type Config struct {
 	Team   string   // the workspace, from auth.test
 	Admins []string // may see any referral, correct its status, export and change settings
+	// BotUser is Rapport's own user (auth.test): its messages in a DM are never answered.
+	BotUser string
 }
 
 // Handlers serves /refer, its forms and its buttons.
@@ -91,6 +95,7 @@ func (h *Handlers) Register(mux *bot.Mux) {
 	mux.Action(actionResendAll, h.resend)
 	h.registerHome(mux)
 	h.registerMends(mux)
+	h.registerLeader(mux)
 	for a := range outcomeForms {
 		mux.View(outcomeCallback(a), h.submitOutcome)
 	}

@@ -39,7 +39,8 @@ func (h *Handlers) homeOpened(ctx context.Context, r *bot.Request) (any, error) 
 	if !ok || ev.Tab != "home" || ev.User == "" {
 		return nil, nil // the Messages tab, or an event we cannot read: nothing to draw
 	}
-	if err := h.store.OpenedHome(ctx, r.Team, ev.User, notify.Home.Kind, h.now()); err != nil {
+	// The first visit is a first contact: the welcome is queued in the same step (rule 16).
+	if _, err := h.store.OpenedHomeWelcome(ctx, r.Team, ev.User, notify.Home.Kind, notify.Welcome.Kind, h.now()); err != nil {
 		// Nobody to tell (there is no reply to an event); the next opening tries again.
 		return nil, err
 	}

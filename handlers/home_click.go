@@ -20,7 +20,7 @@ func (h *Handlers) fromHome(next bot.Handler) bot.Handler {
 		if err == nil || !onHome(r) || !isUserFacing(err) {
 			return ack, err
 		}
-		team, user, notice := r.Team, r.Interaction.User.ID, rapport.ErrorMessage(err)
+		team, user, notice := r.Team, r.Interaction.User.ID, ":warning: "+rapport.ErrorMessage(err)
 		var ref int64
 		if acts := r.Interaction.ActionCallback.BlockActions; len(acts) > 0 {
 			ref, _ = rapport.ParseID(acts[0].Value)

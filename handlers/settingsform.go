@@ -27,6 +27,7 @@ var settingHints = map[string]string{
 	rapport.SetAnnounceHot:        "Whether a new hot referral is announced in the recognition channel.",
 	rapport.SetCurrency:           "Three letters: USD, EUR, GBP.",
 	rapport.SetInactivityWeeks:    "Weeks without giving before a member gets a private, friendly nudge; 0 for never.",
+	rapport.SetWelcomeNewMembers:  "Whether a person who joins the workspace gets Rapport's welcome DM (members always get it on first use).",
 }
 
 // settingsForm answers "/refer settings": an admin gets the form, filled in with the settings in force.
@@ -60,7 +61,7 @@ func settingsModal(admin string, v map[string]string) slack.ModalViewRequest {
 			sel.Filter = &slack.SelectBlockElementFilter{Include: []string{"public", "private"}, ExcludeBotUsers: true}
 			sel.InitialConversation = v[name]
 			el, optional = sel, true
-		case rapport.SetPublicValues, rapport.SetAnnounceHot:
+		case rapport.SetPublicValues, rapport.SetAnnounceHot, rapport.SetWelcomeNewMembers:
 			on := slack.NewOptionBlockObject("true", kit.Plain("On"), nil)
 			off := slack.NewOptionBlockObject("false", kit.Plain("Off"), nil)
 			radio := slack.NewRadioButtonsBlockElement(InputAction, on, off)

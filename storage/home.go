@@ -116,23 +116,13 @@ func (s *Store) HomeData(ctx context.Context, team, user string, monthFrom, mont
 	return d, nil
 }
 
-// openHomeScript remembers that a member opened Home and queues their view, in one step.
-// KEYS: 1 home:<U>, 2 outbox. ARGV: 1 user, 2 kind, 3 now (Unix ms), 4 TTL (s).
-var openHomeScript = redis.NewScript(luaRules + `
-redis.call('SET', KEYS[1], ARGV[3], 'EX', ARGV[4])
-return redis.call('XADD', KEYS[2], '*', ENTRY.kind, ARGV[2], ENTRY.ref, 0, ENTRY.to, ARGV[1])
-`)
-
 // OpenedHome records that user opened the Home tab (so later changes refresh it) and queues their
 // Home view as an outbox entry of kind, in one round trip: the view is drawn and published by the
-// outbox after the ack, from the state as it is then.
+// outbox after the ack, from the state as it is then. (welcomeScript, which can welcome them in the
+// same step: OpenedHomeWelcome.)
 func (s *Store) OpenedHome(ctx context.Context, team, user, kind string, now time.Time) error {
-	k := s.keys(team)
-	err := openHomeScript.Run(ctx, s.rdb, []string{k.home(user), k.outbox()}, user, kind, now.UnixMilli(), int64(homeTTL/time.Second)).Err()
-	if err != nil {
-		return fail("open home of "+user, err)
-	}
-	return nil
+	_, err := s.welcome(ctx, team, user, "", kind, now)
+	return err
 }
 
 // queueHomeScript queues a Home refresh for each member who opened Home recently, or for every

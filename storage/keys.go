@@ -44,7 +44,8 @@ const sendersGroup = "senders"
 //	after:<envelope>   string  1: the envelope's after-ack work ran                FirstAfterAck                       caller's
 //	outbox             stream  messages owed to Slack (kind, ref, to, …);          create, move, claim, OpenedHome,    entries leave when
 //	                           consumer group "senders"                            QueueHome, Enqueue, Recognize,      delivered or dead
-//	                                                                               QueueDigest, EnqueueMessage
+//	                                                                               QueueDigest, EnqueueMessage,
+//	                                                                               NudgeNow, Welcome
 //	sent:<entry>       string  "channel|ts" of a delivered outbox entry            MarkDelivered                       7 days
 //	dead               stream  outbox entries given up on, with the reason         DeadLetter                          none; the oldest
 //	                                                                                                                   go past MAXLEN ~
@@ -52,6 +53,10 @@ const sendersGroup = "senders"
 //	alive:<consumer>   string  1: the outbox sender <consumer> runs (its           Heartbeat                           caller's (the
 //	                           heartbeat; gone: its entries are taken over)                                            sender: 3 s)
 //	home:<U>           string  Unix ms U last opened App Home                      OpenedHome                          60 days
+//	welcomed           set     members who got (or never needed) the welcome DM:   OpenedHome, Welcome, MarkWelcomed   none
+//	                           each member is welcomed once ever
+//	ref:<n>:nudged     string  Unix ms an admin's "Nudge now" queued a nudge       NudgeNow                            a day (rapport.
+//	                           about referral n to its receiver                                                        NudgeEvery)
 //	asks               hash    U → JSON ask {text, at}                             SetAsk                              none
 //	settings           hash    setting name → an admin's override                  PutSettings                         none
 //	thanks, vouches    zset    recognitions "<ms>:<from>:<to>", by ms              Recognize                           none
@@ -118,6 +123,8 @@ func (k keys) won() string                    { return k.base + "won" }         
 func (k keys) migrated(name string) string    { return k.base + "migrated:" + name } // a migration done
 func (k keys) open() string                   { return k.base + "open" }             // open referrals, by last event ms
 func (k keys) dead() string                   { return k.base + "dead" }
+func (k keys) welcomed() string               { return k.base + "welcomed" }  // members welcomed once ever
+func (k keys) nudged(n int64) string          { return k.ref(n) + ":nudged" } // an admin's nudge, once a day
 
 // alive is the heartbeat of an outbox sender (a consumer of the group): while it lives, nobody takes
 // the sender's entries over before the idle reclaim.

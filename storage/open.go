@@ -28,12 +28,9 @@ end
 return {redis.call('ZCARD', KEYS[1]), list}
 `)
 
-// OpenReferral is an open referral as the open index has it: the referral and when its last event
-// happened (its creation, or its last move).
-type OpenReferral struct {
-	rapport.Referral
-	LastEvent time.Time
-}
+// OpenReferral is an open referral as the open index has it (the domain's type, so that the
+// handlers and the catalogue declare their store interfaces without importing storage).
+type OpenReferral = rapport.OpenReferral
 
 // OpenAll returns the group's open referrals whose last event is before until (all of them for the
 // zero time), the stalest first, at most limit, and how many referrals are open in all: the

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/slack-go/slack"
 )
@@ -157,6 +158,12 @@ func (s *Server) AppHomeOpened(userID string) map[string]any {
 			event["view"] = v
 		}
 	}
+	return s.eventCallbackLocked(event, now)
+}
+
+// eventCallbackLocked wraps an inner event as Slack's Events API delivers it inside a Socket Mode
+// envelope: event_callback with a fresh event_id and the app's authorization.
+func (s *Server) eventCallbackLocked(event map[string]any, now time.Time) map[string]any {
 	return map[string]any{
 		"token":      verificationToken,
 		"team_id":    TeamID,

@@ -117,7 +117,7 @@ func newApp(ctx context.Context, cfg Config, log *zap.Logger, d deps) (_ *app, e
 	log = log.With(zap.String("team", id.TeamID))
 	a.settings = handlers.NewSettings(a.store, id.TeamID, cfg.Settings(), now, log.Named("settings"))
 	a.handlers = handlers.New(log.Named("handlers"), a.store, api,
-		handlers.Config{Team: id.TeamID, Admins: cfg.Admins}, a.settings, now)
+		handlers.Config{Team: id.TeamID, Admins: cfg.Admins, BotUser: id.UserID}, a.settings, now)
 	a.catalogue = notify.New(log.Named("notify"), a.store, a.settings, id.TeamID, cfg.Admins, now)
 	mux := bot.NewMux()
 	a.handlers.Register(mux)

@@ -96,6 +96,10 @@ func newCrashRig(t *testing.T, env map[string]string) *crashRig {
 	for k, v := range env {
 		r.env[k] = v
 	}
+	// As in the harness: the demo's members used Rapport before, so no welcome DM adds to counts.
+	if err := r.store.MarkWelcomed(ctx, slackfake.TeamID, "UALICE", "UBOB", "UCAROL", "UDAVE"); err != nil {
+		t.Fatal(err)
+	}
 	return r
 }
 

@@ -110,6 +110,11 @@ func launch(t testing.TB, n int, behindProxy bool, tweak func(*deps)) *harness {
 		h.replicas = append(h.replicas, r)
 	}
 	h.app, h.store = h.replicas[0].app, h.replicas[0].app.store
+	// The four have used Rapport before: their welcome DM (onboarding_test.go) would add one DM to
+	// every count of the other tests. Newcomers of a test are welcomed as in production.
+	if err := h.store.MarkWelcomed(ctx, slackfake.TeamID, "UALICE", "UBOB", "UCAROL", "UDAVE"); err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(h.shutdown)
 	if err := fake.WaitConnections(ctx, n); err != nil {
 		t.Fatalf("bots did not connect: %v", err)

@@ -29,6 +29,9 @@ var about = map[string]string{
 	"digest.inactive":       "a friendly nudge to give",
 	"referral.edited":       "the notice of a giver's edit",
 	"referral.asked":        "a giver's request for an update",
+	"nudge.leader":          "an admin's nudge to follow up",
+	"member.welcome":        "a welcome to a new member",
+	"member.answer":         "an answer to a DM typed to Rapport",
 }
 
 // About says what a message of kind is, in words; an unknown kind (an old one, still in the

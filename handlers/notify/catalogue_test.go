@@ -26,7 +26,8 @@ type sampleStore struct {
 	asks    []rapport.Ask
 	gave    map[string]int
 	members []rapport.Member
-	queued  []rapport.OutboxEntry // by Enqueue, each id once
+	open    []rapport.OpenReferral // the group's open referrals, the stalest first
+	queued  []rapport.OutboxEntry  // by Enqueue, each id once
 	ids     map[string]bool
 	readErr error // returned by every read when set
 }
@@ -102,6 +103,19 @@ func (s *sampleStore) Members(context.Context, string) ([]rapport.Member, error)
 	return s.members, s.readErr
 }
 
+func (s *sampleStore) Member(_ context.Context, _, id string) (rapport.Member, error) {
+	for _, m := range s.members {
+		if m.ID == id {
+			return m, s.readErr
+		}
+	}
+	return rapport.Member{}, rapport.Errorf(rapport.ENOTFOUND, "no member %s", id)
+}
+
+func (s *sampleStore) OpenAll(_ context.Context, _ string, _ time.Time, limit int) ([]rapport.OpenReferral, int64, error) {
+	return s.open[:min(limit, len(s.open))], int64(len(s.open)), s.readErr
+}
+
 func (s *sampleStore) Enqueue(_ context.Context, _, id, kind, to string, fields map[string]string) error {
 	if s.ids == nil {
 		s.ids = map[string]bool{}
@@ -166,7 +180,7 @@ func samples(t *testing.T) map[string]rapport.OutboxEntry {
 		"nudge.ack2.giver":      ref("nudge.ack2.giver", "UALICE", map[string]string{rapport.EntryStage: "ack2"}),
 		"nudge.report":          ref("nudge.report", "UBOB", map[string]string{rapport.EntryStage: "report"}),
 		"nudge.report2":         ref("nudge.report2", "UBOB", map[string]string{rapport.EntryStage: "report2"}),
-		"home":                  {ID: "1-1", Kind: "home", To: "UBOB", Fields: map[string]string{rapport.EntryNotice: "R-4 is already *Accepted*."}},
+		"home":                  {ID: "1-1", Kind: "home", To: "UBOB", Fields: map[string]string{rapport.EntryNotice: ":warning: R-4 is already *Accepted*."}},
 		"recognition.thanks":    {ID: "1-1", Kind: "recognition.thanks", To: "C0WINS", Fields: map[string]string{rapport.EntryBody: body(rec)}},
 		"recognition.vouch":     {ID: "1-1", Kind: "recognition.vouch", To: "UBOB", Fields: map[string]string{rapport.EntryBody: body(rec)}},
 		"board.share":           {ID: "1-1", Kind: "board.share", To: "C0WINS", Fields: map[string]string{FieldPeriod: "month", FieldBy: "UCAROL"}},
@@ -187,6 +201,9 @@ func samples(t *testing.T) map[string]rapport.OutboxEntry {
 		}(),
 		"digest.chart":    {ID: "1-1", Kind: "digest.chart", To: "C0WINS", Fields: map[string]string{digestFieldAt: ms, digestFieldWeek: "2026-W10"}},
 		"digest.inactive": {ID: "1-1", Kind: "digest.inactive", To: "UCAROL", Fields: map[string]string{digestFieldSince: ms, digestFieldWeek: "2026-W10"}},
+		"nudge.leader":    ref("nudge.leader", "UBOB", map[string]string{rapport.EntryBy: "UADMIN"}),
+		"member.welcome":  {ID: "1-1", Kind: "member.welcome", To: "UERIN"},
+		"member.answer":   {ID: "1-1", Kind: "member.answer", To: "UERIN"},
 	}
 }
 
@@ -284,6 +301,8 @@ func TestNoLongerOwed(t *testing.T) {
 		{"HomeNobodyOpened", "home", func(s *sampleStore) { s.home.Opened = false }},
 		{"InactiveWhoGave", "digest.inactive", func(s *sampleStore) { s.gave["UCAROL"] = 1 }},
 		{"InactiveNobodyAsks", "digest.inactive", func(s *sampleStore) { s.asks = nil }},
+		{"LeaderNudgeAfterClose", "nudge.leader", func(s *sampleStore) { s.ref.Status = rapport.StatusWon }},
+		{"LeaderNudgeAfterPassOn", "nudge.leader", func(s *sampleStore) { s.ref.Receiver = "UCAROL" }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -40,7 +40,15 @@ func readHome(ctx context.Context, c *Catalogue, team string, e rapport.OutboxEn
 	if err != nil {
 		return homeState{}, err
 	}
-	return homeState{to: e.To, data: d, hc: homeContext{month: month, loc: loc, currency: set.Currency, notice: e.Fields[rapport.EntryNotice]}}, nil
+	hc := homeContext{month: month, loc: loc, currency: set.Currency, notice: e.Fields[rapport.EntryNotice]}
+	if d.Opened {
+		if v, ok, err := c.readOpenView(ctx, team, e.To, set); err != nil {
+			return homeState{}, err
+		} else if ok {
+			hc.open = &v
+		}
+	}
+	return homeState{to: e.To, data: d, hc: hc}, nil
 }
 
 // homePost publishes the member's Home tab.
@@ -53,8 +61,9 @@ func homePost(s homeState) bot.Delivery {
 type homeContext struct {
 	month    rapport.Period // this month, in the group's time zone
 	loc      *time.Location
-	currency string // the group's currency for closed business
-	notice   string // mrkdwn shown on top (a refused click); "" for none
+	currency string    // the group's currency for closed business
+	notice   string    // mrkdwn shown on top (a refused click); "" for none
+	open     *OpenView // the group's open referrals, for an admin; nil for other members
 }
 
 // homeView draws a member's App Home: what waits on them (with the DM's lifecycle buttons), what
@@ -64,7 +73,10 @@ type homeContext struct {
 func homeView(me string, d rapport.HomeData, c homeContext) slack.HomeTabViewRequest {
 	var blocks []slack.Block
 	if c.notice != "" {
-		blocks = append(blocks, kit.Section(":warning: "+c.notice))
+		blocks = append(blocks, kit.Section(c.notice))
+	}
+	if len(d.MemberFacts) == 0 {
+		blocks = append(blocks, homeIntro()...)
 	}
 	openGiven, openReceived := d.OpenCounts(me)
 
@@ -98,6 +110,9 @@ func homeView(me string, d rapport.HomeData, c homeContext) slack.HomeTabViewReq
 	blocks = append(blocks, homeNumbers(rapport.StatsOf(d.MemberFacts, d.Vouches, me, c.month), c)...)
 	blocks = append(blocks, homeBalances(rapport.Ledger(d.MemberFacts, nil, me)))
 	blocks = append(blocks, homeBoard(rapport.Leaderboard(d.MonthFacts, c.month), me, c))
+	if c.open != nil {
+		blocks = append(blocks, homeLeader(*c.open)...)
+	}
 	return slack.HomeTabViewRequest{Type: slack.VTHomeTab, Blocks: slack.Blocks{BlockSet: blocks}}
 }
 

@@ -196,6 +196,23 @@ var (
 		Kind: "digest.inactive", To: roles(rapport.RoleMember),
 		Read: readInactive, Owed: func(s inactiveState) bool { return !s.gave && len(s.asks) > 0 }, Draw: inactivePost,
 	})
+	// NudgeLeader is an admin's "Nudge now" (the leader's view), to the receiver: queued once a
+	// day at most per referral; no longer owed once the referral closed or moved to another member.
+	NudgeLeader = register(&Message[leaderNudge]{
+		Kind: "nudge.leader", To: roles(rapport.RoleReceiver),
+		Read: readLeaderNudge, Owed: stillWaiting, Draw: nudgeLeader,
+	})
+	// Welcome is a member's welcome DM, once per member ever: on their first /refer or Home visit,
+	// or when they join the workspace if the group turned that on.
+	Welcome = register(&Message[memberState]{
+		Kind: "member.welcome", To: roles(rapport.RoleMember),
+		Read: readMember, Draw: welcomePost,
+	})
+	// Answer answers a message a member typed to Rapport in its DM, once per message.
+	Answer = register(&Message[memberState]{
+		Kind: "member.answer", To: roles(rapport.RoleMember),
+		Read: readMember, Draw: answerPost,
+	})
 )
 
 // kinds and byKind are the registry, filled once as the entries above are initialised and only

@@ -24,6 +24,7 @@ var SettingLabels = map[string]string{
 	rapport.SetAnnounceHot:        "Announce new hot referrals",
 	rapport.SetCurrency:           "Currency",
 	rapport.SetInactivityWeeks:    "Inactivity nudge (weeks)",
+	rapport.SetWelcomeNewMembers:  "Welcome people who join",
 }
 
 // Fields of a settings confirmation: the names changed, and each one's value before and after.
