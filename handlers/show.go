@@ -55,7 +55,7 @@ func (h *Handlers) set(ctx context.Context, r *bot.Request, rest string) (any, e
 		return nil, err
 	}
 	if len(args) < 3 {
-		return bot.Ephemeral("Type `/refer set R-12 <status> <why>`, e.g. `/refer set R-12 won Signed at the meeting`. Statuses: new, accepted, contacted, meeting, won, lost, declined, passed, withdrawn."), nil
+		return bot.Ephemeral("Type `/refer set R-12 <status> <why>`, e.g. `/refer set R-12 won Signed at the meeting`. Statuses: new, accepted, contacted, meeting, won, lost, declined, passed, withdrawn, expired."), nil
 	}
 	n, ok := rapport.ParseID(args[0])
 	if !ok {

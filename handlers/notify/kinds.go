@@ -57,7 +57,7 @@ var (
 	Report = register(&Message[referralState]{
 		Kind: "referral.report", To: roles(rapport.RoleGiver),
 		Owes: func(ch Change) []rapport.Notice {
-			if ch.Move == nil || ch.Move.Action == rapport.ActWithdraw || ch.Move.Action == rapport.ActCorrect {
+			if ch.Move == nil || ch.Move.Action == rapport.ActWithdraw || ch.Move.Action == rapport.ActCorrect || ch.Move.Action == rapport.ActExpire {
 				return nil
 			}
 			return to(rapport.RoleGiver)
@@ -75,6 +75,13 @@ var (
 		Kind: "referral.corrected", To: roles(rapport.RoleGiver, rapport.RoleReceiver),
 		Owes: onAction(rapport.ActCorrect, rapport.RoleGiver, rapport.RoleReceiver),
 		Read: readReferral, Owed: hasEvent, Draw: report,
+	})
+	// Expired tells the giver and the receiver Rapport closed a referral that had no news for the
+	// expiry window (rule 15).
+	Expired = register(&Message[referralState]{
+		Kind: "referral.expired", To: roles(rapport.RoleGiver, rapport.RoleReceiver),
+		Owes: onAction(rapport.ActExpire, rapport.RoleGiver, rapport.RoleReceiver),
+		Read: readReferral, Owed: hasEvent, Draw: expired,
 	})
 	// Shoutout thanks the giver and the receiver of closed business in the recognition channel.
 	Shoutout = register(&Message[referralState]{

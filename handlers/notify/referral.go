@@ -198,8 +198,11 @@ func timeline(events []rapport.Event) []slack.Block {
 // timelineLine is one step: when, what, who, and its note, clipped.
 func timelineLine(e rapport.Event) string {
 	line := fmt.Sprintf("• %s · %s by %s", kit.Date(e.At), e.To.Label(), kit.Mention(e.Actor))
-	if e.Action == rapport.ActCorrect {
+	switch e.Action {
+	case rapport.ActCorrect:
 		line = fmt.Sprintf("• %s · corrected to %s by %s", kit.Date(e.At), e.To.Label(), kit.Mention(e.Actor))
+	case rapport.ActExpire:
+		line = fmt.Sprintf("• %s · expired: no news for too long", kit.Date(e.At))
 	}
 	if e.Ref != 0 {
 		line += " → " + rapport.FormatID(e.Ref)
