@@ -45,7 +45,7 @@ type Config struct {
 	// MoveNotices lists the messages a move owes (the catalogue's notify.Notices): expiry's moves
 	// queue them. nil: referrals never expire.
 	MoveNotices func(rapport.Move) []rapport.Notice
-	Batch   int // reminders read and claimed per round trip; 0: DefaultBatch
+	Batch       int // reminders read and claimed per round trip; 0: DefaultBatch
 	// Jobs run after each sweep, on the same schedule: periodic work that decides for itself whether
 	// it is due (the weekly digest claims its week in Redis, so it runs once per cluster).
 	Jobs []Job
