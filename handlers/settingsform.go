@@ -183,7 +183,10 @@ func settingsFrom(state *slack.ViewState, cur map[string]string) (map[string]str
 		out[name] = cur[name]
 		switch {
 		case name == rapport.SetDigestSchedule:
-			t, _ := input(digestTimeBlock)
+			t, tok := input(digestTimeBlock)
+			if !ok && !tok {
+				continue // a form without the digest's inputs keeps it
+			}
 			spec, field, msg := digestFrom(a.SelectedOption.Value, t.SelectedTime, cur[name])
 			if msg != "" {
 				errs[field] = msg
