@@ -20,6 +20,7 @@ const (
 	ActPassOn    Action = "pass_on"  // handed to another member
 	ActWithdraw  Action = "withdraw" // the giver takes it back
 	ActCorrect   Action = "correct"  // an admin sets any status, with a note
+	ActExpire    Action = "expire"   // Rapport closes a referral with no event for the expiry window
 )
 
 // Role is who may take an action.
@@ -29,7 +30,13 @@ const (
 	RoleReceiver Role = "receiver"
 	RoleGiver    Role = "giver"
 	RoleAdmin    Role = "admin"
+	// RoleSystem is Rapport itself (the sweep): no member's click carries it, so no member can
+	// take its actions.
+	RoleSystem Role = "system"
 )
+
+// SystemActor is the actor of the events Rapport itself records (expiry).
+const SystemActor = "rapport"
 
 // transitions maps each action to the statuses it may be taken from and where each leads. The
 // receiver may skip steps: from new or accepted every forward step is open (one click, one event).
@@ -42,6 +49,18 @@ var transitions = map[Action]map[Status]Status{
 	ActDecline:   {StatusNew: StatusDeclined, StatusAccepted: StatusLost},
 	ActPassOn:    {StatusNew: StatusPassed, StatusAccepted: StatusPassed},
 	ActWithdraw:  {StatusNew: StatusWithdrawn, StatusAccepted: StatusWithdrawn},
+	ActExpire:    expireMoves(),
+}
+
+// expireMoves leads every open status to expired (rule 15).
+func expireMoves() map[Status]Status {
+	out := map[Status]Status{}
+	for _, s := range Statuses {
+		if s.Open() {
+			out[s] = StatusExpired
+		}
+	}
+	return out
 }
 
 // Moves returns where the action leads from each status it may be taken from. Storage applies it
@@ -50,7 +69,7 @@ var transitions = map[Action]map[Status]Status{
 func (a Action) Moves() map[Status]Status { return transitions[a] }
 
 // Valid reports whether a is an action people can take by button.
-func (a Action) Valid() bool { _, ok := transitions[a]; return ok || a == ActCorrect }
+func (a Action) Valid() bool { _, ok := transitions[a]; return ok && a != ActExpire || a == ActCorrect }
 
 // Actor is who may take the action: only the receiver moves a referral forward or passes it on,
 // only the giver withdraws it, only an admin corrects.
@@ -60,6 +79,8 @@ func (a Action) Actor() Role {
 		return RoleGiver
 	case ActCorrect:
 		return RoleAdmin
+	case ActExpire:
+		return RoleSystem
 	}
 	return RoleReceiver
 }
@@ -96,6 +117,8 @@ func (a Action) Label() string {
 		return "Add a note"
 	case ActAsk:
 		return "Ask for an update"
+	case ActExpire:
+		return "Expire"
 	}
 	return string(a)
 }
@@ -153,6 +176,9 @@ const (
 type Timing struct {
 	FollowUpSLA     time.Duration
 	ReportBackAfter time.Duration
+	// ExpireAfter is how long an open referral may go without an event before Rapport closes it
+	// as expired (rule 15); 0 never expires one.
+	ExpireAfter time.Duration
 }
 
 // FirstReminder is the stage a referral entering status s waits for, and when; ok is false when

@@ -19,12 +19,13 @@ const (
 	StatusDeclined  Status = "declined"
 	StatusPassed    Status = "passed"
 	StatusWithdrawn Status = "withdrawn"
+	StatusExpired   Status = "expired" // no event for the expiry window (rule 15): closed by Rapport
 )
 
 // Statuses lists every status, in lifecycle order: the one list that parsing, corrections and the
 // storage scripts (which statuses are open) are built from.
 var Statuses = []Status{StatusNew, StatusAccepted, StatusContacted, StatusMeeting, StatusWon, StatusLost,
-	StatusDeclined, StatusPassed, StatusWithdrawn}
+	StatusDeclined, StatusPassed, StatusWithdrawn, StatusExpired}
 
 // Open reports whether the referral still waits on someone: only open referrals are nudged and
 // count for the duplicate-prospect check.
@@ -57,6 +58,8 @@ func (s Status) Label() string {
 		return "Passed on"
 	case StatusWithdrawn:
 		return "Withdrawn"
+	case StatusExpired:
+		return "Expired"
 	}
 	return string(s)
 }

@@ -16,11 +16,13 @@ type Settings struct {
 	DigestSchedule     string // cron spec, in TimeZone
 	TimeZone           *time.Location
 	QuietHours         QuietHours
-	PublicValues       bool   // every member sees closed values on every surface (rule 10); off: only giver, receiver, admins
-	AnnounceHot        bool   // a new hot referral is announced in the recognition channel
-	Currency           string // the group's currency for closed business
-	InactivityWeeks    int    // weeks without giving before a private, friendly nudge; 0: never
-	WelcomeNewMembers  bool   // a person who joins the workspace gets the welcome DM (off: only on first use)
+	PublicValues       bool          // shout-outs show the value of closed business
+	AnnounceHot        bool          // a new hot referral is announced in the recognition channel
+	Currency           string        // the group's currency for closed business
+	InactivityWeeks    int           // weeks without giving before a private, friendly nudge; 0: never
+	ExpireAfter        time.Duration // an open referral without an event this long closes as expired
+	NudgeWeekends      bool          // false: a nudge due on the receiver's weekend waits for Monday 09:00
+	WelcomeNewMembers  bool          // a person who joins the workspace gets the welcome DM (off: only on first use)
 }
 
 // Setting names: the keys in Redis and the block IDs of the settings form.
@@ -35,17 +37,27 @@ const (
 	SetAnnounceHot        = "announce_hot"
 	SetCurrency           = "currency"
 	SetInactivityWeeks    = "inactivity_weeks"
+	SetExpireAfter        = "expire_after"
+	SetNudgeWeekends      = "nudge_weekends"
 	SetWelcomeNewMembers  = "welcome_new_members"
 )
 
 // SettingNames lists every setting in the order the form shows them.
-var SettingNames = []string{SetRecognitionChannel, SetFollowUpSLA, SetReportBackAfter, SetDigestSchedule,
-	SetTimeZone, SetQuietHours, SetPublicValues, SetAnnounceHot, SetCurrency, SetInactivityWeeks,
+var SettingNames = []string{SetRecognitionChannel, SetFollowUpSLA, SetReportBackAfter, SetExpireAfter, SetDigestSchedule,
+	SetTimeZone, SetQuietHours, SetNudgeWeekends, SetPublicValues, SetAnnounceHot, SetCurrency, SetInactivityWeeks,
 	SetWelcomeNewMembers}
+
+// Bounds of the durations an admin may set, which the settings form words in hours or days.
+const (
+	MinWindow      = time.Hour           // follow-up window and report-back reminder
+	MaxWindow      = 90 * 24 * time.Hour //
+	MinExpireAfter = 24 * time.Hour
+	MaxExpireAfter = 3650 * 24 * time.Hour
+)
 
 // Timing is the reminder delays of the settings.
 func (s Settings) Timing() Timing {
-	return Timing{FollowUpSLA: s.FollowUpSLA, ReportBackAfter: s.ReportBackAfter}
+	return Timing{FollowUpSLA: s.FollowUpSLA, ReportBackAfter: s.ReportBackAfter, ExpireAfter: s.ExpireAfter}
 }
 
 // SettingNone is stored for a setting an admin emptied although the environment sets it (the
@@ -81,14 +93,20 @@ func (s *Settings) set(name, v string, schedule ScheduleCheck) error {
 		s.RecognitionChannel = v
 	case SetFollowUpSLA, SetReportBackAfter:
 		d, err := time.ParseDuration(v)
-		if err != nil || d < time.Minute || d > 90*24*time.Hour {
-			return fmt.Errorf("Use hours, such as 24h or 168h (between 1m and 2160h).")
+		if err != nil || d < MinWindow || d > MaxWindow {
+			return fmt.Errorf("Use a time between 1 hour and 90 days.")
 		}
 		if name == SetFollowUpSLA {
 			s.FollowUpSLA = d
 		} else {
 			s.ReportBackAfter = d
 		}
+	case SetExpireAfter:
+		d, err := time.ParseDuration(v)
+		if err != nil || d < MinExpireAfter || d > MaxExpireAfter {
+			return fmt.Errorf("Use a number of days between 1 and 3650.")
+		}
+		s.ExpireAfter = d
 	case SetDigestSchedule:
 		if v == "" || schedule == nil || schedule(v) != nil {
 			return fmt.Errorf("Not a cron schedule: use five fields, such as “0 9 * * 1” (Mondays 9:00).")
@@ -106,7 +124,7 @@ func (s *Settings) set(name, v string, schedule ScheduleCheck) error {
 			return fmt.Errorf("Use HH:MM-HH:MM, such as 21:00-08:00, or off.")
 		}
 		s.QuietHours = q
-	case SetPublicValues, SetAnnounceHot, SetWelcomeNewMembers:
+	case SetPublicValues, SetAnnounceHot, SetNudgeWeekends, SetWelcomeNewMembers:
 		b, err := strconv.ParseBool(v)
 		if err != nil {
 			return fmt.Errorf("Use on or off.")
@@ -116,8 +134,10 @@ func (s *Settings) set(name, v string, schedule ScheduleCheck) error {
 			s.PublicValues = b
 		case SetAnnounceHot:
 			s.AnnounceHot = b
-		default:
+		case SetWelcomeNewMembers:
 			s.WelcomeNewMembers = b
+		default:
+			s.NudgeWeekends = b
 		}
 	case SetCurrency:
 		v = strings.ToUpper(v)
@@ -155,6 +175,8 @@ func (s Settings) Values() map[string]string {
 		SetCurrency:           s.Currency,
 		SetInactivityWeeks:    strconv.Itoa(s.InactivityWeeks),
 		SetWelcomeNewMembers:  strconv.FormatBool(s.WelcomeNewMembers),
+		SetExpireAfter:        durationText(s.ExpireAfter),
+		SetNudgeWeekends:      strconv.FormatBool(s.NudgeWeekends),
 	}
 }
 

@@ -19,17 +19,19 @@ func fiveFields(spec string) error {
 
 func TestSettingsApply(t *testing.T) {
 	base := rapport.Settings{FollowUpSLA: 24 * time.Hour, ReportBackAfter: 168 * time.Hour, DigestSchedule: "0 9 * * 1",
-		TimeZone: time.UTC, Currency: "USD"}
+		TimeZone: time.UTC, Currency: "USD", ExpireAfter: 2160 * time.Hour}
 	got, errs := base.Apply(map[string]string{
 		rapport.SetFollowUpSLA: "48h", rapport.SetTimeZone: "Europe/London", rapport.SetPublicValues: "true",
 		rapport.SetCurrency: "eur", rapport.SetQuietHours: "off", rapport.SetInactivityWeeks: "4",
 		rapport.SetRecognitionChannel: "C123", rapport.SetDigestSchedule: "0 8 * * 5",
+		rapport.SetExpireAfter: "720h", rapport.SetNudgeWeekends: "true",
 	}, fiveFields)
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}
 	if got.FollowUpSLA != 48*time.Hour || got.TimeZone.String() != "Europe/London" || !got.PublicValues ||
-		got.Currency != "EUR" || !got.QuietHours.Off() || got.InactivityWeeks != 4 || got.RecognitionChannel != "C123" || got.DigestSchedule != "0 8 * * 5" {
+		got.Currency != "EUR" || !got.QuietHours.Off() || got.InactivityWeeks != 4 || got.RecognitionChannel != "C123" || got.DigestSchedule != "0 8 * * 5" ||
+		got.ExpireAfter != 720*time.Hour || !got.NudgeWeekends || got.Timing().ExpireAfter != 720*time.Hour {
 		t.Errorf("applied: %+v", got)
 	}
 	if back, errs := base.Apply(got.Values(), fiveFields); len(errs) > 0 || back.Values()[rapport.SetFollowUpSLA] != "48h" {
@@ -39,6 +41,7 @@ func TestSettingsApply(t *testing.T) {
 		rapport.SetFollowUpSLA: "a day", rapport.SetDigestSchedule: "mondays", rapport.SetTimeZone: "Mars/Base",
 		rapport.SetQuietHours: "night", rapport.SetPublicValues: "maybe", rapport.SetCurrency: "dollars",
 		rapport.SetInactivityWeeks: "-1", rapport.SetRecognitionChannel: "#wins", rapport.SetReportBackAfter: "0s",
+		rapport.SetExpireAfter: "1h", rapport.SetNudgeWeekends: "sometimes",
 	}
 	kept, errs := base.Apply(bad, fiveFields)
 	for name := range bad {

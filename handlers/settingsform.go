@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/rapportbot/rapport"
 	"github.com/rapportbot/rapport/bot"
@@ -18,16 +21,36 @@ const callbackSettings = "settings"
 
 var settingHints = map[string]string{
 	rapport.SetRecognitionChannel: "Where closed business is thanked in public. Invite Rapport to it (/invite @Rapport) so it can post there. Empty: no public posts.",
-	rapport.SetFollowUpSLA:        "How long a receiver has to accept, contact or pass on a referral before a nudge, in hours: 24h.",
-	rapport.SetReportBackAfter:    "How long after contact the receiver is asked how it went, in hours: 168h is a week.",
-	rapport.SetDigestSchedule:     "Five cron fields in the group's time zone: 0 9 * * 1 is Mondays at 9:00.",
+	rapport.SetFollowUpSLA:        "Hours a receiver has to accept, contact or pass on a referral before a nudge: 24 is a day.",
+	rapport.SetReportBackAfter:    "Days after contact before the receiver is asked how it went: 7 is a week, 0.5 is 12 hours.",
+	rapport.SetExpireAfter:        "Days without any news before an open referral closes as expired, giver and receiver told: 90 is about three months.",
+	rapport.SetDigestSchedule:     "The day the weekly digest is posted, in the group's time zone.",
+	digestTimeBlock:               "The time the weekly digest is posted, in the group's time zone.",
 	rapport.SetTimeZone:           "The zone of the digest, the periods and the exports: America/Phoenix, Europe/London.",
 	rapport.SetQuietHours:         "No nudges in this window of each member's own day: 21:00-08:00, or off.",
+	rapport.SetNudgeWeekends:      "Off: a nudge due on a member's Saturday or Sunday waits for their Monday at 09:00.",
 	rapport.SetPublicValues:       "Off: a closed value is seen only by its giver, its receiver and admins; others see counts and ranks. On: every member sees values everywhere: shout-outs, leaderboards, shared boards, stats, the digest and its chart.",
 	rapport.SetAnnounceHot:        "Whether a new hot referral is announced in the recognition channel.",
 	rapport.SetCurrency:           "Three letters: USD, EUR, GBP.",
 	rapport.SetInactivityWeeks:    "Weeks without giving before a member gets a private, friendly nudge; 0 for never.",
 	rapport.SetWelcomeNewMembers:  "Whether a person who joins the workspace gets Rapport's welcome DM (members always get it on first use).",
+}
+
+// digestTimeBlock is the block of the digest's time of day; its day is under the setting's own name,
+// so an error about the schedule lands on the day.
+const digestTimeBlock = "digest_time"
+
+// durationUnit is how the form asks for a duration: a number of hours or of days (decimals allowed),
+// never a Go duration, which stays for the environment.
+type durationUnit struct {
+	unit time.Duration
+	name string // "hours", "days"
+}
+
+var durationUnits = map[string]durationUnit{
+	rapport.SetFollowUpSLA:     {time.Hour, "hours"},
+	rapport.SetReportBackAfter: {24 * time.Hour, "days"},
+	rapport.SetExpireAfter:     {24 * time.Hour, "days"},
 }
 
 // settingsForm answers "/refer settings": an admin gets the form, filled in with the settings in force.
@@ -47,44 +70,13 @@ func (h *Handlers) settingsForm(ctx context.Context, r *bot.Request, _ string) (
 }
 
 // settingsModal is the form of every setting, in rapport.SettingNames order, each input's block_id
-// the setting's name so that Apply's errors land under it. private_metadata names the admin it was
-// opened for: Slack delivers a submission only for a view this app opened, so a submission by that
-// user is an admin's without another read.
+// the setting's name so that Apply's errors land under it (the digest's time has a block of its
+// own). private_metadata names the admin it was opened for: Slack delivers a submission only for a
+// view this app opened, so a submission by that user is an admin's without another read.
 func settingsModal(admin string, v map[string]string) slack.ModalViewRequest {
-	blocks := make([]slack.Block, 0, len(rapport.SettingNames))
+	blocks := make([]slack.Block, 0, len(rapport.SettingNames)+2)
 	for _, name := range rapport.SettingNames {
-		var el slack.BlockElement
-		optional := false
-		switch name {
-		case rapport.SetRecognitionChannel:
-			sel := slack.NewOptionsSelectBlockElement(slack.OptTypeConversations, kit.Plain("Choose a channel"), InputAction)
-			sel.Filter = &slack.SelectBlockElementFilter{Include: []string{"public", "private"}, ExcludeBotUsers: true}
-			sel.InitialConversation = v[name]
-			el, optional = sel, true
-		case rapport.SetPublicValues, rapport.SetAnnounceHot, rapport.SetWelcomeNewMembers:
-			on := slack.NewOptionBlockObject("true", kit.Plain("On"), nil)
-			off := slack.NewOptionBlockObject("false", kit.Plain("Off"), nil)
-			radio := slack.NewRadioButtonsBlockElement(InputAction, on, off)
-			radio.InitialOption = off
-			if v[name] == "true" {
-				radio.InitialOption = on
-			}
-			el = radio
-		case rapport.SetInactivityWeeks:
-			num := slack.NewNumberInputBlockElement(nil, InputAction, false)
-			num.InitialValue, num.MinValue, num.MaxValue = v[name], "0", "52"
-			el = num
-		default:
-			in := slack.NewPlainTextInputBlockElement(nil, InputAction)
-			in.InitialValue = v[name]
-			if name == rapport.SetCurrency {
-				in.MaxLength = 3
-			}
-			el = in
-		}
-		block := slack.NewInputBlock(name, kit.Plain(notify.SettingLabels[name]), kit.Plain(settingHints[name]), el)
-		block.Optional = optional
-		blocks = append(blocks, block)
+		blocks = append(blocks, settingBlocks(name, v)...)
 	}
 	return slack.ModalViewRequest{
 		Type:            slack.VTModal,
@@ -97,27 +89,174 @@ func settingsModal(admin string, v map[string]string) slack.ModalViewRequest {
 	}
 }
 
-// settingsFrom reads the submitted form; a setting missing from it keeps its current value, since
-// Save takes every setting and would otherwise reset it to the default.
-func settingsFrom(state *slack.ViewState, cur map[string]string) map[string]string {
-	out := make(map[string]string, len(rapport.SettingNames))
-	for _, name := range rapport.SettingNames {
-		a, ok := slack.BlockAction{}, false
-		if state != nil {
-			a, ok = state.Values[name][InputAction]
+// settingBlocks is the input of one setting, filled in with its value in v.
+func settingBlocks(name string, v map[string]string) []slack.Block {
+	if name == rapport.SetDigestSchedule {
+		return digestBlocks(v[name], v[rapport.SetTimeZone])
+	}
+	var el slack.BlockElement
+	optional := false
+	label := notify.SettingLabels[name]
+	switch name {
+	case rapport.SetRecognitionChannel:
+		sel := slack.NewOptionsSelectBlockElement(slack.OptTypeConversations, kit.Plain("Choose a channel"), InputAction)
+		sel.Filter = &slack.SelectBlockElementFilter{Include: []string{"public", "private"}, ExcludeBotUsers: true}
+		sel.InitialConversation = v[name]
+		el, optional = sel, true
+	case rapport.SetPublicValues, rapport.SetAnnounceHot, rapport.SetNudgeWeekends, rapport.SetWelcomeNewMembers:
+		on := slack.NewOptionBlockObject("true", kit.Plain("On"), nil)
+		off := slack.NewOptionBlockObject("false", kit.Plain("Off"), nil)
+		radio := slack.NewRadioButtonsBlockElement(InputAction, on, off)
+		radio.InitialOption = off
+		if v[name] == "true" {
+			radio.InitialOption = on
 		}
+		el = radio
+	case rapport.SetInactivityWeeks:
+		num := slack.NewNumberInputBlockElement(nil, InputAction, false)
+		num.InitialValue, num.MinValue, num.MaxValue = v[name], "0", "52"
+		el = num
+	case rapport.SetFollowUpSLA, rapport.SetReportBackAfter, rapport.SetExpireAfter:
+		u := durationUnits[name]
+		num := slack.NewNumberInputBlockElement(nil, InputAction, true)
+		if d, err := time.ParseDuration(v[name]); err == nil {
+			num.InitialValue = strconv.FormatFloat(float64(d)/float64(u.unit), 'f', -1, 64)
+		}
+		el, label = num, label+" ("+u.name+")"
+	default:
+		in := slack.NewPlainTextInputBlockElement(nil, InputAction)
+		in.InitialValue = v[name]
+		if name == rapport.SetCurrency {
+			in.MaxLength = 3
+		}
+		el = in
+	}
+	block := slack.NewInputBlock(name, kit.Plain(label), kit.Plain(settingHints[name]), el)
+	block.Optional = optional
+	return []slack.Block{block}
+}
+
+// digestBlocks asks for the digest's day (a select) and time (a time picker). A schedule they cannot
+// show (one the environment set, such as weekdays at 9:00) is shown as it is, and kept unless the
+// admin picks a day and a time.
+func digestBlocks(spec, zone string) []slack.Block {
+	day := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, kit.Plain("Choose a day"), InputAction)
+	for _, d := range []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday, time.Saturday, time.Sunday} {
+		day.Options = append(day.Options, slack.NewOptionBlockObject(strconv.Itoa(int(d)), kit.Plain(d.String()), nil))
+	}
+	clock := slack.NewTimePickerBlockElement(InputAction)
+	clock.Timezone = zone
+	var blocks []slack.Block
+	w, weekly := rapport.ParseWeekly(spec)
+	if weekly {
+		for _, o := range day.Options {
+			if o.Value == strconv.Itoa(int(w.Day)) {
+				day.InitialOption = o
+			}
+		}
+		clock.InitialTime = w.Clock()
+	} else {
+		blocks = append(blocks, kit.Section(fmt.Sprintf("*%s*\nThe digest runs on the schedule `%s`, which a day and a time can't show. "+
+			"Pick both below to replace it, or leave them empty to keep it.", notify.SettingLabels[rapport.SetDigestSchedule], kit.Esc(spec))))
+	}
+	dayBlock := slack.NewInputBlock(rapport.SetDigestSchedule, kit.Plain("Weekly digest: day"), kit.Plain(settingHints[rapport.SetDigestSchedule]), day)
+	timeBlock := slack.NewInputBlock(digestTimeBlock, kit.Plain("Weekly digest: time"), kit.Plain(settingHints[digestTimeBlock]), clock)
+	dayBlock.Optional, timeBlock.Optional = !weekly, !weekly
+	return append(blocks, dayBlock, timeBlock)
+}
+
+// settingsFrom reads the submitted form into the settings' stored form (a duration as Go writes it,
+// the digest as a cron spec); a setting missing from it keeps its current value, since Save takes
+// every setting and would otherwise reset it to the default. What the form's own inputs cannot mean
+// (a negative number of days, a day without a time) is refused under the input, in words.
+func settingsFrom(state *slack.ViewState, cur map[string]string) (map[string]string, rapport.FieldErrors) {
+	out := make(map[string]string, len(rapport.SettingNames))
+	errs := rapport.FieldErrors{}
+	input := func(block string) (slack.BlockAction, bool) {
+		if state == nil {
+			return slack.BlockAction{}, false
+		}
+		a, ok := state.Values[block][InputAction]
+		return a, ok
+	}
+	for _, name := range rapport.SettingNames {
+		a, ok := input(name)
+		out[name] = cur[name]
 		switch {
+		case name == rapport.SetDigestSchedule:
+			t, tok := input(digestTimeBlock)
+			if !ok && !tok {
+				continue // a form without the digest's inputs keeps it
+			}
+			spec, field, msg := digestFrom(a.SelectedOption.Value, t.SelectedTime, cur[name])
+			if msg != "" {
+				errs[field] = msg
+			}
+			out[name] = spec
 		case !ok:
-			out[name] = cur[name]
 		case name == rapport.SetRecognitionChannel:
 			out[name] = a.SelectedConversation + a.SelectedChannel // whichever the element sends
+		case durationUnits[name].unit != 0:
+			d, msg := durationFrom(a.Value, name)
+			if msg != "" {
+				errs[name] = msg
+				continue
+			}
+			out[name] = d
 		case a.SelectedOption.Value != "":
 			out[name] = a.SelectedOption.Value
 		default:
 			out[name] = a.Value
 		}
 	}
-	return out
+	if len(errs) == 0 {
+		return out, nil
+	}
+	return out, errs
+}
+
+// durationFrom reads a number of the setting's unit as a stored duration, or says what is wrong.
+func durationFrom(v, name string) (string, string) {
+	u := durationUnits[name]
+	lo, hi := rapport.MinWindow, rapport.MaxWindow
+	if name == rapport.SetExpireAfter {
+		lo, hi = rapport.MinExpireAfter, rapport.MaxExpireAfter
+	}
+	f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+	d := time.Duration(f * float64(u.unit)).Round(time.Minute)
+	if err != nil || d < lo || d > hi {
+		bound := func(d time.Duration) string { return strconv.FormatFloat(float64(d)/float64(u.unit), 'f', -1, 64) }
+		if lo < u.unit {
+			return "", fmt.Sprintf("Enter a number of %s, at most %s (0.5 is half a day).", u.name, bound(hi))
+		}
+		return "", fmt.Sprintf("Enter a number of %s from %s to %s.", u.name, bound(lo), bound(hi))
+	}
+	return d.String(), ""
+}
+
+// digestFrom builds the digest's cron spec from the day and time picked; neither keeps cur (a
+// schedule the form could not show); one without the other is refused under the missing one.
+func digestFrom(day, clock, cur string) (spec, field, msg string) {
+	switch {
+	case day == "" && clock == "":
+		if _, weekly := rapport.ParseWeekly(cur); weekly {
+			return cur, rapport.SetDigestSchedule, "Choose the day of the digest."
+		}
+		return cur, "", ""
+	case day == "":
+		return cur, rapport.SetDigestSchedule, "Choose a day too, or clear the time to keep the current schedule."
+	case clock == "":
+		return cur, digestTimeBlock, "Choose a time too, or clear the day to keep the current schedule."
+	}
+	n, err := strconv.Atoi(day)
+	if err != nil || n < 0 || n > 6 {
+		return cur, rapport.SetDigestSchedule, "Choose a day from the list."
+	}
+	w, err := rapport.Weekly{Day: time.Weekday(n)}.WithClock(clock)
+	if err != nil {
+		return cur, digestTimeBlock, "Choose a time of day, such as 09:00."
+	}
+	return w.Spec(), "", ""
 }
 
 // submitSettings validates and saves the form within the ack, so a bad value (a cron spec, a zone,
@@ -133,7 +272,11 @@ func (h *Handlers) submitSettings(ctx context.Context, r *bot.Request) (any, err
 		return nil, err
 	}
 	before := h.settings.Snapshot().Values()
-	changed, err := h.settings.Save(ctx, r.EnvelopeID, user, settingsFrom(r.Interaction.View.State, before))
+	values, ferrs := settingsFrom(r.Interaction.View.State, before)
+	if len(ferrs) > 0 {
+		return bot.FieldErrorsAck(ferrs), nil
+	}
+	changed, err := h.settings.Save(ctx, r.EnvelopeID, user, values)
 	var fe rapport.FieldErrors
 	switch {
 	case errors.As(err, &fe):

@@ -56,7 +56,7 @@ func (h *Handlers) set(ctx context.Context, r *bot.Request, rest string) (any, e
 	if err := h.requireAdmin(ctx, r.Team, user, "correct a referral's status"); err != nil {
 		return nil, err
 	}
-	usage := "Type `/refer set R-12 <status> <why>`, e.g. `/refer set R-12 lost Went with a cheaper quote`, or `/refer set R-12 won <value> [why]` to record closed business with its value, e.g. `/refer set R-12 won 2,500 Signed at the meeting`. Statuses: new, accepted, contacted, meeting, won, lost, declined, passed, withdrawn."
+	usage := "Type `/refer set R-12 <status> <why>`, e.g. `/refer set R-12 lost Went with a cheaper quote`, or `/refer set R-12 won <value> [why]` to record closed business with its value, e.g. `/refer set R-12 won 2,500 Signed at the meeting`. Statuses: new, accepted, contacted, meeting, won, lost, declined, passed, withdrawn, expired."
 	if len(args) < 2 {
 		return bot.Ephemeral(usage), nil
 	}

@@ -23,6 +23,10 @@ type Store interface {
 	ClaimDue(ctx context.Context, team string, claims []rapport.Claim) (int, error)
 	Postpone(ctx context.Context, team string, d rapport.Due, at time.Time) error
 	Member(ctx context.Context, team, id string) (rapport.Member, error)
+	// StaleOpen and Move are expiry's: the open referrals with no event since a time, and the move
+	// that closes one, with its messages, in one step.
+	StaleOpen(ctx context.Context, team string, until time.Time, limit int) ([]int64, error)
+	Move(ctx context.Context, m rapport.Move) (rapport.Moved, error)
 }
 
 // Config configures a Scheduler.
@@ -32,10 +36,16 @@ type Config struct {
 	// Timing and Quiet are read on every tick, so an admin's change applies without a restart.
 	Timing func() rapport.Timing
 	Quiet  func() rapport.QuietHours // nil: no quiet hours
+	// Weekends reports whether the group nudges on weekends; when it does not, a nudge due on the
+	// receiver's Saturday or Sunday waits for their Monday morning. nil: nudge every day.
+	Weekends func() bool
 	// Notices lists the messages a reminder stage owes when it falls due (the message catalogue's
 	// notify.StageNotices); the claim queues them with the stage.
 	Notices func(rapport.Stage) []rapport.Notice
-	Batch   int // reminders read and claimed per round trip; 0: DefaultBatch
+	// MoveNotices lists the messages a move owes (the catalogue's notify.Notices): expiry's moves
+	// queue them. nil: referrals never expire.
+	MoveNotices func(rapport.Move) []rapport.Notice
+	Batch       int // reminders read and claimed per round trip; 0: DefaultBatch
 	// Jobs run after each sweep, on the same schedule: periodic work that decides for itself whether
 	// it is due (the weekly digest claims its week in Redis, so it runs once per cluster).
 	Jobs []Job
@@ -75,6 +85,9 @@ func New(store Store, cfg Config, log *zap.Logger) (*Scheduler, error) {
 	if cfg.Quiet == nil {
 		cfg.Quiet = func() rapport.QuietHours { return rapport.QuietHours{} }
 	}
+	if cfg.Weekends == nil {
+		cfg.Weekends = func() bool { return true }
+	}
 	if cfg.Batch <= 0 {
 		cfg.Batch = DefaultBatch
 	}
@@ -98,10 +111,10 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		res, err := s.Tick(ctx, now)
 		switch {
 		case err != nil && ctx.Err() == nil:
-			s.log.Error("reminder sweep", zap.Error(err), zap.Int("claimed", res.Claimed))
+			s.log.Error("reminder sweep", zap.Error(err), zap.Int("claimed", res.Claimed), zap.Int("expired", res.Expired))
 		case res != Result{}:
 			s.log.Info("reminder sweep", zap.Int("claimed", res.Claimed), zap.Int("postponed", res.Postponed),
-				zap.Int("stale", res.Stale))
+				zap.Int("stale", res.Stale), zap.Int("expired", res.Expired))
 		}
 	}))
 	c.Start()

@@ -11,15 +11,21 @@ import (
 )
 
 // Result counts what one sweep did. Stale counts reminders it found due but did not claim: the
-// referral had moved on, or another replica claimed them first.
-type Result struct{ Claimed, Postponed, Stale int }
+// referral had moved on, or another replica claimed them first. Expired counts the referrals it
+// closed as expired.
+type Result struct{ Claimed, Postponed, Stale, Expired int }
 
-// Tick claims every reminder due at now, a page of Batch at a time: a reminder falling in the
-// receiver's quiet hours (in their own time zone) is postponed to the end of them; any other is
-// claimed, with its messages queued and the next stage scheduled, one claim script per page.
+// Tick first closes the referrals that rusted open (expire), then claims every reminder due at now,
+// a page of Batch at a time: a reminder falling in the receiver's quiet hours or, unless the group
+// nudges on weekends, on their weekend (in their own time zone) is postponed to the end of them; any
+// other is claimed, with its messages queued and the next stage scheduled, one claim script per page.
 func (s *Scheduler) Tick(ctx context.Context, now time.Time) (Result, error) {
 	var res Result
-	timing, quiet := s.cfg.Timing(), s.cfg.Quiet()
+	timing, quiet, weekends := s.cfg.Timing(), s.cfg.Quiet(), s.cfg.Weekends()
+	var err error
+	if res.Expired, err = s.expire(ctx, now, timing); err != nil {
+		return res, err
+	}
 	zones := map[string]*time.Location{} // receiver → zone, read once per tick
 	var last rapport.Due
 	for {
@@ -39,7 +45,7 @@ func (s *Scheduler) Tick(ctx context.Context, now time.Time) (Result, error) {
 			if err != nil {
 				return res, err
 			}
-			if end, ok := quiet.Until(now, loc); ok {
+			if end, ok := rapport.NudgeAt(now, loc, quiet, weekends); ok {
 				if err := s.store.Postpone(ctx, s.cfg.Team, d, end); err != nil {
 					return res, err
 				}

@@ -191,10 +191,18 @@ func settingsInputs(t *testing.T, v slackfake.View) (ids []string, initial map[s
 			initial[in.BlockID] = el.InitialOption.Value
 		case *slack.SelectBlockElement:
 			initial[in.BlockID] = el.InitialConversation
+			if el.InitialOption != nil {
+				initial[in.BlockID] = el.InitialOption.Value
+			}
+		case *slack.TimePickerBlockElement:
+			initial[in.BlockID] = el.InitialTime
 		}
 	}
 	return ids, initial
 }
+
+// digestTime is the block of the digest's time in the settings form (its day is under the setting).
+const digestTime = "digest_time"
 
 // settingsSubmission is the submission of the settings form with initial's values, changed by edits.
 func settingsSubmission(initial map[string]string, edits map[string]string) map[string]slack.BlockAction {
@@ -206,10 +214,14 @@ func settingsSubmission(initial map[string]string, edits map[string]string) map[
 		switch name {
 		case rapport.SetRecognitionChannel:
 			out[name] = slack.BlockAction{Type: "conversations_select", SelectedConversation: v}
-		case rapport.SetPublicValues, rapport.SetAnnounceHot:
+		case rapport.SetPublicValues, rapport.SetAnnounceHot, rapport.SetNudgeWeekends:
 			out[name] = slack.BlockAction{Type: "radio_buttons", SelectedOption: slack.OptionBlockObject{Value: v}}
-		case rapport.SetInactivityWeeks:
+		case rapport.SetInactivityWeeks, rapport.SetFollowUpSLA, rapport.SetReportBackAfter, rapport.SetExpireAfter:
 			out[name] = slack.BlockAction{Type: "number_input", Value: v}
+		case rapport.SetDigestSchedule:
+			out[name] = slack.BlockAction{Type: "static_select", SelectedOption: slack.OptionBlockObject{Value: v}}
+		case digestTime:
+			out[name] = slack.BlockAction{Type: "timepicker", SelectedTime: v}
 		default:
 			out[name] = slack.BlockAction{Type: "plain_text_input", Value: v}
 		}
@@ -230,16 +242,34 @@ func TestSettings(t *testing.T) {
 	}
 	view := h.openedView(h.dave, 1)
 	ids, initial := settingsInputs(t, view)
-	if diff := cmp.Diff(rapport.SettingNames, ids); diff != "" {
+	var wantIDs []string
+	for _, name := range rapport.SettingNames {
+		wantIDs = append(wantIDs, name)
+		if name == rapport.SetDigestSchedule {
+			wantIDs = append(wantIDs, digestTime)
+		}
+	}
+	if diff := cmp.Diff(wantIDs, ids); diff != "" {
 		t.Errorf("the form's inputs (-want +got):\n%s", diff)
 	}
-	// The settings in force: the harness's environment, nothing saved yet.
-	want := h.app.settings.Snapshot().Values()
-	if want[rapport.SetFollowUpSLA] != "24h" || want[rapport.SetPublicValues] != "false" {
+	// The settings in force (the harness's environment, nothing saved yet), as the form asks for
+	// them: hours, days, a day and a time of the week; never a Go duration or a cron spec.
+	if want := h.app.settings.Snapshot().Values(); want[rapport.SetFollowUpSLA] != "24h" || want[rapport.SetPublicValues] != "false" ||
+		want[rapport.SetDigestSchedule] != "0 9 * * 1" || want[rapport.SetExpireAfter] != "2160h" {
 		t.Fatalf("the harness's defaults changed: %v", want)
 	}
-	if diff := cmp.Diff(want, initial); diff != "" {
-		t.Errorf("prefilled values (-want +got):\n%s", diff)
+	for name, want := range map[string]string{
+		rapport.SetFollowUpSLA: "24", rapport.SetReportBackAfter: "7", rapport.SetExpireAfter: "90",
+		rapport.SetDigestSchedule: "1", digestTime: "09:00", rapport.SetNudgeWeekends: "true", rapport.SetPublicValues: "false",
+		rapport.SetTimeZone: "UTC",
+	} {
+		if initial[name] != want {
+			t.Errorf("the form shows %s as %q; want %q", name, initial[name], want)
+		}
+	}
+	if err := contains(unjson(view.View), `"text":"Follow-up window (hours)"`, `"text":"Report-back reminder (days)"`,
+		`"text":"Expire open referrals after (days)"`, `"text":"Monday"`, `"type":"timepicker"`); err != nil {
+		t.Error(err)
 	}
 	if len(h.carol.views()) != 0 {
 		t.Error("a form opened for a non-admin")
@@ -247,15 +277,28 @@ func TestSettings(t *testing.T) {
 
 	t.Run("ErrBadValues", func(t *testing.T) {
 		ack, err := h.dave.submitView(h.ctx, view, settingsSubmission(initial, map[string]string{
-			rapport.SetDigestSchedule: "every monday", rapport.SetTimeZone: "Mars/Olympus", rapport.SetFollowUpSLA: "two days",
+			digestTime: "", rapport.SetTimeZone: "Mars/Olympus", rapport.SetFollowUpSLA: "0", rapport.SetExpireAfter: "-3",
 		}))
 		if err != nil {
 			t.Fatal(err)
 		}
 		p := decodeAck(ack)
-		if p.ResponseAction != "errors" || len(p.Errors) != 3 || p.Errors[rapport.SetDigestSchedule] == "" ||
-			p.Errors[rapport.SetTimeZone] == "" || p.Errors[rapport.SetFollowUpSLA] == "" {
-			t.Errorf("bad values got %s; want three field errors", ack.Payload)
+		want := map[string]string{
+			digestTime:             "Choose a time too, or clear the day to keep the current schedule.",
+			rapport.SetFollowUpSLA: "Enter a number of hours from 1 to 2160.",
+			rapport.SetExpireAfter: "Enter a number of days from 1 to 3650.",
+		}
+		if diff := cmp.Diff(want, p.Errors); p.ResponseAction != "errors" || diff != "" {
+			t.Errorf("the form's own inputs refused (-want +got):\n%s", diff)
+		}
+		// The form reads well; what only the settings can judge (a zone) is refused next, in words.
+		ack, err = h.dave.submitView(h.ctx, view, settingsSubmission(initial, map[string]string{rapport.SetTimeZone: "Mars/Olympus"}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p := decodeAck(ack); p.ResponseAction != "errors" || len(p.Errors) != 1 ||
+			!strings.Contains(p.Errors[rapport.SetTimeZone], "America/Phoenix") {
+			t.Errorf("a bad zone got %s; want a field error", ack.Payload)
 		}
 		if sla := h.app.settings.Snapshot().FollowUpSLA; sla != 24*time.Hour {
 			t.Errorf("a refused form changed the SLA to %v", sla)
@@ -278,7 +321,7 @@ func TestSettings(t *testing.T) {
 		if err := h.app.handlers.SyncMembers(h.ctx); err != nil {
 			t.Fatal(err)
 		}
-		ack, err := erin.submitView(h.ctx, form, settingsSubmission(initial, map[string]string{rapport.SetFollowUpSLA: "1h"}))
+		ack, err := erin.submitView(h.ctx, form, settingsSubmission(initial, map[string]string{rapport.SetFollowUpSLA: "1"}))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -295,7 +338,8 @@ func TestSettings(t *testing.T) {
 		posts := len(h.fake.Calls("chat.postMessage"))
 		h.fake.FailNext("chat.postMessage", "internal_error", 1)
 		ack, err := h.dave.submitView(h.ctx, view, settingsSubmission(initial, map[string]string{
-			rapport.SetFollowUpSLA: "48h", rapport.SetRecognitionChannel: "C0WINS", rapport.SetPublicValues: "true",
+			rapport.SetFollowUpSLA: "48", rapport.SetRecognitionChannel: "C0WINS", rapport.SetPublicValues: "true",
+			rapport.SetExpireAfter: "30", rapport.SetDigestSchedule: "5", digestTime: "17:30", rapport.SetNudgeWeekends: "false",
 		}))
 		if err != nil || decodeAck(ack).ResponseAction != "" {
 			t.Fatalf("good values refused: %s, %v", ack.Payload, err)
@@ -304,8 +348,9 @@ func TestSettings(t *testing.T) {
 		if n := len(h.fake.Calls("chat.postMessage")) - posts; n != 2 {
 			t.Errorf("%d posts for the confirmation; want 2: one refused, then the one that went", n)
 		}
-		if err := contains(h.dave.dms()[0].Text, "Settings saved", "Follow-up window: `48h` (was `24h`)", "<#C0WINS>",
-			"Show closed values to every member: on (was off)"); err != nil {
+		if err := contains(h.dave.dms()[0].Text, "Settings saved", "Follow-up window: 2 days (was 24 hours)", "<#C0WINS>",
+			"Show closed values to every member: on (was off)", "Expire open referrals after: 30 days (was 90 days)",
+			"Weekly digest schedule: Fridays at 17:30 (was Mondays at 09:00)", "Nudge on weekends: off (was on)"); err != nil {
 			t.Error(err)
 		}
 		// In force at once: a new referral's DM and its first reminder follow the new window.
@@ -324,7 +369,9 @@ func TestSettings(t *testing.T) {
 		}
 		// Saved in Redis: what another replica, or this one after a restart, reads.
 		saved, err := h.store.Settings(h.ctx, slackfake.TeamID)
-		if diff := cmp.Diff(map[string]string{rapport.SetFollowUpSLA: "48h", rapport.SetRecognitionChannel: "C0WINS", rapport.SetPublicValues: "true"}, saved); err != nil || diff != "" {
+		// Kept as the environment writes them: Go durations and a cron spec.
+		if diff := cmp.Diff(map[string]string{rapport.SetFollowUpSLA: "48h", rapport.SetRecognitionChannel: "C0WINS", rapport.SetPublicValues: "true",
+			rapport.SetExpireAfter: "720h", rapport.SetDigestSchedule: "30 17 * * 5", rapport.SetNudgeWeekends: "false"}, saved); err != nil || diff != "" {
 			t.Errorf("stored overrides (-want +got):\n%s%v", diff, err)
 		}
 	})

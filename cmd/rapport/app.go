@@ -124,9 +124,14 @@ func newApp(ctx context.Context, cfg Config, log *zap.Logger, d deps) (_ *app, e
 
 	a.sched, err = scheduler.New(a.store, scheduler.Config{
 		Team: id.TeamID, Schedule: cfg.SweepSchedule,
-		Timing:  func() rapport.Timing { return a.settings.Snapshot().Timing() },
-		Quiet:   func() rapport.QuietHours { return a.settings.Snapshot().QuietHours },
-		Notices: notify.StageNotices,
+		Timing:   func() rapport.Timing { return a.settings.Snapshot().Timing() },
+		Quiet:    func() rapport.QuietHours { return a.settings.Snapshot().QuietHours },
+		Weekends: func() bool { return a.settings.Snapshot().NudgeWeekends },
+		Notices:  notify.StageNotices,
+		// Expiry's moves owe what any move owes (both members told, their DMs redrawn).
+		MoveNotices: func(m rapport.Move) []rapport.Notice {
+			return notify.Notices(notify.Change{Move: &m, Settings: a.settings.Snapshot()})
+		},
 		Jobs: []scheduler.Job{
 			// Admins' changes made on another replica reach this one's sweep.
 			{Name: "settings", Run: func(ctx context.Context, _ time.Time) error { return a.settings.Refresh(ctx) }},
@@ -164,7 +169,7 @@ func (c Config) Settings() rapport.Settings {
 	return rapport.Settings{
 		RecognitionChannel: c.RecognitionChannel, FollowUpSLA: c.FollowUpSLA, ReportBackAfter: c.ReportBackAfter,
 		DigestSchedule: c.DigestSchedule, TimeZone: c.TimeZone, QuietHours: c.QuietHours,
-		Currency: "USD", InactivityWeeks: 4,
+		Currency: "USD", InactivityWeeks: 4, ExpireAfter: c.ExpireAfter, NudgeWeekends: c.NudgeWeekends,
 	}
 }
 

@@ -37,6 +37,8 @@ var variables = []variable{
 	{"RAPPORT_DIGEST_SCHEDULE", "0 9 * * 1", "cron spec of the weekly digest, in RAPPORT_TIMEZONE"},
 	{"RAPPORT_TIMEZONE", "UTC", "the group's IANA time zone (e.g. America/Phoenix)"},
 	{"RAPPORT_QUIET_HOURS", "21:00-08:00", "no nudges in this window of each receiver's own time zone; off disables"},
+	{"RAPPORT_NUDGE_WEEKENDS", "off", "on nudges on weekends too; off holds a nudge due on the receiver's Saturday or Sunday until Monday 09:00 in their time zone"},
+	{"RAPPORT_EXPIRE_AFTER", "2160h", "an open referral with no event this long (2160h is 90 days) closes as expired, both members told"},
 	{"RAPPORT_ADMINS", "", "comma-separated user IDs of the group's admins"},
 	{"RAPPORT_RATE_LIMITS", "slack", "slack paces calls at Slack's published rates; off lifts the pacing"},
 	{"RAPPORT_OUTBOX_RECLAIM_AFTER", "30s", "how long a message held by a live but stuck replica waits before another sends it (a dead replica is taken over in seconds)"},
@@ -58,6 +60,8 @@ type Config struct {
 	DigestSchedule     string
 	TimeZone           *time.Location
 	QuietHours         rapport.QuietHours
+	NudgeWeekends      bool
+	ExpireAfter        time.Duration
 	Admins             []string
 	RateLimits         bool
 	ReclaimAfter       time.Duration
@@ -131,6 +135,9 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	c.FollowUpSLA = duration("RAPPORT_FOLLOWUP_SLA")
 	c.ReportBackAfter = duration("RAPPORT_REPORT_BACK_AFTER")
 	c.ReclaimAfter = duration("RAPPORT_OUTBOX_RECLAIM_AFTER")
+	if c.ExpireAfter = duration("RAPPORT_EXPIRE_AFTER"); c.ExpireAfter > 0 && (c.ExpireAfter < rapport.MinExpireAfter || c.ExpireAfter > rapport.MaxExpireAfter) {
+		bad("RAPPORT_EXPIRE_AFTER", "%s is out of range: use between 24h (a day) and 87600h (3650 days)", get("RAPPORT_EXPIRE_AFTER"))
+	}
 	if c.StateDir = get("RAPPORT_STATE_DIR"); c.StateDir == "" {
 		c.StateDir = filepath.Join(os.TempDir(), "rapport")
 	} else if !filepath.IsAbs(c.StateDir) {
@@ -159,6 +166,13 @@ func loadConfig(getenv func(string) string) (Config, error) {
 			continue
 		}
 		c.Admins = append(c.Admins, id)
+	}
+	switch get("RAPPORT_NUDGE_WEEKENDS") {
+	case "on":
+		c.NudgeWeekends = true
+	case "off":
+	default:
+		bad("RAPPORT_NUDGE_WEEKENDS", "%q must be on (nudge on weekends too) or off (wait for Monday 09:00)", get("RAPPORT_NUDGE_WEEKENDS"))
 	}
 	switch get("RAPPORT_RATE_LIMITS") {
 	case "slack":

@@ -30,6 +30,15 @@ func TestLoadConfigDefaults(t *testing.T) {
 	if c.QuietHours.String() != "21:00-08:00" || !c.RateLimits || c.AllowEviction {
 		t.Errorf("quiet hours %s, rate limits %v, allow eviction %v", c.QuietHours, c.RateLimits, c.AllowEviction)
 	}
+	if c.ExpireAfter != 2160*time.Hour || c.NudgeWeekends {
+		t.Errorf("expire after %v, nudge on weekends %v; want 90 days and off", c.ExpireAfter, c.NudgeWeekends)
+	}
+	if s := c.Settings(); s.ExpireAfter != 2160*time.Hour || s.NudgeWeekends {
+		t.Errorf("the settings' defaults: %+v", s)
+	}
+	if c, err := loadConfig(env("RAPPORT_NUDGE_WEEKENDS", "on", "RAPPORT_EXPIRE_AFTER", "720h")); err != nil || !c.NudgeWeekends || c.ExpireAfter != 720*time.Hour {
+		t.Errorf("on and 720h read as %v, %v (%v)", c.NudgeWeekends, c.ExpireAfter, err)
+	}
 	if c.MaxInFlight != 512 {
 		t.Errorf("max in flight %d; want 512", c.MaxInFlight)
 	}
@@ -57,6 +66,9 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"ErrRateLimits", env("RAPPORT_RATE_LIMITS", "none"), []string{"RAPPORT_RATE_LIMITS"}},
 		{"ErrAllowEviction", env("RAPPORT_ALLOW_EVICTION", "yes"), []string{"RAPPORT_ALLOW_EVICTION", "must be 1"}},
 		{"ErrMaxInFlight", env("RAPPORT_MAX_IN_FLIGHT", "lots"), []string{"RAPPORT_MAX_IN_FLIGHT", "positive whole number"}},
+		{"ErrNudgeWeekends", env("RAPPORT_NUDGE_WEEKENDS", "yes"), []string{"RAPPORT_NUDGE_WEEKENDS", "must be on"}},
+		{"ErrExpireAfter", env("RAPPORT_EXPIRE_AFTER", "90 days"), []string{"RAPPORT_EXPIRE_AFTER", "not a duration"}},
+		{"ErrExpireAfterShort", env("RAPPORT_EXPIRE_AFTER", "1h"), []string{"RAPPORT_EXPIRE_AFTER", "out of range"}},
 		{"ErrMaxInFlightZero", env("RAPPORT_MAX_IN_FLIGHT", "0"), []string{"RAPPORT_MAX_IN_FLIGHT"}},
 	}
 	t.Run("ErrRedisURLHidesPassword", func(t *testing.T) {

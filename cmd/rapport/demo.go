@@ -46,6 +46,7 @@ func demo(ctx context.Context, stdout io.Writer) error {
 			"SLACK_API_URL": fake.APIURL(), "REDIS_URL": "redis://" + mr.Addr() + "/0",
 			"RAPPORT_RECOGNITION_CHANNEL": slackfake.GeneralChannelID, "RAPPORT_QUIET_HOURS": "off",
 			"RAPPORT_SWEEP_SCHEDULE": "@every 1000h", // the story moves the clock itself
+			"RAPPORT_NUDGE_WEEKENDS": "on",           // the story runs on any day of the week
 		}[k]
 	})
 	if err != nil {

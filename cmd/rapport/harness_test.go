@@ -70,6 +70,8 @@ func launch(t testing.TB, n int, behindProxy bool, tweak func(*deps)) *harness {
 			"SLACK_APP_TOKEN": slackfake.AppToken, "SLACK_BOT_TOKEN": slackfake.BotToken,
 			"SLACK_API_URL": fake.APIURL(), "REDIS_URL": rs.URL(), "RAPPORT_RATE_LIMITS": "off",
 			"RAPPORT_ADMINS": "UDAVE", "RAPPORT_QUIET_HOURS": "off", "RAPPORT_RECOGNITION_CHANNEL": slackfake.GeneralChannelID,
+			// Tests tick at today's time plus a delay: any day of the week. Weekends have their own tests.
+			"RAPPORT_NUDGE_WEEKENDS": "on",
 			// The sweep is driven by the tests' own Tick calls with their own clock.
 			"RAPPORT_SWEEP_SCHEDULE": "@every 1000h",
 			"RAPPORT_STATE_DIR":      stateDir,

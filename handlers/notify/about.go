@@ -29,6 +29,7 @@ var about = map[string]string{
 	"digest.inactive":       "a friendly nudge to give",
 	"referral.edited":       "the notice of a giver's edit",
 	"referral.asked":        "a giver's request for an update",
+	"referral.expired":      "the notice of an expired referral",
 	"nudge.leader":          "an admin's nudge to follow up",
 	"member.welcome":        "a welcome to a new member",
 	"member.answer":         "an answer to a DM typed to Rapport",

@@ -128,7 +128,7 @@ func (s *sampleStore) Enqueue(_ context.Context, _, id, kind, to string, fields 
 }
 
 var sampleSettings = rapport.Settings{RecognitionChannel: "C0WINS", FollowUpSLA: 24 * time.Hour,
-	ReportBackAfter: 7 * 24 * time.Hour, TimeZone: time.UTC, Currency: "USD"}
+	ReportBackAfter: 7 * 24 * time.Hour, TimeZone: time.UTC, Currency: "USD", ExpireAfter: 90 * 24 * time.Hour}
 
 func sampleCatalogue(st *sampleStore, set rapport.Settings) *Catalogue {
 	return New(zap.NewNop(), st, fixedSettings(set), "T1", []string{"UADMIN"}, func() time.Time { return homeNow })
@@ -172,6 +172,7 @@ func samples(t *testing.T) map[string]rapport.OutboxEntry {
 		"referral.report":       ref("referral.report", "UALICE", map[string]string{rapport.EntryEvent: "1"}),
 		"referral.withdrawn":    ref("referral.withdrawn", "UBOB", map[string]string{rapport.EntryEvent: "1"}),
 		"referral.corrected":    ref("referral.corrected", "UALICE", map[string]string{rapport.EntryEvent: "1"}),
+		"referral.expired":      ref("referral.expired", "UBOB", map[string]string{rapport.EntryEvent: "1"}),
 		"referral.shoutout":     ref("referral.shoutout", "C0WINS", nil),
 		"referral.edited":       ref("referral.edited", "UBOB", map[string]string{rapport.EntryEvent: "1"}),
 		"referral.asked":        ref("referral.asked", "UBOB", map[string]string{rapport.EntryEvent: "1"}),

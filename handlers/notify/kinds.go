@@ -61,7 +61,7 @@ var (
 				return nil
 			}
 			switch ch.Move.Action {
-			case rapport.ActWithdraw, rapport.ActCorrect, rapport.ActEdit, rapport.ActAsk:
+			case rapport.ActWithdraw, rapport.ActCorrect, rapport.ActEdit, rapport.ActAsk, rapport.ActExpire:
 				return nil
 			}
 			return to(rapport.RoleGiver)
@@ -91,6 +91,13 @@ var (
 		Kind: "referral.asked", To: roles(rapport.RoleReceiver),
 		Owes: onAction(rapport.ActAsk, rapport.RoleReceiver),
 		Read: readReferral, Owed: func(s referralState) bool { return s.hasEvent && s.ref.Status.Open() }, Draw: asked,
+	})
+	// Expired tells the giver and the receiver Rapport closed a referral that had no news for the
+	// expiry window (rule 15).
+	Expired = register(&Message[referralState]{
+		Kind: "referral.expired", To: roles(rapport.RoleGiver, rapport.RoleReceiver),
+		Owes: onAction(rapport.ActExpire, rapport.RoleGiver, rapport.RoleReceiver),
+		Read: readReferral, Owed: hasEvent, Draw: expired,
 	})
 	// Shoutout thanks the giver and the receiver of closed business in the recognition channel.
 	Shoutout = register(&Message[referralState]{

@@ -244,6 +244,8 @@ func timelineLine(e rapport.Event) string {
 		line = fmt.Sprintf("• %s · note by %s", kit.Date(e.At), kit.Mention(e.Actor))
 	case rapport.ActAsk:
 		line = fmt.Sprintf("• %s · update asked by %s", kit.Date(e.At), kit.Mention(e.Actor))
+	case rapport.ActExpire:
+		line = fmt.Sprintf("• %s · expired: no news for too long", kit.Date(e.At))
 	}
 	if e.Ref != 0 {
 		line += " → " + rapport.FormatID(e.Ref)

@@ -68,11 +68,26 @@ func report(s referralState) bot.Delivery {
 	return bot.Delivery{Channel: to, Text: text, Blocks: blocks}
 }
 
+// expired tells the giver or the receiver that Rapport closed a referral nobody had touched for the
+// expiry window, and how to reopen it if it is still alive.
+func expired(s referralState) bot.Delivery {
+	ref, quiet := s.ref, kit.Duration(s.set.ExpireAfter)
+	what := ref.ID() + "* (" + ProspectLine(ref.Prospect) + ")"
+	text := fmt.Sprintf(":hourglass: *%s, which you gave %s, had no news for %s, so I've closed it as *expired*. %s won't be reminded of it again.",
+		what, kit.Mention(ref.Receiver), quiet, kit.Mention(ref.Receiver))
+	if s.to == ref.Receiver {
+		text = fmt.Sprintf(":hourglass: *%s from %s had no news for %s, so I've closed it as *expired*: you won't be reminded of it again, and %s has been told.",
+			what, kit.Mention(ref.Giver), quiet, kit.Mention(ref.Giver))
+	}
+	text += " If it is still alive, an admin can reopen it: `/refer set " + ref.ID() + " contacted` followed by why."
+	return bot.Delivery{Channel: s.to, Text: text, Blocks: []slack.Block{kit.Section(text)}}
+}
+
 // The nudges of the sweep: the receiver gets the buttons again, the giver the way out.
 
 func nudgeAck(s referralState) bot.Delivery {
 	ref, giver := s.ref, kit.Mention(s.ref.Giver)
-	return nudgePost(ref.Receiver, fmt.Sprintf(":alarm_clock: *%s* from %s is waiting on you: %s needs “%s”. One tap keeps %s in the loop.",
+	return nudgePost(ref.Receiver, fmt.Sprintf(":alarm_clock: *%s* from %s is waiting on you: %s. Their need: “%s”. One tap keeps %s in the loop.",
 		ref.ID(), giver, ProspectLine(ref.Prospect), kit.EscClip(ref.Need, 300), giver), ref, rapport.ReceiverActions(ref.Status)...)
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/slack-go/slack"
 
@@ -17,9 +18,11 @@ var SettingLabels = map[string]string{
 	rapport.SetRecognitionChannel: "Recognition channel",
 	rapport.SetFollowUpSLA:        "Follow-up window",
 	rapport.SetReportBackAfter:    "Report-back reminder",
+	rapport.SetExpireAfter:        "Expire open referrals after",
 	rapport.SetDigestSchedule:     "Weekly digest schedule",
 	rapport.SetTimeZone:           "Group time zone",
 	rapport.SetQuietHours:         "Quiet hours",
+	rapport.SetNudgeWeekends:      "Nudge on weekends",
 	rapport.SetPublicValues:       "Show closed values to every member",
 	rapport.SetAnnounceHot:        "Announce new hot referrals",
 	rapport.SetCurrency:           "Currency",
@@ -97,8 +100,19 @@ func settingsSaved(changed []string, before, after map[string]string) string {
 	return b.String()
 }
 
-// settingText shows a setting's value in mrkdwn.
+// settingText shows a setting's value in mrkdwn, in words where the form asks in words: a duration
+// in hours or days, a weekly digest as its day and time.
 func settingText(name, v string) string {
+	switch name {
+	case rapport.SetFollowUpSLA, rapport.SetReportBackAfter, rapport.SetExpireAfter:
+		if d, err := time.ParseDuration(v); err == nil && d > 0 {
+			return kit.Duration(d)
+		}
+	case rapport.SetDigestSchedule:
+		if w, ok := rapport.ParseWeekly(v); ok {
+			return w.String()
+		}
+	}
 	switch {
 	case v == "":
 		return "none"

@@ -12,7 +12,7 @@ func TestSettingsSaved(t *testing.T) {
 	got := settingsSaved([]string{rapport.SetRecognitionChannel, rapport.SetFollowUpSLA, rapport.SetAnnounceHot, rapport.SetCurrency}, before, after)
 	want := ":white_check_mark: *Settings saved.* They apply now, on every Rapport instance within a minute:" +
 		"\n• Recognition channel: <#C1> (was none)" +
-		"\n• Follow-up window: `48h` (was `24h`)" +
+		"\n• Follow-up window: 2 days (was 24 hours)" +
 		"\n• Announce new hot referrals: on (was off)" +
 		"\n• Currency: `&lt;!here&gt;` (was `USD`)"
 	if got != want {
