@@ -41,28 +41,26 @@ func (s *Store) QueueDigest(ctx context.Context, team, week string, ttl time.Dur
 		strconv.FormatInt(s.now().UnixMilli(), 10), ttl, msgs)
 }
 
-// GivenCounts returns how many referrals each of members gave that were created in [from, to);
-// members who gave none are absent. One pipelined round trip of ZCOUNTs over the given indexes.
+// GivenCounts returns how many referrals each of members gave that were created in [from, to), by
+// the rule of the numbers (rapport.Fact.Given: not a pass-on's link, not withdrawn); members who
+// gave none are absent. One round trip over the given indexes in the window.
 func (s *Store) GivenCounts(ctx context.Context, team string, members []string, from, to time.Time) (map[string]int, error) {
 	if len(members) == 0 {
 		return map[string]int{}, nil
 	}
 	k := s.keys(team)
-	min, max := strconv.FormatInt(from.UnixMilli(), 10), "("+strconv.FormatInt(to.UnixMilli(), 10)
-	cmds := make([]*redis.IntCmd, len(members))
-	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, m := range members {
-			cmds[i] = p.ZCount(ctx, k.given(m), min, max)
-		}
-		return nil
-	})
+	indexes := make([]string, len(members))
+	for i, m := range members {
+		indexes[i] = k.given(m)
+	}
+	facts, err := s.facts(ctx, k, indexes, strconv.FormatInt(from.UnixMilli(), 10), "("+strconv.FormatInt(to.UnixMilli(), 10))
 	if err != nil {
 		return nil, fail("count referrals given", err)
 	}
 	out := map[string]int{}
-	for i, c := range cmds {
-		if n := c.Val(); n > 0 {
-			out[members[i]] = int(n)
+	for _, f := range facts {
+		if f.Given() {
+			out[f.Giver]++
 		}
 	}
 	return out, nil

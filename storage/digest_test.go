@@ -99,3 +99,24 @@ func TestGivenCountsAndSeedFacts(t *testing.T) {
 		t.Errorf("GivenCounts = %v", counts)
 	}
 }
+
+// TestGivenCountsFollowTheCredit: a pass-on's link is not given again by the first giver, and a
+// withdrawn referral is not given at all, so the inactivity nudge sees who really gave.
+func TestGivenCountsFollowTheCredit(t *testing.T) {
+	f := newFixture(t)
+	r := f.create(t, team, draft(t, "UROB", "pat@prospect.example", ""))
+	if _, err := f.move(t, r.Number, "UROB", rapport.ActPassOn, func(m *rapport.Move) { m.LinkTo = "UMAY" }); err != nil {
+		t.Fatal(err)
+	}
+	w := f.create(t, team, draftFrom(t, "UOLA", "UROB", "kim@prospect.example", ""))
+	if _, err := f.move(t, w.Number, "UOLA", rapport.ActWithdraw); err != nil {
+		t.Fatal(err)
+	}
+	counts, err := f.st.GivenCounts(ctx(t), team, []string{"UGIA", "UOLA"}, now.Add(-time.Hour), now.Add(24*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if counts["UGIA"] != 1 || counts["UOLA"] != 0 {
+		t.Errorf("GivenCounts = %v; want UGIA 1 (one prospect, passed on) and UOLA none (withdrawn)", counts)
+	}
+}
