@@ -50,6 +50,13 @@ end
 redis.call('HSET', KEYS[1], F.status, move.to, F.updated, now, F.version, tonumber(h[4] or '0') + 1)
 -- The open index, by the last event: what the leader's view lists and what expiry reads.
 if OPEN[move.to] then redis.call('ZADD', KEYS[9], now, n) else redis.call('ZREM', KEYS[9], n) end
+-- A closed referral reopened (an admin's correction) is the prospect's open referral again: it
+-- rejoins the duplicate check it left (closed ones leave the prospect sets lazily, at the next check).
+if OPEN[move.to] and not OPEN[st] then
+  for _, d in ipairs(redis.call('HMGET', KEYS[1], F.prospect .. '1', F.prospect .. '2')) do
+    if d then redis.call('SADD', prospectKey(d), n) end
+  end
+end
 -- What the statistics read: the receiver's first action, the first contact, when business closed.
 -- undo keeps what this step changed, so the receiver can take it back (mend.go's undo script).
 local undo = {F.undo_from, st, F.undo_at, now}

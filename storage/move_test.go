@@ -259,3 +259,30 @@ func TestPassOnRefusals(t *testing.T) {
 		})
 	}
 }
+
+// TestReopenedReferralTakesItsProspectAgain: a closed referral (declined, then the duplicate check
+// of a new one drops it from the prospect's set) that an admin reopens is the prospect's open
+// referral again: a third member is warned.
+func TestReopenedReferralTakesItsProspectAgain(t *testing.T) {
+	f := newFixture(t)
+	r := f.create(t, team, draft(t, "UROB", "pat@prospect.example", ""))
+	if _, err := f.move(t, r.Number, "UROB", rapport.ActDecline); err != nil {
+		t.Fatal(err)
+	}
+	// The prospect is free: the check drops the closed referral from its set.
+	other := f.create(t, team, draftFrom(t, "UOLA", "UMAY", "pat@prospect.example", ""))
+	if _, err := f.move(t, other.Number, "UMAY", rapport.ActDecline); err != nil {
+		t.Fatal(err)
+	}
+	f.create(t, team, draftFrom(t, "UOLA", "UMAY", "someone@else.example", "")) // unrelated
+	if _, err := f.move(t, r.Number, "UADMIN", rapport.ActCorrect, func(m *rapport.Move) {
+		m.Role, m.To, m.Note = rapport.RoleAdmin, rapport.StatusContacted, "He did call her"
+	}); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := f.st.CreateReferral(ctx(t), f.newReferral(team, draftFrom(t, "UOLA", "UMAY", "PAT@prospect.example", "")))
+	var taken *rapport.ProspectTaken
+	if !errors.As(err, &taken) || taken.Number != r.Number || taken.Receiver != "UROB" {
+		t.Errorf("after the admin reopened R-%d: %v; want the prospect taken by UROB", r.Number, err)
+	}
+}
