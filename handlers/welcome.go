@@ -2,6 +2,8 @@ package handlers
 
 import (
 	"context"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/slack-go/slack/slackevents"
@@ -58,7 +60,7 @@ func (h *Handlers) teamJoin(ctx context.Context, r *bot.Request) (any, error) {
 }
 
 // directMessage answers a message a member typed in Rapport's DM (the Messages tab), once per
-// message, through the outbox: Rapport reads no messages, so it says what it can do. It never
+// member every answerWindow, through the outbox: Rapport reads no messages, so it says what it can do. It never
 // answers a bot (itself included), an edit, a deletion or any other subtype, so it cannot loop.
 func (h *Handlers) directMessage(ctx context.Context, r *bot.Request) (any, error) {
 	ev, ok := r.Event.InnerEvent.Data.(*slackevents.MessageEvent)
@@ -66,9 +68,24 @@ func (h *Handlers) directMessage(ctx context.Context, r *bot.Request) (any, erro
 		ev.User == h.cfg.BotUser || ev.User == rapport.SlackbotID {
 		return nil, nil
 	}
-	// Once per message: Slack's retries and a second replica find it queued.
-	err := h.store.Enqueue(ctx, r.Team, "dm:"+ev.Channel+":"+ev.TimeStamp, notify.Answer.Kind, ev.User, nil)
+	// Once per member in each answerWindow: five lines typed in a row get one answer, and Slack's
+	// retries and a second replica find it queued.
+	err := h.store.Enqueue(ctx, r.Team, "dm:"+ev.User+":"+answerBucket(ev.TimeStamp), notify.Answer.Kind, ev.User, nil)
 	return nil, err
+}
+
+// answerWindow is how often a member typing to Rapport gets its answer: the answer says what
+// Rapport can do, and saying it again to every line would be noise.
+const answerWindow = 6 * time.Hour
+
+// answerBucket names the answerWindow a message's ts ("1700000000.000100") falls in.
+func answerBucket(ts string) string {
+	sec, _, _ := strings.Cut(ts, ".")
+	n, err := strconv.ParseInt(sec, 10, 64)
+	if err != nil {
+		return ts
+	}
+	return strconv.FormatInt(n/int64(answerWindow/time.Second), 10)
 }
 
 // giveReferral answers "Give a referral": the referral form, opened after the ack with the

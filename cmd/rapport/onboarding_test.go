@@ -120,6 +120,10 @@ func TestDirectMessageAnswered(t *testing.T) {
 	if _, err := h.fake.Send(h.ctx, "events_api", edit); err != nil {
 		t.Fatal(err)
 	}
+	// A second line typed right after gets no second answer: one every few hours is enough.
+	if _, err := h.fake.Send(h.ctx, "events_api", h.fake.MessageIM("UCAROL", "hello?")); err != nil {
+		t.Fatal(err)
+	}
 	h.wait("the outbox to drain", h.outboxEmpty)
 	if n := len(h.carol.dms()); n != 1 {
 		t.Errorf("Carol's DM has %d messages from Rapport; want the one answer", n)
