@@ -68,9 +68,6 @@ func expireMoves() map[Status]Status {
 // replicas move a referral once.
 func (a Action) Moves() map[Status]Status { return transitions[a] }
 
-// Valid reports whether a is an action people can take by button.
-func (a Action) Valid() bool { _, ok := transitions[a]; return ok && a != ActExpire || a == ActCorrect }
-
 // Actor is who may take the action: only the receiver moves a referral forward or passes it on,
 // only the giver withdraws it, only an admin corrects.
 func (a Action) Actor() Role {

@@ -35,9 +35,9 @@ func (h *Handlers) click(ctx context.Context, r *bot.Request) (any, error) {
 	if err := mayMove(ref, user, a); err != nil {
 		return nil, err
 	}
-	trigger := r.Interaction.TriggerID
+	trigger, currency := r.Interaction.TriggerID, h.settings.Snapshot().Currency
 	r.After(func(ctx context.Context) error {
-		if _, err := h.api.OpenViewContext(ctx, trigger, outcomeModal(a, ref)); err != nil {
+		if _, err := h.api.OpenViewContext(ctx, trigger, outcomeModal(a, ref, currency)); err != nil {
 			return fmt.Errorf("views.open %s: %w", a, err)
 		}
 		return nil

@@ -1,7 +1,11 @@
 package handlers
 
 import (
+	"encoding/json"
+	"strings"
 	"testing"
+
+	"github.com/rapportbot/rapport"
 )
 
 func TestParseMoney(t *testing.T) {
@@ -37,5 +41,18 @@ func TestLeadingMention(t *testing.T) {
 		if leadingMention.MatchString(in) {
 			t.Errorf("%q matched as a mention", in)
 		}
+	}
+}
+
+// TestCloseFormInTheGroupsCurrency: the closed-business form starts in the group's currency, as
+// /refer set and every board count it.
+func TestCloseFormInTheGroupsCurrency(t *testing.T) {
+	v := outcomeModal(rapport.ActWon, rapport.Referral{Number: 12}, "EUR")
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"initial_value":"EUR"`) || strings.Contains(string(b), `"USD"`) {
+		t.Errorf("close form: %s", b)
 	}
 }

@@ -54,8 +54,9 @@ var linkFactOptions = []*slack.OptionBlockObject{
 
 func outcomeCallback(a rapport.Action) string { return "move:" + string(a) }
 
-// outcomeModal is the form of action a on ref; its private_metadata is the referral's number.
-func outcomeModal(a rapport.Action, ref rapport.Referral) slack.ModalViewRequest {
+// outcomeModal is the form of action a on ref, closed values in the group's currency unless the
+// receiver says otherwise; its private_metadata is the referral's number.
+func outcomeModal(a rapport.Action, ref rapport.Referral, currency string) slack.ModalViewRequest {
 	f := outcomeForms[a]
 	blocks := []slack.Block{kit.Section(fmt.Sprintf("*%s*: %s, from %s to %s.", ref.ID(), notify.ProspectLine(ref.Prospect), kit.Mention(ref.Giver), kit.Mention(ref.Receiver)))}
 	if f.value {
@@ -63,7 +64,7 @@ func outcomeModal(a rapport.Action, ref rapport.Referral) slack.ModalViewRequest
 		amount.MaxLength = 20
 		blocks = append(blocks, slack.NewInputBlock(blockValue, kit.Plain("Value of the business"), nil, amount))
 		cur := slack.NewPlainTextInputBlockElement(nil, InputAction)
-		cur.InitialValue, cur.MaxLength = "USD", 3
+		cur.InitialValue, cur.MaxLength = currency, 3
 		blocks = append(blocks, slack.NewInputBlock(blockCurrency, kit.Plain("Currency"), nil, cur))
 	}
 	if f.member != "" {
