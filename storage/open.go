@@ -88,8 +88,8 @@ var backfillOpenScript = redis.NewScript(luaKeys + luaRules + `
 local start, count = tonumber(ARGV[2]), tonumber(ARGV[3])
 local ns = redis.call('ZRANGE', KEYS[1], start, start + count - 1)
 for _, n in ipairs(ns) do
-  local f = redis.call('HMGET', refKey(n), F.status, F.updated)
-  if OPEN[f[1]] then redis.call('ZADD', KEYS[2], 'NX', tonumber(f[2]) or 0, n) end
+  local f = redis.call('HMGET', refKey(n), F.status, F.updated, F.created)
+  if OPEN[f[1]] then redis.call('ZADD', KEYS[2], 'NX', tonumber(f[2]) or tonumber(f[3]) or 0, n) end
 end
 if #ns < count then
   redis.call('SET', KEYS[3], 1)
