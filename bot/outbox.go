@@ -180,7 +180,7 @@ func (s *sender) deliver(ctx context.Context, p Delivery) (string, string, error
 		_, err := s.api.PublishViewContext(ctx, slack.PublishViewContextRequest{UserID: p.Channel, View: *p.Home})
 		return p.Channel, "", err
 	}
-	if p.File != nil { // no ts to record: the sent key alone stops a redelivery uploading it again
+	if p.File != nil { // no ts to record: the entry's removal alone stops a redelivery uploading it again
 		channel := p.Channel
 		if isUserID(channel) { // uploads are shared to a conversation, not to a user
 			c, _, _, err := s.api.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{channel}})

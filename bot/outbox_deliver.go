@@ -186,7 +186,7 @@ func (s *sender) backoff(n int, ceiling time.Duration) time.Duration {
 	return min(time.Duration(n*n)*s.retryBase, ceiling)
 }
 
-// finish writes what became of it for good: Slack's ok (the sent key, the slot) and the entry's
+// finish writes what became of it for good: Slack's ok (the slot) and the entry's
 // removal, or the reason it can never be sent (the dead letter). If Redis fails it is tried again
 // for as long as the process runs, never posted again: giving up on a record is the one way a
 // message could double.

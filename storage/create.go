@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -175,13 +176,39 @@ func receiverError(raw string) error {
 	return rapport.FieldErrors{rapport.FieldReceiver: msg}
 }
 
-// FirstAfterAck marks the after-ack work of an envelope or event as done for ttl and reports
-// whether this was the first time. Its key (after:<id>) is apart from CreateReferral's seen key, so
-// a saved envelope may still queue after-ack work.
+// afterSpan is how many buckets an after-ack mark is looked for in: the marks of one TTL are kept
+// in afterSpan-1 buckets (hashes) of TTL/(afterSpan-1) each, so no envelope has a key of its own,
+// and a bucket that expires frees an hour's marks (for a day's TTL), never a day's at once.
+const afterSpan = 25
+
+// afterScript marks id's after-ack work done in the bucket of now (Redis's clock, the same for
+// every replica) unless a bucket of the last TTL already holds it.
+//
+// KEYS: none (the buckets' names depend on Redis's clock: built with afterKey). ARGV: 1 team base,
+// 2 id, 3 bucket width ms. Returns 1 when it marked id, 0 when id was marked already.
+var afterScript = redis.NewScript(luaKeys + `
+local t = redis.call('TIME')
+local ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local w = tonumber(ARGV[3])
+local b = math.floor(ms / w)
+local function bucket(i) return afterKey(string.format('%d:%d', w, i)) end
+for i = b - ` + strconv.Itoa(afterSpan-1) + `, b do
+  if redis.call('HEXISTS', bucket(i), ARGV[2]) == 1 then return 0 end
+end
+redis.call('HSET', bucket(b), ARGV[2], 1)
+redis.call('PEXPIREAT', bucket(b), string.format('%d', (b + ` + strconv.Itoa(afterSpan) + `) * w))
+return 1
+`)
+
+// FirstAfterAck marks the after-ack work of an envelope or event as done for at least ttl (at
+// most ttl and a bucket more) and reports whether this was the first time. Its marks (after:…)
+// are apart from CreateReferral's seen key, so a saved envelope may still queue after-ack work.
 func (s *Store) FirstAfterAck(ctx context.Context, team, id string, ttl time.Duration) (bool, error) {
-	first, err := s.rdb.SetNX(ctx, s.keys(team).after(id), "1", ttl).Result()
+	w := max(ttl/(afterSpan-1), time.Second)
+	k := s.keys(team)
+	n, err := afterScript.Run(ctx, s.rdb, nil, k.base, id, w.Milliseconds()).Int()
 	if err != nil {
 		return false, fail("mark after-ack work of "+id, err)
 	}
-	return first, nil
+	return n == 1, nil
 }

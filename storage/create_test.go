@@ -215,6 +215,17 @@ func TestFirstAfterAck(t *testing.T) {
 			t.Errorf("FirstAfterAck #%d = %v, %v; want %v", i+1, first, err, want)
 		}
 	}
+	if first, err := f.st.FirstAfterAck(ctx(t), team, "Ev124", time.Minute); err != nil || !first {
+		t.Errorf("FirstAfterAck of another envelope = %v, %v; want true", first, err)
+	}
+	// The marks share a bucket (a hash) that expires as a whole; no envelope has a key of its own.
+	keys := f.rdb.Keys(ctx(t), f.prefix+"*after:*").Val()
+	if len(keys) != 1 {
+		t.Fatalf("after-ack keys = %v; want one bucket", keys)
+	}
+	if ttl := f.rdb.PTTL(ctx(t), keys[0]).Val(); ttl < time.Minute || ttl > time.Minute+time.Minute/24+time.Second {
+		t.Errorf("bucket TTL = %v; want a minute and at most a bucket more", ttl)
+	}
 	// An envelope whose after-ack work ran is not mistaken for a saved referral.
 	nr := f.newReferral(team, draft(t, "UROB", "pat@prospect.example", ""))
 	nr.EnvelopeID = "Ev123"

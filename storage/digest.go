@@ -66,31 +66,42 @@ func (s *Store) GivenCounts(ctx context.Context, team string, members []string, 
 	return out, nil
 }
 
-// digestSlice bounds one digest read: the span is read a day at a time, so a busy week never
-// holds Redis for the whole read (Redis answers nothing else while a script runs).
-const digestSlice = 24 * time.Hour
-
-// DigestFacts returns the referrals created or closed in [from, to), like Facts, reading one day
-// per script call.
+// DigestFacts returns the referrals created or closed in [from, to), like Facts, reading walkSlice
+// referrals a step (walk.go): the referrals created (all), then those closed (won), each once.
 func (s *Store) DigestFacts(ctx context.Context, team string, from, to time.Time) ([]rapport.Fact, error) {
 	k := s.keys(team)
 	var out []rapport.Fact
-	seen := map[int64]bool{} // created in one slice and closed in another
-	for lo := from; lo.Before(to); lo = lo.Add(digestSlice) {
-		hi := lo.Add(digestSlice)
-		if hi.After(to) {
-			hi = to
-		}
-		facts, err := s.facts(ctx, k, []string{k.all(), k.won()},
-			strconv.FormatInt(lo.UnixMilli(), 10), "("+strconv.FormatInt(hi.UnixMilli(), 10))
+	seen := map[int64]bool{} // created and closed in the span
+	min, max := strconv.FormatInt(from.UnixMilli(), 10), "("+strconv.FormatInt(to.UnixMilli(), 10)
+	for _, index := range []string{k.all(), k.won()} {
+		err := s.walk(ctx, index, min, max, func(ids []string) error {
+			cmds := make([]*redis.SliceCmd, len(ids))
+			_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+				for i, id := range ids {
+					n, _ := strconv.ParseInt(id, 10, 64)
+					cmds[i] = p.HMGet(ctx, k.ref(n), factFields[:]...)
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			for i, c := range cmds {
+				n, _ := strconv.ParseInt(ids[i], 10, 64)
+				if seen[n] {
+					continue
+				}
+				seen[n] = true
+				var v [factCols]string
+				for j, x := range c.Val() {
+					v[j], _ = x.(string)
+				}
+				out = append(out, factFromCols(n, v))
+			}
+			return nil
+		})
 		if err != nil {
 			return nil, fail("read digest facts", err)
-		}
-		for _, f := range facts {
-			if !seen[f.Ref] {
-				seen[f.Ref] = true
-				out = append(out, f)
-			}
 		}
 	}
 	return out, nil

@@ -2,7 +2,6 @@ package storage
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 	"time"
 
@@ -11,51 +10,43 @@ import (
 	"github.com/rapportbot/rapport"
 )
 
-// exportScript reads every referral created within a score range of the all index, whole, in one
-// round trip, so an export is one consistent snapshot rather than one read per row.
-//
-// KEYS: 1 all. ARGV: 1 team base ("…{T}:"), 2 min, 3 max.
-// Returns a list of {number, HGETALL}, oldest first.
-var exportScript = redis.NewScript(luaKeys + `
-local out = {}
-for _, n in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[2], ARGV[3])) do
-  out[#out + 1] = {tonumber(n), redis.call('HGETALL', refKey(n))}
-end
-return out
-`)
-
 // ReferralsCreated returns the referrals created in [from, to), oldest first, for the admins'
 // export: each referral whole (prospect name and company included) and, at the same index of facts,
-// what the statistics know of it (first contact, close time).
+// what the statistics know of it (first contact, close time). It reads walkSlice referrals a step
+// (walk.go; see cursor for what a change made during the read does to it).
 func (s *Store) ReferralsCreated(ctx context.Context, team string, from, to time.Time) (refs []rapport.Referral, facts []rapport.Fact, err error) {
 	const op = "read referrals for export"
 	k := s.keys(team)
-	res, err := exportScript.Run(ctx, s.rdb, []string{k.all()}, k.base,
-		strconv.FormatInt(from.UnixMilli(), 10), "("+strconv.FormatInt(to.UnixMilli(), 10)).Slice()
+	err = s.walk(ctx, k.all(), strconv.FormatInt(from.UnixMilli(), 10), "("+strconv.FormatInt(to.UnixMilli(), 10),
+		func(ids []string) error {
+			cmds := make([]*redis.MapStringStringCmd, len(ids))
+			_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+				for i, id := range ids {
+					n, _ := strconv.ParseInt(id, 10, 64)
+					cmds[i] = p.HGetAll(ctx, k.ref(n))
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			for i, c := range cmds {
+				h := c.Val()
+				if len(h) == 0 {
+					continue // indexed but gone: nothing to list
+				}
+				n, _ := strconv.ParseInt(ids[i], 10, 64)
+				r, err := decodeReferral(n, h)
+				if err != nil {
+					return err
+				}
+				refs = append(refs, r)
+				facts = append(facts, factOf(r, h))
+			}
+			return nil
+		})
 	if err != nil {
 		return nil, nil, fail(op, err)
-	}
-	refs = make([]rapport.Referral, 0, len(res))
-	facts = make([]rapport.Fact, 0, len(res))
-	for _, it := range res {
-		pair, ok := it.([]any)
-		if !ok || len(pair) != 2 {
-			return nil, nil, fail(op, fmt.Errorf("unexpected reply %T", it))
-		}
-		n, _ := pair[0].(int64)
-		h, err := pairs(pair[1])
-		if err != nil {
-			return nil, nil, fail(op, err)
-		}
-		if len(h) == 0 {
-			continue // indexed but gone: nothing to list
-		}
-		r, err := decodeReferral(n, h)
-		if err != nil {
-			return nil, nil, fail(op, err)
-		}
-		refs = append(refs, r)
-		facts = append(facts, factOf(r, h))
 	}
 	return refs, facts, nil
 }

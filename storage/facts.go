@@ -186,22 +186,27 @@ func factRows(rows []string) []rapport.Fact {
 			v[i], line, _ = strings.Cut(line, "\t")
 		}
 		n, _ := strconv.ParseInt(num, 10, 64)
-		val, _ := strconv.ParseInt(v[colValue], 10, 64)
-		out = append(out, rapport.Fact{
-			Ref: n, Giver: v[colGiver], Receiver: v[colReceiver],
-			Temperature:     rapport.Facts{Spoke: v[colSpoke] == "1", MayShare: v[colMayShare] == "1", Expects: v[colExpects] == "1"}.Temperature(),
-			Status:          rapport.Status(v[colStatus]),
-			Created:         msTime(v[colCreated]),
-			FirstAction:     msTime(v[colFirstAction]),
-			FirstContact:    msTime(v[colFirstContact]),
-			Won:             msTime(v[colWonAt]),
-			Value:           val,
-			Currency:        v[colCurrency],
-			PassedBy:        v[colPassedBy],
-			CreditElsewhere: v[colCreditElse] == "1",
-		})
+		out = append(out, factFromCols(n, v))
 	}
 	return out
+}
+
+// factFromCols is referral n's fact from its factFields' values (empty: not stored).
+func factFromCols(n int64, v [factCols]string) rapport.Fact {
+	val, _ := strconv.ParseInt(v[colValue], 10, 64)
+	return rapport.Fact{
+		Ref: n, Giver: v[colGiver], Receiver: v[colReceiver],
+		Temperature:     rapport.Facts{Spoke: v[colSpoke] == "1", MayShare: v[colMayShare] == "1", Expects: v[colExpects] == "1"}.Temperature(),
+		Status:          rapport.Status(v[colStatus]),
+		Created:         msTime(v[colCreated]),
+		FirstAction:     msTime(v[colFirstAction]),
+		FirstContact:    msTime(v[colFirstContact]),
+		Won:             msTime(v[colWonAt]),
+		Value:           val,
+		Currency:        v[colCurrency],
+		PassedBy:        v[colPassedBy],
+		CreditElsewhere: v[colCreditElse] == "1",
+	}
 }
 
 // factList reads a list of fact rows from a script's reply.

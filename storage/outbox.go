@@ -29,9 +29,6 @@ const (
 	entryTo   = "to"
 )
 
-// sentTTL is how long a delivered entry's sent key outlives it: far longer than any redelivery.
-const sentTTL = 7 * 24 * time.Hour
-
 // DefaultDeadLetterCap is about how many dead letters a workspace keeps: enough for admins to see
 // and send again what a long fault left, bounded so that a fault nobody fixes cannot fill Redis.
 const DefaultDeadLetterCap = 10_000
@@ -216,26 +213,26 @@ func (s *Store) TouchOutbox(ctx context.Context, team, consumer string, ids []st
 	return lost, nil
 }
 
-// Delivered reports whether Slack already accepted entry id: a sender checks it before posting an
-// entry it claimed or re-read, so a redelivery does not post twice.
+// Delivered reports whether entry id is settled, so that it must not be posted (again): a sender
+// checks it before posting an entry it claimed or re-read. An entry leaves the stream only in the
+// step that settles it (MarkDelivered: Slack said ok, or it is no longer owed; DeadLetter), so an
+// entry no longer in the stream is settled, for as long as the stream lives, with no key of its own.
 func (s *Store) Delivered(ctx context.Context, team, id string) (bool, error) {
-	n, err := s.rdb.Exists(ctx, s.keys(team).sent(id)).Result()
+	msgs, err := s.rdb.XRangeN(ctx, s.keys(team).outbox(), id, id, 1).Result()
 	if err != nil {
 		return false, fail("check delivered "+id, err)
 	}
-	return n == 1, nil
+	return len(msgs) == 0, nil
 }
 
-// MarkDelivered records Slack's ok for e (the message's channel and ts), and, when slot is not
-// empty, stores the message under that slot of the referral so that a later change can update it in
-// place; then it acknowledges and removes the entry. One MULTI/EXEC round trip.
+// MarkDelivered records Slack's ok for e: when slot is not empty, it stores the message (channel
+// and ts) under that slot of the referral so that a later change can update it in place; and it
+// acknowledges and removes the entry, which is what Delivered reads. One MULTI/EXEC round trip.
 func (s *Store) MarkDelivered(ctx context.Context, team string, e OutboxEntry, slot, channel, ts string) error {
 	k := s.keys(team)
-	msg := channel + "|" + ts
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.Set(ctx, k.sent(e.ID), msg, sentTTL)
 		if slot != "" && e.Ref > 0 {
-			p.HSet(ctx, k.ref(e.Ref), slot, msg)
+			p.HSet(ctx, k.ref(e.Ref), slot, channel+"|"+ts)
 		}
 		p.XAck(ctx, k.outbox(), sendersGroup, e.ID)
 		p.XDel(ctx, k.outbox(), e.ID)

@@ -31,6 +31,7 @@ type harness struct {
 	redis    *redistest.Server
 	proxy    *redistest.Proxy // between Rapport and redis, when started behind one
 	store    *storage.Store
+	prefix   string          // the key prefix of this harness' Rapport
 	ctx      context.Context // the test's deadline
 	app      *app            // the first replica
 	replicas []*replica
@@ -95,7 +96,7 @@ func launch(t testing.TB, n int, behindProxy bool, tweak func(*deps)) *harness {
 		t.Cleanup(func() { lines.check(t) })
 		logger = lines.tee(logger)
 	}
-	h := &harness{t: t, fake: fake, redis: rs, proxy: proxy, ctx: ctx,
+	h := &harness{t: t, fake: fake, redis: rs, proxy: proxy, ctx: ctx, prefix: prefix,
 		alice: person{fake, "UALICE"}, bob: person{fake, "UBOB"}, carol: person{fake, "UCAROL"}, dave: person{fake, "UDAVE"}}
 	for i := 0; i < n; i++ {
 		d := deps{rdb: rdb, prefix: prefix, noHTTP: true}
