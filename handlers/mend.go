@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -291,6 +292,18 @@ func (h *Handlers) submitEdit(ctx context.Context, r *bot.Request) (any, error) 
 	var refused *rapport.Refused
 	if errors.As(err, &refused) {
 		return nil, mendRefusal(refused, rapport.ActEdit)
+	}
+	var taken *rapport.ProspectTaken
+	if errors.As(err, &taken) {
+		// Rule 8: not a second competitor for one prospect unknowingly. An edit has no "Send
+		// anyway": withdrawing and referring again has.
+		field := rapport.FieldEmail // under the contact the edit changed, the email when both
+		if d.Prospect.Email == "" || !slices.Contains(changed, rapport.FieldEmail) && slices.Contains(changed, rapport.FieldPhone) {
+			field = rapport.FieldPhone
+		}
+		return bot.FieldErrorsAck(rapport.FieldErrors{field: fmt.Sprintf(
+			"This contact has an open referral to another member (%s). If it is the same prospect, withdraw this one instead; if not, check the contact.",
+			rapport.FormatID(taken.Number))}), nil
 	}
 	if err != nil {
 		return nil, err

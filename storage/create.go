@@ -22,6 +22,34 @@ const seenTTL = 24 * time.Hour
 // that handlers declare their Store interface without importing storage.
 type NewReferral = rapport.Submission
 
+// luaProspectTaken is the duplicate-prospect rule (DOMAIN rule 8) of the scripts that give a
+// prospect to a receiver (create, edit): prospectTaken(sets, receiver, skip) looks through the
+// prospect's sets for an open referral to another member (skip: the referral being edited) and
+// returns the oldest one's number and receiver; nothing when there is none, or when one of its
+// open referrals already goes to this receiver (sending them the prospect again adds no
+// competitor). Closed referrals leave the sets here, lazily. It needs luaKeys and luaRules.
+const luaProspectTaken = `
+local function prospectTaken(sets, receiver, skip)
+  local same, taken, takenBy = false, nil, nil
+  for _, key in ipairs(sets) do
+    for _, old in ipairs(redis.call('SMEMBERS', key)) do
+      if old ~= skip then
+        local f = redis.call('HMGET', refKey(old), F.status, F.receiver)
+        if not OPEN[f[1]] then
+          redis.call('SREM', key, old)
+        elseif f[2] == receiver then
+          same = true
+        elseif not taken or tonumber(old) < taken then
+          taken, takenBy = tonumber(old), f[2]
+        end
+      end
+    end
+  end
+  if same then return nil end
+  return taken, takenBy
+end
+`
+
 // createScript checks and saves a referral in one round trip, so that what the giver is told was
 // saved is saved together with every message it owes, and a retry or redelivery cannot save it
 // twice (the form's key, written by the same script, names the referral it saved).
@@ -36,7 +64,7 @@ type NewReferral = rapport.Submission
 // script builds it with refKey from the team base, and reads earlier referrals' keys the same way.
 // Replies {'ok', n}, {'replay', n, HGETALL}, {'receiver', directory record or nil} when the
 // receiver may not receive a referral, or {'taken', n, receiver}.
-var createScript = redis.NewScript(luaKeys + luaRules + `
+var createScript = redis.NewScript(luaKeys + luaRules + luaProspectTaken + `
 local giver, receiver = ARGV[2], ARGV[3]
 -- The same form again (Slack redelivers its envelope, or it is submitted again after its first
 -- answer was lost): the referral saved then, and nothing written.
@@ -49,23 +77,10 @@ end
 local raw = redis.call('HGET', KEYS[2], receiver)
 if not canReceive(raw) then return {'receiver', raw} end
 
--- The prospect is taken when it has an open referral to another member, unless one of its open
--- referrals already goes to this receiver: sending them the prospect again adds no competitor.
--- Closed referrals leave the sets here, lazily.
-local same, taken, takenBy = false, nil, nil
-for i = 10, #KEYS do
-  for _, old in ipairs(redis.call('SMEMBERS', KEYS[i])) do
-    local f = redis.call('HMGET', refKey(old), F.status, F.receiver)
-    if not OPEN[f[1]] then
-      redis.call('SREM', KEYS[i], old)
-    elseif f[2] == receiver then
-      same = true
-    elseif not taken or tonumber(old) < taken then
-      taken, takenBy = tonumber(old), f[2]
-    end
-  end
-end
-if taken and not same and ARGV[4] ~= '1' then return {'taken', taken, takenBy} end
+local sets = {}
+for i = 10, #KEYS do sets[#sets + 1] = KEYS[i] end
+local taken, takenBy = prospectTaken(sets, receiver, nil)
+if taken and ARGV[4] ~= '1' then return {'taken', taken, takenBy} end
 
 local n = redis.call('INCR', KEYS[3])
 local ref = refKey(n)

@@ -107,11 +107,12 @@ return {'ok', st, redis.call('HGETALL', KEYS[1])}
 // (spec.fields), moves the referral from its old prospect sets to the new ones (spec.prospects:
 // digests), and records an "edited" event naming the fields that changed (spec.changed), never
 // their values. Refused unless the actor is the giver, the referral new, and its version ARGV[5]
-// (what the giver edited): a version changed meanwhile is "changed".
+// (what the giver edited): a version changed meanwhile is "changed"; and {'taken', n, receiver}
+// when the new contact is an open referral of another member's (the duplicate-prospect rule).
 //
 // KEYS: 1 ref, 2 events, 3 outbox, 4 open. ARGV: 1 team base, 2 n, 3 actor, 4 now Unix ms,
 // 5 version, 6 spec JSON (mendSpec).
-var editScript = redis.NewScript(luaKeys + luaRules + `
+var editScript = redis.NewScript(luaKeys + luaRules + luaProspectTaken + `
 local n, actor, now = ARGV[2], ARGV[3], tonumber(ARGV[4])
 local spec = cjson.decode(ARGV[6])
 local h = redis.call('HMGET', KEYS[1], F.status, F.receiver, F.giver, F.version, F.prospect .. '1', F.prospect .. '2')
@@ -121,6 +122,10 @@ if actor ~= giver then return {'refused', 'forbidden', st, receiver, giver} end
 if st ~= STATUS_NEW then return {'refused', 'status', st, receiver, giver} end
 if tostring(h[4]) ~= ARGV[5] then return {'refused', 'changed', st, receiver, giver} end
 
+local sets = {}
+for _, d in ipairs(spec.prospects or {}) do sets[#sets + 1] = prospectKey(d) end
+local taken, takenBy = prospectTaken(sets, receiver, n)
+if taken then return {'taken', taken, takenBy} end
 for i = 5, 6 do
   if h[i] then redis.call('SREM', prospectKey(h[i]), n) end
 end

@@ -229,7 +229,8 @@ func (s *Store) Move(ctx context.Context, m rapport.Move) (rapport.Moved, error)
 
 // movedReply reads the reply of a script that moves or mends referral n: {'ok', from status,
 // [linked number,] HGETALL}, {'notfound'}, {'refused', reason, status, receiver, giver[, until ms]},
-// or {'link', 'self' | 'member', directory record}.
+// {'link', 'self' | 'member', directory record}, or {'taken', number, receiver} (an edit's new
+// contact is another member's open referral).
 func movedReply(n int64, res []any) (rapport.Moved, error) {
 	str := func(i int) string {
 		if i < len(res) {
@@ -251,6 +252,9 @@ func movedReply(n int64, res []any) (rapport.Moved, error) {
 		return rapport.Moved{}, r
 	case "link":
 		return rapport.Moved{}, linkError(str(1) == "self", str(2))
+	case "taken":
+		n2, _ := res[1].(int64)
+		return rapport.Moved{}, &rapport.ProspectTaken{Number: n2, Receiver: str(2)}
 	case "ok":
 		if len(res) == 3 || len(res) == 4 {
 			var n2 int64

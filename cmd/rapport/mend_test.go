@@ -77,9 +77,19 @@ func TestEditWhileNew(t *testing.T) {
 		t.Errorf("the new phone does not warn: %s, %v", ack.Payload, err)
 	}
 
+	// An edit to a contact another member has open (Carol's R-2 to Dave) is refused under the
+	// field: no second competitor unknowingly (rule 8).
+	h.tap(h.alice, giverDM(), "ref:edit")
+	dup := f
+	dup.phone = "(480) 555-0142"
+	ack, err = h.alice.submit(h.ctx, h.openedView(h.alice, 3), dup)
+	if err != nil || !strings.Contains(decodeAck(ack).Errors[rapport.FieldPhone], "open referral to another member (R-2)") {
+		t.Errorf("an edit to a taken contact: %s, %v; want the phone's field error naming R-2", ack.Payload, err)
+	}
+
 	// Once Bob acted the form, opened before, is refused clearly; the DM no longer offers Edit.
 	h.tap(h.alice, giverDM(), "ref:edit")
-	late := h.openedView(h.alice, 3)
+	late := h.openedView(h.alice, 4)
 	h.tap(h.bob, h.bob.dms()[0], "ref:accept")
 	h.wait("Alice's report", func() bool { return len(h.alice.dms()) == 2 && h.outboxEmpty() })
 	f.need = "Too late"
