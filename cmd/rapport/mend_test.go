@@ -224,6 +224,11 @@ func TestAdminSetRecordsClosedValue(t *testing.T) {
 	if err := contains(messageText(h.alice.dms()[2]), "$3,000.00"); err != nil {
 		t.Error(err)
 	}
+	// The business the admin recorded is thanked in public once; correcting its value is not a
+	// second closing.
+	if p := h.public(); len(p) != 1 || !strings.Contains(messageText(p[0]), "Closed business!") {
+		t.Errorf("the channel has %d posts; want one thank-you", len(p))
+	}
 }
 
 func TestNoteReachesTheGiver(t *testing.T) {

@@ -99,16 +99,19 @@ var (
 		Owes: onAction(rapport.ActExpire, rapport.RoleGiver, rapport.RoleReceiver),
 		Read: readReferral, Owed: hasEvent, Draw: expired,
 	})
-	// Shoutout thanks the giver and the receiver of closed business in the recognition channel.
+	// Shoutout thanks the giver and the receiver of closed business in the recognition channel:
+	// the receiver's close, or an admin's correction that records it.
 	Shoutout = register(&Message[referralState]{
 		Kind: "referral.shoutout", To: roles(rapport.RoleChannel),
 		Owes: func(ch Change) []rapport.Notice {
-			if ch.Move == nil || ch.Move.Action != rapport.ActWon || ch.Settings.RecognitionChannel == "" {
+			m := ch.Move
+			if m == nil || ch.Settings.RecognitionChannel == "" ||
+				!(m.Action == rapport.ActWon || m.Action == rapport.ActCorrect && m.To == rapport.StatusWon) {
 				return nil
 			}
 			return []rapport.Notice{{To: rapport.RoleChannel, Target: ch.Settings.RecognitionChannel}}
 		},
-		Read: readReferral, Owed: closed, Draw: shoutout,
+		Read: readReferral, Owed: newlyClosed, Draw: shoutout,
 	})
 	// ShoutoutWithdrawn replaces the public thank-you when the receiver undoes the closed business it
 	// celebrated: the channel is not left thanking members for business that did not happen.

@@ -41,9 +41,15 @@ func shoutout(s referralState) bot.Delivery {
 	return bot.Delivery{Channel: s.to, Text: text, Blocks: blocks, Slot: SlotShoutout}
 }
 
-// closed: a thank-you for closed business is owed while the business stays closed (an undo before
-// it went out means there is nothing to celebrate).
+// closed: the business is closed now.
 func closed(s referralState) bool { return s.ref.Status == rapport.StatusWon }
+
+// newlyClosed: a thank-you is owed for business that closed in the step it reports (not an
+// admin's correction of a value already thanked for), while it stays closed (an undo before it
+// went out leaves nothing to celebrate).
+func newlyClosed(s referralState) bool {
+	return closed(s) && !(s.hasEvent && s.event.From == rapport.StatusWon)
+}
 
 // shoutoutWithdrawn is what the public thank-you says once its closed business was undone.
 func shoutoutWithdrawn(s referralState) bot.Delivery {
