@@ -1,13 +1,17 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"net/http"
 	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/rapportbot/rapport/bot/slackfake"
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/socketmode"
 )
 
 // benchRate is the load of the ack benchmarks: 100 envelopes a second, far above what a group of
@@ -17,6 +21,11 @@ const benchRate = 100
 // benchmarkAck sends b.N envelopes at benchRate and reports the p50 and p99 time from sending an
 // envelope to the fake receiving its ack. Slack's limit is 3,000 ms.
 func benchmarkAck(b *testing.B, h *harness, typ string, payload func(i int) map[string]any) {
+	benchmarkAckOn(b, h.fake, h.ctx, typ, payload)
+}
+
+// benchmarkAckOn is benchmarkAck against any bot connected to fake.
+func benchmarkAckOn(b *testing.B, fake *slackfake.Server, ctx context.Context, typ string, payload func(i int) map[string]any) {
 	tick := time.NewTicker(time.Second / benchRate)
 	defer tick.Stop()
 	lat := make([]time.Duration, b.N)
@@ -29,7 +38,7 @@ func benchmarkAck(b *testing.B, h *harness, typ string, payload func(i int) map[
 		go func() {
 			defer wg.Done()
 			sent := time.Now()
-			ack, err := h.fake.Send(h.ctx, typ, p)
+			ack, err := fake.Send(ctx, typ, p)
 			if err != nil {
 				b.Error(err)
 				return
@@ -52,6 +61,51 @@ func benchmarkAck(b *testing.B, h *harness, typ string, payload func(i int) map[
 func BenchmarkAckRefer(b *testing.B) {
 	h := start(b)
 	benchmarkAck(b, h, "slash_commands", func(int) map[string]any { return h.fake.SlashCommand("UALICE", "") })
+}
+
+// BenchmarkAckHelp: the ack of "/refer help" for a member RAPPORT_ADMINS does not name (the
+// admins' section depends on whether they are one), to set beside BenchmarkAckBare.
+func BenchmarkAckHelp(b *testing.B) {
+	h := start(b)
+	benchmarkAck(b, h, "slash_commands", func(int) map[string]any { return h.fake.SlashCommand("UALICE", "help") })
+}
+
+// BenchmarkAckBare: the same envelopes acked by a bare slack-go Socket Mode loop that does nothing
+// else (it acks each on the event loop with a fixed ephemeral text), through a fake of its own
+// configured as the harness' is: the floor a Rapport ack is measured against.
+func BenchmarkAckBare(b *testing.B) {
+	ctx, cancel := context.WithTimeout(context.Background(), testDeadline)
+	defer cancel()
+	fake := slackfake.New(slackfake.WithUsers(demoMembers...), slackfake.WithPingInterval(time.Second))
+	defer fake.Close()
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	defer tr.CloseIdleConnections()
+	api := slack.New(slackfake.BotToken, slack.OptionAPIURL(fake.APIURL()),
+		slack.OptionAppLevelToken(slackfake.AppToken), slack.OptionHTTPClient(&http.Client{Transport: tr}))
+	client := socketmode.New(api)
+	runCtx, stop := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() { _ = client.RunContext(runCtx) })
+	wg.Go(func() {
+		for {
+			select {
+			case <-runCtx.Done():
+				return
+			case evt := <-client.Events:
+				if evt.Type == socketmode.EventTypeSlashCommand {
+					_ = client.AckCtx(runCtx, evt.Request.EnvelopeID, map[string]any{"response_type": "ephemeral", "text": "help"})
+				}
+			}
+		}
+	})
+	defer func() {
+		stop()
+		wg.Wait()
+	}()
+	if err := fake.WaitConnections(ctx, 1); err != nil {
+		b.Fatal(err)
+	}
+	benchmarkAckOn(b, fake, ctx, "slash_commands", func(int) map[string]any { return fake.SlashCommand("UALICE", "help") })
 }
 
 // BenchmarkAckSubmit: the ack of a referral form, which validates it and saves it in Redis (one
