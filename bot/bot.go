@@ -55,6 +55,10 @@ type Config struct {
 	// running at once; 0 means DefaultMaxInFlight. Beyond it an envelope is acked at once as
 	// busy, so a burst of any size is acked within Slack's 3 s on a bounded number of goroutines.
 	MaxInFlight int
+	// HomeKinds are the outbox kinds that publish a member's App Home. They are delivered in lanes
+	// of their own, so a DM never waits behind one, and coalesce: at most one publish per member per
+	// HomeEvery, drawn from the state when it goes. None: they share the DMs' lanes.
+	HomeKinds []string
 	// FaultRecheck is how often auth.test asks whether a refused token works again, and how long a
 	// method Slack refused for the workspace rests; 0 means 15 s. End-to-end tests shorten it.
 	FaultRecheck time.Duration
@@ -92,6 +96,12 @@ func New(cfg Config) (*Bot, error) {
 		team: cfg.Identity.TeamID, consumer: consumerName(), reclaim: cfg.ReclaimAfter,
 		pacer: pacer, paced: cfg.RateLimits, workers: outboxWorkers, now: time.Now, held: newHeld(),
 		faults: newFaults(log.Named("outbox"), time.Now), onFault: cfg.OnFault, retryBase: retryBase}
+	if len(cfg.HomeKinds) > 0 {
+		b.sender.homeKinds, b.sender.homeLanes = map[string]bool{}, homeWorkers
+		for _, k := range cfg.HomeKinds {
+			b.sender.homeKinds[k] = true
+		}
+	}
 	b.sender.journal = journal{dir: cfg.Journal, team: b.sender.team, consumer: b.sender.consumer}
 	if b.sender.reclaim <= 0 {
 		b.sender.reclaim = DefaultReclaimAfter

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rapportbot/rapport"
@@ -150,48 +151,58 @@ type result struct {
 	err error
 }
 
-// serve runs the handler, acks exactly once, then runs the after-ack work. s is the envelope's
-// place in the bound; serve and the handler's goroutine each give it back when done with it.
+// serve runs the handler on its own goroutine, acks exactly once, then runs the after-ack work.
+// Nothing but the handler runs before the ack: a timer acks for a handler still running at
+// ackDeadline, and the logger is built after the ack. s is the envelope's place in the bound; the
+// handler's run and the ack (or the timer's) each give it back when done with it.
 func (d *dispatcher) serve(ctx context.Context, r *Request, h Handler, route string, s *slot) {
 	start := time.Now()
-	log := d.log.With(zap.String("envelope_id", r.EnvelopeID), zap.String("route", route),
-		zap.String("user", r.User()))
-
 	hctx, cancel := context.WithTimeout(ctx, handlerDeadline)
 	defer cancel()
-	done := make(chan result, 1)
-	d.wg.Add(1)
-	go func() {
+	var acked atomic.Bool
+	late := time.AfterFunc(ackDeadline, func() {
+		if !acked.CompareAndSwap(false, true) {
+			return
+		}
+		// The handler still runs, so serve's goroutine is counted in d.wg: adding is safe.
+		d.wg.Add(1)
 		defer d.wg.Done()
-		defer s.release() // a handler past its deadline still holds the place until it returns
-		defer func() {
-			if p := recover(); p != nil {
-				done <- result{err: fmt.Errorf("panic: %v\n%s", p, debug.Stack())}
-			}
-		}()
-		ack, err := h(hctx, r)
-		done <- result{ack, err}
-	}()
-
-	var res result
-	timer := time.NewTimer(ackDeadline)
-	select {
-	case res = <-done:
-		timer.Stop()
-	case <-timer.C:
-		res = result{err: errSlow}
+		defer s.release() // the ack's hold; the handler's is given back when it returns
+		ack, _ := d.ackFor(r, errSlow, nil)
+		d.send(ctx, r.EnvelopeID, ack)
+		logResult(d.logFor(r, route), errSlow, time.Since(start)) // its late result is dropped: its trigger and ack are gone
+	})
+	res := runHandler(hctx, h, r)
+	won := acked.CompareAndSwap(false, true)
+	late.Stop()
+	s.release() // the handler's hold
+	if !won {
+		return
 	}
 	ack, afterErr := d.ackFor(r, res.err, res.ack)
 	d.send(ctx, r.EnvelopeID, ack)
+	log := d.logFor(r, route)
 	logResult(log, res.err, time.Since(start))
-	if res.err == errSlow {
-		s.release()
-		return // the handler's late result is dropped: its trigger and ack are gone
-	}
 	if afterErr != nil {
 		r.After(afterErr)
 	}
 	d.runAfter(ctx, r, log, s)
+}
+
+// runHandler calls h, turning a panic into an error.
+func runHandler(ctx context.Context, h Handler, r *Request) (res result) {
+	defer func() {
+		if p := recover(); p != nil {
+			res = result{err: fmt.Errorf("panic: %v\n%s", p, debug.Stack())}
+		}
+	}()
+	ack, err := h(ctx, r)
+	return result{ack, err}
+}
+
+// logFor is the logger of one envelope's lines.
+func (d *dispatcher) logFor(r *Request, route string) *zap.Logger {
+	return d.log.With(zap.String("envelope_id", r.EnvelopeID), zap.String("route", route), zap.String("user", r.User()))
 }
 
 // errSlow answers for a handler still running at the ack's deadline: what it was doing may yet

@@ -19,9 +19,13 @@ const (
 	readBlock           = 2 * time.Second
 	slackTimeout        = 10 * time.Second
 	maxAttempts         = 5
-	outboxWorkers       = 8    // lanes: recipients served at once
-	maxHeld             = 2048 // entries read and not finished, at most
-	readBatch           = 256
+	outboxWorkers       = 8 // lanes: recipients served at once
+	homeWorkers         = 2 // lanes of their own for Home publishes (Config.HomeKinds)
+	// HomeEvery is the least time between two publishes of one member's App Home: the redraws
+	// owed meanwhile become one, drawn from the state when it goes.
+	HomeEvery = 2 * time.Second
+	maxHeld   = 2048 // entries read and not finished, at most
+	readBatch = 256
 )
 
 // OutboxStore is the durable queue of messages owed to Slack.
@@ -121,6 +125,10 @@ type sender struct {
 	paced    bool          // take a slot of Slack's rate before every call (Config.RateLimits)
 	workers  int
 	now      func() time.Time
+	// homeKinds are the kinds that publish a member's Home: they go to the last homeLanes lanes,
+	// which coalesce (coalesce.go), never to a DM's lane. None: every kind shares the lanes.
+	homeKinds map[string]bool
+	homeLanes int
 
 	held      *held
 	pauses    pauses
@@ -139,7 +147,10 @@ func (s *sender) run(stop, work context.Context) error {
 	work, cancelWork := context.WithCancel(work)
 	defer cancelWork()
 	s.replay(stop)
-	lanes := newLanes(s, s.workers)
+	lanes := newLanes(s, s.workers+s.homeLanes)
+	for _, l := range lanes[s.workers:] {
+		l.coalesce, l.published = true, map[string]time.Time{}
+	}
 	var authDone sync.WaitGroup
 	authDone.Go(func() { s.watchAuth(stop) })
 	defer authDone.Wait()

@@ -9,6 +9,9 @@ import (
 	"go.uber.org/zap"
 )
 
+// paceHome names the shared pace cells of members' Home publishes (pace:home:<member>).
+const paceHome = "home"
+
 // Delivery timings.
 const (
 	// rerenderAfter: a message that waited longer than this (a 429 pause) is rendered again before
@@ -56,6 +59,17 @@ func (s *sender) step(ctx context.Context, it *item) (wait time.Duration, finish
 		it.post, it.rendered = &post, s.now()
 	}
 
+	if it.post.Home != nil && s.homeLanes > 0 && s.pacer != nil {
+		// One publish of a member's Home per HomeEvery on every replica together (coalesce.go).
+		d, err := s.pacer.Pace(ctx, s.team, paceHome, it.post.Channel, HomeEvery, 1)
+		if err != nil {
+			return s.retry(it, "pacing failed", err)
+		}
+		if d > 0 {
+			it.post = nil // drawn again when it goes
+			return d, false
+		}
+	}
 	if d := s.faults.waitToken(); d > 0 {
 		return d, false // the token is refused: nothing goes out until auth.test says it works
 	}

@@ -29,6 +29,13 @@ type lane struct {
 	later  queueHeap // queues set aside, soonest first
 
 	unrecorded []*item // set when run returns: delivered, not recorded by the drain's end
+
+	// A Home lane (coalesce.go): each member's queue holds at most one redraw not yet published,
+	// the latest; the ones it replaced wait in superseded to be settled, and published holds when
+	// each member's Home last went.
+	coalesce   bool
+	superseded []*item
+	published  map[string]time.Time
 }
 
 // queue is one recipient's entries in stream order.
@@ -93,6 +100,7 @@ func (l *lane) run(stop, work context.Context) {
 		if stop.Err() != nil {
 			return
 		}
+		l.settleSuperseded(work)
 		if len(l.ready) == 0 {
 			var due <-chan time.Time
 			if len(l.later) > 0 {
@@ -111,7 +119,13 @@ func (l *lane) run(stop, work context.Context) {
 		l.ready[0] = nil
 		l.ready = l.ready[1:]
 		it := q.items[0]
+		if d := l.homeWait(q, it, now); d > 0 {
+			q.until = now.Add(d)
+			heap.Push(&l.later, q)
+			continue
+		}
 		wait, finished := l.s.step(work, it)
+		l.homeSent(q, it)
 		if !finished {
 			q.until = l.s.now().Add(wait)
 			heap.Push(&l.later, q)
@@ -140,6 +154,9 @@ func (l *lane) admit() {
 			q = &queue{to: it.e.To, index: -1}
 			l.queues[it.e.To] = q
 			l.ready = append(l.ready, q)
+		}
+		if l.coalesce && l.supersede(q, it) {
+			continue
 		}
 		q.items = append(q.items, it)
 	}

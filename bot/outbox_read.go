@@ -65,7 +65,8 @@ func (s *sender) waitRoom(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// dispatch hands each entry to its recipient's lane, skipping those held already.
+// dispatch hands each entry to its recipient's lane, skipping those held already: a Home publish to
+// one of the Home lanes, anything else to one of the others.
 func (s *sender) dispatch(lanes []*lane, entries []rapport.OutboxEntry) {
 	now := s.now()
 	for _, e := range entries {
@@ -73,6 +74,10 @@ func (s *sender) dispatch(lanes []*lane, entries []rapport.OutboxEntry) {
 			continue
 		}
 		it := &item{e: e, log: s.log.With(zap.String("entry", e.ID), zap.String("kind", e.Kind), zap.Int64("referral", e.Ref))}
-		lanes[laneOf(e.To, len(lanes))].push(it)
+		set := lanes[:len(lanes)-s.homeLanes] // a DM never waits in a Home's lane, nor a Home in a DM's
+		if s.homeKinds[e.Kind] {
+			set = lanes[len(lanes)-s.homeLanes:]
+		}
+		set[laneOf(e.To, len(set))].push(it)
 	}
 }

@@ -92,13 +92,25 @@ const helpAdmins = "*For admins*\n" +
 	"• `/refer outbox` — messages waiting to be sent, and messages Slack refused, to send again\n" +
 	"• `/refer settings` — the group's settings (channel, follow-up window, digest, time zone…)"
 
-// help answers /refer help: the members' commands, and the admins' to admins. Who is an admin is
-// read only when RAPPORT_ADMINS does not name the person already; a failed read shows the members'.
+// help answers /refer help: the members' commands, and the admins' to admins. It does no I/O
+// before the ack once the directory was synced: who is an admin is what the last sync found
+// (helpShowsAdmins); a failed read before the first sync shows the members'.
 func (h *Handlers) help(ctx context.Context, r *bot.Request, _ string) (any, error) {
-	if h.requireAdmin(ctx, r.Team, r.Command.UserID, "") != nil {
+	if !h.helpShowsAdmins(ctx, r.Team, r.Command.UserID) {
 		return bot.Ephemeral(helpMembers), nil
 	}
 	return bot.Ephemeral(helpMembers + "\n" + helpAdmins), nil
+}
+
+// helpShowsAdmins tells whether /refer help shows user the admins' section, by
+// rapport.Member.GroupAdmin as the member directory's last sync (in this process) found it, without
+// a Redis read; before the first sync, from the directory in Redis. It only chooses what help
+// shows: an admin's command is authorized by requireAdmin, which reads the directory.
+func (h *Handlers) helpShowsAdmins(ctx context.Context, team, user string) bool {
+	if admins := h.shownAdmins.Load(); admins != nil {
+		return (*admins)[user] || (rapport.Member{ID: user}).GroupAdmin(h.cfg.Admins)
+	}
+	return h.requireAdmin(ctx, team, user, "") == nil
 }
 
 // openForm opens the referral modal after the ack: the trigger is valid for 3 s, the ack makes no

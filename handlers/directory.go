@@ -54,12 +54,18 @@ func (h *Handlers) SyncMembers(ctx context.Context) error {
 		return fmt.Errorf("users.list: %w", err)
 	}
 	ms := make([]rapport.Member, 0, len(users))
+	admins := map[string]bool{}
 	for _, u := range users {
-		ms = append(ms, memberOf(u))
+		m := memberOf(u)
+		ms = append(ms, m)
+		if m.GroupAdmin(h.cfg.Admins) {
+			admins[m.ID] = true
+		}
 	}
 	if err := h.store.PutMembers(ctx, h.team, ms); err != nil {
 		return fmt.Errorf("save member directory: %w", err)
 	}
+	h.shownAdmins.Store(&admins)
 	h.syncMu.Lock()
 	h.synced = h.now()
 	h.syncMu.Unlock()

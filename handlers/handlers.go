@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rapportbot/rapport"
@@ -74,6 +75,14 @@ type Handlers struct {
 	synced time.Time // the member directory's last sync
 	// missSynced is when an unknown receiver last triggered a sync (syncOnMiss).
 	missSynced time.Time
+
+	// shownAdmins is who the last sync of the directory found to be the group's admins, for what
+	// /refer help shows only (helpFor); nil until the first sync. Authorization reads the
+	// directory itself (requireAdmin).
+	shownAdmins atomic.Pointer[map[string]bool]
+	// welcomed holds "team/user" of the members this process saw welcomed (welcomeAfter): the
+	// welcome is once ever, so they need no more asking.
+	welcomed sync.Map
 }
 
 // New returns Handlers; now is the clock (time.Now outside tests).

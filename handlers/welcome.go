@@ -36,12 +36,20 @@ func (h *Handlers) registerWelcome(mux *bot.Mux) {
 }
 
 // welcomeAfter welcomes user after the ack of their /refer, so the command's ack keeps its one
-// round trip: a first /refer of any kind is a first contact (rule 16).
+// round trip: a first /refer of any kind is a first contact (rule 16). A member this process saw
+// welcomed already (a member is welcomed once ever) costs nothing more, not even after the ack.
 func (h *Handlers) welcomeAfter(r *bot.Request, user string) {
 	team := r.Team
+	seen := team + "/" + user
+	if _, ok := h.welcomed.Load(seen); ok {
+		return
+	}
 	r.After(func(ctx context.Context) error {
-		_, err := h.store.Welcome(ctx, team, user, notify.Welcome.Kind)
-		return err
+		if _, err := h.store.Welcome(ctx, team, user, notify.Welcome.Kind); err != nil {
+			return err
+		}
+		h.welcomed.Store(seen, struct{}{})
+		return nil
 	})
 }
 

@@ -64,7 +64,8 @@ const sendersGroup = "senders"
 //	ran:digest:<week>  string  the week's digest is queued (claimed once)          QueueDigest                         caller's (> a week)
 //	lock:<job>         string  leader lock of a once-per-cluster job               WithLock (redislock)                the job's ttl
 //	pace:<budget>      string  GCRA theoretical arrival time (ms) of a Slack       Pace                                until that time
-//	                           budget (method, or method:channel)
+//	                           budget (method, or method:channel), or of a
+//	                           member's Home publishes (home:<U>, one per 2 s)
 //	pause:<budget>     string  a pause Slack asked for (429 Retry-After)           Pause                               Retry-After
 //
 // The mend scripts (mend.go) write like move: undo writes ref:<n> (the undo fields), its events, due,

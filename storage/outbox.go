@@ -244,6 +244,25 @@ func (s *Store) MarkDelivered(ctx context.Context, team string, e OutboxEntry, s
 	return nil
 }
 
+// SettleOutbox acknowledges and removes the entries ids, with no sent key: what the sender does
+// with Home redraws a newer one superseded (a redelivery would only publish the Home again). One
+// MULTI/EXEC round trip.
+func (s *Store) SettleOutbox(ctx context.Context, team string, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	k := s.keys(team)
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.XAck(ctx, k.outbox(), sendersGroup, ids...)
+		p.XDel(ctx, k.outbox(), ids...)
+		return nil
+	})
+	if err != nil {
+		return fail(fmt.Sprintf("settle %d outbox entries", len(ids)), err)
+	}
+	return nil
+}
+
 // DeadLetter moves e to the dead stream with reason, for a message Slack will never accept
 // (channel gone, user deactivated), so it stops being retried but stays inspectable. The dead
 // stream keeps about the newest deadCap (WithDeadLetterCap).

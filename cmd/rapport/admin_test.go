@@ -502,3 +502,46 @@ func TestUndeliverableSentAgainByReason(t *testing.T) {
 		t.Errorf("%d dead letters left after sending all of their reason again", n)
 	}
 }
+
+// TestHelpFollowsDirectory: /refer help shows its admins' section to a workspace owner the
+// directory's sync found (no Redis read before the ack), and stops once a sync finds she is no
+// longer one; her admin commands are still refused by the directory in Redis.
+func TestHelpFollowsDirectory(t *testing.T) {
+	h := start(t)
+	erinUser := slack.User{ID: "UERIN", Name: "erin", RealName: "Erin Owner", TZ: "America/Phoenix", IsOwner: true,
+		Profile: slack.UserProfile{RealName: "Erin Owner", DisplayName: "Erin Owner"}}
+	erin := person{h.fake, "UERIN"}
+	help := func() string {
+		t.Helper()
+		ack, err := erin.command(h.ctx, "help")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return unjson(ack.Payload)
+	}
+	if s := help(); strings.Contains(s, "For admins") {
+		t.Errorf("help shows the admins' section to a person the directory does not know:\n%s", s)
+	}
+	h.fake.AddUser(erinUser)
+	if err := h.app.handlers.SyncMembers(h.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := contains(help(), "*For admins*", "/refer outbox", "/refer list"); err != nil {
+		t.Errorf("a workspace owner's help: %v", err)
+	}
+	erinUser.IsOwner = false
+	h.fake.AddUser(erinUser)
+	if err := h.app.handlers.SyncMembers(h.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if s := help(); strings.Contains(s, "For admins") {
+		t.Errorf("help still shows the admins' section after the sync demoted her:\n%s", s)
+	}
+	ack, err := erin.command(h.ctx, "outbox")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := contains(string(ack.Payload), "Only the group's admins"); err != nil {
+		t.Error(err)
+	}
+}

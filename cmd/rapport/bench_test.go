@@ -1,13 +1,18 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/rapportbot/rapport/bot/slackfake"
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/socketmode"
 )
 
 // benchRate is the load of the ack benchmarks: 100 envelopes a second, far above what a group of
@@ -17,6 +22,11 @@ const benchRate = 100
 // benchmarkAck sends b.N envelopes at benchRate and reports the p50 and p99 time from sending an
 // envelope to the fake receiving its ack. Slack's limit is 3,000 ms.
 func benchmarkAck(b *testing.B, h *harness, typ string, payload func(i int) map[string]any) {
+	benchmarkAckOn(b, h.fake, h.ctx, typ, payload)
+}
+
+// benchmarkAckOn is benchmarkAck against any bot connected to fake.
+func benchmarkAckOn(b *testing.B, fake *slackfake.Server, ctx context.Context, typ string, payload func(i int) map[string]any) {
 	tick := time.NewTicker(time.Second / benchRate)
 	defer tick.Stop()
 	lat := make([]time.Duration, b.N)
@@ -29,7 +39,7 @@ func benchmarkAck(b *testing.B, h *harness, typ string, payload func(i int) map[
 		go func() {
 			defer wg.Done()
 			sent := time.Now()
-			ack, err := h.fake.Send(h.ctx, typ, p)
+			ack, err := fake.Send(ctx, typ, p)
 			if err != nil {
 				b.Error(err)
 				return
@@ -54,6 +64,51 @@ func BenchmarkAckRefer(b *testing.B) {
 	benchmarkAck(b, h, "slash_commands", func(int) map[string]any { return h.fake.SlashCommand("UALICE", "") })
 }
 
+// BenchmarkAckHelp: the ack of "/refer help" for a member RAPPORT_ADMINS does not name (the
+// admins' section depends on whether they are one), to set beside BenchmarkAckBare.
+func BenchmarkAckHelp(b *testing.B) {
+	h := start(b)
+	benchmarkAck(b, h, "slash_commands", func(int) map[string]any { return h.fake.SlashCommand("UALICE", "help") })
+}
+
+// BenchmarkAckBare: the same envelopes acked by a bare slack-go Socket Mode loop that does nothing
+// else (it acks each on the event loop with a fixed ephemeral text), through a fake of its own
+// configured as the harness' is: the floor a Rapport ack is measured against.
+func BenchmarkAckBare(b *testing.B) {
+	ctx, cancel := context.WithTimeout(context.Background(), testDeadline)
+	defer cancel()
+	fake := slackfake.New(slackfake.WithUsers(demoMembers...), slackfake.WithPingInterval(time.Second))
+	defer fake.Close()
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	defer tr.CloseIdleConnections()
+	api := slack.New(slackfake.BotToken, slack.OptionAPIURL(fake.APIURL()),
+		slack.OptionAppLevelToken(slackfake.AppToken), slack.OptionHTTPClient(&http.Client{Transport: tr}))
+	client := socketmode.New(api)
+	runCtx, stop := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() { _ = client.RunContext(runCtx) })
+	wg.Go(func() {
+		for {
+			select {
+			case <-runCtx.Done():
+				return
+			case evt := <-client.Events:
+				if evt.Type == socketmode.EventTypeSlashCommand {
+					_ = client.AckCtx(runCtx, evt.Request.EnvelopeID, map[string]any{"response_type": "ephemeral", "text": "help"})
+				}
+			}
+		}
+	})
+	defer func() {
+		stop()
+		wg.Wait()
+	}()
+	if err := fake.WaitConnections(ctx, 1); err != nil {
+		b.Fatal(err)
+	}
+	benchmarkAckOn(b, fake, ctx, "slash_commands", func(int) map[string]any { return fake.SlashCommand("UALICE", "help") })
+}
+
 // BenchmarkAckSubmit: the ack of a referral form, which validates it and saves it in Redis (one
 // script: dedupe, member check, duplicate-prospect check, save, outbox) before answering.
 func BenchmarkAckSubmit(b *testing.B) {
@@ -66,4 +121,95 @@ func BenchmarkAckSubmit(b *testing.B) {
 		f.phone = ""
 		return h.alice.submission(view, f)
 	})
+}
+
+// BenchmarkDMWithHomes: b.N referrals among the four members, made at full speed by 8 workers
+// (rate limits off), with no Home open and with all four Homes open, each change redrawing the Homes
+// of both members. It reports the time from each referral's ack to its receiver's DM reaching the
+// fake (p50, p99): Home publishes have lanes of their own, so the two should match.
+func BenchmarkDMWithHomes(b *testing.B) {
+	for _, homes := range []int{0, 4} {
+		b.Run(fmt.Sprintf("homes=%d", homes), func(b *testing.B) {
+			h := start(b)
+			people := []person{h.alice, h.bob, h.carol, h.dave}
+			for _, p := range people[:homes] {
+				h.openHome(p, "home")
+			}
+			h.wait("the Homes", func() bool {
+				n := 0
+				for _, p := range people {
+					n += len(h.homes(p))
+				}
+				return n == homes && h.outboxEmpty()
+			})
+			type sent struct {
+				to, email string
+				acked     time.Time
+			}
+			refs := make([]sent, b.N)
+			next := make(chan int)
+			var wg sync.WaitGroup
+			b.ResetTimer()
+			for range 8 {
+				wg.Go(func() {
+					for i := range next {
+						giver, receiver := people[i%4], people[(i/4+i+1)%4]
+						if giver.id == receiver.id {
+							receiver = people[(i+1)%4]
+						}
+						f := hotForm()
+						f.receiver, f.email, f.phone = receiver.id, fmt.Sprintf("prospect%d@example.com", i), ""
+						view := slackfake.View{View: fmt.Appendf(nil, `{"id":"VDM%d","type":"modal","callback_id":"refer"}`, i)}
+						ack, err := h.fake.Send(h.ctx, "interactive", giver.submission(view, f))
+						if err != nil {
+							b.Error(err)
+							continue
+						}
+						if pl := decodeAck(ack); pl.ResponseAction != "" {
+							b.Errorf("referral %d refused: %s", i, ack.Payload)
+						}
+						refs[i] = sent{to: receiver.id, email: f.email + `"`, acked: ack.At}
+					}
+				})
+			}
+			began := time.Now()
+			for i := 0; i < b.N; i++ {
+				next <- i
+			}
+			close(next)
+			wg.Wait()
+			made := time.Since(began)
+			dmAt := func(r sent) (time.Time, bool) {
+				for _, c := range h.fake.Calls("chat.postMessage") {
+					if c.Params["channel"] == r.to && strings.Contains(c.Params["blocks"]+c.Params["text"], r.email) {
+						return c.At, true
+					}
+				}
+				return time.Time{}, false
+			}
+			h.wait("every receiver DM", func() bool {
+				_, ok := dmAt(refs[b.N-1])
+				return ok && h.outboxEmpty()
+			})
+			b.StopTimer()
+			lat := make([]time.Duration, 0, b.N)
+			for _, r := range refs {
+				at, ok := dmAt(r)
+				if !ok {
+					b.Fatalf("no DM to %s about %s", r.to, r.email)
+				}
+				lat = append(lat, at.Sub(r.acked))
+			}
+			slices.Sort(lat)
+			pct := func(p float64) float64 { return float64(lat[int(float64(len(lat)-1)*p)]) / float64(time.Millisecond) }
+			b.ReportMetric(pct(0.50), "dm-p50-ms")
+			b.ReportMetric(pct(0.99), "dm-p99-ms")
+			b.ReportMetric(float64(b.N)/made.Seconds(), "referrals/s")
+			publishes := 0
+			for _, p := range people {
+				publishes += len(h.homes(p))
+			}
+			b.ReportMetric(float64(publishes-homes), "home-publishes")
+		})
+	}
 }

@@ -35,6 +35,7 @@ type harness struct {
 	ctx      context.Context // the test's deadline
 	app      *app            // the first replica
 	replicas []*replica
+	spawn    func(i int) *replica // starts replica i against the same fake and Redis
 
 	alice, bob, carol, dave person
 }
@@ -98,7 +99,7 @@ func launch(t testing.TB, n int, behindProxy bool, tweak func(*deps)) *harness {
 	}
 	h := &harness{t: t, fake: fake, redis: rs, proxy: proxy, ctx: ctx, prefix: prefix,
 		alice: person{fake, "UALICE"}, bob: person{fake, "UBOB"}, carol: person{fake, "UCAROL"}, dave: person{fake, "UDAVE"}}
-	for i := 0; i < n; i++ {
+	h.spawn = func(i int) *replica {
 		d := deps{rdb: rdb, prefix: prefix, noHTTP: true}
 		if tweak != nil {
 			tweak(&d)
@@ -110,7 +111,10 @@ func launch(t testing.TB, n int, behindProxy bool, tweak func(*deps)) *harness {
 		runCtx, stop := context.WithCancel(context.Background())
 		r := &replica{app: a, stop: stop, done: make(chan error, 1)}
 		go func() { r.done <- a.run(runCtx) }()
-		h.replicas = append(h.replicas, r)
+		return r
+	}
+	for i := 0; i < n; i++ {
+		h.replicas = append(h.replicas, h.spawn(i))
 	}
 	h.app, h.store = h.replicas[0].app, h.replicas[0].app.store
 	// The four have used Rapport before: their welcome DM (onboarding_test.go) would add one DM to

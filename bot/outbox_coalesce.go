@@ -1,0 +1,117 @@
+package bot
+
+import (
+	"context"
+	"time"
+
+	"github.com/rapportbot/rapport"
+	"go.uber.org/zap"
+)
+
+// Home lanes. A member's App Home is one view that each publish replaces whole, drawn from the
+// state when it goes: of several redraws owed to one member, only the latest matters. So a Home
+// lane keeps at most one unpublished redraw per member (a newer entry takes the place of the one
+// waiting, which is settled at once: the newer one, pending in the stream, owes the same), and
+// publishes a member's Home at most once per HomeEvery, on every replica (the shared pace cell
+// home:<member>). Nothing owed is lost to a crash: the entry kept is pending until its publish
+// is recorded, and one superseded but not yet settled is only published again.
+
+// outboxSettler settles many entries at once (acknowledged and removed, no sent key): the store's
+// way to drop superseded redraws in one round trip. A store without it settles each with
+// MarkDelivered.
+type outboxSettler interface {
+	SettleOutbox(ctx context.Context, team string, ids []string) error
+}
+
+// supersede puts it in the place of q's last item when that one is a redraw not yet published, and
+// reports whether it did. A notice on top (a refused click) carries over to the newer redraw
+// unless it brings its own.
+func (l *lane) supersede(q *queue, it *item) bool {
+	if len(q.items) == 0 {
+		return false
+	}
+	last := q.items[len(q.items)-1]
+	if last.sent != nil || last.dead != "" {
+		return false // published (or refused) already: only its record is owed
+	}
+	if n := last.e.Fields[rapport.EntryNotice]; n != "" && it.e.Fields[rapport.EntryNotice] == "" {
+		if it.e.Fields == nil {
+			it.e.Fields = map[string]string{}
+		}
+		it.e.Fields[rapport.EntryNotice] = n
+	}
+	q.items[len(q.items)-1] = it
+	l.superseded = append(l.superseded, last)
+	return true
+}
+
+// settleSuperseded acknowledges and removes the redraws replaced by newer ones. On failure they
+// stay held and pending, and the next round tries again.
+func (l *lane) settleSuperseded(ctx context.Context) {
+	if len(l.superseded) == 0 {
+		return
+	}
+	var ids []string
+	var mine []*item
+	for _, it := range l.superseded {
+		if l.s.held.mine(it.e.ID) { // one another sender took over is its to settle
+			ids = append(ids, it.e.ID)
+			mine = append(mine, it)
+		} else {
+			l.s.held.drop(it.e.ID)
+		}
+	}
+	var err error
+	if st, ok := l.s.store.(outboxSettler); ok && len(ids) > 0 {
+		err = st.SettleOutbox(ctx, l.s.team, ids)
+	} else {
+		for _, it := range mine {
+			if err = l.s.store.MarkDelivered(ctx, l.s.team, it.e, "", "", ""); err != nil {
+				break
+			}
+		}
+	}
+	if err != nil {
+		l.s.log.Warn("superseded Home redraws not settled; will retry", zap.Int("count", len(ids)), zap.Error(err))
+		l.superseded = mine
+		return
+	}
+	for _, it := range mine {
+		l.s.held.drop(it.e.ID)
+	}
+	l.superseded = l.superseded[:0]
+}
+
+// homeWait is how long q's head must wait before it is drawn and published: until HomeEvery after
+// the member's last publish from this lane (0 in a DM's lane, or once published).
+func (l *lane) homeWait(q *queue, it *item, now time.Time) time.Duration {
+	if !l.coalesce || it.sent != nil || it.dead != "" {
+		return 0
+	}
+	last, ok := l.published[q.to]
+	if !ok {
+		return 0
+	}
+	if d := last.Add(HomeEvery).Sub(now); d > 0 {
+		it.post = nil // drawn when it goes, from the state then
+		return d
+	}
+	delete(l.published, q.to)
+	return 0
+}
+
+// homeSent remembers when it was published, for homeWait.
+func (l *lane) homeSent(q *queue, it *item) {
+	if !l.coalesce || it.sent == nil || it.sent.channel == "" {
+		return
+	}
+	now := l.s.now()
+	if len(l.published) >= 4096 { // members who went quiet: their gap is long over
+		for to, at := range l.published {
+			if now.Sub(at) >= HomeEvery {
+				delete(l.published, to)
+			}
+		}
+	}
+	l.published[q.to] = now
+}
