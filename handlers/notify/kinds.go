@@ -33,11 +33,10 @@ var (
 	ReferralAnnounce = register(&Message[referralState]{
 		Kind: "referral.announce", To: roles(rapport.RoleChannel),
 		Owes: func(ch Change) []rapport.Notice {
-			set := ch.Settings
-			if ch.Created == nil || !set.AnnounceHot || set.RecognitionChannel == "" || ch.Created.Facts.Temperature() != rapport.Hot {
+			if ch.Created == nil || !ch.Settings.AnnounceHot || ch.Created.Facts.Temperature() != rapport.Hot {
 				return nil
 			}
-			return []rapport.Notice{{To: rapport.RoleChannel, Target: set.RecognitionChannel}}
+			return toRecognition(ch)
 		},
 		Read: readReferral, Draw: announcement,
 	})
@@ -104,12 +103,10 @@ var (
 	Shoutout = register(&Message[referralState]{
 		Kind: "referral.shoutout", To: roles(rapport.RoleChannel),
 		Owes: func(ch Change) []rapport.Notice {
-			m := ch.Move
-			if m == nil || ch.Settings.RecognitionChannel == "" ||
-				!(m.Action == rapport.ActWon || m.Action == rapport.ActCorrect && m.To == rapport.StatusWon) {
+			if m := ch.Move; m == nil || !(m.Action == rapport.ActWon || m.Action == rapport.ActCorrect && m.To == rapport.StatusWon) {
 				return nil
 			}
-			return []rapport.Notice{{To: rapport.RoleChannel, Target: ch.Settings.RecognitionChannel}}
+			return toRecognition(ch)
 		},
 		Read: readReferral, Owed: newlyClosed, Draw: shoutout,
 	})
@@ -118,10 +115,10 @@ var (
 	ShoutoutWithdrawn = register(&Message[referralState]{
 		Kind: "referral.shoutout.withdrawn", To: roles(rapport.RoleChannel),
 		Owes: func(ch Change) []rapport.Notice {
-			if ch.Move == nil || ch.Move.Action != rapport.ActUndo || ch.Settings.RecognitionChannel == "" {
+			if ch.Move == nil || ch.Move.Action != rapport.ActUndo {
 				return nil
 			}
-			return []rapport.Notice{{To: rapport.RoleChannel, Target: ch.Settings.RecognitionChannel}}
+			return toRecognition(ch)
 		},
 		Read: readReferral, Owed: func(s referralState) bool { return posted(SlotShoutout)(s) && !closed(s) },
 		Draw: inPlace(SlotShoutout, shoutoutWithdrawn),
@@ -293,6 +290,15 @@ func onAction(a rapport.Action, rs ...rapport.Role) func(Change) []rapport.Notic
 		}
 		return to(rs...)
 	}
+}
+
+// toRecognition addresses the kind to the group's recognition channel, or to nobody when the
+// group has none.
+func toRecognition(ch Change) []rapport.Notice {
+	if ch.Settings.RecognitionChannel == "" {
+		return nil
+	}
+	return []rapport.Notice{{To: rapport.RoleChannel, Target: ch.Settings.RecognitionChannel}}
 }
 
 // onStage owes the kind to rs when reminder stage st falls due.
