@@ -160,13 +160,14 @@ func (d *dispatcher) serve(ctx context.Context, r *Request, h Handler, route str
 	hctx, cancel := context.WithTimeout(ctx, handlerDeadline)
 	defer cancel()
 	var acked atomic.Bool
+	// The timer is counted in d.wg from here, while serve's goroutine surely is, so a drain waits
+	// for a late ack under way; it is done when the timer ran or was stopped before it ran.
+	d.wg.Add(1)
 	late := time.AfterFunc(ackDeadline, func() {
+		defer d.wg.Done()
 		if !acked.CompareAndSwap(false, true) {
 			return
 		}
-		// The handler still runs, so serve's goroutine is counted in d.wg: adding is safe.
-		d.wg.Add(1)
-		defer d.wg.Done()
 		defer s.release() // the ack's hold; the handler's is given back when it returns
 		ack, _ := d.ackFor(r, errSlow, nil)
 		d.send(ctx, r.EnvelopeID, ack)
@@ -174,7 +175,9 @@ func (d *dispatcher) serve(ctx context.Context, r *Request, h Handler, route str
 	})
 	res := runHandler(hctx, h, r)
 	won := acked.CompareAndSwap(false, true)
-	late.Stop()
+	if late.Stop() {
+		d.wg.Done() // the timer will not run
+	}
 	s.release() // the handler's hold
 	if !won {
 		return

@@ -107,8 +107,9 @@ func (e *methodError) Unwrap() error { return e.err }
 // isUserID tells a member's ID (U…, or W… on Enterprise Grid) from a conversation's.
 func isUserID(id string) bool { return strings.HasPrefix(id, "U") || strings.HasPrefix(id, "W") }
 
-// sender delivers the outbox: at least once from Redis's side, and once to Slack because a
-// per-entry key written right after Slack's ok stops a redelivery from posting again. Only a crash
+// sender delivers the outbox: at least once from Redis's side, and once to Slack because an entry
+// leaves the stream only in the step that records Slack's ok (or its dead letter), and an entry no
+// longer in the stream is never posted again. Only a crash
 // inside the very call that posted can double a message (chat.postMessage has no idempotency key).
 //
 // One reader fills the lanes (workers, by recipient) from the stream and keeps what they hold

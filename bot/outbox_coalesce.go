@@ -24,8 +24,10 @@ type outboxSettler interface {
 }
 
 // supersede puts it in the place of q's last item when that one is a redraw not yet published, and
-// reports whether it did. A notice on top (a refused click) carries over to the newer redraw
-// unless it brings its own.
+// reports whether it did. A redraw with a notice on top (a refused click) is replaced only by one
+// with a notice of its own: the notice lives in its stream entry, and the newer entry's does not
+// carry it, so settling the older one before the newer is published could lose it to a crash or a
+// takeover. It goes out, and the newer redraw after it.
 func (l *lane) supersede(q *queue, it *item) bool {
 	if len(q.items) == 0 {
 		return false
@@ -34,11 +36,8 @@ func (l *lane) supersede(q *queue, it *item) bool {
 	if last.sent != nil || last.dead != "" {
 		return false // published (or refused) already: only its record is owed
 	}
-	if n := last.e.Fields[rapport.EntryNotice]; n != "" && it.e.Fields[rapport.EntryNotice] == "" {
-		if it.e.Fields == nil {
-			it.e.Fields = map[string]string{}
-		}
-		it.e.Fields[rapport.EntryNotice] = n
+	if last.e.Fields[rapport.EntryNotice] != "" && it.e.Fields[rapport.EntryNotice] == "" {
+		return false
 	}
 	q.items[len(q.items)-1] = it
 	l.superseded = append(l.superseded, last)
