@@ -42,18 +42,6 @@ func (s *sender) step(ctx context.Context, it *item) (wait time.Duration, finish
 		}
 		it.checked = true
 	}
-	if s.homeKinds[it.e.Kind] && s.pacer != nil && it.post == nil {
-		// One publish of a member's Home per HomeEvery on every replica together (coalesce.go). The
-		// slot is taken before the Home is drawn, so what goes out is the state after the slot: a
-		// replica that waited for it never publishes an older state over a newer one.
-		d, err := s.pacer.Pace(ctx, s.team, paceHome, it.e.To, HomeEvery, 1)
-		if err != nil {
-			return s.retry(it, "pacing failed", err)
-		}
-		if d > 0 {
-			return d, false
-		}
-	}
 	if it.post == nil || s.now().Sub(it.rendered) > rerenderAfter {
 		post, ok, err := s.render.Render(ctx, s.team, it.e)
 		var undeliverable *Undeliverable
@@ -71,6 +59,19 @@ func (s *sender) step(ctx context.Context, it *item) (wait time.Duration, finish
 		it.post, it.rendered = &post, s.now()
 	}
 
+	if it.post.Home != nil && s.homeLanes > 0 && s.pacer != nil {
+		// One publish of a member's Home per HomeEvery on every replica together (coalesce.go). It is
+		// drawn first, as a Home no longer owed (never opened) takes no slot; one that must wait is
+		// drawn again when it goes, from the state then.
+		d, err := s.pacer.Pace(ctx, s.team, paceHome, it.post.Channel, HomeEvery, 1)
+		if err != nil {
+			return s.retry(it, "pacing failed", err)
+		}
+		if d > 0 {
+			it.post = nil // drawn again when it goes
+			return d, false
+		}
+	}
 	if d := s.faults.waitToken(); d > 0 {
 		return d, false // the token is refused: nothing goes out until auth.test says it works
 	}

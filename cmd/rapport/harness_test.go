@@ -43,6 +43,14 @@ type harness struct {
 // testDeadline bounds every wait of a test: conditions are awaited, never slept on.
 const testDeadline = 15 * time.Second
 
+// allow gives a long test (many flows in a row, each awaited) d in all, in place of testDeadline:
+// call it first, before any wait.
+func (h *harness) allow(d time.Duration) {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	h.t.Cleanup(cancel)
+	h.ctx = ctx
+}
+
 func start(t testing.TB) *harness { return startReplicas(t, 1) }
 
 // startBehindProxy is start with Rapport reaching its Redis through h.proxy, which can hold

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/slack-go/slack"
 
@@ -20,12 +21,13 @@ const (
 
 // TestMemoryPerReferral runs referrals through their usual life (the form, Accept, Contacted,
 // Closed business with a value; every DM delivered and recorded) and reports what Redis keeps for
-// each: keys (TTL keys apart) and bytes (MEMORY USAGE summed over every key of the team, the
+// each: keys (TTL keys included) and bytes (MEMORY USAGE summed over every key of the team, the
 // directory and other keys that were there before the first referral left out), by kind of key.
 //
 //	go test ./cmd/rapport -run TestMemoryPerReferral -v
 func TestMemoryPerReferral(t *testing.T) {
 	h := start(t)
+	h.allow(90 * time.Second) // twelve referrals' lives, each step awaited
 	before := h.teamKeys()
 	const n = 12
 	for i := range n {
