@@ -31,6 +31,12 @@ const sendersGroup = "senders"
 //	won                zset    closed business: referral numbers by close ms       move, SeedFacts                     none
 //	open               zset    open referrals (rapport.Status.Open) by the ms of   create, move, SeedFacts             none
 //	                           their last event: the leader's view, expiry
+//	aggr:<period>      hash    the numbers of a period (rapport.Period.ID: week:…,   create, move, undo, Recognize       none
+//	                           month:…, quarter:…, year:…, all): "<U>|<counter>"   (vouches), RebuildAggregates
+//	                           → a sum (aggr.go lists the counters)
+//	aggr:pair:<U>      hash    U's ledger: "<other>|<counter>" → a sum             as aggr:<period>                    none
+//	aggr:keys          set     every aggregate hash (what a rebuild clears)        as aggr:<period>                    none
+//	aggr:rebuild       hash    how far a running rebuild got (ref, vouch)          RebuildAggregates                   none
 //	migrated:<name>    string  1: the migration <name> ran (open: BackfillOpen)    BackfillOpen                        none
 //	prospect:<digest>  set     open referrals of one normalised email or phone     create (closed ones leave lazily),  none
 //	                           (prospectDigest: the contact is never in a key)     move (pass on)
@@ -66,14 +72,16 @@ const sendersGroup = "senders"
 //	                           budget (method, or method:channel)
 //	pause:<budget>     string  a pause Slack asked for (429 Retry-After)           Pause                               Retry-After
 //
+// ref:<n> also keeps aggr_created and aggr_won: the periods its numbers count in (aggr.go).
+//
 // The mend scripts (mend.go) write like move: undo writes ref:<n> (the undo fields), its events, due,
 // won, open, prospect sets and the outbox; edit writes ref:<n>, its events, open, prospect sets and
 // the outbox; remark (a note, an ask) writes ref:<n> (asked), its events, open and the outbox.
 //
 // Scripts get every key they touch in KEYS, except those whose names depend on what the script
 // reads or increments: a referral's hash (ref:<n>), the linked referral's indexes (given:<U>,
-// received:<U>), prospect sets (prospect:<digest>) and the heartbeats of the consumers the outbox's
-// group lists (alive:<consumer>). Those they build from ARGV[1], which in every script that builds
+// received:<U>), prospect sets (prospect:<digest>), the aggregates (aggr:…) and the heartbeats
+// of the consumers the outbox's group lists (alive:<consumer>). Those they build from ARGV[1], which in every script that builds
 // keys is the team base, and only through luaKeys' functions.
 type keys struct{ base string } // the team base "<prefix>:{<team>}:"
 

@@ -116,6 +116,8 @@ func newApp(ctx context.Context, cfg Config, log *zap.Logger, d deps) (_ *app, e
 	a.team = id.TeamID
 	log = log.With(zap.String("team", id.TeamID))
 	a.settings = handlers.NewSettings(a.store, id.TeamID, cfg.Settings(), now, log.Named("settings"))
+	// The aggregates keep the numbers by the group's weeks, months, quarters and years.
+	a.store.SetZone(func(string) *time.Location { return a.settings.Snapshot().TimeZone })
 	a.handlers = handlers.New(log.Named("handlers"), a.store, api,
 		handlers.Config{Team: id.TeamID, Admins: cfg.Admins, BotUser: id.UserID}, a.settings, now)
 	a.catalogue = notify.New(log.Named("notify"), a.store, a.settings, id.TeamID, cfg.Admins, now)

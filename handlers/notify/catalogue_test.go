@@ -71,6 +71,12 @@ func (s *sampleStore) Facts(context.Context, string, time.Time, time.Time) ([]ra
 	return s.facts, s.readErr
 }
 
+// Board is the Go rules over the sample's facts: what the aggregates equal (storage's
+// TestAggregatesFollowEveryMove).
+func (s *sampleStore) Board(_ context.Context, _ string, p rapport.Period) (rapport.Board, error) {
+	return rapport.Leaderboard(s.facts, p), s.readErr
+}
+
 func (s *sampleStore) DigestFacts(context.Context, string, time.Time, time.Time) ([]rapport.Fact, error) {
 	return s.facts, s.readErr
 }
