@@ -204,11 +204,21 @@ func (t Timing) NextReminder(st Stage, firedAt time.Time) (Stage, time.Time, boo
 	return "", time.Time{}, false
 }
 
-// Overdue reports whether an open referral in status s, whose last event was at last, is late at
-// now, and for what: the receiver's first step (StageAck: new past the follow-up window) or a report
-// of how it went (StageReport: accepted, contacted or meeting past the report-back delay). It is
-// the reminders' own schedule (FirstReminder), read as a verdict for the leader's view.
-func (t Timing) Overdue(s Status, last, now time.Time) (Stage, bool) {
-	st, due, ok := t.FirstReminder(s, last)
+// Overdue reports whether open referral r is late at now, and for what: the receiver's first step
+// (StageAck: new past the follow-up window since it was given) or a report of how it went
+// (StageReport: accepted, contacted or meeting past the report-back delay since it got there). It
+// is the reminders' own schedule (FirstReminder) from the start of the stage (StageSince), read as
+// a verdict for the leader's view: a note, an ask or an edit does not make a late referral on time.
+func (t Timing) Overdue(r Referral, now time.Time) (Stage, bool) {
+	st, due, ok := t.FirstReminder(r.Status, r.StageSince())
 	return st, ok && now.After(due)
+}
+
+// StageSince is when r entered the stage it waits in: its creation while it is new (an edit does not
+// restart the follow-up window), else its last change of status (notes and asks are not one).
+func (r Referral) StageSince() time.Time {
+	if r.Status == StatusNew {
+		return r.Created
+	}
+	return r.Updated
 }

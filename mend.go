@@ -30,9 +30,13 @@ func (a Action) Undoable() bool {
 }
 
 // NoteAllowed reports whether the receiver may add a note for the giver in status s: once they
-// have taken a step and while the referral is still theirs.
+// have taken a step and while the referral is still theirs (not passed on, withdrawn or expired).
 func NoteAllowed(s Status) bool {
-	return s != "" && s != StatusNew && s != StatusPassed && s != StatusWithdrawn
+	switch s {
+	case StatusAccepted, StatusContacted, StatusMeeting, StatusWon, StatusLost, StatusDeclined:
+		return true
+	}
+	return false
 }
 
 // AskAllowed reports whether the giver may ask for an update in status s: while it is open.

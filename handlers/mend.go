@@ -134,6 +134,15 @@ func slackTime(t time.Time) string {
 
 // noteClick opens the small form of a note for the giver, for the receiver after a step.
 func (h *Handlers) noteClick(ctx context.Context, r *bot.Request) (any, error) {
+	return h.openMendForm(ctx, r, rapport.ActNote, func(ref rapport.Referral) string { return ref.Receiver },
+		rapport.NoteAllowed, noteModal)
+}
+
+// openMendForm answers a click that opens a mend's form (a note, an edit): the referral is read
+// once, the click refused in words unless it is the member whose form it is (whose) and the
+// status allows it, and the form is opened after the ack with the click's trigger.
+func (h *Handlers) openMendForm(ctx context.Context, r *bot.Request, act rapport.Action, whose func(rapport.Referral) string,
+	allowed func(rapport.Status) bool, form func(rapport.Referral) slack.ModalViewRequest) (any, error) {
 	n, user, err := clicked(r)
 	if err != nil {
 		return nil, err
@@ -144,18 +153,18 @@ func (h *Handlers) noteClick(ctx context.Context, r *bot.Request) (any, error) {
 	}
 	refused := &rapport.Refused{Ref: n, Status: ref.Status, Receiver: ref.Receiver, Giver: ref.Giver}
 	switch {
-	case user != ref.Receiver:
+	case user != whose(ref):
 		refused.Reason = "forbidden"
-	case !rapport.NoteAllowed(ref.Status):
+	case !allowed(ref.Status):
 		refused.Reason = "status"
 	}
 	if refused.Reason != "" {
-		return nil, mendRefusal(refused, rapport.ActNote)
+		return nil, mendRefusal(refused, act)
 	}
 	trigger := r.Interaction.TriggerID
 	r.After(func(ctx context.Context) error {
-		if _, err := h.api.OpenViewContext(ctx, trigger, noteModal(ref)); err != nil {
-			return fmt.Errorf("views.open note: %w", err)
+		if _, err := h.api.OpenViewContext(ctx, trigger, form(ref)); err != nil {
+			return fmt.Errorf("views.open %s: %w", act, err)
 		}
 		return nil
 	})
@@ -208,32 +217,8 @@ func (h *Handlers) submitNote(ctx context.Context, r *bot.Request) (any, error) 
 
 // editClick opens the referral form filled in with a new referral's details, for its giver.
 func (h *Handlers) editClick(ctx context.Context, r *bot.Request) (any, error) {
-	n, user, err := clicked(r)
-	if err != nil {
-		return nil, err
-	}
-	ref, err := h.store.Referral(ctx, r.Team, n)
-	if err != nil {
-		return nil, err
-	}
-	refused := &rapport.Refused{Ref: n, Status: ref.Status, Receiver: ref.Receiver, Giver: ref.Giver}
-	switch {
-	case user != ref.Giver:
-		refused.Reason = "forbidden"
-	case !rapport.EditAllowed(ref.Status):
-		refused.Reason = "status"
-	}
-	if refused.Reason != "" {
-		return nil, mendRefusal(refused, rapport.ActEdit)
-	}
-	trigger := r.Interaction.TriggerID
-	r.After(func(ctx context.Context) error {
-		if _, err := h.api.OpenViewContext(ctx, trigger, editModal(ref)); err != nil {
-			return fmt.Errorf("views.open edit: %w", err)
-		}
-		return nil
-	})
-	return nil, nil
+	return h.openMendForm(ctx, r, rapport.ActEdit, func(ref rapport.Referral) string { return ref.Giver },
+		rapport.EditAllowed, editModal)
 }
 
 // editModal is the referral form with ref's details, without what an edit does not change: the

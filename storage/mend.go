@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -250,36 +249,6 @@ func (s *Store) mend(ctx context.Context, op string, n int64, script *redis.Scri
 	if err != nil {
 		return rapport.Moved{}, fail(op, err)
 	}
-	str := func(i int) string {
-		if i < len(res) {
-			v, _ := res[i].(string)
-			return v
-		}
-		return ""
-	}
-	switch str(0) {
-	case "notfound":
-		return rapport.Moved{}, fail(op, noReferral(n))
-	case "refused":
-		r := &rapport.Refused{Ref: n, Reason: str(1), Status: rapport.Status(str(2)), Receiver: str(3), Giver: str(4)}
-		if len(res) > 5 {
-			if ms, ok := res[5].(int64); ok {
-				r.Until = time.UnixMilli(ms)
-			}
-		}
-		return rapport.Moved{}, fail(op, r)
-	case "ok":
-		if len(res) == 3 {
-			h, err := pairs(res[2])
-			if err != nil {
-				return rapport.Moved{}, fail(op, err)
-			}
-			ref, err := decodeReferral(n, h)
-			if err != nil {
-				return rapport.Moved{}, fail(op, err)
-			}
-			return rapport.Moved{Referral: ref, From: rapport.Status(str(1))}, nil
-		}
-	}
-	return rapport.Moved{}, fail(op, fmt.Errorf("unexpected reply %v", res))
+	moved, err := movedReply(n, res)
+	return moved, fail(op, err)
 }

@@ -224,6 +224,14 @@ func (s *Store) Move(ctx context.Context, m rapport.Move) (rapport.Moved, error)
 	if err != nil {
 		return rapport.Moved{}, fail(op, err)
 	}
+	moved, err := movedReply(m.Ref, res)
+	return moved, fail(op, err)
+}
+
+// movedReply reads the reply of a script that moves or mends referral n: {'ok', from status,
+// [linked number,] HGETALL}, {'notfound'}, {'refused', reason, status, receiver, giver[, until ms]},
+// or {'link', 'self' | 'member', directory record}.
+func movedReply(n int64, res []any) (rapport.Moved, error) {
 	str := func(i int) string {
 		if i < len(res) {
 			v, _ := res[i].(string)
@@ -233,26 +241,35 @@ func (s *Store) Move(ctx context.Context, m rapport.Move) (rapport.Moved, error)
 	}
 	switch str(0) {
 	case "notfound":
-		return rapport.Moved{}, fail(op, noReferral(m.Ref))
+		return rapport.Moved{}, noReferral(n)
 	case "refused":
-		return rapport.Moved{}, fail(op, &rapport.Refused{Ref: m.Ref, Reason: str(1), Status: rapport.Status(str(2)), Receiver: str(3), Giver: str(4)})
-	case "link":
-		return rapport.Moved{}, fail(op, linkError(str(1) == "self", str(2)))
-	case "ok":
-		if len(res) == 4 {
-			n2, _ := res[2].(int64)
-			h, err := pairs(res[3])
-			if err != nil {
-				return rapport.Moved{}, fail(op, err)
+		r := &rapport.Refused{Ref: n, Reason: str(1), Status: rapport.Status(str(2)), Receiver: str(3), Giver: str(4)}
+		if len(res) > 5 {
+			if ms, ok := res[5].(int64); ok {
+				r.Until = time.UnixMilli(ms)
 			}
-			ref, err := decodeReferral(m.Ref, h)
+		}
+		return rapport.Moved{}, r
+	case "link":
+		return rapport.Moved{}, linkError(str(1) == "self", str(2))
+	case "ok":
+		if len(res) == 3 || len(res) == 4 {
+			var n2 int64
+			if len(res) == 4 {
+				n2, _ = res[2].(int64)
+			}
+			h, err := pairs(res[len(res)-1])
 			if err != nil {
-				return rapport.Moved{}, fail(op, err)
+				return rapport.Moved{}, err
+			}
+			ref, err := decodeReferral(n, h)
+			if err != nil {
+				return rapport.Moved{}, err
 			}
 			return rapport.Moved{Referral: ref, From: rapport.Status(str(1)), Linked: n2}, nil
 		}
 	}
-	return rapport.Moved{}, fail(op, fmt.Errorf("unexpected reply %v", res))
+	return rapport.Moved{}, fmt.Errorf("unexpected reply %v", res)
 }
 
 // linkError words why a pass on cannot go to the member chosen: they are the giver or the current

@@ -63,6 +63,15 @@ func TestLeaderOpenView(t *testing.T) {
 		}
 	}
 
+	// The giver chasing it does not make it on time: after Carol asks Dave for an update, R-2 is
+	// still a day late for its first step.
+	daveDMs := len(h.dave.dms())
+	h.tap(h.carol, h.carol.dms()[0], "ref:ask")
+	h.wait("Dave asked for an update", func() bool { return len(h.dave.dms()) == daveDMs+1 && h.outboxEmpty() })
+	if _, text := h.openView(h.dave); !strings.Contains(text, ":red_circle: *Follow-up overdue*: no step for 25h") {
+		t.Errorf("after the giver's ask, R-2 is no longer overdue:\n%s", text)
+	}
+
 	// Nudge now, twice: Dave gets one DM about R-2, with its buttons; the admin is told each time.
 	reply, _ := h.openView(h.dave)
 	before := len(h.dave.dms())

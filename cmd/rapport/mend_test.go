@@ -132,6 +132,9 @@ func TestUndoWithinAndAfterTheWindow(t *testing.T) {
 		t.Fatalf("closing refused: %s, %v", ack.Payload, err)
 	}
 	h.wait("the closed-business report", func() bool { return len(h.alice.dms()) == 5 && h.outboxEmpty() })
+	if p := h.public(); len(p) != 1 || !strings.Contains(messageText(p[0]), "Closed business!") {
+		t.Fatalf("before the undo the channel has %d posts; want the shout-out", len(p))
+	}
 	h.tap(h.bob, dm(), "ref:undo")
 	h.wait("the undo report", func() bool { return len(h.alice.dms()) == 6 && h.outboxEmpty() })
 	if err := contains(messageText(h.alice.dms()[5]), "undid *Closed business*", "*Contacted* again"); err != nil {
@@ -140,6 +143,12 @@ func TestUndoWithinAndAfterTheWindow(t *testing.T) {
 	if r, err := h.store.Referral(h.ctx, slackfake.TeamID, 1); err != nil || r.Status != rapport.StatusContacted || r.Value != 0 {
 		t.Errorf("after undoing closed business R-1 is %s worth %d, %v; want contacted, no value", r.Status, r.Value, err)
 	}
+	// The channel is not left thanking them for business that did not happen: the thank-you is
+	// withdrawn in place.
+	h.wait("the shout-out withdrawn", func() bool {
+		p := h.public()
+		return len(p) == 1 && strings.Contains(messageText(p[0]), "This thank-you for R-1 is withdrawn") && h.outboxEmpty()
+	})
 
 	// Past ten minutes: refused, said so, and the DM redrawn without Undo.
 	h.tap(h.bob, dm(), "ref:meeting")

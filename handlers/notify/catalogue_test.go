@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"maps"
 	"strconv"
 	"strings"
 	"testing"
@@ -140,10 +141,20 @@ func sampleCatalogue(st *sampleStore, set rapport.Settings) *Catalogue {
 	return New(zap.NewNop(), st, fixedSettings(set), "T1", []string{"UADMIN"}, func() time.Time { return homeNow })
 }
 
-// mendSample makes the second event of st the one kind reports, for the kinds about a mend: an
-// edit is made while the referral is new.
-func mendSample(st *sampleStore, kind string) {
-	if kind != "referral.edited" {
+// kindSample adjusts st to the state in which kind is owed: an edit is made while the referral is
+// new (the second event is the edit); a thank-you is owed for closed business; its withdrawal once
+// it was posted and the business undone.
+func kindSample(st *sampleStore, kind string) {
+	switch kind {
+	case "referral.shoutout":
+		st.ref.Status = rapport.StatusWon
+		return
+	case "referral.shoutout.withdrawn":
+		st.ref.Posted = maps.Clone(st.ref.Posted)
+		st.ref.Posted[SlotShoutout] = "C0WINS|1700000000.000300"
+		return
+	case "referral.edited":
+	default:
 		return
 	}
 	st.ref.Status = rapport.StatusNew
@@ -170,27 +181,28 @@ func samples(t *testing.T) map[string]rapport.OutboxEntry {
 		return rapport.OutboxEntry{ID: "1-1", Kind: kind, Ref: 12, To: to, Fields: fields}
 	}
 	return map[string]rapport.OutboxEntry{
-		"referral.received":     ref("referral.received", "UBOB", nil),
-		"referral.sent":         ref("referral.sent", "UALICE", nil),
-		"referral.announce":     ref("referral.announce", "C0WINS", nil),
-		"referral.update":       ref("referral.update", "UBOB", map[string]string{rapport.EntryEvent: "1"}),
-		"referral.update.giver": ref("referral.update.giver", "UALICE", map[string]string{rapport.EntryEvent: "1"}),
-		"referral.report":       ref("referral.report", "UALICE", map[string]string{rapport.EntryEvent: "1"}),
-		"referral.withdrawn":    ref("referral.withdrawn", "UBOB", map[string]string{rapport.EntryEvent: "1"}),
-		"referral.corrected":    ref("referral.corrected", "UALICE", map[string]string{rapport.EntryEvent: "1"}),
-		"referral.expired":      ref("referral.expired", "UBOB", map[string]string{rapport.EntryEvent: "1"}),
-		"referral.shoutout":     ref("referral.shoutout", "C0WINS", nil),
-		"referral.edited":       ref("referral.edited", "UBOB", map[string]string{rapport.EntryEvent: "1"}),
-		"referral.asked":        ref("referral.asked", "UBOB", map[string]string{rapport.EntryEvent: "1"}),
-		"nudge.ack":             ref("nudge.ack", "UBOB", map[string]string{rapport.EntryStage: "ack"}),
-		"nudge.ack2":            ref("nudge.ack2", "UBOB", map[string]string{rapport.EntryStage: "ack2"}),
-		"nudge.ack2.giver":      ref("nudge.ack2.giver", "UALICE", map[string]string{rapport.EntryStage: "ack2"}),
-		"nudge.report":          ref("nudge.report", "UBOB", map[string]string{rapport.EntryStage: "report"}),
-		"nudge.report2":         ref("nudge.report2", "UBOB", map[string]string{rapport.EntryStage: "report2"}),
-		"home":                  {ID: "1-1", Kind: "home", To: "UBOB", Fields: map[string]string{rapport.EntryNotice: ":warning: R-4 is already *Accepted*."}},
-		"recognition.thanks":    {ID: "1-1", Kind: "recognition.thanks", To: "C0WINS", Fields: map[string]string{rapport.EntryBody: body(rec)}},
-		"recognition.vouch":     {ID: "1-1", Kind: "recognition.vouch", To: "UBOB", Fields: map[string]string{rapport.EntryBody: body(rec)}},
-		"board.share":           {ID: "1-1", Kind: "board.share", To: "C0WINS", Fields: map[string]string{FieldPeriod: "month", FieldBy: "UCAROL"}},
+		"referral.received":           ref("referral.received", "UBOB", nil),
+		"referral.sent":               ref("referral.sent", "UALICE", nil),
+		"referral.announce":           ref("referral.announce", "C0WINS", nil),
+		"referral.update":             ref("referral.update", "UBOB", map[string]string{rapport.EntryEvent: "1"}),
+		"referral.update.giver":       ref("referral.update.giver", "UALICE", map[string]string{rapport.EntryEvent: "1"}),
+		"referral.report":             ref("referral.report", "UALICE", map[string]string{rapport.EntryEvent: "1"}),
+		"referral.withdrawn":          ref("referral.withdrawn", "UBOB", map[string]string{rapport.EntryEvent: "1"}),
+		"referral.corrected":          ref("referral.corrected", "UALICE", map[string]string{rapport.EntryEvent: "1"}),
+		"referral.expired":            ref("referral.expired", "UBOB", map[string]string{rapport.EntryEvent: "1"}),
+		"referral.shoutout":           ref("referral.shoutout", "C0WINS", nil),
+		"referral.shoutout.withdrawn": ref("referral.shoutout.withdrawn", "C0WINS", map[string]string{rapport.EntryEvent: "1"}),
+		"referral.edited":             ref("referral.edited", "UBOB", map[string]string{rapport.EntryEvent: "1"}),
+		"referral.asked":              ref("referral.asked", "UBOB", map[string]string{rapport.EntryEvent: "1"}),
+		"nudge.ack":                   ref("nudge.ack", "UBOB", map[string]string{rapport.EntryStage: "ack"}),
+		"nudge.ack2":                  ref("nudge.ack2", "UBOB", map[string]string{rapport.EntryStage: "ack2"}),
+		"nudge.ack2.giver":            ref("nudge.ack2.giver", "UALICE", map[string]string{rapport.EntryStage: "ack2"}),
+		"nudge.report":                ref("nudge.report", "UBOB", map[string]string{rapport.EntryStage: "report"}),
+		"nudge.report2":               ref("nudge.report2", "UBOB", map[string]string{rapport.EntryStage: "report2"}),
+		"home":                        {ID: "1-1", Kind: "home", To: "UBOB", Fields: map[string]string{rapport.EntryNotice: ":warning: R-4 is already *Accepted*."}},
+		"recognition.thanks":          {ID: "1-1", Kind: "recognition.thanks", To: "C0WINS", Fields: map[string]string{rapport.EntryBody: body(rec)}},
+		"recognition.vouch":           {ID: "1-1", Kind: "recognition.vouch", To: "UBOB", Fields: map[string]string{rapport.EntryBody: body(rec)}},
+		"board.share":                 {ID: "1-1", Kind: "board.share", To: "C0WINS", Fields: map[string]string{FieldPeriod: "month", FieldBy: "UCAROL"}},
 		"digest.weekly": {ID: "1-1", Kind: "digest.weekly", To: "C0WINS", Fields: map[string]string{
 			digestFieldBody: body(summarize(facts, thanks, digestVouches(at), asks, set, at)), digestFieldWeek: "2026-W10"}},
 		"admin.alert": {ID: "1-1", Kind: "admin.alert", To: "UADMIN", Fields: map[string]string{
@@ -229,7 +241,7 @@ func TestEveryKindGolden(t *testing.T) {
 			if kind == "nudge.ack" || kind == "nudge.ack2" || kind == "nudge.ack2.giver" {
 				st.ref.Status = rapport.StatusNew // these are owed while it waits for a first action
 			}
-			mendSample(st, kind)
+			kindSample(st, kind)
 			p, owed, err := sampleCatalogue(st, sampleSettings).Render(t.Context(), "T1", e)
 			if err != nil || !owed {
 				t.Fatalf("Render = owed %v, %v; want the message", owed, err)

@@ -108,7 +108,20 @@ var (
 			}
 			return []rapport.Notice{{To: rapport.RoleChannel, Target: ch.Settings.RecognitionChannel}}
 		},
-		Read: readReferral, Draw: shoutout,
+		Read: readReferral, Owed: closed, Draw: shoutout,
+	})
+	// ShoutoutWithdrawn replaces the public thank-you when the receiver undoes the closed business it
+	// celebrated: the channel is not left thanking members for business that did not happen.
+	ShoutoutWithdrawn = register(&Message[referralState]{
+		Kind: "referral.shoutout.withdrawn", To: roles(rapport.RoleChannel),
+		Owes: func(ch Change) []rapport.Notice {
+			if ch.Move == nil || ch.Move.Action != rapport.ActUndo || ch.Settings.RecognitionChannel == "" {
+				return nil
+			}
+			return []rapport.Notice{{To: rapport.RoleChannel, Target: ch.Settings.RecognitionChannel}}
+		},
+		Read: readReferral, Owed: func(s referralState) bool { return posted(SlotShoutout)(s) && !closed(s) },
+		Draw: inPlace(SlotShoutout, shoutoutWithdrawn),
 	})
 	// NudgeAck reminds the receiver who has not acted within the follow-up SLA.
 	NudgeAck = register(&Message[referralState]{

@@ -54,7 +54,7 @@ type openGroup struct {
 func (v OpenView) groups() (gs []openGroup, overdue int) {
 	byReceiver := map[string]int{}
 	for _, r := range v.Open {
-		st, late := v.Timing.Overdue(r.Status, r.LastEvent, v.Now)
+		st, late := v.Timing.Overdue(r.Referral, v.Now)
 		i, ok := byReceiver[r.Receiver]
 		if !ok {
 			i = len(gs)
@@ -170,7 +170,7 @@ func openLine(row openRow, now time.Time) slack.Block {
 	text := fmt.Sprintf("`%s` %s %s · from %s · *%s* · %s old", ref.ID(), TempEmoji(ref.Temperature()), p,
 		kit.Mention(ref.Giver), ref.Status.Label(), kit.ShortDuration(now.Sub(ref.Created)))
 	if row.overdue {
-		quiet := kit.ShortDuration(now.Sub(ref.LastEvent))
+		quiet := kit.ShortDuration(now.Sub(ref.StageSince()))
 		if row.stage == rapport.StageAck {
 			text += "\n:red_circle: *Follow-up overdue*: no step for " + quiet
 		} else {

@@ -16,6 +16,7 @@ var leaderTiming = rapport.Timing{FollowUpSLA: 24 * time.Hour, ReportBackAfter: 
 
 func openRef(n int64, receiver string, st rapport.Status, created, last time.Time) rapport.OpenReferral {
 	r := homeRef(n, "UALICE", receiver, st, created)
+	r.Updated = last // its last change of status
 	return rapport.OpenReferral{Referral: r, LastEvent: last}
 }
 

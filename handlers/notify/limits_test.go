@@ -134,7 +134,7 @@ func TestEveryKindWithinSlackLimits(t *testing.T) {
 			if strings.HasPrefix(kind, "nudge.ack") {
 				st.ref.Status = rapport.StatusNew
 			}
-			mendSample(st, kind)
+			kindSample(st, kind)
 			set := sampleSettings
 			set.PublicValues = true
 			p, owed, err := sampleCatalogue(st, set).Render(t.Context(), "T1", all[kind])

@@ -38,7 +38,17 @@ func shoutout(s referralState) bot.Delivery {
 		}
 	}
 	blocks = append(blocks, kit.Context("Give a referral with `/refer`; thank anyone with `/refer thanks @member …`"))
-	return bot.Delivery{Channel: s.to, Text: text, Blocks: blocks}
+	return bot.Delivery{Channel: s.to, Text: text, Blocks: blocks, Slot: SlotShoutout}
+}
+
+// closed: a thank-you for closed business is owed while the business stays closed (an undo before
+// it went out means there is nothing to celebrate).
+func closed(s referralState) bool { return s.ref.Status == rapport.StatusWon }
+
+// shoutoutWithdrawn is what the public thank-you says once its closed business was undone.
+func shoutoutWithdrawn(s referralState) bot.Delivery {
+	text := fmt.Sprintf(":leftwards_arrow_with_hook: _This thank-you for %s is withdrawn: the closed business was taken back, so it is not counted._", s.ref.ID())
+	return bot.Delivery{Channel: s.to, Text: text, Blocks: []slack.Block{kit.Section(text)}}
 }
 
 // announcement tells the channel a hot referral was given, when the group asked for that.

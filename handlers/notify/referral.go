@@ -19,6 +19,7 @@ import (
 const (
 	SlotReceiverDM = "dm_receiver"
 	SlotGiverDM    = "dm_giver"
+	SlotShoutout   = "dm_shoutout" // the public thank-you for closed business, withdrawn if it is undone
 )
 
 // referralState is what a message about one referral is drawn from: the referral and its
