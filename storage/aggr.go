@@ -2,11 +2,13 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/bsm/redislock"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/rapportbot/rapport"
@@ -21,7 +23,7 @@ import (
 // the move (create, a step, pass on, withdraw and refer again, undo, expiry, an admin's
 // correction). A recommendation adds its own. The periods a referral counts in are fixed when it
 // is created (aggr_created) and closed (aggr_won) from the group's zone then; a change of zone
-// takes effect for past referrals with `rapport rebuild-aggregates`.
+// takes effect for past referrals with a rebuild, which the app starts by itself (AggregatesBuilt).
 //
 // Counters (the rules of rapport.Leaderboard, StatsOf and Ledger):
 //
@@ -354,18 +356,107 @@ redis.call('DEL', AGGR_REBUILD)
 return {0, 0}
 `)
 
+// aggrLockTTL is how long the rebuild's lock outlives its last renewal (every third of it): a
+// replica that dies mid-rebuild frees it for the next one within that time.
+const aggrLockTTL = 30 * time.Second
+
+// ErrRebuildRunning is RebuildAggregates' answer while another process rebuilds the team's
+// aggregates.
+var ErrRebuildRunning = errors.New("a rebuild of the aggregates is already running")
+
+// aggrBuiltScript says whether team's aggregates were built in zone ARGV[2] (the mark
+// migrated:aggr holds the zone of the last complete rebuild); a team with no referral and no
+// recommendation has nothing to build, and is marked at once.
+//
+// KEYS: 1 migrated:aggr, 2 seq, 3 vouches. ARGV: 1 team base, 2 the zone's name.
+var aggrBuiltScript = redis.NewScript(`
+if redis.call('GET', KEYS[1]) == ARGV[2] then return 1 end
+if redis.call('EXISTS', KEYS[2]) == 0 and redis.call('EXISTS', KEYS[3]) == 0 then
+  redis.call('SET', KEYS[1], ARGV[2])
+  return 1
+end
+return 0
+`)
+
+func zoneName(loc *time.Location) string {
+	if loc == nil {
+		return time.UTC.String()
+	}
+	return loc.String()
+}
+
+// AggregatesBuilt reports, in one round trip, whether team's aggregates were built in loc: false
+// after an upgrade from a version without them, and after the group's time zone changed (the
+// periods are the zone's weeks, months, quarters and years), until RebuildAggregates completes.
+func (s *Store) AggregatesBuilt(ctx context.Context, team string, loc *time.Location) (bool, error) {
+	k := s.keys(team)
+	n, err := aggrBuiltScript.Run(ctx, s.rdb, []string{k.migrated("aggr"), k.seq(), k.recognition(rapport.RecognitionVouch)},
+		k.base, zoneName(loc)).Int()
+	if err != nil {
+		return false, fail("check the aggregates", err)
+	}
+	return n == 1, nil
+}
+
 // RebuildAggregates recomputes every aggregate of team from its referrals and recommendations, in
-// scripts of at most rebuildSlice referrals each, with the periods of loc (the group's zone). The
-// writes meanwhile count only what the rebuild has reached, so the sums are right at the end
-// whatever moved during it; while it runs the numbers are partial. It returns how many
-// referrals it counted.
+// scripts of at most rebuildSlice referrals each, with the periods of loc (the group's zone), and
+// marks them built in loc (AggregatesBuilt). One process at a time rebuilds (a lock, renewed as it
+// goes; another gets ErrRebuildRunning). The writes meanwhile count only what the rebuild has
+// reached, so the sums are right at the end whatever moved during it; while it runs the numbers
+// are partial. It returns how many referrals it counted.
 func (s *Store) RebuildAggregates(ctx context.Context, team string, loc *time.Location) (int, error) {
 	const op = "rebuild aggregates"
 	k := s.keys(team)
+	lock, err := redislock.New(s.rdb).Obtain(ctx, k.lock("aggregates"), aggrLockTTL, nil)
+	if errors.Is(err, redislock.ErrNotObtained) {
+		return 0, fail(op, ErrRebuildRunning)
+	}
+	if err != nil {
+		return 0, fail(op, err)
+	}
+	lctx, cancel := context.WithCancelCause(ctx)
+	renewed := make(chan struct{})
+	go func() {
+		defer close(renewed)
+		tick := time.NewTicker(aggrLockTTL / 3)
+		defer tick.Stop()
+		for {
+			select {
+			case <-lctx.Done():
+				return
+			case <-tick.C:
+				if err := lock.Refresh(lctx, aggrLockTTL, nil); err != nil {
+					cancel(fmt.Errorf("the rebuild's lock was lost: %w", err))
+					return
+				}
+			}
+		}
+	}()
+	// Unmarked until it completes: a rebuild cut short leaves the next start one to do.
+	err = s.rdb.Del(lctx, k.migrated("aggr")).Err()
+	var n int
+	if err == nil {
+		n, err = s.rebuildAggregates(lctx, k, loc)
+	}
+	if err == nil {
+		err = s.rdb.Set(lctx, k.migrated("aggr"), zoneName(loc), 0).Err()
+	}
+	if cause := context.Cause(lctx); err != nil && cause != nil && !errors.Is(cause, context.Canceled) {
+		err = cause
+	}
+	cancel(nil)
+	<-renewed
+	rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	defer rcancel()
+	_ = lock.Release(rctx) // expired or not, the next rebuild may go on
+	return n, fail(op, err)
+}
+
+func (s *Store) rebuildAggregates(ctx context.Context, k keys, loc *time.Location) (int, error) {
 	for {
 		left, err := rebuildStartScript.Run(ctx, s.rdb, nil, k.base).Int()
 		if err != nil {
-			return 0, fail(op, err)
+			return 0, err
 		}
 		if left == 0 {
 			break
@@ -373,15 +464,15 @@ func (s *Store) RebuildAggregates(ctx context.Context, team string, loc *time.Lo
 	}
 	counted, err := s.rebuildRefs(ctx, k, 1, loc)
 	if err != nil {
-		return counted, fail(op, err)
+		return counted, err
 	}
 	if err := s.rebuildVouches(ctx, k, "-inf", loc); err != nil {
-		return counted, fail(op, err)
+		return counted, err
 	}
 	for {
 		res, err := rebuildEndScript.Run(ctx, s.rdb, []string{k.recognition(rapport.RecognitionVouch)}, k.base).Int64Slice()
 		if err != nil || len(res) != 2 {
-			return counted, fail(op, fmt.Errorf("end: %v %v", res, err))
+			return counted, fmt.Errorf("end: %v %v", res, err)
 		}
 		switch res[0] {
 		case 0:
@@ -390,15 +481,15 @@ func (s *Store) RebuildAggregates(ctx context.Context, team string, loc *time.Lo
 			c, err := s.rebuildRefs(ctx, k, res[1]+1, loc)
 			counted += c
 			if err != nil {
-				return counted, fail(op, err)
+				return counted, err
 			}
 		default:
 			mark, err := s.rdb.HGet(ctx, k.aggrRebuild(), "vouch").Result()
 			if err != nil {
-				return counted, fail(op, err)
+				return counted, err
 			}
 			if err := s.rebuildVouches(ctx, k, "("+mark, loc); err != nil {
-				return counted, fail(op, err)
+				return counted, err
 			}
 		}
 	}

@@ -1,6 +1,7 @@
 package storage_test
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -225,4 +226,36 @@ func aggregates(t *testing.T, f *fixture) map[string]map[string]string {
 		out[k] = f.rdb.HGetAll(ctx(t), k).Val()
 	}
 	return out
+}
+
+// TestRebuildOnceAtATime: a store with nothing to count is marked built at once; one with
+// referrals and no mark is not, until a rebuild completes; a second rebuild started while one
+// runs is refused (two replicas starting together rebuild once), and the mark names the zone.
+func TestRebuildOnceAtATime(t *testing.T) {
+	f := newFixture(t)
+	c := ctx(t)
+	utc, phx := time.UTC, time.FixedZone("MST", -7*3600)
+	if built, err := f.st.AggregatesBuilt(c, team, utc); err != nil || !built {
+		t.Fatalf("an empty store: built %v, %v; want true", built, err)
+	}
+	f.create(t, team, draft(t, "UROB", "pat@prospect.example", ""))
+	if built, err := f.st.AggregatesBuilt(c, team, utc); err != nil || !built {
+		t.Fatalf("a store whose referrals were counted as made: built %v, %v; want true", built, err)
+	}
+	if built, err := f.st.AggregatesBuilt(c, team, phx); err != nil || built {
+		t.Fatalf("after a change of zone: built %v, %v; want false", built, err)
+	}
+	if err := f.rdb.Set(c, f.key(team, "lock:aggregates"), "another", time.Minute).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.st.RebuildAggregates(c, team, phx); !errors.Is(err, storage.ErrRebuildRunning) {
+		t.Fatalf("a rebuild beside a running one: %v; want ErrRebuildRunning", err)
+	}
+	f.rdb.Del(c, f.key(team, "lock:aggregates"))
+	if n, err := f.st.RebuildAggregates(c, team, phx); err != nil || n != 1 {
+		t.Fatalf("rebuild: %d, %v; want 1 referral", n, err)
+	}
+	if built, err := f.st.AggregatesBuilt(c, team, phx); err != nil || !built {
+		t.Fatalf("after the rebuild: built %v, %v; want true", built, err)
+	}
 }

@@ -37,7 +37,8 @@ const sendersGroup = "senders"
 //	aggr:pair:<U>      hash    U's ledger: "<other>|<counter>" → a sum             as aggr:<period>                    none
 //	aggr:keys          set     every aggregate hash (what a rebuild clears)        as aggr:<period>                    none
 //	aggr:rebuild       hash    how far a running rebuild got (ref, vouch)          RebuildAggregates                   none
-//	migrated:<name>    string  1: the migration <name> ran (open: BackfillOpen)    BackfillOpen                        none
+//	migrated:<name>    string  1: the migration <name> ran (open: BackfillOpen);   BackfillOpen, AggregatesBuilt,      none
+//	                           aggr: the time zone the aggregates were built in    RebuildAggregates
 //	prospect:<digest>  set     open referrals of one normalised email or phone     create (closed ones leave lazily),  none
 //	                           (prospectDigest: the contact is never in a key)     move (pass on)
 //	due                zset    pending reminders "<n>:<stage>:<receiver>"          create, move, claim, Postpone       none

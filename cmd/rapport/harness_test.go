@@ -34,6 +34,7 @@ type harness struct {
 	ctx      context.Context // the test's deadline
 	app      *app            // the first replica
 	replicas []*replica
+	spawn    func() *replica // starts one more replica on the same Slack and Redis
 
 	alice, bob, carol, dave person
 }
@@ -97,12 +98,12 @@ func launch(t testing.TB, n int, behindProxy bool, tweak func(*deps)) *harness {
 	}
 	h := &harness{t: t, fake: fake, redis: rs, proxy: proxy, ctx: ctx,
 		alice: person{fake, "UALICE"}, bob: person{fake, "UBOB"}, carol: person{fake, "UCAROL"}, dave: person{fake, "UDAVE"}}
-	for i := 0; i < n; i++ {
+	h.spawn = func() *replica {
 		d := deps{rdb: rdb, prefix: prefix, noHTTP: true}
 		if tweak != nil {
 			tweak(&d)
 		}
-		a, err := newApp(ctx, cfg, logger.Named(fmt.Sprintf("replica%d", i)), d)
+		a, err := newApp(ctx, cfg, logger.Named(fmt.Sprintf("replica%d", len(h.replicas))), d)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -110,6 +111,10 @@ func launch(t testing.TB, n int, behindProxy bool, tweak func(*deps)) *harness {
 		r := &replica{app: a, stop: stop, done: make(chan error, 1)}
 		go func() { r.done <- a.run(runCtx) }()
 		h.replicas = append(h.replicas, r)
+		return r
+	}
+	for i := 0; i < n; i++ {
+		h.spawn()
 	}
 	h.app, h.store = h.replicas[0].app, h.replicas[0].app.store
 	// The four have used Rapport before: their welcome DM (onboarding_test.go) would add one DM to
