@@ -62,7 +62,8 @@ var aggrFields = []string{fGiver, fReceiver, fSpoke, fMayShare, fExpects, fStatu
 
 // luaAggr declares, for a script that has luaKeys and luaRules:
 //
-//	aggrRef(n, sign)          adds (1) or takes away (-1) referral n's contribution
+//	aggrRef(n, sign)          adds (1) or takes away (-1) referral n's contribution, and its
+//	                          place in its members' open indexes
 //	aggrVouch(at, from, to, periods, sign)  a recommendation's
 func buildLuaAggr() string {
 	var b strings.Builder
@@ -76,6 +77,7 @@ func buildLuaAggr() string {
 	}
 	luaTable(&b, "FC_EDGES", edges)
 	fmt.Fprintf(&b, "local STATUS_PASSED, STATUS_WITHDRAWN = %s, %s\n", luaQuote(string(rapport.StatusPassed)), luaQuote(string(rapport.StatusWithdrawn)))
+	fmt.Fprintf(&b, "local GIVEN_OPEN, RECEIVED_OPEN = BASE .. %s, BASE .. %s\n", luaQuote(sfxGivenOpen), luaQuote(sfxReceivedOpen))
 	fmt.Fprintf(&b, "local AGGR, AGGR_PAIR, AGGR_REBUILD, AGGR_INDEX = BASE .. %s, BASE .. %s, BASE .. %s, BASE .. %s\n",
 		luaQuote(sfxAggr), luaQuote(sfxAggrPair), luaQuote(aggrRebuild), luaQuote(aggrIndex))
 	b.WriteString(luaAggrFuncs)
@@ -108,11 +110,20 @@ local function aggrCounted(field, at)
   return not c or tonumber(at) <= tonumber(c)
 end
 
+-- aggrRef also keeps the members' open indexes (given-open:<U>, received-open:<U>, by created
+-- ms): taken away before a change, added back after while the referral is open.
 local function aggrRef(n, sign)
-  if not aggrCounted('ref', n) then return end
   local v = redis.call('HMGET', refKey(n), unpack(AGGR_FIELDS))
   local giver, receiver, st, created, fc = v[1], v[2], v[6], tonumber(v[7]), tonumber(v[8])
   if not st then return end
+  if sign < 0 then
+    if giver then redis.call('ZREM', GIVEN_OPEN .. giver, n) end
+    if receiver then redis.call('ZREM', RECEIVED_OPEN .. receiver, n) end
+  elseif OPEN[st] and created then
+    if giver and giver ~= '' then redis.call('ZADD', GIVEN_OPEN .. giver, created, n) end
+    if receiver and receiver ~= '' then redis.call('ZADD', RECEIVED_OPEN .. receiver, created, n) end
+  end
+  if not aggrCounted('ref', n) then return end
   local value, cur, ap, aw = sign * (tonumber(v[9]) or 0), v[10] or '', v[13], v[14]
   local given = (v[11] or '') == '' and v[12] ~= '1' and st ~= STATUS_WITHDRAWN
   local won = st == STATUS_WON

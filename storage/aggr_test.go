@@ -213,6 +213,29 @@ func TestAggregatesFollowEveryMove(t *testing.T) {
 	if checked < 100 {
 		t.Errorf("only %d stats checked", checked)
 	}
+	// The members' open indexes, kept by the same scripts, hold exactly their open referrals.
+	for _, m := range members {
+		var wantGiven, wantReceived []int64
+		for _, x := range facts {
+			if x.Status.Open() && x.Giver == m {
+				wantGiven = append(wantGiven, x.Ref)
+			}
+			if x.Status.Open() && x.Receiver == m {
+				wantReceived = append(wantReceived, x.Ref)
+			}
+		}
+		given, received, err := st.OpenReferrals(c, team, m, 10000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sorted := cmpopts.SortSlices(func(a, b int64) bool { return a < b })
+		if d := cmp.Diff(wantGiven, numbers(given), sorted, opts); d != "" {
+			t.Errorf("open referrals %s gave (-facts +index):\n%s", m, d)
+		}
+		if d := cmp.Diff(wantReceived, numbers(received), sorted, opts); d != "" {
+			t.Errorf("open referrals %s received (-facts +index):\n%s", m, d)
+		}
+	}
 }
 
 // aggregates reads every aggregate hash under the fixture's prefix.

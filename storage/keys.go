@@ -27,6 +27,8 @@ const sendersGroup = "senders"
 //	ref:<n>:events     list    the timeline: JSON rapport.Event, oldest first      move                                none
 //	given:<U>          zset    numbers of the referrals U gave, by created ms      create, move (pass on), SeedFacts   none
 //	received:<U>       zset    numbers of the referrals U received, by created ms  create, move (pass on), SeedFacts   none
+//	given-open:<U>     zset    the open referrals (rapport.Status.Open) U gave,    every script that calls aggrRef     none
+//	received-open:<U>  zset    and received, by created ms: the Home, /refer list  (create, move, undo), BackfillOpen
 //	all                zset    every referral number, by created ms                create, move (pass on), SeedFacts   none
 //	won                zset    closed business: referral numbers by close ms       move, SeedFacts                     none
 //	open               zset    open referrals (rapport.Status.Open) by the ms of   create, move, SeedFacts             none
@@ -91,8 +93,11 @@ const (
 	sfxRef      = "ref:"
 	sfxGiven    = "given:"
 	sfxReceived = "received:"
-	sfxProspect = "prospect:"
-	sfxAlive    = "alive:"
+	// The members' open referrals, by created ms (kept by aggrRef, aggr.go).
+	sfxGivenOpen    = "given-open:"
+	sfxReceivedOpen = "received-open:"
+	sfxProspect     = "prospect:"
+	sfxAlive        = "alive:"
 )
 
 // luaKeys declares the key builders of the scripts that build keys: such a script takes the team
@@ -111,29 +116,31 @@ func luaKeyBuilder(name, suffix string) string {
 
 func (s *Store) keys(team string) keys { return keys{base: s.prefix + ":{" + team + "}:"} }
 
-func (k keys) seq() string                    { return k.base + "seq" }
-func (k keys) ref(n int64) string             { return k.base + sfxRef + strconv.FormatInt(n, 10) }
-func (k keys) events(n int64) string          { return k.ref(n) + ":events" }
-func (k keys) given(user string) string       { return k.base + sfxGiven + user }
-func (k keys) received(user string) string    { return k.base + sfxReceived + user }
-func (k keys) members() string                { return k.base + "members" }
-func (k keys) seen(id string) string          { return k.base + "seen:" + id }
-func (k keys) view(id string) string          { return k.base + "view:" + id }  // the referral a form saved
-func (k keys) after(id string) string         { return k.base + "after:" + id } // after-ack work done
-func (k keys) ran(job string) string          { return k.base + "ran:" + job }  // a period a job claimed
-func (k keys) outbox() string                 { return k.base + "outbox" }
-func (k keys) sent(entryID string) string     { return k.base + "sent:" + entryID }
-func (k keys) due() string                    { return k.base + "due" }
-func (k keys) all() string                    { return k.base + "all" } // every referral, by creation ms
-func (k keys) settings() string               { return k.base + "settings" }
-func (k keys) asks() string                   { return k.base + "asks" }
-func (k keys) recognition(kind string) string { return k.base + kind }               // "thanks" or "vouches": zset by time
-func (k keys) won() string                    { return k.base + "won" }              // closed business, by close ms
-func (k keys) migrated(name string) string    { return k.base + "migrated:" + name } // a migration done
-func (k keys) open() string                   { return k.base + "open" }             // open referrals, by last event ms
-func (k keys) dead() string                   { return k.base + "dead" }
-func (k keys) welcomed() string               { return k.base + "welcomed" }  // members welcomed once ever
-func (k keys) nudged(n int64) string          { return k.ref(n) + ":nudged" } // an admin's nudge, once a day
+func (k keys) seq() string                     { return k.base + "seq" }
+func (k keys) ref(n int64) string              { return k.base + sfxRef + strconv.FormatInt(n, 10) }
+func (k keys) events(n int64) string           { return k.ref(n) + ":events" }
+func (k keys) given(user string) string        { return k.base + sfxGiven + user }
+func (k keys) received(user string) string     { return k.base + sfxReceived + user }
+func (k keys) givenOpen(user string) string    { return k.base + sfxGivenOpen + user }
+func (k keys) receivedOpen(user string) string { return k.base + sfxReceivedOpen + user }
+func (k keys) members() string                 { return k.base + "members" }
+func (k keys) seen(id string) string           { return k.base + "seen:" + id }
+func (k keys) view(id string) string           { return k.base + "view:" + id }  // the referral a form saved
+func (k keys) after(id string) string          { return k.base + "after:" + id } // after-ack work done
+func (k keys) ran(job string) string           { return k.base + "ran:" + job }  // a period a job claimed
+func (k keys) outbox() string                  { return k.base + "outbox" }
+func (k keys) sent(entryID string) string      { return k.base + "sent:" + entryID }
+func (k keys) due() string                     { return k.base + "due" }
+func (k keys) all() string                     { return k.base + "all" } // every referral, by creation ms
+func (k keys) settings() string                { return k.base + "settings" }
+func (k keys) asks() string                    { return k.base + "asks" }
+func (k keys) recognition(kind string) string  { return k.base + kind }               // "thanks" or "vouches": zset by time
+func (k keys) won() string                     { return k.base + "won" }              // closed business, by close ms
+func (k keys) migrated(name string) string     { return k.base + "migrated:" + name } // a migration done
+func (k keys) open() string                    { return k.base + "open" }             // open referrals, by last event ms
+func (k keys) dead() string                    { return k.base + "dead" }
+func (k keys) welcomed() string                { return k.base + "welcomed" }  // members welcomed once ever
+func (k keys) nudged(n int64) string           { return k.ref(n) + ":nudged" } // an admin's nudge, once a day
 
 // alive is the heartbeat of an outbox sender (a consumer of the group): while it lives, nobody takes
 // the sender's entries over before the idle reclaim.

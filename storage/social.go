@@ -165,20 +165,6 @@ func parseRecognition(kind, m string) (rapport.Recognition, bool) {
 	return rapport.Recognition{Kind: kind, From: parts[1], To: parts[2], At: time.UnixMilli(at)}, true
 }
 
-// recognitionList reads recognition zset members from a script's reply.
-func recognitionList(kind string, v any) []rapport.Recognition {
-	items, _ := v.([]any)
-	out := make([]rapport.Recognition, 0, len(items))
-	for _, it := range items {
-		if m, ok := it.(string); ok {
-			if r, ok := parseRecognition(kind, m); ok {
-				out = append(out, r)
-			}
-		}
-	}
-	return out
-}
-
 // Enqueue queues a message about the group (no referral) with fields the renderer reads, once per
 // id (an envelope, or a fault and an admin) for a day.
 func (s *Store) Enqueue(ctx context.Context, team, id, kind, to string, fields map[string]string) error {

@@ -99,3 +99,55 @@ func TestNumbersRebuiltInNewZone(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// An install upgraded from a version without the members' open indexes: the new version fills
+// them at start, so /refer list and the Home show the referrals still open, and not the closed.
+func TestOpenListsBackfilledAtStart(t *testing.T) {
+	h := start(t)
+	h.referred() // R-1, open
+	f := hotForm()
+	f.name, f.company, f.phone, f.email = "Lee Park", "Park Dental", "(480) 555-0177", "lee@parkdental.example"
+	h.refer(h.alice, f) // R-2, closed below
+	h.wait("both DMs", func() bool { return len(h.bob.dms()) == 2 && h.outboxEmpty() })
+	h.closeWon(h.bob, "R-2", "1000", 0)
+	h.wait("the outbox to drain", h.outboxEmpty)
+
+	rdb := h.redis.Client(t)
+	var old []string
+	for _, pat := range []string{"*:given-open:*", "*:received-open:*", "*:migrated:member-open"} {
+		ks, err := rdb.Keys(h.ctx, pat).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		old = append(old, ks...)
+	}
+	if len(old) != 3 {
+		t.Fatalf("open indexes and mark %v; want Alice's, Bob's and the mark", old)
+	}
+	if err := rdb.Del(h.ctx, old...).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if list := h.say(h.bob, "list"); strings.Contains(list, "R-1") {
+		t.Fatalf("the list shows R-1 with the index gone:\n%s", list)
+	}
+
+	h.spawn() // the upgraded version starts
+	h.wait("the open indexes filled", func() bool { return rdb.Exists(h.ctx, old...).Val() == 3 })
+	for _, p := range []person{h.alice, h.bob} {
+		list := h.say(p, "list")
+		if err := contains(list, "R-1"); err != nil {
+			t.Error(err)
+		}
+		if strings.Contains(list, "R-2") {
+			t.Errorf("the list of %s shows the closed R-2:\n%s", p.id, list)
+		}
+	}
+	h.openHome(h.bob, "home")
+	text := unjson(h.home(h.bob, 1).View)
+	if err := contains(text, "R-1", "from <@UALICE>", `"action_id":"ref:accept"`); err != nil {
+		t.Error(err)
+	}
+	if strings.Contains(text, "R-2") {
+		t.Errorf("Bob's Home lists the closed R-2:\n%s", text)
+	}
+}

@@ -64,7 +64,7 @@ func (s *sampleStore) Timeline(_ context.Context, _ string, n int64) (rapport.Re
 	return s.ref, s.events, nil
 }
 
-func (s *sampleStore) HomeData(context.Context, string, string, time.Time, time.Time) (rapport.HomeData, error) {
+func (s *sampleStore) HomeData(context.Context, string, string, rapport.Period) (rapport.HomeData, error) {
 	return s.home, s.readErr
 }
 
