@@ -28,7 +28,8 @@ const sendersGroup = "senders"
 //	given:<U>          zset    numbers of the referrals U gave, by created ms      create, move (pass on), SeedFacts   none
 //	received:<U>       zset    numbers of the referrals U received, by created ms  create, move (pass on), SeedFacts   none
 //	given-open:<U>     zset    the open referrals (rapport.Status.Open) U gave,    every script that calls aggrRef     none
-//	received-open:<U>  zset    and received, by created ms: the Home, /refer list  (create, move, undo), BackfillOpen
+//	received-open:<U>  zset    and received, by created ms: the Home, /refer list  (create, move, undo), BackfillOpen,
+//	                                                                               SeedFacts
 //	all                zset    every referral number, by created ms                create, move (pass on), SeedFacts   none
 //	won                zset    closed business: referral numbers by close ms       move, SeedFacts                     none
 //	open               zset    open referrals (rapport.Status.Open) by the ms of   create, move, SeedFacts             none
