@@ -151,6 +151,19 @@ func Leaderboard(facts []Fact, p Period) Board {
 	for _, g := range givers {
 		b.Givers = append(b.Givers, *g)
 	}
+	for _, c := range closed {
+		b.Closed = append(b.Closed, *c)
+	}
+	for m, ds := range speeds {
+		b.Fastest = append(b.Fastest, MemberSpeed{Member: m, Median: median(ds), Count: len(ds)})
+	}
+	SortBoard(&b)
+	return b
+}
+
+// SortBoard orders a board's lines: givers by hot referrals given, then warm, then passed on;
+// closed business by value; the fastest by median time to first contact; ties by member.
+func SortBoard(b *Board) {
 	sort.Slice(b.Givers, func(i, j int) bool {
 		x, y := b.Givers[i], b.Givers[j]
 		if x.Hot != y.Hot {
@@ -164,25 +177,18 @@ func Leaderboard(facts []Fact, p Period) Board {
 		}
 		return x.Member < y.Member
 	})
-	for _, c := range closed {
-		b.Closed = append(b.Closed, *c)
-	}
 	sort.Slice(b.Closed, func(i, j int) bool {
 		if b.Closed[i].Value != b.Closed[j].Value {
 			return b.Closed[i].Value > b.Closed[j].Value
 		}
 		return b.Closed[i].Member < b.Closed[j].Member
 	})
-	for m, ds := range speeds {
-		b.Fastest = append(b.Fastest, MemberSpeed{Member: m, Median: median(ds), Count: len(ds)})
-	}
 	sort.Slice(b.Fastest, func(i, j int) bool {
 		if b.Fastest[i].Median != b.Fastest[j].Median {
 			return b.Fastest[i].Median < b.Fastest[j].Median
 		}
 		return b.Fastest[i].Member < b.Fastest[j].Member
 	})
-	return b
 }
 
 func median(ds []time.Duration) time.Duration {
@@ -350,6 +356,13 @@ func Ledger(facts []Fact, vouches []Recognition, member string) []Balance {
 	for _, b := range by {
 		out = append(out, *b)
 	}
+	SortBalances(out)
+	return out
+}
+
+// SortBalances orders a ledger: the most one-sided first (what the member owes), then by volume,
+// then by member.
+func SortBalances(out []Balance) {
 	sort.Slice(out, func(i, j int) bool {
 		di, dj := out[i].Received-out[i].Given, out[j].Received-out[j].Given
 		if di != dj {
@@ -360,5 +373,4 @@ func Ledger(facts []Fact, vouches []Recognition, member string) []Balance {
 		}
 		return out[i].Other < out[j].Other
 	})
-	return out
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/rapportbot/rapport"
@@ -28,11 +27,10 @@ func (h *Handlers) leaderboard(ctx context.Context, r *bot.Request, rest string)
 	if !ok {
 		return bot.Ephemeral("Choose a period: `/refer leaderboard week`, `month` (the default), `quarter`, `year` or `all`."), nil
 	}
-	facts, err := h.store.Facts(ctx, r.Team, p.From, p.To)
+	board, err := h.store.Board(ctx, r.Team, p)
 	if err != nil {
 		return nil, err
 	}
-	board := rapport.Leaderboard(facts, p)
 	show, err := h.valueShown(ctx, r.Team, r.Command.UserID, set, board.Closed)
 	if err != nil {
 		return nil, err
@@ -96,7 +94,7 @@ func (h *Handlers) stats(ctx context.Context, r *bot.Request, rest string) (any,
 	if !ok {
 		return bot.Ephemeral("Type `/refer stats`, `/refer stats @member`, and optionally a period: week, month, quarter, year or all."), nil
 	}
-	facts, vouches, err := h.store.MemberNumbers(ctx, r.Team, member, p.From, p.To)
+	s, err := h.store.MemberStats(ctx, r.Team, member, p)
 	if err != nil {
 		return nil, err
 	}
@@ -113,7 +111,6 @@ func (h *Handlers) stats(ctx context.Context, r *bot.Request, rest string) (any,
 		}
 		return " (" + kit.Money(v, set.Currency) + ")"
 	}
-	s := rapport.StatsOf(facts, vouches, member, p)
 	contact := "none yet"
 	if s.MedianFirstContact > 0 {
 		contact = kit.ShortDuration(s.MedianFirstContact)
@@ -133,7 +130,7 @@ func (h *Handlers) stats(ctx context.Context, r *bot.Request, rest string) (any,
 // what the other member is asking for.
 func (h *Handlers) ledger(ctx context.Context, r *bot.Request, _ string) (any, error) {
 	me := r.Command.UserID
-	facts, vouches, err := h.store.MemberNumbers(ctx, r.Team, me, time.Time{}, time.Time{})
+	balances, err := h.store.Balances(ctx, r.Team, me, true)
 	if err != nil {
 		return nil, err
 	}
@@ -145,7 +142,6 @@ func (h *Handlers) ledger(ctx context.Context, r *bot.Request, _ string) (any, e
 	for _, a := range asks {
 		askOf[a.Member] = a.Text
 	}
-	balances := rapport.Ledger(facts, vouches, me)
 	if len(balances) == 0 {
 		return bot.Ephemeral("No referrals or recommendations given or received yet. `/refer asks` shows what members are looking for."), nil
 	}

@@ -7,15 +7,16 @@ import (
 	"github.com/rapportbot/rapport"
 )
 
-// SocialStore keeps asks, thank-yous and recommendations, and the facts the numbers are made of.
+// SocialStore keeps asks, thank-yous and recommendations, and the numbers.
 type SocialStore interface {
 	SetAsk(ctx context.Context, team, member, text string, now time.Time) error
 	Asks(ctx context.Context, team string) ([]rapport.Ask, error)
 	Recognize(ctx context.Context, team, envelopeID string, r rapport.Recognition, kind, to string) error
 	Recognitions(ctx context.Context, team, kind string, from, to time.Time) ([]rapport.Recognition, error)
-	Facts(ctx context.Context, team string, from, to time.Time) ([]rapport.Fact, error)
-	// MemberNumbers reads every referral member gave or received, and the recommendations naming
-	// them made in [from, to) (zero times: open ends), in one round trip.
-	MemberNumbers(ctx context.Context, team, member string, from, to time.Time) ([]rapport.Fact, []rapport.Recognition, error)
+	// Board, MemberStats and Balances read the numbers from the aggregates the writes keep
+	// (storage/aggr.go), each in one round trip whatever the history.
+	Board(ctx context.Context, team string, p rapport.Period) (rapport.Board, error)
+	MemberStats(ctx context.Context, team, member string, p rapport.Period) (rapport.MemberStats, error)
+	Balances(ctx context.Context, team, member string, withVouches bool) ([]rapport.Balance, error)
 	Enqueue(ctx context.Context, team, envelopeID, kind, to string, fields map[string]string) error
 }

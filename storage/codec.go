@@ -56,6 +56,8 @@ const (
 	fUndoValue    = "uv" // the value and currency before the step
 	fUndoCurrency = "uc"
 	fAsked        = "ak"  // Unix ms the giver last asked for an update
+	fAggrCreated  = "ap"  // the periods (rapport.PeriodIDs) its creation counts in: aggregates (aggr.go)
+	fAggrWon      = "aw"  // the periods its closing counts in, while won
 	slotPrefix    = "dm_" // message slots written by MarkDelivered: dm_<slot> = "channel|ts"
 )
 
@@ -107,6 +109,8 @@ var referralFields = []hashField{
 	{fUndoValue, "undo_value", false, false},
 	{fUndoCurrency, "undo_currency", false, false},
 	{fAsked, "asked", false, false},
+	{fAggrCreated, "aggr_created", false, false},
+	{fAggrWon, "aggr_won", false, false},
 }
 
 // undoFields are the fields of the receiver's undoable step: written by a step of theirs, removed

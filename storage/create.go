@@ -58,13 +58,14 @@ end
 // 2 members, 3 seq, 4 given, 5 received, 6 outbox, 7 due, 8 all, 9 open, 10.. prospect sets (0–2).
 // ARGV: 1 team base ("…{T}:"), 2 giver, 3 receiver, 4 allow duplicate (0/1), 5 created Unix ms,
 // 6 seen TTL s, 7 the messages it owes (JSON notices, as the move script reads them), 8 first
-// reminder stage ("" for none), 9 its due Unix ms, 10.. the referral hash as field/value pairs.
+// reminder stage ("" for none), 9 its due Unix ms, 10.. the referral hash as field/value pairs (with the periods it counts in,
+// aggr_created). It adds the referral's contribution to the aggregates (aggr.go).
 //
 // The referral's own key depends on the number INCR returns, so it cannot be passed in KEYS: the
 // script builds it with refKey from the team base, and reads earlier referrals' keys the same way.
 // Replies {'ok', n}, {'replay', n, HGETALL}, {'receiver', directory record or nil} when the
 // receiver may not receive a referral, or {'taken', n, receiver}.
-var createScript = redis.NewScript(luaKeys + luaRules + luaProspectTaken + `
+var createScript = redis.NewScript(luaKeys + luaRules + luaProspectTaken + luaAggr + `
 local giver, receiver = ARGV[2], ARGV[3]
 -- The same form again (Slack redelivers its envelope, or it is submitted again after its first
 -- answer was lost): the referral saved then, and nothing written.
@@ -98,6 +99,7 @@ for _, nt in ipairs(cjson.decode(ARGV[7])) do notify(KEYS[6], nt, n, who) end
 redis.call('ZADD', KEYS[8], ARGV[5], n)
 redis.call('ZADD', KEYS[9], ARGV[5], n)
 redis.call('SET', KEYS[1], n, 'EX', ARGV[6])
+aggrRef(n, 1)
 return {'ok', n}
 `)
 
@@ -135,6 +137,7 @@ func (s *Store) CreateReferral(ctx context.Context, nr NewReferral) (rapport.Ref
 		k.base, d.Giver, d.Receiver, bit(nr.AllowDuplicate), ms, int64(seenTTL / time.Second),
 		notify, string(nr.Reminder), nr.ReminderAt.UnixMilli(),
 	}, encodeReferral(r)...)
+	args = append(args, fAggrCreated, s.periods(nr.Team, r.Created))
 
 	res, err := s.runOnceAware(ctx, op, createScript, keys, args...)
 	if err != nil {

@@ -12,9 +12,9 @@ import (
 const seedBatch = 5000
 
 // SeedFacts writes referrals that carry only what the statistics read (the fields of a Fact, and
-// the all, won, open, given and received indexes), numbered from each fact's Ref, without prospects,
+// the all, won, open, given, received and members' open indexes), numbered from each fact's Ref, without prospects,
 // timelines or messages. It fills a Redis quickly for benchmarks and demos of the numbers; it is not
-// a way to create referrals (CreateReferral is).
+// a way to create referrals (CreateReferral is). Their aggregates are RebuildAggregates'.
 func (s *Store) SeedFacts(ctx context.Context, team string, facts []rapport.Fact) error {
 	k := s.keys(team)
 	for start := 0; start < len(facts); start += seedBatch {
@@ -44,6 +44,8 @@ func (s *Store) SeedFacts(ctx context.Context, team string, facts []rapport.Fact
 				p.ZAdd(ctx, k.received(f.Receiver), z)
 				if f.Status.Open() {
 					p.ZAdd(ctx, k.open(), z)
+					p.ZAdd(ctx, k.givenOpen(f.Giver), z)
+					p.ZAdd(ctx, k.receivedOpen(f.Receiver), z)
 				}
 				if f.Status == rapport.StatusWon && !f.Won.IsZero() {
 					p.ZAdd(ctx, k.won(), redis.Z{Score: float64(f.Won.UnixMilli()), Member: f.Ref})
@@ -54,6 +56,18 @@ func (s *Store) SeedFacts(ctx context.Context, team string, facts []rapport.Fact
 		if err != nil {
 			return fail("seed facts", err)
 		}
+	}
+	// The referral numbers a rebuild walks (1 to seq) include the seeded ones.
+	var last int64
+	for _, f := range facts {
+		last = max(last, f.Ref)
+	}
+	if seq, err := s.rdb.Get(ctx, k.seq()).Int64(); (err == nil || err == redis.Nil) && seq < last {
+		if err := s.rdb.Set(ctx, k.seq(), last, 0).Err(); err != nil {
+			return fail("seed facts", err)
+		}
+	} else if err != nil && err != redis.Nil {
+		return fail("seed facts", err)
 	}
 	return nil
 }

@@ -38,10 +38,6 @@ func TestFactsFollowTheReferrals(t *testing.T) {
 	if err != nil || len(later) != 1 || later[0].Ref != hot.Number {
 		t.Errorf("facts closed in a later window = %+v, %v", later, err)
 	}
-	mine, err := f.st.MemberFacts(ctx(t), team, "UGIA")
-	if err != nil || len(mine) != 2 {
-		t.Errorf("UGIA's facts = %d, %v; want given and received", len(mine), err)
-	}
 }
 
 // A pass-on chain as the scripts write it: the fact rows say who passed each link on, and a
@@ -64,7 +60,7 @@ func TestFactsOfAPassOnChain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	facts, _, err := f.st.MemberNumbers(ctx(t), team, "UGIA", time.Time{}, time.Time{})
+	facts, err := f.st.Facts(ctx(t), team, time.Unix(0, 0), now.Add(48*time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,32 +85,5 @@ func TestFactsOfAPassOnChain(t *testing.T) {
 	if !by[again.Linked].CreditElsewhere || by[fresh.Linked].CreditElsewhere {
 		t.Errorf("credit elsewhere: R-%d %v, R-%d %v; want true, false", again.Linked, by[again.Linked].CreditElsewhere,
 			fresh.Linked, by[fresh.Linked].CreditElsewhere)
-	}
-}
-
-func TestMemberNumbersReadsTheirRecommendations(t *testing.T) {
-	f := newFixture(t)
-	f.create(t, team, draft(t, "UROB", "a@example.com", ""))
-	vouch := func(from, to string, at time.Time, env string) {
-		t.Helper()
-		r := rapport.Recognition{Kind: rapport.RecognitionVouch, From: from, To: to, Text: "good", At: at}
-		if err := f.st.Recognize(ctx(t), team, env, r, "recognition.vouch", to); err != nil {
-			t.Fatal(err)
-		}
-	}
-	vouch("UGIA", "UROB", now, "e1")
-	vouch("UROB", "UGIA", now.Add(time.Minute), "e2")
-	vouch("UOLA", "UMAY", now.Add(2*time.Minute), "e3") // not Gia's
-	vouch("UOLA", "UGIA", now.Add(48*time.Hour), "e4")  // after the range
-	facts, vs, err := f.st.MemberNumbers(ctx(t), team, "UGIA", now, now.Add(24*time.Hour))
-	if err != nil || len(facts) != 1 {
-		t.Fatalf("facts = %v, %v", facts, err)
-	}
-	if len(vs) != 2 || vs[0].From != "UGIA" || vs[0].To != "UROB" || !vs[0].At.Equal(now) || vs[1].From != "UROB" {
-		t.Errorf("vouches = %+v; want Gia's two in the range", vs)
-	}
-	_, all, err := f.st.MemberNumbers(ctx(t), team, "UGIA", time.Time{}, time.Time{})
-	if err != nil || len(all) != 3 {
-		t.Errorf("all time: %+v, %v; want 3", all, err)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -17,65 +16,39 @@ import (
 // two months gets a fresh view when they next open it, and no views.publish calls meanwhile.
 const homeTTL = 60 * 24 * time.Hour
 
-// homeScript reads everything a member's App Home shows in one round trip: the member's open
-// referrals in full (newest first, at most limit of each side), the facts of every referral they
-// gave or received, the facts of the group's referrals created or closed in the month, their ask,
-// and whether they opened Home recently. Each referral is read once (HMGET of the fact fields): a
-// month's referral the member took part in is only named, its facts already read; and in full
-// (HGETALL) only when it is listed.
+// homeScript reads everything a member's App Home shows in one round trip, at a cost that follows
+// what it shows, not the history: the member's open referrals in full (newest first, at most limit
+// of each side, from their open indexes) and how many are open, whether they ever gave or received
+// one, the month's aggregates (their numbers and the board), their ledger's aggregates, their ask,
+// and whether they opened Home recently.
 //
-// KEYS: 1 given:<U>, 2 received:<U>, 3 all, 4 won, 5 asks, 6 home:<U>, 7 vouches.
-// ARGV: 1 team base ("…{T}:"), 2 user, 3 month from (Unix ms), 4 month to ("(" + Unix ms), 5 limit.
-// Returns {opened, given, received, member facts, other month facts, shared numbers, ask JSON or
-// false, the month's recommendations naming the member}; the lists are {number, HGETALL} pairs, the facts rows as luaFactRow writes
-// them, the shared numbers the month's referrals among the member facts.
-var homeScript = redis.NewScript(luaKeys + luaRules + luaFactRow + luaVouchesOf + `
+// KEYS: 1 given-open:<U>, 2 received-open:<U>, 3 given:<U>, 4 received:<U>, 5 asks, 6 home:<U>,
+// 7 aggr:<month>, 8 aggr:pair:<U>. ARGV: 1 team base ("…{T}:"), 2 user, 3 limit.
+// Returns {opened, given, received, open given, open received, history, month HGETALL,
+// ledger HGETALL, ask JSON or false}; the lists are {number, HGETALL} pairs.
+var homeScript = redis.NewScript(luaKeys + luaOpenOf + `
 if redis.call('EXISTS', KEYS[6]) == 0 then return {0} end -- a Home nobody looks at is not drawn
-local limit = tonumber(ARGV[5])
-local mine, seen, lists = {}, {}, {}
-for side = 1, 2 do
-  local list = {}
-  for _, n in ipairs(redis.call('ZREVRANGE', KEYS[side], 0, -1)) do
-    local r, f = factRow(n)
-    if not seen[n] then
-      seen[n] = true
-      mine[#mine + 1] = r
-    end
-    if #list < limit and OPEN[f[FACT.status]] then list[#list + 1] = {tonumber(n), redis.call('HGETALL', refKey(n))} end
-  end
-  lists[side] = list
-end
-local month, shared = {}, {}
-for k = 3, 4 do
-  for _, n in ipairs(redis.call('ZRANGEBYSCORE', KEYS[k], ARGV[3], ARGV[4])) do
-    if seen[n] == true then
-      shared[#shared + 1] = n
-      seen[n] = 1
-    elseif not seen[n] then
-      seen[n] = 1
-      month[#month + 1] = factRow(n)
-    end
-  end
-end
-return {1, lists[1], lists[2], mine, month, shared, redis.call('HGET', KEYS[5], ARGV[2]),
-  vouchesOf(KEYS[7], ARGV[2], ARGV[3], ARGV[4])}
+local limit = tonumber(ARGV[3])
+return {1, openOf(KEYS[1], limit), openOf(KEYS[2], limit), redis.call('ZCARD', KEYS[1]), redis.call('ZCARD', KEYS[2]),
+  redis.call('EXISTS', KEYS[3], KEYS[4]), redis.call('HGETALL', KEYS[7]), redis.call('HGETALL', KEYS[8]),
+  redis.call('HGET', KEYS[5], ARGV[2])}
 `)
 
-// HomeData returns what user's App Home shows, with the month [monthFrom, monthTo) for the group's
-// leaderboard, in one round trip; for a member who has not opened Home recently, only Opened false.
-func (s *Store) HomeData(ctx context.Context, team, user string, monthFrom, monthTo time.Time) (rapport.HomeData, error) {
+// HomeData returns what user's App Home shows, with the numbers of month (rapport.PeriodOf), in
+// one round trip; for a member who has not opened Home recently, only Opened false.
+func (s *Store) HomeData(ctx context.Context, team, user string, month rapport.Period) (rapport.HomeData, error) {
 	op := "home of " + user
 	k := s.keys(team)
-	keys := []string{k.given(user), k.received(user), k.all(), k.won(), k.asks(), k.home(user), k.recognition(rapport.RecognitionVouch)}
-	res, err := homeScript.Run(ctx, s.rdb, keys, k.base, user,
-		strconv.FormatInt(monthFrom.UnixMilli(), 10), "("+strconv.FormatInt(monthTo.UnixMilli(), 10), rapport.HomeListLimit).Slice()
+	keys := []string{k.givenOpen(user), k.receivedOpen(user), k.given(user), k.received(user), k.asks(), k.home(user),
+		k.aggr(month.ID()), k.aggrPair(user)}
+	res, err := homeScript.Run(ctx, s.rdb, keys, k.base, user, rapport.HomeListLimit).Slice()
 	if err != nil {
 		return rapport.HomeData{}, fail(op, err)
 	}
 	if len(res) == 1 {
 		return rapport.HomeData{}, nil // not opened recently: nothing read
 	}
-	if len(res) < 6 {
+	if len(res) != 9 {
 		return rapport.HomeData{}, fail(op, fmt.Errorf("unexpected reply %v", res))
 	}
 	d := rapport.HomeData{Opened: true}
@@ -85,33 +58,26 @@ func (s *Store) HomeData(ctx context.Context, team, user string, monthFrom, mont
 	if d.Received, err = decodeList(res[2]); err != nil {
 		return rapport.HomeData{}, fail(op, err)
 	}
-	if d.MemberFacts, err = factList(res[3]); err != nil {
+	og, _ := res[3].(int64)
+	or, _ := res[4].(int64)
+	hist, _ := res[5].(int64)
+	d.OpenGiven, d.OpenReceived, d.HasHistory = int(og), int(or), hist > 0
+	monthSums, err := pairs(res[6])
+	if err != nil {
 		return rapport.HomeData{}, fail(op, err)
 	}
-	if d.MonthFacts, err = factList(res[4]); err != nil {
+	sums := readSums(monthSums)
+	d.Stats, d.Board = statsOf(counters(sums[user])), boardOf(sums)
+	ledger, err := pairs(res[7])
+	if err != nil {
 		return rapport.HomeData{}, fail(op, err)
 	}
-	if shared, _ := res[5].([]any); len(shared) > 0 {
-		mine := make(map[string]int, len(d.MemberFacts))
-		for i, f := range d.MemberFacts {
-			mine[strconv.FormatInt(f.Ref, 10)] = i
+	d.Balances = balancesOf(readSums(ledger), false)
+	if raw, ok := res[8].(string); ok {
+		var a askRecord
+		if json.Unmarshal([]byte(raw), &a) == nil {
+			d.Ask = rapport.Ask{Member: user, Text: a.Text, At: time.UnixMilli(a.At)}
 		}
-		for _, n := range shared {
-			if i, ok := mine[fmt.Sprint(n)]; ok {
-				d.MonthFacts = append(d.MonthFacts, d.MemberFacts[i])
-			}
-		}
-	}
-	if len(res) > 6 {
-		if raw, ok := res[6].(string); ok {
-			var a askRecord
-			if json.Unmarshal([]byte(raw), &a) == nil {
-				d.Ask = rapport.Ask{Member: user, Text: a.Text, At: time.UnixMilli(a.At)}
-			}
-		}
-	}
-	if len(res) > 7 {
-		d.Vouches = recognitionList(rapport.RecognitionVouch, res[7])
 	}
 	return d, nil
 }

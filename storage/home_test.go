@@ -28,17 +28,17 @@ func TestHomeData(t *testing.T) {
 	if err := f.st.SetAsk(c, team, "UROB", "Landlords in Tempe", now); err != nil {
 		t.Fatal(err)
 	}
-	from, to := now.Add(-time.Hour), now.Add(time.Hour)
+	month, _ := rapport.PeriodOf("month", now, time.UTC)
 
 	// Not opened recently: nothing is read, so a refresh nobody would see costs nothing.
-	d, err := f.st.HomeData(c, team, "UROB", from, to)
-	if err != nil || d.Opened || len(d.Received)+len(d.Given)+len(d.MemberFacts) != 0 {
+	d, err := f.st.HomeData(c, team, "UROB", month)
+	if err != nil || d.Opened || len(d.Received)+len(d.Given) != 0 || d.HasHistory {
 		t.Fatalf("home of a member who never opened it = %+v, %v; want not opened and nothing read", d, err)
 	}
 	if err := f.st.OpenedHome(c, team, "UROB", "home", now); err != nil {
 		t.Fatal(err)
 	}
-	d, err = f.st.HomeData(c, team, "UROB", from, to)
+	d, err = f.st.HomeData(c, team, "UROB", month)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,38 +51,41 @@ func TestHomeData(t *testing.T) {
 	if d.Received[0].Prospect.Email != "d@x.example" || d.Received[0].Need == "" {
 		t.Errorf("received referral not read in full: %+v", d.Received[0])
 	}
-	if len(d.MemberFacts) != 4 {
-		t.Errorf("member facts = %d, want 4 (1-4)", len(d.MemberFacts))
+	if !d.HasHistory {
+		t.Error("Rob's Home says he has no history")
 	}
-	if len(d.MonthFacts) != 5 {
-		t.Errorf("month facts = %d, want 5 (every referral once, the won one included)", len(d.MonthFacts))
-	}
-	s := rapport.StatsOf(d.MemberFacts, d.Vouches, "UROB", rapport.Period{From: from, To: to})
-	if s.Received != 3 || s.Given != 1 || s.ClosedCount != 1 || s.ClosedValue != 90000 {
+	if s := d.Stats; s.Received != 3 || s.Given != 1 || s.ClosedCount != 1 || s.ClosedValue != 90000 {
 		t.Errorf("stats = %+v", s)
 	}
-	if g, r := d.OpenCounts("UROB"); g != 1 || r != 2 {
+	if g, r := d.OpenGiven, d.OpenReceived; g != 1 || r != 2 {
 		t.Errorf("open counts = %d given, %d received; want 1, 2", g, r)
+	}
+	if len(d.Board.Givers) != 3 || len(d.Board.Closed) != 1 || d.Board.Closed[0].Member != "UGIA" {
+		t.Errorf("the month's board = %+v; want Gia, Rob and Ola giving, Gia's closed business", d.Board)
+	}
+	if len(d.Balances) != 2 {
+		t.Errorf("balances = %+v; want Gia and May", d.Balances)
 	}
 	if d.Ask.Text != "Landlords in Tempe" || !d.Opened {
 		t.Errorf("ask %+v, opened %v; want the ask, opened", d.Ask, d.Opened)
 	}
 
-	// A month without referrals has no month facts; the member's own stay.
-	d, err = f.st.HomeData(c, team, "UROB", now.AddDate(0, 1, 0), now.AddDate(0, 2, 0))
+	// A month without referrals has no numbers and no board; the balances stay.
+	next, _ := rapport.PeriodOf("month", now.AddDate(0, 1, 0), time.UTC)
+	d, err = f.st.HomeData(c, team, "UROB", next)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(d.MonthFacts) != 0 || len(d.MemberFacts) != 4 {
-		t.Errorf("next month: %d month facts, %d member facts", len(d.MonthFacts), len(d.MemberFacts))
+	if d.Stats != (rapport.MemberStats{}) || len(d.Board.Givers) != 0 || len(d.Balances) != 2 {
+		t.Errorf("next month: stats %+v, board %+v, balances %+v", d.Stats, d.Board, d.Balances)
 	}
 
 	// A member with nothing at all.
 	if err := f.st.OpenedHome(c, team, "UNOBODY", "home", now); err != nil {
 		t.Fatal(err)
 	}
-	d, err = f.st.HomeData(c, team, "UNOBODY", from, to)
-	if err != nil || len(d.Given)+len(d.Received)+len(d.MemberFacts) != 0 || d.Ask.Text != "" {
+	d, err = f.st.HomeData(c, team, "UNOBODY", month)
+	if err != nil || len(d.Given)+len(d.Received)+len(d.Balances) != 0 || d.HasHistory || d.Ask.Text != "" {
 		t.Errorf("empty member: %+v, %v", d, err)
 	}
 }
@@ -95,14 +98,15 @@ func TestHomeDataListsAtMostTheLimit(t *testing.T) {
 	if err := f.st.OpenedHome(ctx(t), team, "UROB", "home", now); err != nil {
 		t.Fatal(err)
 	}
-	d, err := f.st.HomeData(ctx(t), team, "UROB", now, now.Add(time.Hour))
+	month, _ := rapport.PeriodOf("month", now, time.UTC)
+	d, err := f.st.HomeData(ctx(t), team, "UROB", month)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(d.Received) != rapport.HomeListLimit || d.Received[0].Number != rapport.HomeListLimit+3 {
 		t.Errorf("received %v; want the newest %d", numbers(d.Received), rapport.HomeListLimit)
 	}
-	if _, r := d.OpenCounts("UROB"); r != rapport.HomeListLimit+3 {
+	if r := d.OpenReceived; r != rapport.HomeListLimit+3 {
 		t.Errorf("open received = %d", r)
 	}
 }
@@ -135,7 +139,8 @@ func TestOpenedHomeAndQueueHome(t *testing.T) {
 	if ttl := f.rdb.TTL(c, f.key(team, "home:UROB")).Val(); ttl <= 0 {
 		t.Errorf("home mark TTL = %v; want it to expire", ttl)
 	}
-	d, err := f.st.HomeData(c, team, "UROB", now, now.Add(time.Hour))
+	month, _ := rapport.PeriodOf("month", now, time.UTC)
+	d, err := f.st.HomeData(c, team, "UROB", month)
 	if err != nil || !d.Opened {
 		t.Errorf("opened = %v, %v", d.Opened, err)
 	}
@@ -168,15 +173,15 @@ func BenchmarkHomeData(b *testing.B) {
 	}
 	var trips redistest.RoundTrips
 	f.rdb.AddHook(&trips)
-	from, to := now.Add(-15*24*time.Hour), now.Add(15*24*time.Hour)
+	month, _ := rapport.PeriodOf("month", now, time.UTC)
 	reads := 0
 	for b.Loop() {
-		d, err := f.st.HomeData(c, team, "UROB", from, to)
+		d, err := f.st.HomeData(c, team, "UROB", month)
 		if err != nil {
 			b.Fatal(err)
 		}
-		if len(d.MemberFacts) != 500 {
-			b.Fatalf("%d member facts", len(d.MemberFacts))
+		if !d.HasHistory {
+			b.Fatal("no history read")
 		}
 		reads++
 	}

@@ -27,11 +27,21 @@ const sendersGroup = "senders"
 //	ref:<n>:events     list    the timeline: JSON rapport.Event, oldest first      move                                none
 //	given:<U>          zset    numbers of the referrals U gave, by created ms      create, move (pass on), SeedFacts   none
 //	received:<U>       zset    numbers of the referrals U received, by created ms  create, move (pass on), SeedFacts   none
+//	given-open:<U>     zset    the open referrals (rapport.Status.Open) U gave,    every script that calls aggrRef     none
+//	received-open:<U>  zset    and received, by created ms: the Home, /refer list  (create, move, undo), BackfillOpen,
+//	                                                                               SeedFacts
 //	all                zset    every referral number, by created ms                create, move (pass on), SeedFacts   none
 //	won                zset    closed business: referral numbers by close ms       move, SeedFacts                     none
 //	open               zset    open referrals (rapport.Status.Open) by the ms of   create, move, SeedFacts             none
 //	                           their last event: the leader's view, expiry
-//	migrated:<name>    string  1: the migration <name> ran (open: BackfillOpen)    BackfillOpen                        none
+//	aggr:<period>      hash    the numbers of a period (rapport.Period.ID: week:…,   create, move, undo, Recognize       none
+//	                           month:…, quarter:…, year:…, all): "<U>|<counter>"   (vouches), RebuildAggregates
+//	                           → a sum (aggr.go lists the counters)
+//	aggr:pair:<U>      hash    U's ledger: "<other>|<counter>" → a sum             as aggr:<period>                    none
+//	aggr:keys          set     every aggregate hash (what a rebuild clears)        as aggr:<period>                    none
+//	aggr:rebuild       hash    how far a running rebuild got (ref, vouch)          RebuildAggregates                   none
+//	migrated:<name>    string  1: the migration <name> ran (open: BackfillOpen);   BackfillOpen, AggregatesBuilt,      none
+//	                           aggr: the time zone the aggregates were built in    RebuildAggregates
 //	prospect:<digest>  set     open referrals of one normalised email or phone     create (closed ones leave lazily),  none
 //	                           (prospectDigest: the contact is never in a key)     move (pass on)
 //	due                zset    pending reminders "<n>:<stage>:<receiver>"          create, move, claim, Postpone       none
@@ -68,13 +78,15 @@ const sendersGroup = "senders"
 //	                           member's Home publishes (home:<U>, one per 2 s)
 //	pause:<budget>     string  a pause Slack asked for (429 Retry-After)           Pause                               Retry-After
 //
+// ref:<n> also keeps aggr_created and aggr_won: the periods its numbers count in (aggr.go).
+//
 // The mend scripts (mend.go) write like move: undo writes ref:<n> (the undo fields), its events, due,
 // won, open, prospect sets and the outbox; edit writes ref:<n>, its events, open, prospect sets and
 // the outbox; remark (a note, an ask) writes ref:<n> (asked), its events, open and the outbox.
 //
 // Scripts get every key they touch in KEYS, except those whose names depend on what the script
 // reads or increments: a referral's hash (ref:<n>), the linked referral's indexes (given:<U>,
-// received:<U>), prospect sets (prospect:<digest>), the heartbeats of the consumers the outbox's
+// received:<U>), prospect sets (prospect:<digest>), the aggregates (aggr:…), the heartbeats of the consumers the outbox's
 // group lists (alive:<consumer>) and the after-ack buckets named by Redis's clock (after:<w>:<b>).
 // Those they build from ARGV[1], which in every script that builds keys is the team base, and only
 // through luaKeys' functions.
@@ -85,9 +97,12 @@ const (
 	sfxRef      = "ref:"
 	sfxGiven    = "given:"
 	sfxReceived = "received:"
-	sfxProspect = "prospect:"
-	sfxAlive    = "alive:"
-	sfxAfter    = "after:"
+	// The members' open referrals, by created ms (kept by aggrRef, aggr.go).
+	sfxGivenOpen    = "given-open:"
+	sfxReceivedOpen = "received-open:"
+	sfxProspect     = "prospect:"
+	sfxAlive        = "alive:"
+	sfxAfter        = "after:"
 )
 
 // luaKeys declares the key builders of the scripts that build keys: such a script takes the team
@@ -107,27 +122,29 @@ func luaKeyBuilder(name, suffix string) string {
 
 func (s *Store) keys(team string) keys { return keys{base: s.prefix + ":{" + team + "}:"} }
 
-func (k keys) seq() string                    { return k.base + "seq" }
-func (k keys) ref(n int64) string             { return k.base + sfxRef + strconv.FormatInt(n, 10) }
-func (k keys) events(n int64) string          { return k.ref(n) + ":events" }
-func (k keys) given(user string) string       { return k.base + sfxGiven + user }
-func (k keys) received(user string) string    { return k.base + sfxReceived + user }
-func (k keys) members() string                { return k.base + "members" }
-func (k keys) seen(id string) string          { return k.base + "seen:" + id }
-func (k keys) view(id string) string          { return k.base + "view:" + id } // the referral a form saved
-func (k keys) ran(job string) string          { return k.base + "ran:" + job } // a period a job claimed
-func (k keys) outbox() string                 { return k.base + "outbox" }
-func (k keys) due() string                    { return k.base + "due" }
-func (k keys) all() string                    { return k.base + "all" } // every referral, by creation ms
-func (k keys) settings() string               { return k.base + "settings" }
-func (k keys) asks() string                   { return k.base + "asks" }
-func (k keys) recognition(kind string) string { return k.base + kind }               // "thanks" or "vouches": zset by time
-func (k keys) won() string                    { return k.base + "won" }              // closed business, by close ms
-func (k keys) migrated(name string) string    { return k.base + "migrated:" + name } // a migration done
-func (k keys) open() string                   { return k.base + "open" }             // open referrals, by last event ms
-func (k keys) dead() string                   { return k.base + "dead" }
-func (k keys) welcomed() string               { return k.base + "welcomed" }  // members welcomed once ever
-func (k keys) nudged(n int64) string          { return k.ref(n) + ":nudged" } // an admin's nudge, once a day
+func (k keys) seq() string                     { return k.base + "seq" }
+func (k keys) ref(n int64) string              { return k.base + sfxRef + strconv.FormatInt(n, 10) }
+func (k keys) events(n int64) string           { return k.ref(n) + ":events" }
+func (k keys) given(user string) string        { return k.base + sfxGiven + user }
+func (k keys) received(user string) string     { return k.base + sfxReceived + user }
+func (k keys) givenOpen(user string) string    { return k.base + sfxGivenOpen + user }
+func (k keys) receivedOpen(user string) string { return k.base + sfxReceivedOpen + user }
+func (k keys) members() string                 { return k.base + "members" }
+func (k keys) seen(id string) string           { return k.base + "seen:" + id }
+func (k keys) view(id string) string           { return k.base + "view:" + id } // the referral a form saved
+func (k keys) ran(job string) string           { return k.base + "ran:" + job } // a period a job claimed
+func (k keys) outbox() string                  { return k.base + "outbox" }
+func (k keys) due() string                     { return k.base + "due" }
+func (k keys) all() string                     { return k.base + "all" } // every referral, by creation ms
+func (k keys) settings() string                { return k.base + "settings" }
+func (k keys) asks() string                    { return k.base + "asks" }
+func (k keys) recognition(kind string) string  { return k.base + kind }               // "thanks" or "vouches": zset by time
+func (k keys) won() string                     { return k.base + "won" }              // closed business, by close ms
+func (k keys) migrated(name string) string     { return k.base + "migrated:" + name } // a migration done
+func (k keys) open() string                    { return k.base + "open" }             // open referrals, by last event ms
+func (k keys) dead() string                    { return k.base + "dead" }
+func (k keys) welcomed() string                { return k.base + "welcomed" }  // members welcomed once ever
+func (k keys) nudged(n int64) string           { return k.ref(n) + ":nudged" } // an admin's nudge, once a day
 
 // alive is the heartbeat of an outbox sender (a consumer of the group): while it lives, nobody takes
 // the sender's entries over before the idle reclaim.

@@ -18,12 +18,12 @@ import (
 // undoScript puts back what the receiver's last step changed (the move script kept it in the undo
 // fields): the status, the reminder pending before it, the value, the closed-business index, the
 // first action and first contact it set, the open index and, for a referral open again, its
-// prospect sets. Refused past the window, it forgets the step and queues spec.late (the receiver's
+// prospect sets; the aggregates follow (aggr.go). Refused past the window, it forgets the step and queues spec.late (the receiver's
 // DM redrawn without Undo).
 //
 // KEYS: 1 ref, 2 events, 3 due, 4 outbox, 5 won, 6 open. ARGV: 1 team base, 2 n, 3 actor, 4 now
 // Unix ms, 5 the window in ms, 6 spec JSON (mendSpec).
-var undoScript = redis.NewScript(luaKeys + luaRules + `
+var undoScript = redis.NewScript(luaKeys + luaRules + luaAggr + `
 local n, actor, now = ARGV[2], ARGV[3], tonumber(ARGV[4])
 local spec = cjson.decode(ARGV[6])
 local h = redis.call('HMGET', KEYS[1], F.status, F.receiver, F.giver, F.version, F.due, F.undo_from, F.undo_at,
@@ -41,6 +41,7 @@ if now >= tonumber(h[7]) + tonumber(ARGV[5]) then
   return {'refused', 'late', st, receiver, giver}
 end
 
+aggrRef(n, -1)
 redis.call('HSET', KEYS[1], F.status, back, F.updated, now, F.version, tonumber(h[4] or '0') + 1)
 if OPEN[back] then
   redis.call('ZADD', KEYS[6], now, n)
@@ -50,7 +51,7 @@ else
   redis.call('ZREM', KEYS[6], n)
 end
 if st == STATUS_WON and back ~= STATUS_WON then
-  redis.call('HDEL', KEYS[1], F.won_at)
+  redis.call('HDEL', KEYS[1], F.won_at, F.aggr_won)
   redis.call('ZREM', KEYS[5], n)
 end
 if h[11] then redis.call('HSET', KEYS[1], F.value, h[11]) else redis.call('HDEL', KEYS[1], F.value) end
@@ -67,6 +68,7 @@ if h[9] then
   redis.call('HSET', KEYS[1], F.due, h[9])
 end
 redis.call('HDEL', KEYS[1], unpack(UNDO_FIELDS))
+aggrRef(n, 1)
 
 local ev = {at = now, actor = actor, action = spec.action, from = st, to = back}
 local idx = redis.call('RPUSH', KEYS[2], cjson.encode(ev)) - 1

@@ -19,14 +19,17 @@ import (
 // (the undo fields); any other move forgets them.
 //
 // KEYS: 1 ref, 2 events, 3 due, 4 outbox, 5 seq, 6 members, 7 all, 8 won, 9 open.
-// ARGV: 1 team base ("…{T}:"), 2 n, 3 actor, 4 role, 5 now Unix ms, 6 the spec as JSON (moveSpec).
+// ARGV: 1 team base ("…{T}:"), 2 n, 3 actor, 4 role, 5 now Unix ms, 6 the spec as JSON (moveSpec),
+// 7 the periods now is in (rapport.PeriodIDs): the aggregates a close or a linked referral counts in.
+// It takes the referral's contribution to the aggregates away before the move and adds it back
+// after, and adds the linked referral's (aggr.go).
 //
 // The linked referral's keys (its hash, the giver's and receiver's indexes, the prospect sets)
 // depend on what the script reads, so they are built with luaKeys' functions from the team base.
 // Replies {'ok', from status, linked number or 0, HGETALL}, {'notfound'}, {'refused', reason,
 // status, receiver, giver}, {'link', 'self'}, or {'link', 'member', directory record or nil} when
 // the linked member may not receive a referral.
-var moveScript = redis.NewScript(luaKeys + luaRules + `
+var moveScript = redis.NewScript(luaKeys + luaRules + luaAggr + `
 local n, actor, role, now = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local spec = cjson.decode(ARGV[6])
 local h = redis.call('HMGET', KEYS[1], F.status, F.receiver, F.giver, F.version, F.due, F.passed_by, F.credit_elsewhere, F.value, F.currency)
@@ -47,6 +50,8 @@ else
   link = nil
 end
 
+-- The aggregates: the referral's contribution goes now and comes back as it ends (aggr.go).
+aggrRef(n, -1)
 redis.call('HSET', KEYS[1], F.status, move.to, F.updated, now, F.version, tonumber(h[4] or '0') + 1)
 -- The open index, by the last event: what the leader's view lists and what expiry reads.
 if OPEN[move.to] then redis.call('ZADD', KEYS[9], now, n) else redis.call('ZREM', KEYS[9], n) end
@@ -73,10 +78,10 @@ if h[9] then undo[#undo + 1] = F.undo_currency; undo[#undo + 1] = h[9] end
 redis.call('HDEL', KEYS[1], unpack(UNDO_FIELDS))
 if spec.undoable and role == ROLE.receiver then redis.call('HSET', KEYS[1], unpack(undo)) end
 if move.to == STATUS_WON and st ~= STATUS_WON then
-  redis.call('HSET', KEYS[1], F.won_at, now)
+  redis.call('HSET', KEYS[1], F.won_at, now, F.aggr_won, ARGV[7])
   redis.call('ZADD', KEYS[8], now, n)
 elseif move.to ~= STATUS_WON and st == STATUS_WON then
-  redis.call('HDEL', KEYS[1], F.won_at)
+  redis.call('HDEL', KEYS[1], F.won_at, F.aggr_won)
   redis.call('ZREM', KEYS[8], n)
 end
 if type(spec.fields) == 'table' and #spec.fields > 0 then redis.call('HSET', KEYS[1], unpack(spec.fields)) end
@@ -113,7 +118,8 @@ if link then
   end
   local ref2 = refKey(n2)
   redis.call('HSET', ref2, unpack(copy))
-  redis.call('HSET', ref2, F.status, STATUS_NEW, F.receiver, link, F.created, now, F.updated, now, F.version, 1, F.passed_of, n)
+  redis.call('HSET', ref2, F.status, STATUS_NEW, F.receiver, link, F.created, now, F.updated, now, F.version, 1, F.passed_of, n,
+    F.aggr_created, ARGV[7])
   if role ~= ROLE.giver then
     redis.call('HSET', ref2, F.passed_by, actor)
   elseif h[6] or h[7] then
@@ -127,11 +133,13 @@ if link then
   redis.call('ZADD', givenKey(giver), now, n2)
   redis.call('ZADD', receivedKey(link), now, n2)
   remind(n2, spec.link_stage, spec.link_at, link)
+  aggrRef(n2, 1)
   ev.ref = n2
   ev.member = link
   ev.facts = spec.link_facts
 end
 
+aggrRef(n, 1)
 local idx = redis.call('RPUSH', KEYS[2], cjson.encode(ev)) - 1
 if type(spec.notify) == 'table' then
   local who = {[ROLE.receiver] = receiver, [ROLE.giver] = giver, [ROLE.passer] = h[6], [ROLE.linked] = link}
@@ -219,7 +227,7 @@ func (s *Store) Move(ctx context.Context, m rapport.Move) (rapport.Moved, error)
 		return rapport.Moved{}, fail(op, err)
 	}
 	keys := []string{k.ref(m.Ref), k.events(m.Ref), k.due(), k.outbox(), k.seq(), k.members(), k.all(), k.won(), k.open()}
-	res, err := moveScript.Run(ctx, s.rdb, keys, k.base, m.Ref, m.Actor, string(m.Role), m.Now.UnixMilli(), js).Slice()
+	res, err := moveScript.Run(ctx, s.rdb, keys, k.base, m.Ref, m.Actor, string(m.Role), m.Now.UnixMilli(), js, s.periods(m.Team, m.Now)).Slice()
 	if err != nil {
 		return rapport.Moved{}, fail(op, err)
 	}

@@ -59,8 +59,8 @@ func TestBackfillOpenIndexesOlderReferralsOnce(t *testing.T) {
 	if _, err := f.move(t, b.Number, "UROB", rapport.ActDecline); err != nil {
 		t.Fatal(err)
 	}
-	// As a store written before the open index existed.
-	f.rdb.Del(ctx(t), f.key(team, "open"))
+	// As a store written before the open indexes existed.
+	f.rdb.Del(ctx(t), f.key(team, "open"), f.key(team, "given-open:UGIA"), f.key(team, "received-open:UROB"))
 	for i := 0; i < 2; i++ {
 		if err := f.st.BackfillOpen(ctx(t), team); err != nil {
 			t.Fatal(err)
@@ -69,7 +69,14 @@ func TestBackfillOpenIndexesOlderReferralsOnce(t *testing.T) {
 	if ns, total := f.openNumbers(t, time.Time{}); total != 1 || len(ns) != 1 || ns[0] != a.Number {
 		t.Errorf("open after backfill = %v (total %d); want [%d]", ns, total, a.Number)
 	}
-	if f.rdb.Exists(ctx(t), f.key(team, "migrated:open")).Val() != 1 {
+	given, received, err := f.st.OpenReferrals(ctx(t), team, "UROB", 10)
+	if err != nil || len(given) != 0 || len(received) != 1 || received[0].Number != a.Number {
+		t.Errorf("UROB's open referrals after backfill: given %v, received %v, %v; want received [%d]", numbers(given), numbers(received), err, a.Number)
+	}
+	if given, _, _ := f.st.OpenReferrals(ctx(t), team, "UGIA", 10); len(given) != 1 || given[0].Number != a.Number {
+		t.Errorf("UGIA's open referrals after backfill: given %v; want [%d]", numbers(given), a.Number)
+	}
+	if f.rdb.Exists(ctx(t), f.key(team, "migrated:open"), f.key(team, "migrated:member-open")).Val() != 2 {
 		t.Error("backfill left no mark: it would walk the history at every start")
 	}
 }

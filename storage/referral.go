@@ -41,31 +41,27 @@ func (s *Store) Slot(ctx context.Context, team string, n int64, slot string) (ch
 	return channel, ts, nil
 }
 
-// openScript reads a member's open referrals, newest first, from both indexes in one round trip.
-// The indexes keep closed referrals too (they are the member's history), so it walks each index in
-// batches until it has limit open ones or the index ends.
+// openScript reads a member's open referrals, newest first, from their open indexes (open
+// referrals only, kept by aggrRef) in one round trip: the cost follows what is shown.
 //
-// KEYS: 1 given, 2 received. ARGV: 1 team base ("…{T}:"), 2 limit.
+// KEYS: 1 given-open, 2 received-open. ARGV: 1 team base ("…{T}:"), 2 limit.
 // Returns {given, received}, each a list of {number, HGETALL}.
-var openScript = redis.NewScript(luaKeys + luaRules + `
-local limit = tonumber(ARGV[2])
-local function collect(key)
-  local out, start, batch = {}, 0, 50
-  while #out < limit do
-    local ns = redis.call('ZREVRANGE', key, start, start + batch - 1)
-    if #ns == 0 then break end
-    for _, n in ipairs(ns) do
-      if OPEN[redis.call('HGET', refKey(n), F.status)] then
-        out[#out + 1] = {tonumber(n), redis.call('HGETALL', refKey(n))}
-        if #out == limit then break end
-      end
-    end
-    start = start + batch
+var openScript = redis.NewScript(luaKeys + luaOpenOf + `
+return {openOf(KEYS[1], tonumber(ARGV[2])), openOf(KEYS[2], tonumber(ARGV[2]))}
+`)
+
+// luaOpenOf declares openOf(key, limit): the newest limit referrals of an open index, each
+// {number, HGETALL}.
+const luaOpenOf = `
+local function openOf(key, limit)
+  local out = {}
+  if limit <= 0 then return out end
+  for _, n in ipairs(redis.call('ZREVRANGE', key, 0, limit - 1)) do
+    out[#out + 1] = {tonumber(n), redis.call('HGETALL', refKey(n))}
   end
   return out
 end
-return {collect(KEYS[1]), collect(KEYS[2])}
-`)
+`
 
 // OpenReferrals returns the open referrals user gave and received, newest first, at most limit of
 // each, in one round trip: what App Home and "/rapport list" show.
@@ -75,7 +71,7 @@ func (s *Store) OpenReferrals(ctx context.Context, team, user string, limit int)
 	}
 	op := "open referrals of " + user
 	k := s.keys(team)
-	res, err := openScript.Run(ctx, s.rdb, []string{k.given(user), k.received(user)}, k.base, limit).Slice()
+	res, err := openScript.Run(ctx, s.rdb, []string{k.givenOpen(user), k.receivedOpen(user)}, k.base, limit).Slice()
 	if err != nil {
 		return nil, nil, fail(op, err)
 	}

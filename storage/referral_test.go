@@ -18,11 +18,11 @@ func TestReferralNotFound(t *testing.T) {
 
 func TestOpenReferrals(t *testing.T) {
 	f := newFixture(t)
-	// UGIA gives R-1…R-5 to UROB; R-3 is won. UROB gives R-6 to UGIA; UOLA gives R-7 to UROB.
+	// UGIA gives R-1…R-5 to UROB; R-3 is declined. UROB gives R-6 to UGIA; UOLA gives R-7 to UROB.
 	for i := range 5 {
 		f.create(t, team, draft(t, "UROB", fmt.Sprintf("p%d@prospect.example", i), ""))
 	}
-	if err := f.rdb.HSet(ctx(t), f.key(team, "ref:3"), "st", string(rapport.StatusWon)).Err(); err != nil {
+	if _, err := f.move(t, 3, "UROB", rapport.ActDecline); err != nil {
 		t.Fatal(err)
 	}
 	f.create(t, team, draftFrom(t, "UROB", "UGIA", "back@prospect.example", ""))

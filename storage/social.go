@@ -89,16 +89,19 @@ func (s *Store) Asks(ctx context.Context, team string) ([]rapport.Ask, error) {
 // when the member it is for may receive one: a person in the directory, not a bot or deactivated
 // (the directory record's receive flag).
 //
+// A recommendation counts in the aggregates (aggr.go) of the periods ARGV[6] ("" for a thank-you).
+//
 // KEYS: 1 the envelope's seen key, 2 outbox, 3 recognition zset, 4 members.
-// ARGV: 1 seen TTL s, 2 score, 3 zset member, 4 the member thanked, 5.. outbox field/value pairs.
+// ARGV: 1 team base, 2 seen TTL s, 3 score, 4 zset member, 5 the member thanked, 6 the periods
+// (rapport.PeriodIDs) of a recommendation, 7 its giver, 8.. outbox field/value pairs.
 // Replies {'ok'}, {'replay'}, or {'member', directory record or nil} when the member may not be
 // thanked.
-var recognizeScript = redis.NewScript(luaRules + `
-local raw = redis.call('HGET', KEYS[4], ARGV[4])
+var recognizeScript = redis.NewScript(luaKeys + luaRules + luaAggr + `
+local raw = redis.call('HGET', KEYS[4], ARGV[5])
 if not canReceive(raw) then return {'member', raw} end
-if not redis.call('SET', KEYS[1], '0', 'NX', 'EX', ARGV[1]) then return {'replay'} end
-redis.call('ZADD', KEYS[3], ARGV[2], ARGV[3])
-redis.call('XADD', KEYS[2], '*', unpack(ARGV, 5))
+if not redis.call('SET', KEYS[1], '0', 'NX', 'EX', ARGV[2]) then return {'replay'} end
+if redis.call('ZADD', KEYS[3], ARGV[3], ARGV[4]) == 1 and ARGV[6] ~= '' then aggrVouch(ARGV[3], ARGV[7], ARGV[5], ARGV[6], 1) end
+redis.call('XADD', KEYS[2], '*', unpack(ARGV, 8))
 return {'ok'}
 `)
 
@@ -109,8 +112,12 @@ func (s *Store) Recognize(ctx context.Context, team, envelopeID string, r rappor
 	k := s.keys(team)
 	b, _ := json.Marshal(r)
 	member := strconv.FormatInt(r.At.UnixMilli(), 10) + ":" + r.From + ":" + r.To
+	periods := ""
+	if r.Kind == rapport.RecognitionVouch {
+		periods = s.periods(team, r.At)
+	}
 	res, err := recognizeScript.Run(ctx, s.rdb, []string{k.seen(envelopeID), k.outbox(), k.recognition(r.Kind), k.members()},
-		int64(seenTTL/time.Second), r.At.UnixMilli(), member, r.To, entryKind, kind, entryRef, 0, entryTo, to, rapport.EntryBody, string(b)).Slice()
+		k.base, int64(seenTTL/time.Second), r.At.UnixMilli(), member, r.To, periods, r.From, entryKind, kind, entryRef, 0, entryTo, to, rapport.EntryBody, string(b)).Slice()
 	op := "record " + r.Kind
 	if err != nil {
 		return fail(op, err)
@@ -156,20 +163,6 @@ func parseRecognition(kind, m string) (rapport.Recognition, bool) {
 	}
 	at, _ := strconv.ParseInt(parts[0], 10, 64)
 	return rapport.Recognition{Kind: kind, From: parts[1], To: parts[2], At: time.UnixMilli(at)}, true
-}
-
-// recognitionList reads recognition zset members from a script's reply.
-func recognitionList(kind string, v any) []rapport.Recognition {
-	items, _ := v.([]any)
-	out := make([]rapport.Recognition, 0, len(items))
-	for _, it := range items {
-		if m, ok := it.(string); ok {
-			if r, ok := parseRecognition(kind, m); ok {
-				out = append(out, r)
-			}
-		}
-	}
-	return out
 }
 
 // Enqueue queues a message about the group (no referral) with fields the renderer reads, once per

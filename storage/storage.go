@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/rapportbot/rapport"
 )
 
 // Open connects to the Redis of a REDIS_URL (redis:// or rediss://). It does not ping: startup
@@ -44,6 +46,7 @@ type Store struct {
 	prefix  string
 	now     func() time.Time
 	deadCap int64 // dead letters kept, about (MAXLEN ~)
+	zone    func(team string) *time.Location
 }
 
 // Option configures a Store.
@@ -56,6 +59,22 @@ func WithPrefix(p string) Option { return func(s *Store) { s.prefix = p } }
 // WithClock replaces time.Now for the times the store records itself (dead letters); the
 // times of referrals come from the caller.
 func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = now } }
+
+// WithZone gives the group's time zone, whose weeks, months, quarters and years the aggregates
+// are kept by (aggr.go); without it they are UTC's.
+func WithZone(zone func(team string) *time.Location) Option { return func(s *Store) { s.zone = zone } }
+
+// SetZone is WithZone for a store made before the settings that know the zone.
+func (s *Store) SetZone(zone func(team string) *time.Location) { s.zone = zone }
+
+// periods are the IDs of the periods that include t in team's zone (rapport.PeriodIDs).
+func (s *Store) periods(team string, t time.Time) string {
+	var loc *time.Location
+	if s.zone != nil {
+		loc = s.zone(team)
+	}
+	return rapport.PeriodIDs(t, loc)
+}
 
 // New returns a store over rdb. The store does not own rdb: the caller closes it.
 func New(rdb redis.UniversalClient, opts ...Option) *Store {

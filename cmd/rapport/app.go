@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -52,6 +53,7 @@ type app struct {
 	// redisUnchecked is set when Redis did not answer the start-up check of its eviction policy and
 	// persistence: run checks it every recheckRedis until it does.
 	redisUnchecked bool
+	aggrWake       chan struct{} // keepAggregates' signal (wakeAggregates)
 	recheckRedis   time.Duration
 	allowEviction  bool
 }
@@ -70,7 +72,7 @@ type deps struct {
 }
 
 func newApp(ctx context.Context, cfg Config, log *zap.Logger, d deps) (_ *app, err error) {
-	a := &app{log: log, rdb: d.rdb, allowEviction: cfg.AllowEviction, recheckRedis: d.recheckRedis}
+	a := &app{log: log, rdb: d.rdb, allowEviction: cfg.AllowEviction, recheckRedis: d.recheckRedis, aggrWake: make(chan struct{}, 1)}
 	if a.recheckRedis <= 0 {
 		a.recheckRedis = 5 * time.Second
 	}
@@ -116,6 +118,8 @@ func newApp(ctx context.Context, cfg Config, log *zap.Logger, d deps) (_ *app, e
 	a.team = id.TeamID
 	log = log.With(zap.String("team", id.TeamID))
 	a.settings = handlers.NewSettings(a.store, id.TeamID, cfg.Settings(), now, log.Named("settings"))
+	// The aggregates keep the numbers by the group's weeks, months, quarters and years.
+	a.store.SetZone(func(string) *time.Location { return a.settings.Snapshot().TimeZone })
 	a.handlers = handlers.New(log.Named("handlers"), a.store, api,
 		handlers.Config{Team: id.TeamID, Admins: cfg.Admins, BotUser: id.UserID}, a.settings, now)
 	a.catalogue = notify.New(log.Named("notify"), a.store, a.settings, id.TeamID, cfg.Admins, now)
@@ -136,7 +140,9 @@ func newApp(ctx context.Context, cfg Config, log *zap.Logger, d deps) (_ *app, e
 			// Admins' changes made on another replica reach this one's sweep.
 			{Name: "settings", Run: func(ctx context.Context, _ time.Time) error { return a.settings.Refresh(ctx) }},
 			{Name: "members", Run: a.handlers.RefreshMembers},
-			{Name: "digest", Run: a.catalogue.RunDigest}, // weekly digest and inactivity nudges; claims its ISO week once per cluster
+			{Name: "digest", Run: a.catalogue.RunDigest},
+			// After an admin changes the time zone (read by "settings" above), the numbers are rebuilt in the new one.
+			{Name: "aggregates", Run: func(context.Context, time.Time) error { a.wakeAggregates(); return nil }}, // weekly digest and inactivity nudges; claims its ISO week once per cluster
 		},
 	}, log.Named("scheduler"))
 	if err != nil {
@@ -186,13 +192,61 @@ func (a *app) run(ctx context.Context) error {
 		// Not fatal: the next start tries again; until then older open referrals miss the leader's view.
 		a.log.Warn("open referrals saved before this version not indexed yet", zap.Error(err))
 	}
+	// A store without referrals is marked built at once; one with referrals and no aggregates (an
+	// upgrade) is rebuilt beside the bot.
+	if built, err := a.store.AggregatesBuilt(ctx, a.team, a.settings.Snapshot().TimeZone); err != nil || !built {
+		a.wakeAggregates()
+	}
 	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { a.keepAggregates(gctx); return nil })
 	g.Go(func() error { return a.bot.Run(gctx) })
 	g.Go(func() error { return a.sched.Run(gctx) })
 	if a.redisUnchecked {
 		g.Go(func() error { return a.checkRedisWhenUp(gctx) })
 	}
 	return g.Wait()
+}
+
+// wakeAggregates asks keepAggregates to check the aggregates, without waiting.
+func (a *app) wakeAggregates() {
+	select {
+	case a.aggrWake <- struct{}{}:
+	default:
+	}
+}
+
+// keepAggregates rebuilds the group's aggregates (leaderboards, stats, ledgers, the Home's numbers)
+// whenever they were not built in the group's time zone: once after an upgrade from a version
+// without them, and after an admin changes the zone. It runs beside the bot: the rebuild goes in
+// short slices and counts the referrals that move meanwhile (storage.RebuildAggregates), and one
+// replica rebuilds while the others find it running. It checks at start and after every sweep.
+func (a *app) keepAggregates(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-a.aggrWake:
+		}
+		loc := a.settings.Snapshot().TimeZone
+		built, err := a.store.AggregatesBuilt(ctx, a.team, loc)
+		if err != nil || built {
+			if err != nil && ctx.Err() == nil {
+				a.log.Warn("aggregates not checked; trying again after the next sweep", zap.Error(err))
+			}
+			continue
+		}
+		a.log.Info("rebuilding the numbers from the referrals", zap.Stringer("time_zone", loc))
+		start := time.Now()
+		n, err := a.store.RebuildAggregates(ctx, a.team, loc)
+		switch {
+		case errors.Is(err, storage.ErrRebuildRunning):
+			a.log.Info("another replica is rebuilding the numbers")
+		case err != nil && ctx.Err() == nil:
+			a.log.Warn("numbers not rebuilt; trying again after the next sweep", zap.Error(err))
+		case err == nil:
+			a.log.Info("numbers rebuilt", zap.Int("referrals", n), zap.Duration("took", time.Since(start)))
+		}
+	}
 }
 
 // checkRedis refuses a Redis that may evict Rapport's keys (they are the only copy of every referral,

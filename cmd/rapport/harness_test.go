@@ -112,7 +112,7 @@ func launch(t testing.TB, n int, behindProxy bool, tweak func(*deps)) *harness {
 		if tweak != nil {
 			tweak(&d)
 		}
-		a, err := newApp(ctx, cfg, logger.Named(fmt.Sprintf("replica%d", i)), d)
+		a, err := newApp(ctx, cfg, logger.Named(fmt.Sprintf("replica%d", len(h.replicas))), d)
 		if err != nil {
 			t.Fatal(err)
 		}

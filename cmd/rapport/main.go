@@ -55,6 +55,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	case "healthcheck":
 		return healthcheck(ctx, getenv)
+	case "rebuild-aggregates":
+		if len(args) != 2 {
+			usage(stderr)
+			return errUsage
+		}
+		cfg, err := loadConfig(getenv)
+		if err != nil {
+			return fmt.Errorf("configuration:\n%w", indent(err))
+		}
+		return rebuildAggregates(ctx, cfg, args[1], stdout)
 	case "help", "-h", "-help", "--help":
 		usage(stdout)
 		return nil
@@ -72,6 +82,10 @@ Usage:
   rapport demo         play a short story against a fake Slack and an in-memory Redis
   rapport manifest     print the Slack app manifest to paste at https://api.slack.com/apps
   rapport healthcheck  exit 0 when the bot on RAPPORT_HTTP_ADDR is ready
+  rapport rebuild-aggregates TEAM_ID
+                       recompute the numbers (leaderboards, stats, ledgers) of a workspace from
+                       its referrals, in short slices, in the group's time zone: after an upgrade
+                       or a change of time zone; the bot may keep running
   rapport help         this text
 
 Environment:

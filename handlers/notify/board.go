@@ -35,11 +35,11 @@ func readBoard(ctx context.Context, c *Catalogue, team string, e rapport.OutboxE
 	if !ok {
 		return boardState{}, unreadable(e, errNoField)
 	}
-	facts, err := c.store.Facts(ctx, team, p.From, p.To)
+	board, err := c.store.Board(ctx, team, p)
 	if err != nil {
 		return boardState{}, err
 	}
-	return boardState{to: e.To, by: e.Fields[FieldBy], p: p, board: rapport.Leaderboard(facts, p), set: set}, nil
+	return boardState{to: e.To, by: e.Fields[FieldBy], p: p, board: board, set: set}, nil
 }
 
 // sharedBoard draws a shared leaderboard: values only when the group made them public (rule 10).

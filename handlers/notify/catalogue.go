@@ -27,8 +27,9 @@ import (
 // Store is what the catalogue reads to draw messages, and what the weekly digest writes.
 type Store interface {
 	Timeline(ctx context.Context, team string, n int64) (rapport.Referral, []rapport.Event, error)
-	HomeData(ctx context.Context, team, user string, monthFrom, monthTo time.Time) (rapport.HomeData, error)
-	Facts(ctx context.Context, team string, from, to time.Time) ([]rapport.Fact, error)
+	HomeData(ctx context.Context, team, user string, month rapport.Period) (rapport.HomeData, error)
+	// Board reads a period's leaderboard from the aggregates (storage/aggr.go).
+	Board(ctx context.Context, team string, p rapport.Period) (rapport.Board, error)
 	Asks(ctx context.Context, team string) ([]rapport.Ask, error)
 	// ReferralsCreated reads the referrals created in [from, to), whole, for an export.
 	ReferralsCreated(ctx context.Context, team string, from, to time.Time) ([]rapport.Referral, []rapport.Fact, error)

@@ -64,12 +64,18 @@ func (s *sampleStore) Timeline(_ context.Context, _ string, n int64) (rapport.Re
 	return s.ref, s.events, nil
 }
 
-func (s *sampleStore) HomeData(context.Context, string, string, time.Time, time.Time) (rapport.HomeData, error) {
+func (s *sampleStore) HomeData(context.Context, string, string, rapport.Period) (rapport.HomeData, error) {
 	return s.home, s.readErr
 }
 
 func (s *sampleStore) Facts(context.Context, string, time.Time, time.Time) ([]rapport.Fact, error) {
 	return s.facts, s.readErr
+}
+
+// Board is the Go rules over the sample's facts: what the aggregates equal (storage's
+// TestAggregatesFollowEveryMove).
+func (s *sampleStore) Board(_ context.Context, _ string, p rapport.Period) (rapport.Board, error) {
+	return rapport.Leaderboard(s.facts, p), s.readErr
 }
 
 func (s *sampleStore) DigestFacts(context.Context, string, time.Time, time.Time) ([]rapport.Fact, error) {

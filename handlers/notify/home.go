@@ -36,7 +36,7 @@ func readHome(ctx context.Context, c *Catalogue, team string, e rapport.OutboxEn
 		loc = time.UTC
 	}
 	month, _ := rapport.PeriodOf("month", c.now(), loc)
-	d, err := c.store.HomeData(ctx, team, e.To, month.From, month.To)
+	d, err := c.store.HomeData(ctx, team, e.To, month)
 	if err != nil {
 		return homeState{}, err
 	}
@@ -75,10 +75,10 @@ func homeView(me string, d rapport.HomeData, c homeContext) slack.HomeTabViewReq
 	if c.notice != "" {
 		blocks = append(blocks, kit.Section(c.notice))
 	}
-	if len(d.MemberFacts) == 0 {
+	if !d.HasHistory {
 		blocks = append(blocks, homeIntro()...)
 	}
-	openGiven, openReceived := d.OpenCounts(me)
+	openGiven, openReceived := d.OpenGiven, d.OpenReceived
 
 	blocks = append(blocks, kit.Header("Waiting on you"))
 	if len(d.Received) == 0 {
@@ -107,9 +107,9 @@ func homeView(me string, d rapport.HomeData, c homeContext) slack.HomeTabViewReq
 
 	blocks = append(blocks, slack.NewDividerBlock(), homeAsk(d.Ask))
 	blocks = append(blocks, slack.NewDividerBlock())
-	blocks = append(blocks, homeNumbers(rapport.StatsOf(d.MemberFacts, d.Vouches, me, c.month), c)...)
-	blocks = append(blocks, homeBalances(rapport.Ledger(d.MemberFacts, nil, me)))
-	blocks = append(blocks, homeBoard(rapport.Leaderboard(d.MonthFacts, c.month), me, c))
+	blocks = append(blocks, homeNumbers(d.Stats, c)...)
+	blocks = append(blocks, homeBalances(d.Balances))
+	blocks = append(blocks, homeBoard(d.Board, me, c))
 	if c.open != nil {
 		blocks = append(blocks, homeLeader(*c.open)...)
 	}

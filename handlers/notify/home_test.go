@@ -45,6 +45,27 @@ func homeFact(r rapport.Referral) rapport.Fact {
 	return f
 }
 
+// withNumbers fills d's counts and numbers as the open indexes and aggregates hold them, by the Go
+// rules (stats.go) over member, every referral me gave or received, and month, the group's
+// referrals of homeNow's month.
+func withNumbers(d *rapport.HomeData, me string, member, month []rapport.Fact) {
+	loc, _ := time.LoadLocation("America/Phoenix")
+	p, _ := rapport.PeriodOf("month", homeNow, loc)
+	d.HasHistory = len(member) > 0
+	d.OpenGiven, d.OpenReceived = 0, 0
+	for _, f := range member {
+		if f.Status.Open() && f.Giver == me {
+			d.OpenGiven++
+		}
+		if f.Status.Open() && f.Receiver == me {
+			d.OpenReceived++
+		}
+	}
+	d.Stats = rapport.StatsOf(member, nil, me, p)
+	d.Balances = rapport.Ledger(member, nil, me)
+	d.Board = rapport.Leaderboard(month, p)
+}
+
 // homeSample is Bob's Home: two referrals waiting on him, one he gave, some history and an ask.
 func homeSample() rapport.HomeData {
 	day := func(d int) time.Time { return time.Date(2026, 3, d, 17, 0, 0, 0, time.UTC) }
@@ -59,13 +80,15 @@ func homeSample() rapport.HomeData {
 	}
 	var d rapport.HomeData
 	d.Received, d.Given = received, given
+	var member, month []rapport.Fact
 	for _, r := range append(append(append([]rapport.Referral{}, received...), given...), history...) {
-		d.MemberFacts = append(d.MemberFacts, homeFact(r))
+		member = append(member, homeFact(r))
 		if !r.Created.Before(day(1)) {
-			d.MonthFacts = append(d.MonthFacts, homeFact(r))
+			month = append(month, homeFact(r))
 		}
 	}
-	d.MonthFacts = append(d.MonthFacts, homeFact(homeRef(9, "UCAROL", "UDAVE", rapport.StatusNew, day(11))))
+	month = append(month, homeFact(homeRef(9, "UCAROL", "UDAVE", rapport.StatusNew, day(11))))
+	withNumbers(&d, "UBOB", member, month)
 	d.Ask = rapport.Ask{Member: "UBOB", Text: "Introductions to property managers <in> Tempe", At: day(1)}
 	d.Opened = true
 	return d
@@ -95,6 +118,7 @@ func TestHomeHasNoContactDetails(t *testing.T) {
 // A member with a long history still gets a valid Home: the newest of each list and a count.
 func TestHomeStaysWithinBlockLimits(t *testing.T) {
 	var d rapport.HomeData
+	var facts []rapport.Fact
 	for i := range 600 {
 		n := int64(i + 1)
 		at := homeNow.Add(-time.Duration(i) * time.Hour)
@@ -102,14 +126,14 @@ func TestHomeStaysWithinBlockLimits(t *testing.T) {
 		if i%2 == 1 {
 			r = homeRef(n, "UBOB", fmt.Sprintf("U%03d", i%40), rapport.StatusAccepted, at)
 		}
-		d.MemberFacts = append(d.MemberFacts, homeFact(r))
-		d.MonthFacts = append(d.MonthFacts, homeFact(r))
+		facts = append(facts, homeFact(r))
 		if r.Receiver == "UBOB" && len(d.Received) < rapport.HomeListLimit {
 			d.Received = append(d.Received, r)
 		} else if r.Giver == "UBOB" && len(d.Given) < rapport.HomeListLimit {
 			d.Given = append(d.Given, r)
 		}
 	}
+	withNumbers(&d, "UBOB", facts, facts)
 	v := homeView("UBOB", d, homeCtx(t, "a notice"))
 	if n := len(v.Blocks.BlockSet); n > 100 {
 		t.Errorf("%d blocks; Slack allows 100 in a Home", n)

@@ -66,11 +66,12 @@ func maxStore(fill func(int) string) *sampleStore {
 		r.Giver, r.Receiver = "UBOB", "UALICE"
 		h.Given = append(h.Given, r)
 	}
+	var facts []rapport.Fact
 	for i := range 60 {
-		h.MemberFacts = append(h.MemberFacts, rapport.Fact{Ref: int64(200 + i), Giver: "UM" + string(rune('A'+i%26)) + string(rune('A'+i/26)),
+		facts = append(facts, rapport.Fact{Ref: int64(200 + i), Giver: "UM" + string(rune('A'+i%26)) + string(rune('A'+i/26)),
 			Receiver: "UBOB", Status: rapport.StatusNew, Temperature: rapport.Hot, Created: homeNow.Add(-time.Hour)})
 	}
-	h.MonthFacts = h.MemberFacts
+	withNumbers(&h, "UBOB", facts, facts)
 	h.Ask = rapport.Ask{Member: "UBOB", Text: fill(rapport.MaxAsk)}
 	st.home = h
 	return st
