@@ -85,8 +85,11 @@ func (c *Catalogue) Render(ctx context.Context, team string, e rapport.OutboxEnt
 
 // Message is one kind of message Rapport can owe, drawn from a subject S read from stored state.
 type Message[S any] struct {
-	Kind string         // its name in the outbox: stored, so never renamed
-	To   []rapport.Role // the roles it may be addressed to
+	Kind string // its name in the outbox: stored, so never renamed
+	// About says in a few words what it is, for admins who look at the messages Slack refused
+	// (/refer outbox): the kinds' names are for the code.
+	About string
+	To    []rapport.Role // the roles it may be addressed to
 	// Owes addresses the notices of this kind a change owes (their Kind is filled in); nil for a
 	// message its own command or job queues (thanks, a shared leaderboard, the digest).
 	Owes func(ch Change) []rapport.Notice
@@ -109,6 +112,8 @@ func (m *Message[S]) NoticeTo(role rapport.Role, target string) rapport.Notice {
 }
 
 func (m *Message[S]) name() string { return m.Kind }
+
+func (m *Message[S]) about() string { return m.About }
 
 func (m *Message[S]) roles() []rapport.Role { return m.To }
 
@@ -137,6 +142,7 @@ func (m *Message[S]) render(ctx context.Context, c *Catalogue, team string, e ra
 // kind is a Message of any subject, as the registry holds it.
 type kind interface {
 	name() string
+	about() string
 	roles() []rapport.Role
 	owes(ch Change) []rapport.Notice
 	render(ctx context.Context, c *Catalogue, team string, e rapport.OutboxEntry) (bot.Delivery, bool, error)

@@ -10,7 +10,7 @@ var (
 	// ReferralReceived is the receiver's DM of a new referral, with all they need to act; for a
 	// pass on, the new receiver's.
 	ReferralReceived = register(&Message[referralState]{
-		Kind: "referral.received", To: roles(rapport.RoleReceiver, rapport.RoleLinked),
+		Kind: "referral.received", About: "a new referral's DM to its receiver", To: roles(rapport.RoleReceiver, rapport.RoleLinked),
 		Owes: func(ch Change) []rapport.Notice {
 			switch {
 			case ch.Created != nil:
@@ -24,14 +24,14 @@ var (
 	})
 	// ReferralSent is the giver's confirmation: saved, with whom, coaching for a lead.
 	ReferralSent = register(&Message[referralState]{
-		Kind: "referral.sent", To: roles(rapport.RoleGiver),
+		Kind: "referral.sent", About: "the giver's confirmation of a referral", To: roles(rapport.RoleGiver),
 		Owes: onCreate(rapport.RoleGiver),
 		Read: readReferral, Draw: giverDM,
 	})
 	// ReferralAnnounce tells the recognition channel a hot referral was given, when the group
 	// asked for that.
 	ReferralAnnounce = register(&Message[referralState]{
-		Kind: "referral.announce", To: roles(rapport.RoleChannel),
+		Kind: "referral.announce", About: "the announcement of a hot referral", To: roles(rapport.RoleChannel),
 		Owes: func(ch Change) []rapport.Notice {
 			if ch.Created == nil || !ch.Settings.AnnounceHot || ch.Created.Facts.Temperature() != rapport.Hot {
 				return nil
@@ -42,19 +42,19 @@ var (
 	})
 	// ReceiverUpdate redraws the receiver's DM in place after every move.
 	ReceiverUpdate = register(&Message[referralState]{
-		Kind: "referral.update", To: roles(rapport.RoleReceiver),
+		Kind: "referral.update", About: "the receiver's referral DM, redrawn", To: roles(rapport.RoleReceiver),
 		Owes: onMove(rapport.RoleReceiver),
 		Read: readReferral, Owed: posted(SlotReceiverDM), Draw: inPlace(SlotReceiverDM, receiverDM),
 	})
 	// GiverUpdate redraws the giver's confirmation in place after every move.
 	GiverUpdate = register(&Message[referralState]{
-		Kind: "referral.update.giver", To: roles(rapport.RoleGiver),
+		Kind: "referral.update.giver", About: "the giver's referral DM, redrawn", To: roles(rapport.RoleGiver),
 		Owes: onMove(rapport.RoleGiver),
 		Read: readReferral, Owed: posted(SlotGiverDM), Draw: inPlace(SlotGiverDM, giverDM),
 	})
 	// Report tells the giver what the receiver did (rule 3): a step, an undo, a note.
 	Report = register(&Message[referralState]{
-		Kind: "referral.report", To: roles(rapport.RoleGiver),
+		Kind: "referral.report", About: "a report-back to the giver", To: roles(rapport.RoleGiver),
 		Owes: func(ch Change) []rapport.Notice {
 			if ch.Move == nil {
 				return nil
@@ -69,39 +69,39 @@ var (
 	})
 	// Withdrawn tells the receiver the giver took the referral back.
 	Withdrawn = register(&Message[referralState]{
-		Kind: "referral.withdrawn", To: roles(rapport.RoleReceiver),
+		Kind: "referral.withdrawn", About: "the notice of a withdrawn referral", To: roles(rapport.RoleReceiver),
 		Owes: onAction(rapport.ActWithdraw, rapport.RoleReceiver),
 		Read: readReferral, Owed: hasEvent, Draw: report,
 	})
 	// Corrected tells the giver and the receiver an admin set the status.
 	Corrected = register(&Message[referralState]{
-		Kind: "referral.corrected", To: roles(rapport.RoleGiver, rapport.RoleReceiver),
+		Kind: "referral.corrected", About: "the notice of an admin's correction", To: roles(rapport.RoleGiver, rapport.RoleReceiver),
 		Owes: onAction(rapport.ActCorrect, rapport.RoleGiver, rapport.RoleReceiver),
 		Read: readReferral, Owed: hasEvent, Draw: report,
 	})
 	// Edited tells the receiver what the giver changed in a new referral (rule 14).
 	Edited = register(&Message[referralState]{
-		Kind: "referral.edited", To: roles(rapport.RoleReceiver),
+		Kind: "referral.edited", About: "the notice of a giver's edit", To: roles(rapport.RoleReceiver),
 		Owes: onAction(rapport.ActEdit, rapport.RoleReceiver),
 		Read: readReferral, Owed: hasEvent, Draw: edited,
 	})
 	// Asked passes the giver's ask for an update to the receiver, with the buttons that answer it.
 	Asked = register(&Message[referralState]{
-		Kind: "referral.asked", To: roles(rapport.RoleReceiver),
+		Kind: "referral.asked", About: "a giver's request for an update", To: roles(rapport.RoleReceiver),
 		Owes: onAction(rapport.ActAsk, rapport.RoleReceiver),
 		Read: readReferral, Owed: func(s referralState) bool { return s.hasEvent && s.ref.Status.Open() }, Draw: asked,
 	})
 	// Expired tells the giver and the receiver Rapport closed a referral that had no news for the
 	// expiry window (rule 15).
 	Expired = register(&Message[referralState]{
-		Kind: "referral.expired", To: roles(rapport.RoleGiver, rapport.RoleReceiver),
+		Kind: "referral.expired", About: "the notice of an expired referral", To: roles(rapport.RoleGiver, rapport.RoleReceiver),
 		Owes: onAction(rapport.ActExpire, rapport.RoleGiver, rapport.RoleReceiver),
 		Read: readReferral, Owed: hasEvent, Draw: expired,
 	})
 	// Shoutout thanks the giver and the receiver of closed business in the recognition channel:
 	// the receiver's close, or an admin's correction that records it.
 	Shoutout = register(&Message[referralState]{
-		Kind: "referral.shoutout", To: roles(rapport.RoleChannel),
+		Kind: "referral.shoutout", About: "the thank-you for closed business", To: roles(rapport.RoleChannel),
 		Owes: func(ch Change) []rapport.Notice {
 			if m := ch.Move; m == nil || !(m.Action == rapport.ActWon || m.Action == rapport.ActCorrect && m.To == rapport.StatusWon) {
 				return nil
@@ -113,7 +113,7 @@ var (
 	// ShoutoutWithdrawn replaces the public thank-you when the receiver undoes the closed business it
 	// celebrated: the channel is not left thanking members for business that did not happen.
 	ShoutoutWithdrawn = register(&Message[referralState]{
-		Kind: "referral.shoutout.withdrawn", To: roles(rapport.RoleChannel),
+		Kind: "referral.shoutout.withdrawn", About: "the withdrawal of a thank-you whose business was undone", To: roles(rapport.RoleChannel),
 		Owes: func(ch Change) []rapport.Notice {
 			if ch.Move == nil || ch.Move.Action != rapport.ActUndo {
 				return nil
@@ -125,38 +125,38 @@ var (
 	})
 	// NudgeAck reminds the receiver who has not acted within the follow-up SLA.
 	NudgeAck = register(&Message[referralState]{
-		Kind: "nudge.ack", To: roles(rapport.RoleReceiver),
+		Kind: "nudge.ack", About: "a reminder to follow up", To: roles(rapport.RoleReceiver),
 		Owes: onStage(rapport.StageAck, rapport.RoleReceiver),
 		Read: readReferral, Owed: waitingForAction, Draw: nudgeAck,
 	})
 	// NudgeAck2 reminds the receiver again at twice the SLA; the giver is told (NudgeAck2Giver).
 	NudgeAck2 = register(&Message[referralState]{
-		Kind: "nudge.ack2", To: roles(rapport.RoleReceiver),
+		Kind: "nudge.ack2", About: "a second reminder to follow up", To: roles(rapport.RoleReceiver),
 		Owes: onStage(rapport.StageAck2, rapport.RoleReceiver),
 		Read: readReferral, Owed: waitingForAction, Draw: nudgeAck2,
 	})
 	// NudgeAck2Giver tells the giver of the silence, and offers to withdraw and refer again.
 	NudgeAck2Giver = register(&Message[referralState]{
-		Kind: "nudge.ack2.giver", To: roles(rapport.RoleGiver),
+		Kind: "nudge.ack2.giver", About: "the giver's notice of a late follow-up", To: roles(rapport.RoleGiver),
 		Owes: onStage(rapport.StageAck2, rapport.RoleGiver),
 		Read: readReferral, Owed: waitingForAction, Draw: nudgeAck2Giver,
 	})
 	// NudgeReport asks the receiver what came of it.
 	NudgeReport = register(&Message[referralState]{
-		Kind: "nudge.report", To: roles(rapport.RoleReceiver),
+		Kind: "nudge.report", About: "a reminder to report the outcome", To: roles(rapport.RoleReceiver),
 		Owes: onStage(rapport.StageReport, rapport.RoleReceiver),
 		Read: readReferral, Owed: waitingForOutcome, Draw: nudgeReport,
 	})
 	// NudgeReport2 asks once more, the last time.
 	NudgeReport2 = register(&Message[referralState]{
-		Kind: "nudge.report2", To: roles(rapport.RoleReceiver),
+		Kind: "nudge.report2", About: "a second reminder to report the outcome", To: roles(rapport.RoleReceiver),
 		Owes: onStage(rapport.StageReport2, rapport.RoleReceiver),
 		Read: readReferral, Owed: waitingForOutcome, Draw: nudgeReport2,
 	})
 	// Home publishes a member's App Home as it stands, for members who opened it recently (or with
 	// a notice on top, for one who just clicked in it).
 	Home = register(&Message[homeState]{
-		Kind: "home", To: roles(rapport.RoleReceiver, rapport.RoleGiver, rapport.RoleLinked, rapport.RoleMember),
+		Kind: "home", About: "an App Home", To: roles(rapport.RoleReceiver, rapport.RoleGiver, rapport.RoleLinked, rapport.RoleMember),
 		Owes: func(ch Change) []rapport.Notice {
 			if ch.Created == nil && ch.Move == nil {
 				return nil
@@ -171,66 +171,66 @@ var (
 	})
 	// Thanks is a member's public thank-you (/refer thanks) in the recognition channel.
 	Thanks = register(&Message[recognition]{
-		Kind: "recognition.thanks", To: roles(rapport.RoleChannel),
+		Kind: "recognition.thanks", About: "a public thank-you", To: roles(rapport.RoleChannel),
 		Read: readRecognition, Draw: thanksPost,
 	})
 	// Vouch tells a member someone recommended them (/refer vouch).
 	Vouch = register(&Message[recognition]{
-		Kind: "recognition.vouch", To: roles(rapport.RoleMember),
+		Kind: "recognition.vouch", About: "the notice of a recommendation", To: roles(rapport.RoleMember),
 		Read: readRecognition, Draw: vouchPost,
 	})
 	// Board is a leaderboard a member shared in the recognition channel, drawn when it is sent.
 	Board = register(&Message[boardState]{
-		Kind: "board.share", To: roles(rapport.RoleChannel),
+		Kind: "board.share", About: "a shared leaderboard", To: roles(rapport.RoleChannel),
 		Read: readBoard, Draw: sharedBoard,
 	})
 	// Digest is the week in the recognition channel, from the numbers computed when the week was claimed.
 	Digest = register(&Message[digestState]{
-		Kind: "digest.weekly", To: roles(rapport.RoleChannel),
+		Kind: "digest.weekly", About: "the weekly digest", To: roles(rapport.RoleChannel),
 		Read: readDigest, Draw: digestPost,
 	})
 	// DigestChart uploads the last 12 weeks as a chart to the recognition channel.
 	DigestChart = register(&Message[chartState]{
-		Kind: "digest.chart", To: roles(rapport.RoleChannel),
+		Kind: "digest.chart", About: "the weekly digest's chart", To: roles(rapport.RoleChannel),
 		Read: readChart, Draw: chartPost,
 	})
 	// Export uploads the CSV of referrals an admin asked for to their DM.
 	Export = register(&Message[exportState]{
-		Kind: "admin.export", To: roles(rapport.RoleMember),
+		Kind: "admin.export", About: "a spreadsheet export", To: roles(rapport.RoleMember),
 		Read: readExport, Draw: exportPost,
 	})
 	// SettingsSaved confirms to an admin the settings they saved: what changed, was and now.
 	SettingsSaved = register(&Message[settingsState]{
-		Kind: "settings.saved", To: roles(rapport.RoleMember),
+		Kind: "settings.saved", About: "the confirmation of saved settings", To: roles(rapport.RoleMember),
 		Read: readSettingsSaved, Draw: settingsSavedPost,
 	})
 	// AdminAlert tells an admin of a fault of the workspace's setup they can mend (a missing
 	// scope, a channel Rapport is not in); the bot meets it, AlertAdmins queues it.
 	AdminAlert = register(&Message[alertState]{
-		Kind: "admin.alert", To: roles(rapport.RoleMember),
+		Kind: "admin.alert", About: "an alert to admins", To: roles(rapport.RoleMember),
 		Read: readAlert, Draw: alertPost,
 	})
 	// DigestInactive is the private, friendly nudge to a member who gave nothing for a while, with
 	// others' asks; no longer owed once they gave, or when nobody asks.
 	DigestInactive = register(&Message[inactiveState]{
-		Kind: "digest.inactive", To: roles(rapport.RoleMember),
+		Kind: "digest.inactive", About: "a friendly nudge to give", To: roles(rapport.RoleMember),
 		Read: readInactive, Owed: func(s inactiveState) bool { return !s.gave && len(s.asks) > 0 }, Draw: inactivePost,
 	})
 	// NudgeLeader is an admin's "Nudge now" (the leader's view), to the receiver: queued once a
 	// day at most per referral; no longer owed once the referral closed or moved to another member.
 	NudgeLeader = register(&Message[leaderNudge]{
-		Kind: "nudge.leader", To: roles(rapport.RoleReceiver),
+		Kind: "nudge.leader", About: "an admin's nudge to follow up", To: roles(rapport.RoleReceiver),
 		Read: readLeaderNudge, Owed: stillWaiting, Draw: nudgeLeader,
 	})
 	// Welcome is a member's welcome DM, once per member ever: on their first /refer or Home visit,
 	// or when they join the workspace if the group turned that on.
 	Welcome = register(&Message[memberState]{
-		Kind: "member.welcome", To: roles(rapport.RoleMember),
+		Kind: "member.welcome", About: "a welcome to a new member", To: roles(rapport.RoleMember),
 		Read: readMember, Draw: welcomePost,
 	})
 	// Answer answers a message a member typed to Rapport in its DM, once per message.
 	Answer = register(&Message[memberState]{
-		Kind: "member.answer", To: roles(rapport.RoleMember),
+		Kind: "member.answer", About: "an answer to a DM typed to Rapport", To: roles(rapport.RoleMember),
 		Read: readMember, Draw: answerPost,
 	})
 )
@@ -245,6 +245,9 @@ var (
 func register[S any](m *Message[S]) *Message[S] {
 	if _, dup := byKind[m.Kind]; dup {
 		panic("notify: kind " + m.Kind + " registered twice")
+	}
+	if m.About == "" {
+		panic("notify: kind " + m.Kind + " has no words (About)")
 	}
 	kinds = append(kinds, m)
 	byKind[m.Kind] = m
