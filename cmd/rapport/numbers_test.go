@@ -158,10 +158,10 @@ func TestClosedValuesStayPrivate(t *testing.T) {
 	shared, _ := h.carol.command(h.ctx, "leaderboard")
 	blocks, _ := json.Marshal(decodeAck(shared).Blocks)
 	h.tap(h.carol, slackfake.Message{Channel: slackfake.GeneralChannelID, Blocks: blocks}, "board:share")
-	h.wait("the shared board", func() bool { return countWith(h.public(), "Shared by <@UCAROL>") == 1 && h.outboxEmpty() })
+	h.wait("the shared board", func() bool { return count(h.public(), "Shared by <@UCAROL>") == 1 && h.outboxEmpty() })
 	sched, _ := cron.ParseStandard("0 9 * * 1")
 	h.runDigestEverywhere(sched.Next(time.Now().In(zone)).Add(time.Minute))
-	h.wait("the digest", func() bool { return countWith(h.public(), "Weekly digest") == 1 })
+	h.wait("the digest", func() bool { return count(h.public(), "Weekly digest") == 1 })
 	for _, m := range h.public() {
 		hidden("the channel", messageText(m))
 	}
@@ -169,7 +169,7 @@ func TestClosedValuesStayPrivate(t *testing.T) {
 	// Public values on: the next shared board shows the amount.
 	h.digestSettings(map[string]string{rapport.SetPublicValues: "true"})
 	h.tap(h.carol, slackfake.Message{Channel: slackfake.GeneralChannelID, Blocks: blocks}, "board:share")
-	h.wait("the second shared board", func() bool { return countWith(h.public(), "Shared by <@UCAROL>") == 2 && h.outboxEmpty() })
+	h.wait("the second shared board", func() bool { return count(h.public(), "Shared by <@UCAROL>") == 2 && h.outboxEmpty() })
 	var last slackfake.Message
 	for _, m := range h.public() {
 		if strings.Contains(messageText(m), "Shared by <@UCAROL>") {
@@ -182,17 +182,6 @@ func TestClosedValuesStayPrivate(t *testing.T) {
 	if err := contains(h.say(h.carol, "stats <@UBOB|bob>"), "Closed: *1* ($2,500.00)"); err != nil {
 		t.Errorf("public values on: %v", err)
 	}
-}
-
-// countWith counts the messages whose text holds sub.
-func countWith(ms []slackfake.Message, sub string) int {
-	n := 0
-	for _, m := range ms {
-		if strings.Contains(messageText(m), sub) {
-			n++
-		}
-	}
-	return n
 }
 
 // Rule 17: recommendations appear in stats, the ledger, the Home and the digest, apart from
@@ -230,7 +219,7 @@ func TestRecommendationsCounted(t *testing.T) {
 	}
 	sched, _ := cron.ParseStandard("0 9 * * 1")
 	h.runDigestEverywhere(sched.Next(time.Now().In(zone)).Add(time.Minute))
-	h.wait("the digest", func() bool { return countWith(h.public(), "Weekly digest") == 1 })
+	h.wait("the digest", func() bool { return count(h.public(), "Weekly digest") == 1 })
 	for _, m := range h.public() {
 		if strings.Contains(m.Text, "Weekly digest") {
 			if err := contains(messageText(m), "No referrals given this week", "*3 recommendations this week* (counted apart from referrals), for <@UBOB>, <@UCAROL>"); err != nil {

@@ -13,6 +13,19 @@ import (
 	"github.com/rapportbot/rapport/storage/redistest"
 )
 
+// benchGroup puts the directory of a group of 40 members in st, and returns it.
+func benchGroup(b *testing.B, st *storage.Store, team string) []rapport.Member {
+	b.Helper()
+	members := make([]rapport.Member, 40)
+	for i := range members {
+		members[i] = rapport.Member{ID: fmt.Sprintf("U%03d", i), Name: fmt.Sprintf("m%d", i)}
+	}
+	if err := st.PutMembers(b.Context(), team, members); err != nil {
+		b.Fatal(err)
+	}
+	return members
+}
+
 // digestBench is a group of 40 members with n referrals given in the digest's week, on a real Redis.
 func digestBench(b *testing.B, n int) (*Catalogue, rapport.Settings, time.Time) {
 	b.Helper()
@@ -21,13 +34,7 @@ func digestBench(b *testing.B, n int) (*Catalogue, rapport.Settings, time.Time) 
 	st := storage.New(srv.Client(b), storage.WithPrefix(srv.Prefix(b)))
 	const team = "TBENCH"
 	at := time.Date(2026, 3, 2, 16, 0, 0, 0, time.UTC)
-	members := make([]rapport.Member, 40)
-	for i := range members {
-		members[i] = rapport.Member{ID: fmt.Sprintf("U%03d", i), Name: fmt.Sprintf("m%d", i)}
-	}
-	if err := st.PutMembers(ctx, team, members); err != nil {
-		b.Fatal(err)
-	}
+	members := benchGroup(b, st, team)
 	facts := make([]rapport.Fact, n)
 	for i := range facts {
 		created := at.Add(-time.Duration(i+1) * (digestWeek / time.Duration(n+1)))

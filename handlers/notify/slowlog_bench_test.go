@@ -39,13 +39,7 @@ func benchmarkSlowlog(b *testing.B, n int) {
 	st := storage.New(rdb, storage.WithPrefix(srv.Prefix(b)))
 	const team = "TBENCH"
 	at := time.Date(2026, 3, 2, 16, 0, 0, 0, time.UTC)
-	members := make([]rapport.Member, 40)
-	for i := range members {
-		members[i] = rapport.Member{ID: fmt.Sprintf("U%03d", i), Name: fmt.Sprintf("m%d", i)}
-	}
-	if err := st.PutMembers(ctx, team, members); err != nil {
-		b.Fatal(err)
-	}
+	members := benchGroup(b, st, team)
 	// n referrals over the 100 weeks before at: the digest's 12 weeks hold 12 % of them.
 	const history = 100 * digestWeek
 	facts := make([]rapport.Fact, 0, 100_000)
