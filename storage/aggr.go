@@ -77,7 +77,6 @@ func buildLuaAggr() string {
 	}
 	luaTable(&b, "FC_EDGES", edges)
 	fmt.Fprintf(&b, "local STATUS_PASSED, STATUS_WITHDRAWN = %s, %s\n", luaQuote(string(rapport.StatusPassed)), luaQuote(string(rapport.StatusWithdrawn)))
-	fmt.Fprintf(&b, "local GIVEN_OPEN, RECEIVED_OPEN = BASE .. %s, BASE .. %s\n", luaQuote(sfxGivenOpen), luaQuote(sfxReceivedOpen))
 	fmt.Fprintf(&b, "local AGGR, AGGR_PAIR, AGGR_REBUILD, AGGR_INDEX = BASE .. %s, BASE .. %s, BASE .. %s, BASE .. %s\n",
 		luaQuote(sfxAggr), luaQuote(sfxAggrPair), luaQuote(aggrRebuild), luaQuote(aggrIndex))
 	b.WriteString(luaAggrFuncs)
@@ -117,11 +116,11 @@ local function aggrRef(n, sign)
   local giver, receiver, st, created, fc = v[1], v[2], v[6], tonumber(v[7]), tonumber(v[8])
   if not st then return end
   if sign < 0 then
-    if giver then redis.call('ZREM', GIVEN_OPEN .. giver, n) end
-    if receiver then redis.call('ZREM', RECEIVED_OPEN .. receiver, n) end
+    if giver then redis.call('ZREM', givenOpenKey(giver), n) end
+    if receiver then redis.call('ZREM', receivedOpenKey(receiver), n) end
   elseif OPEN[st] and created then
-    if giver and giver ~= '' then redis.call('ZADD', GIVEN_OPEN .. giver, created, n) end
-    if receiver and receiver ~= '' then redis.call('ZADD', RECEIVED_OPEN .. receiver, created, n) end
+    if giver and giver ~= '' then redis.call('ZADD', givenOpenKey(giver), created, n) end
+    if receiver and receiver ~= '' then redis.call('ZADD', receivedOpenKey(receiver), created, n) end
   end
   if not aggrCounted('ref', n) then return end
   local value, cur, ap, aw = sign * (tonumber(v[9]) or 0), v[10] or '', v[13], v[14]

@@ -78,20 +78,25 @@ func (s *Store) OpenAll(ctx context.Context, team string, until time.Time, limit
 	return out, total, nil
 }
 
-// backfillOpenScript adds the open referrals among a slice of the all index to the open index, by
-// their last update, for referrals saved before the open index existed. It walks at most ARGV[3]
-// numbers from position ARGV[2] and returns the next position, or -1 at the end (then it marks the
-// team as backfilled).
+// backfillOpenScript adds the open referrals among a slice of the all index to the open indexes,
+// for referrals saved before those existed: the group's (by their last update) and their giver's
+// and receiver's (by created ms). It walks at most ARGV[3] numbers from position ARGV[2] and
+// returns the next position, or -1 at the end (then it marks the team as backfilled).
 //
 // KEYS: 1 all, 2 open, 3 the backfill mark. ARGV: 1 team base, 2 start, 3 count.
 var backfillOpenScript = redis.NewScript(luaKeys + luaRules + `
 local start, count = tonumber(ARGV[2]), tonumber(ARGV[3])
-local ns = redis.call('ZRANGE', KEYS[1], start, start + count - 1)
-for _, n in ipairs(ns) do
-  local f = redis.call('HMGET', refKey(n), F.status, F.updated, F.created)
-  if OPEN[f[1]] then redis.call('ZADD', KEYS[2], 'NX', tonumber(f[2]) or tonumber(f[3]) or 0, n) end
+local ns = redis.call('ZRANGE', KEYS[1], start, start + count - 1, 'WITHSCORES')
+for i = 1, #ns, 2 do
+  local n, created = ns[i], ns[i + 1]
+  local f = redis.call('HMGET', refKey(n), F.status, F.updated, F.giver, F.receiver)
+  if OPEN[f[1]] then
+    redis.call('ZADD', KEYS[2], 'NX', tonumber(f[2]) or created, n)
+    if f[3] then redis.call('ZADD', givenOpenKey(f[3]), 'NX', created, n) end
+    if f[4] then redis.call('ZADD', receivedOpenKey(f[4]), 'NX', created, n) end
+  end
 end
-if #ns < count then
+if #ns < 2 * count then
   redis.call('SET', KEYS[3], 1)
   return -1
 end
@@ -101,54 +106,20 @@ return start + count
 // backfillSlice bounds one backfill script: a few hundred referrals keep it well under 5 ms.
 const backfillSlice = 200
 
-// backfillMemberOpenScript is backfillOpenScript for the members' open indexes (given-open:<U>,
-// received-open:<U>, by created ms).
-//
-// KEYS: 1 all, 2 the backfill mark. ARGV: 1 team base, 2 start, 3 count.
-var backfillMemberOpenScript = redis.NewScript(luaKeys + luaRules + `
-local start, count = tonumber(ARGV[2]), tonumber(ARGV[3])
-local ns = redis.call('ZRANGE', KEYS[1], start, start + count - 1, 'WITHSCORES')
-for i = 1, #ns, 2 do
-  local n = ns[i]
-  local f = redis.call('HMGET', refKey(n), F.status, F.giver, F.receiver)
-  if OPEN[f[1]] then
-    if f[2] then redis.call('ZADD', BASE .. ` + "'" + sfxGivenOpen + "'" + ` .. f[2], 'NX', ns[i + 1], n) end
-    if f[3] then redis.call('ZADD', BASE .. ` + "'" + sfxReceivedOpen + "'" + ` .. f[3], 'NX', ns[i + 1], n) end
-  end
-end
-if #ns < 2 * count then
-  redis.call('SET', KEYS[2], 1)
-  return -1
-end
-return start + count
-`)
-
 // BackfillOpen fills the open indexes (the group's, and each member's) from the referrals saved
-// before they existed, in slices, once per team and index (a mark remembers each is done; running
-// it again, or on two replicas at once, is harmless).
+// before they existed, in slices, once per team (a mark remembers it is done; running it again,
+// or on two replicas at once, is harmless).
 func (s *Store) BackfillOpen(ctx context.Context, team string) error {
-	const op = "backfill open index"
+	const op = "backfill open indexes"
 	k := s.keys(team)
-	for _, b := range []struct {
-		mark   string
-		script *redis.Script
-		keys   []string
-	}{
-		{k.migrated("open"), backfillOpenScript, []string{k.all(), k.open()}},
-		{k.migrated("member-open"), backfillMemberOpenScript, []string{k.all()}},
-	} {
-		done, err := s.rdb.Exists(ctx, b.mark).Result()
-		if err != nil {
+	mark := k.migrated("open")
+	done, err := s.rdb.Exists(ctx, mark).Result()
+	if err != nil || done == 1 {
+		return fail(op, err)
+	}
+	for pos := int64(0); pos >= 0; {
+		if pos, err = backfillOpenScript.Run(ctx, s.rdb, []string{k.all(), k.open(), mark}, k.base, pos, backfillSlice).Int64(); err != nil {
 			return fail(op, err)
-		}
-		if done == 1 {
-			continue
-		}
-		keys := append(b.keys, b.mark)
-		for pos := int64(0); pos >= 0; {
-			if pos, err = b.script.Run(ctx, s.rdb, keys, k.base, pos, backfillSlice).Int64(); err != nil {
-				return fail(op, err)
-			}
 		}
 	}
 	return nil

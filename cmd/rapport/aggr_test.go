@@ -114,7 +114,7 @@ func TestOpenListsBackfilledAtStart(t *testing.T) {
 
 	rdb := h.redis.Client(t)
 	var old []string
-	for _, pat := range []string{"*:given-open:*", "*:received-open:*", "*:migrated:member-open"} {
+	for _, pat := range []string{"*:given-open:*", "*:received-open:*", "*:migrated:open"} {
 		ks, err := rdb.Keys(h.ctx, pat).Result()
 		if err != nil {
 			t.Fatal(err)
