@@ -110,7 +110,8 @@ func (h *Handlers) helpShowsAdmins(ctx context.Context, team, user string) bool 
 	if admins := h.shownAdmins.Load(); admins != nil {
 		return (*admins)[user] || (rapport.Member{ID: user}).GroupAdmin(h.cfg.Admins)
 	}
-	return h.requireAdmin(ctx, team, user, "") == nil
+	admin, err := h.isAdmin(ctx, team, user)
+	return err == nil && admin
 }
 
 // openForm opens the referral modal after the ack: the trigger is valid for 3 s, the ack makes no
