@@ -18,4 +18,7 @@ type HomeData struct {
 	Board                   Board       // the group's leaderboard this month (Leaderboard)
 	Ask                     Ask         // the member's current ask; Text is "" when none
 	Opened                  bool        // the member has opened the Home tab (recently): only they get refreshes
+	// Member is the member as the directory has them (the zero Member, ID aside, when it does not
+	// yet): an admin's Home shows the group's open referrals too.
+	Member Member
 }

@@ -20,18 +20,19 @@ const homeTTL = 60 * 24 * time.Hour
 // what it shows, not the history: the member's open referrals in full (newest first, at most limit
 // of each side, from their open indexes) and how many are open, whether they ever gave or received
 // one, the month's aggregates (their numbers and the board), their ledger's aggregates, their ask,
-// and whether they opened Home recently.
+// their directory record (an admin's Home has more) and whether they opened Home recently.
 //
 // KEYS: 1 given-open:<U>, 2 received-open:<U>, 3 given:<U>, 4 received:<U>, 5 asks, 6 home:<U>,
-// 7 aggr:<month>, 8 aggr:pair:<U>. ARGV: 1 team base ("…{T}:"), 2 user, 3 limit.
+// 7 aggr:<month>, 8 aggr:pair:<U>, 9 members. ARGV: 1 team base ("…{T}:"), 2 user, 3 limit.
 // Returns {opened, given, received, open given, open received, history, month HGETALL,
-// ledger HGETALL, ask JSON or false}; the lists are {number, HGETALL} pairs.
+// ledger HGETALL, ask JSON or false, directory record or false}; the lists are {number, HGETALL}
+// pairs.
 var homeScript = redis.NewScript(luaKeys + luaOpenOf + `
 if redis.call('EXISTS', KEYS[6]) == 0 then return {0} end -- a Home nobody looks at is not drawn
 local limit = tonumber(ARGV[3])
 return {1, openOf(KEYS[1], limit), openOf(KEYS[2], limit), redis.call('ZCARD', KEYS[1]), redis.call('ZCARD', KEYS[2]),
   redis.call('EXISTS', KEYS[3], KEYS[4]), redis.call('HGETALL', KEYS[7]), redis.call('HGETALL', KEYS[8]),
-  redis.call('HGET', KEYS[5], ARGV[2])}
+  redis.call('HGET', KEYS[5], ARGV[2]), redis.call('HGET', KEYS[9], ARGV[2])}
 `)
 
 // HomeData returns what user's App Home shows, with the numbers of month (rapport.PeriodOf), in
@@ -40,7 +41,7 @@ func (s *Store) HomeData(ctx context.Context, team, user string, month rapport.P
 	op := "home of " + user
 	k := s.keys(team)
 	keys := []string{k.givenOpen(user), k.receivedOpen(user), k.given(user), k.received(user), k.asks(), k.home(user),
-		k.aggr(month.ID()), k.aggrPair(user)}
+		k.aggr(month.ID()), k.aggrPair(user), k.members()}
 	res, err := homeScript.Run(ctx, s.rdb, keys, k.base, user, rapport.HomeListLimit).Slice()
 	if err != nil {
 		return rapport.HomeData{}, fail(op, err)
@@ -48,7 +49,7 @@ func (s *Store) HomeData(ctx context.Context, team, user string, month rapport.P
 	if len(res) == 1 {
 		return rapport.HomeData{}, nil // not opened recently: nothing read
 	}
-	if len(res) != 9 {
+	if len(res) != 10 {
 		return rapport.HomeData{}, fail(op, fmt.Errorf("unexpected reply %v", res))
 	}
 	d := rapport.HomeData{Opened: true}
@@ -77,6 +78,12 @@ func (s *Store) HomeData(ctx context.Context, team, user string, month rapport.P
 		var a askRecord
 		if json.Unmarshal([]byte(raw), &a) == nil {
 			d.Ask = rapport.Ask{Member: user, Text: a.Text, At: time.UnixMilli(a.At)}
+		}
+	}
+	d.Member = rapport.Member{ID: user}
+	if raw, ok := res[9].(string); ok {
+		if err := json.Unmarshal([]byte(raw), &d.Member); err != nil {
+			return rapport.HomeData{}, fail(op, fmt.Errorf("decode member: %w", err))
 		}
 	}
 	return d, nil

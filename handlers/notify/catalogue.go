@@ -35,9 +35,7 @@ type Store interface {
 	ReferralsCreated(ctx context.Context, team string, from, to time.Time) ([]rapport.Referral, []rapport.Fact, error)
 	// Enqueue queues a message with its fields, once per id (an envelope, or a fault and admin).
 	Enqueue(ctx context.Context, team, id, kind, to string, fields map[string]string) error
-	// Member and OpenAll read the admins' part of the Home: is the member an admin, and the
-	// group's open referrals, the stalest first.
-	Member(ctx context.Context, team, id string) (rapport.Member, error)
+	// OpenAll reads the admins' part of the Home: the group's open referrals, the stalest first.
 	OpenAll(ctx context.Context, team string, until time.Time, limit int) ([]rapport.OpenReferral, int64, error)
 	DigestStore
 }

@@ -64,8 +64,15 @@ func (s *sampleStore) Timeline(_ context.Context, _ string, n int64) (rapport.Re
 	return s.ref, s.events, nil
 }
 
-func (s *sampleStore) HomeData(context.Context, string, string, rapport.Period) (rapport.HomeData, error) {
-	return s.home, s.readErr
+func (s *sampleStore) HomeData(_ context.Context, _, user string, _ rapport.Period) (rapport.HomeData, error) {
+	d := s.home
+	d.Member = rapport.Member{ID: user}
+	for _, m := range s.members {
+		if m.ID == user {
+			d.Member = m
+		}
+	}
+	return d, s.readErr
 }
 
 func (s *sampleStore) Facts(context.Context, string, time.Time, time.Time) ([]rapport.Fact, error) {
@@ -108,15 +115,6 @@ func (s *sampleStore) QueueDigest(context.Context, string, string, time.Duration
 
 func (s *sampleStore) Members(context.Context, string) ([]rapport.Member, error) {
 	return s.members, s.readErr
-}
-
-func (s *sampleStore) Member(_ context.Context, _, id string) (rapport.Member, error) {
-	for _, m := range s.members {
-		if m.ID == id {
-			return m, s.readErr
-		}
-	}
-	return rapport.Member{}, rapport.Errorf(rapport.ENOTFOUND, "no member %s", id)
 }
 
 func (s *sampleStore) OpenAll(_ context.Context, _ string, _ time.Time, limit int) ([]rapport.OpenReferral, int64, error) {

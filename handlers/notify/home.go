@@ -41,12 +41,12 @@ func readHome(ctx context.Context, c *Catalogue, team string, e rapport.OutboxEn
 		return homeState{}, err
 	}
 	hc := homeContext{month: month, loc: loc, currency: set.Currency, notice: e.Fields[rapport.EntryNotice]}
-	if d.Opened {
-		if v, ok, err := c.readOpenView(ctx, team, e.To, set); err != nil {
+	if d.Opened && d.Member.GroupAdmin(c.admins) {
+		v, err := c.readOpenView(ctx, team, set)
+		if err != nil {
 			return homeState{}, err
-		} else if ok {
-			hc.open = &v
 		}
+		hc.open = &v
 	}
 	return homeState{to: e.To, data: d, hc: hc}, nil
 }
