@@ -1,7 +1,6 @@
 package rapport
 
 import (
-	"strings"
 	"time"
 )
 
@@ -11,8 +10,9 @@ import (
 // tests prove the two agree.
 
 // PeriodNames are the periods a referral's numbers are kept for: each is a calendar span in the
-// group's zone (PeriodOf) with an ID of its own, plus "all".
-var PeriodNames = []string{"week", "month", "quarter", "year", "all"}
+// group's zone (PeriodOf) with an ID of its own, plus "all". The days serve spans that are no
+// calendar period, such as the digest's seven days (DayIDs).
+var PeriodNames = []string{"day", "week", "month", "quarter", "year", "all"}
 
 // PeriodID names p among the periods of its kind: "month:20240501" (its first day in the zone
 // PeriodOf built it in), or "all".
@@ -23,18 +23,48 @@ func (p Period) ID() string {
 	return p.Name + ":" + p.From.Format("20060102")
 }
 
-// PeriodIDs are the IDs of every period that includes t, in loc (nil: UTC), space-separated:
-// the periods whose numbers a referral created (or closed) at t counts in.
-func PeriodIDs(t time.Time, loc *time.Location) string {
+// Days are the days in loc (nil: UTC) that [from, to) touches, oldest first: from's day to the
+// day of to's last instant, whole days (exact when both are midnights in loc).
+func Days(from, to time.Time, loc *time.Location) []Period {
 	if loc == nil {
 		loc = time.UTC
 	}
-	ids := make([]string, 0, len(PeriodNames))
-	for _, name := range PeriodNames {
-		p, _ := PeriodOf(name, t, loc)
-		ids = append(ids, p.ID())
+	var days []Period
+	last := to.Add(-time.Nanosecond)
+	for p, _ := PeriodOf("day", from, loc); !p.From.After(last); p, _ = PeriodOf("day", p.To, loc) {
+		days = append(days, p)
 	}
-	return strings.Join(ids, " ")
+	return days
+}
+
+// Span is what the weekly digest counts of a span of days, by the rules of the numbers: the board
+// of the referrals created in it and of the business closed in it, that business's value by
+// currency (minor units), the thank-yous and recommendations made in it, and how many referrals
+// created by a deadline still wait for a first move.
+type Span struct {
+	Board           Board
+	Value           map[string]int64
+	Thanks, Vouches []Recognition
+	Waiting         int
+}
+
+// DayTotal is the group's numbers of one day: referrals given that day by temperature (rule 1,
+// each prospect once: rule 12) and passed on, and business closed that day, with its value in one
+// currency (minor units).
+type DayTotal struct {
+	Day                       Period
+	Hot, Warm, Cold, PassedOn int
+	Closed                    int
+	Value                     int64
+}
+
+// Midnight is the start of t's day in loc (nil: UTC).
+func Midnight(t time.Time, loc *time.Location) time.Time {
+	if loc == nil {
+		loc = time.UTC
+	}
+	p, _ := PeriodOf("day", t, loc)
+	return p.From
 }
 
 // FirstContactBins are the upper edges of the histogram of times to first contact the aggregates
@@ -86,4 +116,67 @@ func MedianOfBins(counts map[int]int) (time.Duration, int) {
 		}
 	}
 	return BinDuration(len(FirstContactBins)), n
+}
+
+// SpanOf is Span by the rules over facts (what the aggregates equal: storage's tests hold the two
+// together): the board of p (Leaderboard), the value of the business closed in p by currency, the
+// recognitions made in p, and the referrals still new that were created by waitingBy.
+func SpanOf(facts []Fact, thanks, vouches []Recognition, p Period, waitingBy time.Time) Span {
+	s := Span{Board: Leaderboard(facts, p)}
+	for _, f := range facts {
+		if f.Status == StatusWon && p.Contains(f.Won) && f.Value != 0 {
+			if s.Value == nil {
+				s.Value = map[string]int64{}
+			}
+			s.Value[f.Currency] += f.Value
+		}
+		if f.Status == StatusNew && !f.Created.After(waitingBy) {
+			s.Waiting++
+		}
+	}
+	within := func(rs []Recognition) []Recognition {
+		var out []Recognition
+		for _, r := range rs {
+			if p.Contains(r.At) {
+				out = append(out, r)
+			}
+		}
+		return out
+	}
+	s.Thanks, s.Vouches = within(thanks), within(vouches)
+	return s
+}
+
+// DayTotalsOf is DayTotal by the rules over facts, for each of days: value in currency, a value
+// with no currency counting as currency.
+func DayTotalsOf(facts []Fact, days []Period, currency string) []DayTotal {
+	out := make([]DayTotal, len(days))
+	for i, d := range days {
+		t := DayTotal{Day: d}
+		for _, f := range facts {
+			if d.Contains(f.Created) {
+				if f.PassedOn() {
+					t.PassedOn++
+				}
+				if f.Given() {
+					switch f.Temperature {
+					case Hot:
+						t.Hot++
+					case Warm:
+						t.Warm++
+					default:
+						t.Cold++
+					}
+				}
+			}
+			if f.Status == StatusWon && d.Contains(f.Won) {
+				t.Closed++
+				if f.Currency == currency || f.Currency == "" {
+					t.Value += f.Value
+				}
+			}
+		}
+		out[i] = t
+	}
+	return out
 }

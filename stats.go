@@ -56,6 +56,8 @@ func PeriodOf(name string, now time.Time, loc *time.Location) (Period, bool) {
 	t := now.In(loc)
 	day := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc)
 	switch name {
+	case "day":
+		return Period{name, day, day.AddDate(0, 0, 1)}, true
 	case "week":
 		from := day.AddDate(0, 0, -((int(t.Weekday()) + 6) % 7))
 		return Period{name, from, from.AddDate(0, 0, 7)}, true

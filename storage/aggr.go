@@ -14,8 +14,8 @@ import (
 	"github.com/rapportbot/rapport"
 )
 
-// Aggregates: the numbers kept as referrals move (issue 11). Each period (rapport.PeriodIDs: the
-// week, month, quarter and year in the group's zone, and "all") has one hash, aggr:<period id>,
+// Aggregates: the numbers kept as referrals move (issue 11). Each period (periodsField: the
+// day, week, month, quarter and year in the group's zone, and "all") has one hash, aggr:<period id>,
 // of "<member>|<counter>" → a sum; each member has one hash, aggr:pair:<U>, of "<other>|<counter>"
 // → a sum over all time (the ledger). A referral's contribution (luaAggr's contrib) is a function
 // of its fields alone, and every script that changes a referral takes its contribution away
@@ -35,6 +35,8 @@ import (
 //	                                 bc, bv:<cur>     business the giver's referral brought
 //	in the periods of its closing    wc, wv:<cur>     closed business credited to the giver (the board)
 //	in the periods of a vouch        vg, vr           recommendations given, received
+//	aggr:days, "<yyyymmdd>|…"        hot, warm, cold, po   the group's totals of a day (creation)
+//	                                 wc, wv:<cur>     and of its closed business (closing): the chart
 //	aggr:pair:<U>, "<other>|…"       g, r, p          given to, received from, received and passed on
 //	                                 cf:<cur>         value the other closed from U's referrals
 //	                                 cr:<cur>         value U closed from the other's referrals
@@ -49,12 +51,16 @@ const (
 	sfxAggrPair = "aggr:pair:"
 	aggrRebuild = "aggr:rebuild"
 	aggrIndex   = "aggr:keys"
+	aggrDays    = "aggr:days"
+	waiting     = "waiting"
 )
 
 func (k keys) aggr(period string) string   { return k.base + sfxAggr + period }
 func (k keys) aggrPair(user string) string { return k.base + sfxAggrPair + user }
 func (k keys) aggrRebuild() string         { return k.base + aggrRebuild }
 func (k keys) aggrIndex() string           { return k.base + aggrIndex }
+func (k keys) aggrDays() string            { return k.base + aggrDays }
+func (k keys) waiting() string             { return k.base + waiting }
 
 // aggrFields are the referral fields a contribution reads, in contrib's order.
 var aggrFields = []string{fGiver, fReceiver, fSpoke, fMayShare, fExpects, fStatus, fCreated, fFirstContact,
@@ -72,6 +78,11 @@ func buildLuaAggr() string {
 		names = append(names, luaQuote(f))
 	}
 	luaTable(&b, "AGGR_FIELDS", names)
+	var periods []string
+	for _, p := range rapport.PeriodNames {
+		periods = append(periods, luaQuote(p))
+	}
+	luaTable(&b, "PERIOD_NAMES", periods)
 	for _, e := range rapport.FirstContactBins {
 		edges = append(edges, strconv.FormatInt(e.Milliseconds(), 10))
 	}
@@ -79,6 +90,7 @@ func buildLuaAggr() string {
 	fmt.Fprintf(&b, "local STATUS_PASSED, STATUS_WITHDRAWN = %s, %s\n", luaQuote(string(rapport.StatusPassed)), luaQuote(string(rapport.StatusWithdrawn)))
 	fmt.Fprintf(&b, "local AGGR, AGGR_PAIR, AGGR_REBUILD, AGGR_INDEX = BASE .. %s, BASE .. %s, BASE .. %s, BASE .. %s\n",
 		luaQuote(sfxAggr), luaQuote(sfxAggrPair), luaQuote(aggrRebuild), luaQuote(aggrIndex))
+	fmt.Fprintf(&b, "local AGGR_DAYS, WAITING = BASE .. %s, BASE .. %s\n", luaQuote(aggrDays), luaQuote(waiting))
 	b.WriteString(luaAggrFuncs)
 	return b.String()
 }
@@ -86,15 +98,46 @@ func buildLuaAggr() string {
 var luaAggr = buildLuaAggr()
 
 const luaAggrFuncs = `
+local aggrIndexed = {} -- the keys this script already listed in AGGR_INDEX
 local function aggrAdd(key, field, by)
   if by == 0 then return end
   if redis.call('HINCRBY', key, field, by) == 0 then redis.call('HDEL', key, field) end
-  redis.call('SADD', AGGR_INDEX, key)
+  if not aggrIndexed[key] then
+    redis.call('SADD', AGGR_INDEX, key)
+    aggrIndexed[key] = true
+  end
+end
+
+-- periodIDs reads a periods field (periodsField: the first days of PERIOD_NAMES' periods, then
+-- "all"; or, as older versions wrote it, the IDs themselves) as the periods' IDs, once per field.
+local periodCache = {}
+local function periodIDs(periods)
+  local ids = periodCache[periods]
+  if ids then return ids end
+  ids = {}
+  local i = 0
+  for tok in string.gmatch(periods, '%S+') do
+    i = i + 1
+    if string.find(tok, '^%d+$') and PERIOD_NAMES[i] then tok = PERIOD_NAMES[i] .. ':' .. tok end
+    ids[#ids + 1] = tok
+  end
+  periodCache[periods] = ids
+  return ids
 end
 
 local function aggrIn(periods, member, counter, by)
   if not periods or periods == '' or not member or member == '' then return end
-  for id in string.gmatch(periods, '%S+') do aggrAdd(AGGR .. id, member .. '|' .. counter, by) end
+  for _, id in ipairs(periodIDs(periods)) do aggrAdd(AGGR .. id, member .. '|' .. counter, by) end
+end
+
+-- aggrDay adds to the group's total of the day among periods (its "day:<yyyymmdd>"), in aggr:days
+-- as "<yyyymmdd>|<counter>": what the digest's chart reads, a few fields a day.
+local function aggrDay(periods, counter, by)
+  if not periods or periods == '' then return end
+  for _, id in ipairs(periodIDs(periods)) do
+    local day = string.match(id, '^day:(%d+)$')
+    if day then aggrAdd(AGGR_DAYS, day .. '|' .. counter, by) end
+  end
 end
 
 local function aggrPair(member, other, counter, by)
@@ -110,7 +153,8 @@ local function aggrCounted(field, at)
 end
 
 -- aggrRef also keeps the members' open indexes (given-open:<U>, received-open:<U>, by created
--- ms): taken away before a change, added back after while the referral is open.
+-- ms) and the group's waiting index (referrals still new, by created ms): taken away before a
+-- change, added back after while the referral is open (new).
 local function aggrRef(n, sign)
   local v = redis.call('HMGET', refKey(n), unpack(AGGR_FIELDS))
   local giver, receiver, st, created, fc = v[1], v[2], v[6], tonumber(v[7]), tonumber(v[8])
@@ -118,9 +162,11 @@ local function aggrRef(n, sign)
   if sign < 0 then
     if giver then redis.call('ZREM', givenOpenKey(giver), n) end
     if receiver then redis.call('ZREM', receivedOpenKey(receiver), n) end
+    redis.call('ZREM', WAITING, n)
   elseif OPEN[st] and created then
     if giver and giver ~= '' then redis.call('ZADD', givenOpenKey(giver), created, n) end
     if receiver and receiver ~= '' then redis.call('ZADD', receivedOpenKey(receiver), created, n) end
+    if st == STATUS_NEW then redis.call('ZADD', WAITING, created, n) end
   end
   if not aggrCounted('ref', n) then return end
   local value, cur, ap, aw = sign * (tonumber(v[9]) or 0), v[10] or '', v[13], v[14]
@@ -131,12 +177,14 @@ local function aggrRef(n, sign)
     local temp = 'warm'
     if facts == 3 then temp = 'hot' elseif facts == 0 then temp = 'cold' end
     aggrIn(ap, giver, temp, sign)
+    aggrDay(ap, temp, sign)
     aggrPair(giver, receiver, 'g', sign)
   end
   aggrIn(ap, receiver, 'rc', sign)
   aggrPair(receiver, giver, 'r', sign)
   if st == STATUS_PASSED then
     aggrIn(ap, receiver, 'po', sign)
+    aggrDay(ap, 'po', sign)
     aggrPair(receiver, giver, 'p', sign)
   end
   if fc and created then
@@ -154,6 +202,8 @@ local function aggrRef(n, sign)
     aggrIn(ap, giver, 'bv:' .. cur, value)
     aggrIn(aw, giver, 'wc', sign)
     aggrIn(aw, giver, 'wv:' .. cur, value)
+    aggrDay(aw, 'wc', sign)
+    aggrDay(aw, 'wv:' .. cur, value)
     aggrPair(giver, receiver, 'w', sign)
     aggrPair(giver, receiver, 'cf:' .. cur, value)
     aggrPair(receiver, giver, 'cr:' .. cur, value)
@@ -168,6 +218,24 @@ local function aggrVouch(at, from, to, periods, sign)
   aggrPair(to, from, 'vb', sign)
 end
 `
+
+// periodsField writes the periods t is in, in loc (rapport.PeriodNames), as a referral keeps them
+// (aggr_created, aggr_won) and the scripts take them: each period's first day as yyyymmdd in
+// PeriodNames' order, "all" as itself. Under 64 bytes, it keeps a referral's hash a listpack;
+// luaAggr's periodIDs reads it back as the periods' IDs (rapport.Period.ID).
+func periodsField(t time.Time, loc *time.Location) string {
+	if loc == nil {
+		loc = time.UTC
+	}
+	parts := make([]string, len(rapport.PeriodNames))
+	for i, name := range rapport.PeriodNames {
+		p, _ := rapport.PeriodOf(name, t, loc)
+		if parts[i] = p.ID(); name != "all" {
+			parts[i] = p.From.Format("20060102")
+		}
+	}
+	return strings.Join(parts, " ")
+}
 
 // periodSums are one period's sums: member → counter → sum.
 type periodSums map[string]map[string]int64
@@ -188,6 +256,20 @@ func readSums(h map[string]string) periodSums {
 		m[counter] = n
 	}
 	return out
+}
+
+// add adds o's sums to ps's.
+func (ps periodSums) add(o periodSums) {
+	for member, cs := range o {
+		m := ps[member]
+		if m == nil {
+			m = map[string]int64{}
+			ps[member] = m
+		}
+		for c, n := range cs {
+			m[c] += n
+		}
+	}
 }
 
 // value sums a counter's values over every currency ("cv:EUR", "cv:USD"…): the numbers show the
@@ -304,8 +386,10 @@ func balancesOf(sums periodSums, withVouches bool) []rapport.Balance {
 	return out
 }
 
-// rebuildSlice bounds the referrals one rebuild script counts.
-const rebuildSlice = 200
+// rebuildSlice bounds the referrals one rebuild script counts: each costs 80 to 180 µs of Redis time
+// (some 30 commands: its six periods, pairs, open indexes and rewritten fields), so a slice stays
+// well under 5 ms.
+const rebuildSlice = 20
 
 // rebuildStartScript starts a rebuild: it marks it (aggr:rebuild, nothing counted yet) and takes
 // up to 100 aggregate keys away; it is run until it returns 0 keys left.
@@ -374,11 +458,11 @@ const aggrLockTTL = 30 * time.Second
 // aggregates.
 var ErrRebuildRunning = errors.New("a rebuild of the aggregates is already running")
 
-// aggrBuiltScript says whether team's aggregates were built in zone ARGV[2] (the mark
-// migrated:aggr holds the zone of the last complete rebuild); a team with no referral and no
+// aggrBuiltScript says whether team's aggregates were built as ARGV[2] says (the mark
+// migrated:aggr holds the layout and zone of the last complete rebuild: builtMark); a team with no referral and no
 // recommendation has nothing to build, and is marked at once.
 //
-// KEYS: 1 migrated:aggr, 2 seq, 3 vouches. ARGV: 1 team base, 2 the zone's name.
+// KEYS: 1 migrated:aggr, 2 seq, 3 vouches. ARGV: 1 team base, 2 builtMark.
 var aggrBuiltScript = redis.NewScript(`
 if redis.call('GET', KEYS[1]) == ARGV[2] then return 1 end
 if redis.call('EXISTS', KEYS[2]) == 0 and redis.call('EXISTS', KEYS[3]) == 0 then
@@ -388,11 +472,16 @@ end
 return 0
 `)
 
-func zoneName(loc *time.Location) string {
+// aggrLayout numbers the aggregates' layout: a version that keeps more (2: the days, and the
+// waiting index) is rebuilt once at its first start, like a change of zone.
+const aggrLayout = "2"
+
+// builtMark is what migrated:aggr holds once the aggregates are built in loc: the layout and the zone.
+func builtMark(loc *time.Location) string {
 	if loc == nil {
-		return time.UTC.String()
+		loc = time.UTC
 	}
-	return loc.String()
+	return aggrLayout + " " + loc.String()
 }
 
 // AggregatesBuilt reports, in one round trip, whether team's aggregates were built in loc: false
@@ -401,7 +490,7 @@ func zoneName(loc *time.Location) string {
 func (s *Store) AggregatesBuilt(ctx context.Context, team string, loc *time.Location) (bool, error) {
 	k := s.keys(team)
 	n, err := aggrBuiltScript.Run(ctx, s.rdb, []string{k.migrated("aggr"), k.seq(), k.recognition(rapport.RecognitionVouch)},
-		k.base, zoneName(loc)).Int()
+		k.base, builtMark(loc)).Int()
 	if err != nil {
 		return false, fail("check the aggregates", err)
 	}
@@ -449,7 +538,7 @@ func (s *Store) RebuildAggregates(ctx context.Context, team string, loc *time.Lo
 		n, err = s.rebuildAggregates(lctx, k, loc)
 	}
 	if err == nil {
-		err = s.rdb.Set(lctx, k.migrated("aggr"), zoneName(loc), 0).Err()
+		err = s.rdb.Set(lctx, k.migrated("aggr"), builtMark(loc), 0).Err()
 	}
 	if cause := context.Cause(lctx); err != nil && cause != nil && !errors.Is(cause, context.Canceled) {
 		err = cause
@@ -532,9 +621,9 @@ func (s *Store) rebuildRefs(ctx context.Context, k keys, next int64, loc *time.L
 			wonAt, _ := v[1].(string)
 			aw := ""
 			if wonAt != "" {
-				aw = rapport.PeriodIDs(msTime(wonAt), loc)
+				aw = periodsField(msTime(wonAt), loc)
 			}
-			args = append(args, next+int64(i), rapport.PeriodIDs(msTime(created), loc), wonAt, aw)
+			args = append(args, next+int64(i), periodsField(msTime(created), loc), wonAt, aw)
 			counted++
 		}
 		seq, err := rebuildRefsScript.Run(ctx, s.rdb, nil, args...).Int64()
@@ -573,7 +662,7 @@ func (s *Store) rebuildVouches(ctx context.Context, k keys, from string, loc *ti
 		args := []any{k.base}
 		for _, v := range vs {
 			m, _ := v.Member.(string)
-			args = append(args, m, rapport.PeriodIDs(time.UnixMilli(int64(v.Score)), loc))
+			args = append(args, m, periodsField(time.UnixMilli(int64(v.Score)), loc))
 		}
 		if err := rebuildVouchesScript.Run(ctx, s.rdb, []string{key}, args...).Err(); err != nil {
 			return err

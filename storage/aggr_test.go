@@ -213,6 +213,48 @@ func TestAggregatesFollowEveryMove(t *testing.T) {
 	if checked < 100 {
 		t.Errorf("only %d stats checked", checked)
 	}
+	// The digest's reads: a week of days, its waiting referrals, the chart's days and who gave.
+	spans := 0
+	for at := time.Date(2026, 2, 23, 9, 0, 0, 0, loc); at.Before(clock); at = at.AddDate(0, 0, 3) {
+		to := rapport.Midnight(at, loc)
+		p := rapport.Period{Name: "span", From: to.AddDate(0, 0, -7), To: to}
+		want := rapport.SpanOf(facts, nil, vouches, p, at.Add(-24*time.Hour))
+		got, err := st.Span(c, team, p.From, p.To, at.Add(-24*time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want.Board.Fastest, got.Board.Fastest = nil, nil // medians exact to the bin: checked above
+		if d := cmp.Diff(want, got, opts); d != "" {
+			t.Errorf("span %v (-rules +aggregates):\n%s", p.From, d)
+		}
+		days := rapport.Days(p.From.AddDate(0, 0, -7), p.To, loc)
+		totals, err := st.DayTotals(c, team, p.From.AddDate(0, 0, -7), p.To, "USD")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := cmp.Diff(rapport.DayTotalsOf(facts, days, "USD"), totals, opts); d != "" {
+			t.Errorf("day totals before %v (-rules +aggregates):\n%s", p.To, d)
+		}
+		gave, err := st.GivenCounts(c, team, members, p.From, p.To)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantGave := map[string]int{}
+		for _, g := range want.Board.Givers {
+			if n := g.Hot + g.Warm + g.Cold; n > 0 {
+				wantGave[g.Member] = n
+			}
+		}
+		if d := cmp.Diff(wantGave, gave, opts); d != "" {
+			t.Errorf("given in the span %v (-rules +aggregates):\n%s", p.From, d)
+		}
+		if len(got.Board.Givers) > 0 && got.Waiting > 0 {
+			spans++
+		}
+	}
+	if spans < 5 {
+		t.Errorf("only %d spans with givers and waiting referrals checked", spans)
+	}
 	// The members' open indexes, kept by the same scripts, hold exactly their open referrals.
 	for _, m := range members {
 		var wantGiven, wantReceived []int64
@@ -280,5 +322,39 @@ func TestRebuildOnceAtATime(t *testing.T) {
 	}
 	if built, err := f.st.AggregatesBuilt(c, team, phx); err != nil || !built {
 		t.Fatalf("after the rebuild: built %v, %v; want true", built, err)
+	}
+	// The mark of a version that kept no days (the zone alone): rebuilt once at the next start.
+	f.rdb.Set(c, f.key(team, "migrated:aggr"), phx.String(), 0)
+	if built, err := f.st.AggregatesBuilt(c, team, phx); err != nil || built {
+		t.Fatalf("built by a version without the days: built %v, %v; want false", built, err)
+	}
+}
+
+// TestOlderPeriodsFieldsRead: a referral saved by a version that wrote its periods as full IDs
+// ("week:20260302 … all") moves with the same numbers as one saved now, until a rebuild rewrites it.
+func TestOlderPeriodsFieldsRead(t *testing.T) {
+	f := newFixture(t)
+	c := ctx(t)
+	r := f.create(t, team, draft(t, "UROB", "pat@prospect.example", ""))
+	var ids []string
+	for _, name := range rapport.PeriodNames {
+		p, _ := rapport.PeriodOf(name, r.Created, time.UTC)
+		ids = append(ids, p.ID())
+	}
+	if err := f.rdb.HSet(c, f.key(team, "ref:1"), "ap", strings.Join(ids, " ")).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.move(t, r.Number, "UROB", rapport.ActAccept); err != nil {
+		t.Fatal(err)
+	}
+	kept := aggregates(t, f)
+	if _, err := f.st.RebuildAggregates(c, team, time.UTC); err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(kept, aggregates(t, f)); d != "" {
+		t.Errorf("numbers kept from the older field differ from rebuilt (-kept +rebuilt):\n%s", d)
+	}
+	if len(kept) < len(rapport.PeriodNames) {
+		t.Errorf("only %d aggregates kept", len(kept))
 	}
 }

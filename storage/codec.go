@@ -56,7 +56,7 @@ const (
 	fUndoValue    = "uv" // the value and currency before the step
 	fUndoCurrency = "uc"
 	fAsked        = "ak"  // Unix ms the giver last asked for an update
-	fAggrCreated  = "ap"  // the periods (rapport.PeriodIDs) its creation counts in: aggregates (aggr.go)
+	fAggrCreated  = "ap"  // the periods (periodsField) its creation counts in: aggregates (aggr.go)
 	fAggrWon      = "aw"  // the periods its closing counts in, while won
 	slotPrefix    = "dm_" // message slots written by MarkDelivered: dm_<slot> = "channel|ts"
 )

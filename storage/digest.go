@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -41,68 +42,123 @@ func (s *Store) QueueDigest(ctx context.Context, team, week string, ttl time.Dur
 		strconv.FormatInt(s.now().UnixMilli(), 10), ttl, msgs)
 }
 
-// GivenCounts returns how many referrals each of members gave that were created in [from, to), by
-// the rule of the numbers (rapport.Fact.Given: not a pass-on's link, not withdrawn); members who
-// gave none are absent. One round trip over the given indexes in the window.
+// GivenCounts returns how many referrals each of members gave (rapport.Fact.Given) on the days
+// [from, to) touches in the group's zone (rapport.Days: whole days); members who gave none are
+// absent. One round trip, from the days' aggregates: three fields per member and day.
 func (s *Store) GivenCounts(ctx context.Context, team string, members []string, from, to time.Time) (map[string]int, error) {
+	out := map[string]int{}
 	if len(members) == 0 {
-		return map[string]int{}, nil
+		return out, nil
 	}
 	k := s.keys(team)
-	indexes := make([]string, len(members))
-	for i, m := range members {
-		indexes[i] = k.given(m)
+	temps := []string{"hot", "warm", "cold"}
+	fields := make([]string, 0, len(members)*len(temps))
+	for _, m := range members {
+		for _, t := range temps {
+			fields = append(fields, m+"|"+t)
+		}
 	}
-	facts, err := s.facts(ctx, k, indexes, strconv.FormatInt(from.UnixMilli(), 10), "("+strconv.FormatInt(to.UnixMilli(), 10))
+	days := rapport.Days(from, to, s.loc(team))
+	cmds := make([]*redis.SliceCmd, len(days))
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, d := range days {
+			cmds[i] = p.HMGet(ctx, k.aggr(d.ID()), fields...)
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, fail("count referrals given", err)
 	}
-	out := map[string]int{}
-	for _, f := range facts {
-		if f.Given() {
-			out[f.Giver]++
+	for _, c := range cmds {
+		for i, v := range c.Val() {
+			if n := atoi(v); n > 0 {
+				out[members[i/len(temps)]] += n
+			}
 		}
 	}
 	return out, nil
 }
 
-// DigestFacts returns the referrals created or closed in [from, to), like Facts, reading walkSlice
-// referrals a step (walk.go): the referrals created (all), then those closed (won), each once.
-func (s *Store) DigestFacts(ctx context.Context, team string, from, to time.Time) ([]rapport.Fact, error) {
+// Span reads, in one round trip, what the weekly digest shows of [from, to): the numbers of the
+// days it touches in the group's zone (rapport.Days) from their aggregates, the thank-yous and
+// recommendations made in [from, to), and how many referrals created at or before waitingBy are
+// still new (the waiting index).
+func (s *Store) Span(ctx context.Context, team string, from, to, waitingBy time.Time) (rapport.Span, error) {
 	k := s.keys(team)
-	var out []rapport.Fact
-	seen := map[int64]bool{} // created and closed in the span
-	min, max := strconv.FormatInt(from.UnixMilli(), 10), "("+strconv.FormatInt(to.UnixMilli(), 10)
-	for _, index := range []string{k.all(), k.won()} {
-		err := s.walk(ctx, index, min, max, func(ids []string) error {
-			cmds := make([]*redis.SliceCmd, len(ids))
-			_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-				for i, id := range ids {
-					n, _ := strconv.ParseInt(id, 10, 64)
-					cmds[i] = p.HMGet(ctx, k.ref(n), factFields[:]...)
+	days := rapport.Days(from, to, s.loc(team))
+	hs := make([]*redis.MapStringStringCmd, len(days))
+	within := &redis.ZRangeBy{Min: msString(from), Max: "(" + msString(to)}
+	var thanks, vouches *redis.StringSliceCmd
+	var waiting *redis.IntCmd
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, d := range days {
+			hs[i] = p.HGetAll(ctx, k.aggr(d.ID()))
+		}
+		thanks = p.ZRangeByScore(ctx, k.recognition(rapport.RecognitionThanks), within)
+		vouches = p.ZRangeByScore(ctx, k.recognition(rapport.RecognitionVouch), within)
+		waiting = p.ZCount(ctx, k.waiting(), "-inf", msString(waitingBy))
+		return nil
+	})
+	if err != nil {
+		return rapport.Span{}, fail("read the digest's days", err)
+	}
+	sums := periodSums{}
+	for _, h := range hs {
+		sums.add(readSums(h.Val()))
+	}
+	out := rapport.Span{Board: boardOf(sums), Waiting: int(waiting.Val()),
+		Thanks:  recognitionsOf(rapport.RecognitionThanks, thanks.Val()),
+		Vouches: recognitionsOf(rapport.RecognitionVouch, vouches.Val())}
+	for _, c := range sums {
+		for name, v := range c {
+			if cur, ok := strings.CutPrefix(name, "wv:"); ok && v != 0 {
+				if out.Value == nil {
+					out.Value = map[string]int64{}
 				}
-				return nil
-			})
-			if err != nil {
-				return err
+				out.Value[cur] += v
 			}
-			for i, c := range cmds {
-				n, _ := strconv.ParseInt(ids[i], 10, 64)
-				if seen[n] {
-					continue
-				}
-				seen[n] = true
-				var v [factCols]string
-				for j, x := range c.Val() {
-					v[j], _ = x.(string)
-				}
-				out = append(out, factFromCols(n, v))
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, fail("read digest facts", err)
 		}
 	}
 	return out, nil
 }
+
+// DayTotals reads the group's totals of the days [from, to) touches in its zone (rapport.Days),
+// oldest first, with closed value in currency (a value saved with no currency counts as the
+// group's, as rapport.Fact.Value does): one command, seven fields a day.
+func (s *Store) DayTotals(ctx context.Context, team string, from, to time.Time, currency string) ([]rapport.DayTotal, error) {
+	days := rapport.Days(from, to, s.loc(team))
+	counters := []string{"hot", "warm", "cold", "po", "wc", "wv:" + currency, "wv:"}
+	fields := make([]string, 0, len(days)*len(counters))
+	for _, d := range days {
+		day := strings.TrimPrefix(d.ID(), "day:")
+		for _, c := range counters {
+			fields = append(fields, day+"|"+c)
+		}
+	}
+	out := make([]rapport.DayTotal, len(days))
+	if len(days) == 0 {
+		return out, nil
+	}
+	vs, err := s.rdb.HMGet(ctx, s.keys(team).aggrDays(), fields...).Result()
+	if err != nil {
+		return nil, fail("read the days' totals", err)
+	}
+	for i, d := range days {
+		v := vs[i*len(counters):]
+		out[i] = rapport.DayTotal{Day: d, Hot: atoi(v[0]), Warm: atoi(v[1]), Cold: atoi(v[2]), PassedOn: atoi(v[3]),
+			Closed: atoi(v[4]), Value: int64(atoi(v[5]))}
+		if currency != "" {
+			out[i].Value += int64(atoi(v[6]))
+		}
+	}
+	return out, nil
+}
+
+// atoi reads a number HMGET answered (nil when the field is absent: 0).
+func atoi(v any) int {
+	s, _ := v.(string)
+	n, _ := strconv.Atoi(s)
+	return n
+}
+
+func msString(t time.Time) string { return strconv.FormatInt(t.UnixMilli(), 10) }

@@ -91,6 +91,9 @@ func TestGivenCountsAndSeedFacts(t *testing.T) {
 			t.Errorf("fact %d = %+v; want %+v", g.Ref, g, want)
 		}
 	}
+	if _, err := f.st.RebuildAggregates(c, team, nil); err != nil { // seeded referrals have no aggregates of their own
+		t.Fatal(err)
+	}
 	counts, err := f.st.GivenCounts(c, team, []string{"UGIA", "UOLA", "UROB"}, now.Add(-7*24*time.Hour), now)
 	if err != nil {
 		t.Fatal(err)

@@ -34,14 +34,18 @@ const sendersGroup = "senders"
 //	won                zset    closed business: referral numbers by close ms       move, SeedFacts                     none
 //	open               zset    open referrals (rapport.Status.Open) by the ms of   create, move, SeedFacts             none
 //	                           their last event: the leader's view, expiry
-//	aggr:<period>      hash    the numbers of a period (rapport.Period.ID: week:…,   create, move, undo, Recognize       none
-//	                           month:…, quarter:…, year:…, all): "<U>|<counter>"   (vouches), RebuildAggregates
-//	                           → a sum (aggr.go lists the counters)
+//	waiting            zset    referrals still new, by created ms: the digest's    every script that calls aggrRef     none
+//	                           count of overdue first moves
+//	aggr:<period>      hash    the numbers of a period (rapport.Period.ID: day:…,    create, move, undo, Recognize       none
+//	                           week:…, month:…, quarter:…, year:…, all):           (vouches), RebuildAggregates
+//	                           "<U>|<counter>" → a sum (aggr.go lists the counters)
+//	aggr:days          hash    the group's totals per day: "<yyyymmdd>|<counter>"  as aggr:<period>                    none
 //	aggr:pair:<U>      hash    U's ledger: "<other>|<counter>" → a sum             as aggr:<period>                    none
 //	aggr:keys          set     every aggregate hash (what a rebuild clears)        as aggr:<period>                    none
 //	aggr:rebuild       hash    how far a running rebuild got (ref, vouch)          RebuildAggregates                   none
 //	migrated:<name>    string  1: the migration <name> ran (open: BackfillOpen);   BackfillOpen, AggregatesBuilt,      none
-//	                           aggr: the time zone the aggregates were built in    RebuildAggregates
+//	                           aggr: the layout and zone the aggregates were       RebuildAggregates
+//	                           built in (builtMark)
 //	prospect:<digest>  set     open referrals of one normalised email or phone     create (closed ones leave lazily),  none
 //	                           (prospectDigest: the contact is never in a key)     move (pass on)
 //	due                zset    pending reminders "<n>:<stage>:<receiver>"          create, move, claim, Postpone       none

@@ -20,7 +20,7 @@ import (
 //
 // KEYS: 1 ref, 2 events, 3 due, 4 outbox, 5 seq, 6 members, 7 all, 8 won, 9 open.
 // ARGV: 1 team base ("…{T}:"), 2 n, 3 actor, 4 role, 5 now Unix ms, 6 the spec as JSON (moveSpec),
-// 7 the periods now is in (rapport.PeriodIDs): the aggregates a close or a linked referral counts in.
+// 7 the periods now is in (periodsField): the aggregates a close or a linked referral counts in.
 // It takes the referral's contribution to the aggregates away before the move and adds it back
 // after, and adds the linked referral's (aggr.go).
 //

@@ -93,7 +93,7 @@ func (s *Store) Asks(ctx context.Context, team string) ([]rapport.Ask, error) {
 //
 // KEYS: 1 the envelope's seen key, 2 outbox, 3 recognition zset, 4 members.
 // ARGV: 1 team base, 2 seen TTL s, 3 score, 4 zset member, 5 the member thanked, 6 the periods
-// (rapport.PeriodIDs) of a recommendation, 7 its giver, 8.. outbox field/value pairs.
+// (periodsField) of a recommendation, 7 its giver, 8.. outbox field/value pairs.
 // Replies {'ok'}, {'replay'}, or {'member', directory record or nil} when the member may not be
 // thanked.
 var recognizeScript = redis.NewScript(luaKeys + luaRules + luaAggr + `
@@ -146,13 +146,18 @@ func (s *Store) Recognitions(ctx context.Context, team, kind string, from, to ti
 	if err != nil {
 		return nil, fail("read "+kind, err)
 	}
+	return recognitionsOf(kind, ms), nil
+}
+
+// recognitionsOf reads the recognition zset's members ms, skipping any it cannot.
+func recognitionsOf(kind string, ms []string) []rapport.Recognition {
 	out := make([]rapport.Recognition, 0, len(ms))
 	for _, m := range ms {
 		if r, ok := parseRecognition(kind, m); ok {
 			out = append(out, r)
 		}
 	}
-	return out, nil
+	return out
 }
 
 // parseRecognition reads a recognition zset member, "<ms>:<from>:<to>".

@@ -13,8 +13,6 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
-
-	"github.com/rapportbot/rapport"
 )
 
 // Open connects to the Redis of a REDIS_URL (redis:// or rediss://). It does not ping: startup
@@ -67,14 +65,16 @@ func WithZone(zone func(team string) *time.Location) Option { return func(s *Sto
 // SetZone is WithZone for a store made before the settings that know the zone.
 func (s *Store) SetZone(zone func(team string) *time.Location) { s.zone = zone }
 
-// periods are the IDs of the periods that include t in team's zone (rapport.PeriodIDs).
-func (s *Store) periods(team string, t time.Time) string {
-	var loc *time.Location
+// loc is team's zone: its aggregates' periods and days (nil: UTC).
+func (s *Store) loc(team string) *time.Location {
 	if s.zone != nil {
-		loc = s.zone(team)
+		return s.zone(team)
 	}
-	return rapport.PeriodIDs(t, loc)
+	return nil
 }
+
+// periods are the periods that include t in team's zone, as scripts take them (periodsField).
+func (s *Store) periods(team string, t time.Time) string { return periodsField(t, s.loc(team)) }
 
 // New returns a store over rdb. The store does not own rdb: the caller closes it.
 func New(rdb redis.UniversalClient, opts ...Option) *Store {

@@ -1,7 +1,6 @@
 package storage_test
 
 import (
-	"fmt"
 	"testing"
 	"time"
 
@@ -52,28 +51,6 @@ func TestLongReadsWalkInSlices(t *testing.T) {
 			}
 			if fs[i].Ref != r.Number {
 				t.Fatalf("row %d: fact of %d beside %s", i, fs[i].Ref, r.ID())
-			}
-		}
-	})
-	t.Run("Digest", func(t *testing.T) {
-		fs, err := f.st.DigestFacts(ctx(t), team, now, to)
-		if err != nil || len(fs) != ties+spread {
-			t.Fatalf("DigestFacts = %d, %v; want %d", len(fs), err, ties+spread)
-		}
-		// Closed within [now+1h, now+2h) only: the won index alone.
-		fs, err = f.st.DigestFacts(ctx(t), team, now.Add(time.Hour), to)
-		want := 0
-		for _, fa := range facts {
-			if fa.Status == rapport.StatusWon {
-				want++
-			}
-		}
-		if err != nil || len(fs) != want {
-			t.Fatalf("DigestFacts of the closing hour = %d, %v; want %d", len(fs), err, want)
-		}
-		for _, fa := range fs {
-			if fa.Status != rapport.StatusWon {
-				t.Fatalf("%s listed as closed: %+v", fmt.Sprint(fa.Ref), fa)
 			}
 		}
 	})

@@ -23,14 +23,16 @@ func (h *harness) aggrKeys() []string {
 	return out
 }
 
-// aggrMark is the time zone the aggregates were last built in, "" when never.
+// aggrMark is the time zone the aggregates were last built in, "" when never (the mark is the
+// layout, a space, and the zone).
 func (h *harness) aggrMark() string {
 	rdb := h.redis.Client(h.t)
 	ks, err := rdb.Keys(h.ctx, "*{"+slackfake.TeamID+"}:migrated:aggr").Result()
 	if err != nil || len(ks) == 0 {
 		return ""
 	}
-	return rdb.Get(h.ctx, ks[0]).Val()
+	_, zone, _ := strings.Cut(rdb.Get(h.ctx, ks[0]).Val(), " ")
+	return zone
 }
 
 // An install upgraded from a version without aggregates: the numbers are rebuilt when the new

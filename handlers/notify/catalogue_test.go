@@ -85,8 +85,13 @@ func (s *sampleStore) Board(_ context.Context, _ string, p rapport.Period) (rapp
 	return rapport.Leaderboard(s.facts, p), s.readErr
 }
 
-func (s *sampleStore) DigestFacts(context.Context, string, time.Time, time.Time) ([]rapport.Fact, error) {
-	return s.facts, s.readErr
+// Span and DayTotals are the Go rules over the sample's facts, as Board.
+func (s *sampleStore) Span(_ context.Context, _ string, from, to, waitingBy time.Time) (rapport.Span, error) {
+	return rapport.SpanOf(s.facts, nil, nil, rapport.Period{Name: "span", From: from, To: to}, waitingBy), s.readErr
+}
+
+func (s *sampleStore) DayTotals(_ context.Context, _ string, from, to time.Time, currency string) ([]rapport.DayTotal, error) {
+	return rapport.DayTotalsOf(s.facts, rapport.Days(from, to, time.UTC), currency), s.readErr
 }
 
 func (s *sampleStore) Asks(context.Context, string) ([]rapport.Ask, error) { return s.asks, s.readErr }
@@ -97,10 +102,6 @@ func (s *sampleStore) ReferralsCreated(context.Context, string, time.Time, time.
 
 func (s *sampleStore) GivenCounts(context.Context, string, []string, time.Time, time.Time) (map[string]int, error) {
 	return s.gave, s.readErr
-}
-
-func (s *sampleStore) Recognitions(context.Context, string, string, time.Time, time.Time) ([]rapport.Recognition, error) {
-	return nil, s.readErr
 }
 
 func (s *sampleStore) WithLock(ctx context.Context, _, _ string, _ time.Duration, fn func(context.Context) error) (bool, error) {
@@ -172,7 +173,7 @@ func samples(t *testing.T) map[string]rapport.OutboxEntry {
 		}
 		return string(b)
 	}
-	facts, thanks, asks, set, at := digestFixture()
+	_, _, _, set, at := digestFixture()
 	rec := rapport.Recognition{From: "UALICE", To: "UBOB", Text: "Fixed our website in a day <!here>", At: at}
 	ms := strconv.FormatInt(at.UnixMilli(), 10)
 	ref := func(kind, to string, fields map[string]string) rapport.OutboxEntry {
@@ -202,7 +203,7 @@ func samples(t *testing.T) map[string]rapport.OutboxEntry {
 		"recognition.vouch":           {ID: "1-1", Kind: "recognition.vouch", To: "UBOB", Fields: map[string]string{rapport.EntryBody: body(rec)}},
 		"board.share":                 {ID: "1-1", Kind: "board.share", To: "C0WINS", Fields: map[string]string{FieldPeriod: "month", FieldBy: "UCAROL"}},
 		"digest.weekly": {ID: "1-1", Kind: "digest.weekly", To: "C0WINS", Fields: map[string]string{
-			digestFieldBody: body(summarize(facts, thanks, digestVouches(at), asks, set, at)), digestFieldWeek: "2026-W10"}},
+			digestFieldBody: body(fixtureDigest(set)), digestFieldWeek: "2026-W10"}},
 		"admin.alert": {ID: "1-1", Kind: "admin.alert", To: "UADMIN", Fields: map[string]string{
 			fieldMethod: "files.getUploadURLExternal", fieldCode: "missing_scope"}},
 		"settings.saved": func() rapport.OutboxEntry {

@@ -17,14 +17,13 @@ const (
 	digestJob       = "digest"
 	digestLockTTL   = 2 * time.Minute    // the computation takes about a second at 100,000 referrals a week
 	digestClaimTTL  = 8 * 24 * time.Hour // longer than the week it claims
-	digestWeek      = 7 * 24 * time.Hour // the digest covers the 7 days up to its scheduled time
-	digestWeeks     = 12                 // the chart's span in weeks, also how far back overdue follow-ups are counted
-	digestSpan      = digestWeeks * digestWeek
-	digestMaxSteps  = 2 * 8 * 24 * 60 // bounds the walk over a week of cron times (every 30 s)
-	digestAsks      = 5               // newest asks the digest repeats (rule 7)
-	digestNudgeAsks = 3               // asks of others an inactive member is shown
-	digestListMax   = 12              // members named on one line before "and N more"
-	digestAskClip   = 200             // runes of an ask shown in a list
+	digestDays      = 7                  // the digest covers the 7 whole days before its scheduled day
+	digestWeeks     = 12                 // the chart's span in weeks of 7 days
+	digestMaxSteps  = 2 * 8 * 24 * 60    // bounds the walk over a week of cron times (every 30 s)
+	digestAsks      = 5                  // newest asks the digest repeats (rule 7)
+	digestNudgeAsks = 3                  // asks of others an inactive member is shown
+	digestListMax   = 12                 // members named on one line before "and N more"
+	digestAskClip   = 200                // runes of an ask shown in a list
 
 	digestFieldSince = "since"           // digest.inactive: start of the inactivity window, Unix ms
 	digestFieldAt    = "at"              // digest.chart: the digest's scheduled time, Unix ms
@@ -32,17 +31,20 @@ const (
 	digestFieldWeek  = "week"            // every digest entry: the ISO week it belongs to
 )
 
-// DigestStore is what the weekly digest needs beyond the facts and asks: the week's thank-yous, the
-// leader lock, the week's claim with its messages in one step, and the member directory.
+// DigestStore is what the weekly digest needs beyond the asks: the numbers of its days and of the
+// chart's (from the aggregates), the leader lock, the week's claim with its messages in one step,
+// the member directory and who gave.
 type DigestStore interface {
-	Recognitions(ctx context.Context, team, kind string, from, to time.Time) ([]rapport.Recognition, error)
+	// Span is what the digest shows of [from, to), in one round trip (storage/digest.go).
+	Span(ctx context.Context, team string, from, to, waitingBy time.Time) (rapport.Span, error)
+	// DayTotals is the group's numbers of each day [from, to) touches, value in currency.
+	DayTotals(ctx context.Context, team string, from, to time.Time, currency string) ([]rapport.DayTotal, error)
 	WithLock(ctx context.Context, team, job string, ttl time.Duration, fn func(ctx context.Context) error) (ran bool, err error)
 	DigestClaimed(ctx context.Context, team, week string) (bool, error)
 	QueueDigest(ctx context.Context, team, week string, ttl time.Duration, msgs []rapport.OutboxEntry) (claimed bool, err error)
 	Members(ctx context.Context, team string) ([]rapport.Member, error)
+	// GivenCounts counts the referrals each member gave on the days [from, to) touches.
 	GivenCounts(ctx context.Context, team string, members []string, from, to time.Time) (map[string]int, error)
-	// DigestFacts is Facts with only what the digest reads, lean enough for 100,000 referrals a week.
-	DigestFacts(ctx context.Context, team string, from, to time.Time) ([]rapport.Fact, error)
 }
 
 // RunDigest is the weekly digest's scheduler job: run it after every sweep, on every replica. When the
@@ -139,18 +141,19 @@ func (c *Catalogue) digestMessages(ctx context.Context, set rapport.Settings, at
 	return msgs, nil
 }
 
-// computeDigest reads what the digest at at shows: one facts read over the chart's span (the week's
-// numbers, and follow-ups overdue), the week's thank-yous and recommendations, and the asks.
+// digestSpan is what the digest due at shows: the days whole days before at's day in the group's
+// zone, so a Monday digest shows the week before, Monday to Sunday, whatever its hour.
+func digestSpan(at time.Time, loc *time.Location, days int) (from, to time.Time) {
+	to = rapport.Midnight(at, loc)
+	return to.AddDate(0, 0, -days), to
+}
+
+// computeDigest reads what the digest at at shows, in two round trips: its days' numbers with
+// their thank-yous, recommendations and the referrals still waiting past the follow-up SLA, then
+// the asks.
 func (c *Catalogue) computeDigest(ctx context.Context, set rapport.Settings, at time.Time) (weekly, error) {
-	facts, err := c.store.DigestFacts(ctx, c.team, at.Add(-digestSpan), at)
-	if err != nil {
-		return weekly{}, err
-	}
-	thanks, err := c.store.Recognitions(ctx, c.team, rapport.RecognitionThanks, at.Add(-digestWeek), at)
-	if err != nil {
-		return weekly{}, err
-	}
-	vouches, err := c.store.Recognitions(ctx, c.team, rapport.RecognitionVouch, at.Add(-digestWeek), at)
+	from, to := digestSpan(at, set.TimeZone, digestDays)
+	span, err := c.store.Span(ctx, c.team, from, to, at.Add(-set.FollowUpSLA))
 	if err != nil {
 		return weekly{}, err
 	}
@@ -158,16 +161,16 @@ func (c *Catalogue) computeDigest(ctx context.Context, set rapport.Settings, at 
 	if err != nil {
 		return weekly{}, err
 	}
-	return summarize(facts, thanks, vouches, asks, set, at), nil
+	return summarize(span, asks, set, from, to), nil
 }
 
-// inactiveMembers returns the members (people only) who gave no referral in the InactivityWeeks up
-// to at, and when that window began; none when the setting is 0.
+// inactiveMembers returns the members (people only) who gave no referral in the InactivityWeeks of
+// whole days before at's day, and when that window began; none when the setting is 0.
 func (c *Catalogue) inactiveMembers(ctx context.Context, set rapport.Settings, at time.Time) ([]string, time.Time, error) {
 	if set.InactivityWeeks <= 0 {
 		return nil, time.Time{}, nil
 	}
-	since := at.Add(-time.Duration(set.InactivityWeeks) * digestWeek)
+	since, until := digestSpan(at, set.TimeZone, 7*set.InactivityWeeks)
 	ms, err := c.store.Members(ctx, c.team)
 	if err != nil {
 		return nil, time.Time{}, err
@@ -178,7 +181,7 @@ func (c *Catalogue) inactiveMembers(ctx context.Context, set rapport.Settings, a
 			ids = append(ids, m.ID)
 		}
 	}
-	gave, err := c.store.GivenCounts(ctx, c.team, ids, since, at)
+	gave, err := c.store.GivenCounts(ctx, c.team, ids, since, until)
 	if err != nil {
 		return nil, time.Time{}, err
 	}

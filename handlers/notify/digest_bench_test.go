@@ -37,7 +37,7 @@ func digestBench(b *testing.B, n int) (*Catalogue, rapport.Settings, time.Time) 
 	members := benchGroup(b, st, team)
 	facts := make([]rapport.Fact, n)
 	for i := range facts {
-		created := at.Add(-time.Duration(i+1) * (digestWeek / time.Duration(n+1)))
+		created := at.Add(-time.Duration(i+1) * (7 * 24 * time.Hour / time.Duration(n+1)))
 		f := rapport.Fact{Ref: int64(i + 1), Giver: members[i%30].ID, Receiver: members[(i+7)%40].ID,
 			Temperature: []rapport.Temperature{rapport.Hot, rapport.Warm, rapport.Cold}[i%3], Status: rapport.StatusNew, Created: created}
 		if i%10 == 0 {
@@ -50,7 +50,10 @@ func digestBench(b *testing.B, n int) (*Catalogue, rapport.Settings, time.Time) 
 	if err := st.SeedFacts(ctx, team, facts); err != nil {
 		b.Fatal(err)
 	}
-	b.Logf("seeded %d referrals in %v", n, time.Since(start).Round(time.Millisecond))
+	if _, err := st.RebuildAggregates(ctx, team, time.UTC); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("seeded and counted %d referrals in %v", n, time.Since(start).Round(time.Millisecond))
 	set := rapport.Settings{RecognitionChannel: "C0RECOG", DigestSchedule: "0 9 * * 1", TimeZone: time.UTC,
 		FollowUpSLA: 24 * time.Hour, Currency: "USD", PublicValues: true, InactivityWeeks: 4}
 	now := func() time.Time { return at }

@@ -31,46 +31,32 @@ type series struct {
 	Closed []float64
 }
 
-// weeklySeries buckets facts into the digestWeeks weeks that end at at.
-func weeklySeries(facts []rapport.Fact, currency string, at time.Time) series {
+// weeklySeries sums the days' totals into the digestWeeks weeks of 7 days from from.
+func weeklySeries(days []rapport.DayTotal, from time.Time) series {
 	s := series{Weeks: make([]time.Time, digestWeeks), Hot: make([]float64, digestWeeks), Warm: make([]float64, digestWeeks),
 		Leads: make([]float64, digestWeeks), Value: make([]float64, digestWeeks), Closed: make([]float64, digestWeeks)}
-	start := at.Add(-digestSpan)
 	for i := range s.Weeks {
-		s.Weeks[i] = start.Add(time.Duration(i) * digestWeek)
+		s.Weeks[i] = from.AddDate(0, 0, digestDays*i)
 	}
-	bucket := func(t time.Time) int {
-		if t.Before(start) || !t.Before(at) {
-			return -1
+	for _, d := range days {
+		i := len(s.Weeks) - 1
+		for i >= 0 && d.Day.From.Before(s.Weeks[i]) {
+			i--
 		}
-		return int(t.Sub(start) / digestWeek)
-	}
-	for _, f := range facts {
-		if i := bucket(f.Created); i >= 0 && f.Given() {
-			switch f.Temperature {
-			case rapport.Hot:
-				s.Hot[i]++
-			case rapport.Warm:
-				s.Warm[i]++
-			default:
-				s.Leads[i]++
-			}
-		}
-		if f.Status != rapport.StatusWon {
+		if i < 0 || !d.Day.From.Before(from.AddDate(0, 0, digestDays*digestWeeks)) {
 			continue
 		}
-		if i := bucket(f.Won); i >= 0 {
-			s.Closed[i]++
-			if currencyOr(f.Currency, currency) == currency {
-				s.Value[i] += float64(f.Value) / 100
-			}
-		}
+		s.Hot[i] += float64(d.Hot)
+		s.Warm[i] += float64(d.Warm)
+		s.Leads[i] += float64(d.Cold)
+		s.Closed[i] += float64(d.Closed)
+		s.Value[i] += float64(d.Value) / 100
 	}
 	return s
 }
 
-// chartState is the chart of the 12 weeks up to the digest's time, drawn from the facts stored
-// when it is sent (the drawing is the costly part, so Read does it).
+// chartState is the chart of the 12 weeks of 7 days before the digest's day, drawn from the days'
+// totals when it is sent (the drawing is the costly part, so Read does it).
 type chartState struct {
 	to, week string
 	png      []byte
@@ -81,12 +67,13 @@ func readChart(ctx context.Context, c *Catalogue, team string, e rapport.OutboxE
 	if !ok {
 		return chartState{}, unreadable(e, errNoField)
 	}
-	facts, err := c.store.DigestFacts(ctx, team, at.Add(-digestSpan), at)
+	set := c.settings.Get(ctx)
+	from, to := digestSpan(at, set.TimeZone, digestDays*digestWeeks)
+	days, err := c.store.DayTotals(ctx, team, from, to, set.Currency)
 	if err != nil {
 		return chartState{}, err
 	}
-	set := c.settings.Get(ctx)
-	png, err := chartPNG(weeklySeries(facts, set.Currency, at), set)
+	png, err := chartPNG(weeklySeries(days, from), set)
 	if err != nil {
 		return chartState{}, err
 	}

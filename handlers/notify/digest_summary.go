@@ -39,13 +39,10 @@ type thanked struct {
 // Given is the week's referrals given, whatever their temperature.
 func (d weekly) Given() int { return d.Hot + d.Warm + d.Leads }
 
-// summarize computes the digest at from the facts of referrals created or closed in the chart's
-// span before it, the week's thank-yous and recommendations, and the current asks.
-func summarize(facts []rapport.Fact, thanks, vouches []rapport.Recognition, asks []rapport.Ask, set rapport.Settings, at time.Time) weekly {
-	p := rapport.Period{Name: "digest", From: at.Add(-digestWeek), To: at}
-	d := weekly{From: p.From, To: p.To, SLA: set.FollowUpSLA}
-	board := rapport.Leaderboard(facts, p)
-	for _, g := range board.Givers {
+// summarize computes the digest of the days [from, to) from their numbers (span) and the current asks.
+func summarize(span rapport.Span, asks []rapport.Ask, set rapport.Settings, from, to time.Time) weekly {
+	d := weekly{From: from, To: to, SLA: set.FollowUpSLA}
+	for _, g := range span.Board.Givers {
 		d.Hot += g.Hot
 		d.Warm += g.Warm
 		d.Leads += g.Cold
@@ -54,27 +51,23 @@ func summarize(facts []rapport.Fact, thanks, vouches []rapport.Recognition, asks
 			d.TopGivers = append(d.TopGivers, g)
 		}
 	}
-	// Leaderboard adds values across currencies; the digest keeps each currency apart.
-	for _, f := range facts {
-		if f.Status == rapport.StatusWon && p.Contains(f.Won) {
-			d.Closed++
-			if f.Value > 0 {
-				if d.Value == nil {
-					d.Value = map[string]int64{}
-				}
-				d.Value[currencyOr(f.Currency, set.Currency)] += f.Value
-			}
-		}
-		if f.Status == rapport.StatusNew && set.FollowUpSLA > 0 && !f.Created.Add(set.FollowUpSLA).After(at) {
-			d.Overdue++
-		}
-	}
-	for _, c := range board.Closed {
+	for _, c := range span.Board.Closed {
+		d.Closed += c.Count
 		d.ClosedBy = append(d.ClosedBy, c.Member)
 	}
-	d.Thanked = thankedList(thanks)
-	d.Vouches = len(vouches)
-	for _, t := range thankedList(vouches) {
+	// The board adds values across currencies; the digest keeps each currency apart.
+	for cur, v := range span.Value {
+		if d.Value == nil {
+			d.Value = map[string]int64{}
+		}
+		d.Value[currencyOr(cur, set.Currency)] += v
+	}
+	if set.FollowUpSLA > 0 {
+		d.Overdue = span.Waiting
+	}
+	d.Thanked = thankedList(span.Thanks)
+	d.Vouches = len(span.Vouches)
+	for _, t := range thankedList(span.Vouches) {
 		d.Vouched = append(d.Vouched, t.Member)
 	}
 	for _, a := range asks {

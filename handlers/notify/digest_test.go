@@ -87,9 +87,26 @@ func digestVouches(at time.Time) []rapport.Recognition {
 	}
 }
 
+// fixtureDigest is the fixture's digest: its week's numbers by the Go rules (which the aggregates
+// equal: storage's TestSpanFollowsTheRules), summarized.
+func fixtureDigest(set rapport.Settings) weekly {
+	facts, thanks, asks, _, at := digestFixture()
+	return digestOf(facts, thanks, digestVouches(at), asks, set, at)
+}
+
+// digestOf is the digest due at over facts and recognitions, by the Go rules.
+func digestOf(facts []rapport.Fact, thanks, vouches []rapport.Recognition, asks []rapport.Ask, set rapport.Settings, at time.Time) weekly {
+	from, to := digestSpan(at, set.TimeZone, digestDays)
+	span := rapport.SpanOf(facts, thanks, vouches, rapport.Period{Name: "span", From: from, To: to}, at.Add(-set.FollowUpSLA))
+	return summarize(span, asks, set, from, to)
+}
+
 func TestSummarize(t *testing.T) {
-	facts, thanks, asks, set, at := digestFixture()
-	d := summarize(facts, thanks, digestVouches(at), asks, set, at)
+	_, _, _, set, at := digestFixture()
+	d := fixtureDigest(set)
+	if want := time.Date(2026, 2, 23, 0, 0, 0, 0, set.TimeZone); !d.From.Equal(want) || !d.To.Equal(want.AddDate(0, 0, 7)) {
+		t.Errorf("the digest of %v covers %v – %v; want the week before, Monday to Sunday", at, d.From, d.To)
+	}
 	got := map[string]int{"hot": d.Hot, "warm": d.Warm, "leads": d.Leads, "passed on": d.PassedOn, "closed": d.Closed, "overdue": d.Overdue,
 		"usd": int(d.Value["USD"]), "eur": int(d.Value["EUR"]), "asks": len(d.Asks), "thanked": len(d.Thanked), "vouches": d.Vouches}
 	// Hot: R2 and R8 (Alice's); R9 is Bob's pass-on of R8, not given again; R10 was withdrawn.
@@ -110,8 +127,8 @@ func TestSummarize(t *testing.T) {
 }
 
 func TestDigestGolden(t *testing.T) {
-	facts, thanks, asks, set, at := digestFixture()
-	p := digestPost(digestState{to: "C0RECOG", d: summarize(facts, thanks, digestVouches(at), asks, set, at), set: set})
+	_, _, _, set, _ := digestFixture()
+	p := digestPost(digestState{to: "C0RECOG", d: fixtureDigest(set), set: set})
 	golden(t, "digest", struct {
 		Channel, Text string
 		Blocks        any
@@ -129,9 +146,9 @@ func TestDigestGolden(t *testing.T) {
 }
 
 func TestDigestHidesValuesUnlessPublic(t *testing.T) {
-	facts, thanks, asks, set, at := digestFixture()
+	_, _, _, set, _ := digestFixture()
 	set.PublicValues = false
-	b, _ := json.Marshal(digestPost(digestState{to: "C0RECOG", d: summarize(facts, thanks, digestVouches(at), asks, set, at), set: set}).Blocks)
+	b, _ := json.Marshal(digestPost(digestState{to: "C0RECOG", d: fixtureDigest(set), set: set}).Blocks)
 	if s := string(b); strings.Contains(s, "2,500.00") || strings.Contains(s, "900.00") || !strings.Contains(s, "2 deals") {
 		t.Errorf("values shown while PublicValues is off:\n%s", s)
 	}
@@ -139,7 +156,8 @@ func TestDigestHidesValuesUnlessPublic(t *testing.T) {
 
 func TestChartIsAPNG(t *testing.T) {
 	facts, _, _, set, at := digestFixture()
-	s := weeklySeries(facts, set.Currency, at)
+	from, to := digestSpan(at, set.TimeZone, digestDays*digestWeeks)
+	s := weeklySeries(rapport.DayTotalsOf(facts, rapport.Days(from, to, set.TimeZone), set.Currency), from)
 	if s.Hot[11] != 2 || s.Warm[11] != 2 || s.Leads[11] != 1 || s.Value[11] != 2500 || s.Closed[11] != 2 || s.Closed[10] != 1 {
 		t.Errorf("last weeks: hot %v warm %v leads %v value %v closed %v", s.Hot[10:], s.Warm[10:], s.Leads[10:], s.Value[10:], s.Closed[10:])
 	}
@@ -157,7 +175,7 @@ func TestChartIsAPNG(t *testing.T) {
 			t.Errorf("chart is %v", r)
 		}
 	}
-	if _, err := chartPNG(weeklySeries(nil, "USD", at), set); err != nil {
+	if _, err := chartPNG(weeklySeries(nil, from), set); err != nil {
 		t.Errorf("an empty quarter: %v", err)
 	}
 }

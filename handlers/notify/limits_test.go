@@ -91,9 +91,9 @@ func maxSamples(t *testing.T, fill func(int) string) map[string]rapport.OutboxEn
 	}
 	for i := range 100 {
 		thanks = append(thanks, rapport.Recognition{Kind: rapport.RecognitionThanks, From: "UM" + string(rune('A'+i%26)),
-			To: "UT" + string(rune('A'+i/26)) + string(rune('A'+i%26)), At: at.Add(-time.Hour)})
+			To: "UT" + string(rune('A'+i/26)) + string(rune('A'+i%26)), At: at.Add(-24 * time.Hour)})
 	}
-	body, _ := json.Marshal(summarize(facts, thanks, digestVouches(at), asks, set, at))
+	body, _ := json.Marshal(digestOf(facts, thanks, digestVouches(at), asks, set, at))
 	all["digest.weekly"].Fields[digestFieldBody] = string(body)
 	all["home"].Fields[rapport.EntryNotice] = kit.EscClip(fill(rapport.MaxMoveNote), 500)
 	return all

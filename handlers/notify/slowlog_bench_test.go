@@ -41,7 +41,7 @@ func benchmarkSlowlog(b *testing.B, n int) {
 	at := time.Date(2026, 3, 2, 16, 0, 0, 0, time.UTC)
 	members := benchGroup(b, st, team)
 	// n referrals over the 100 weeks before at: the digest's 12 weeks hold 12 % of them.
-	const history = 100 * digestWeek
+	const history = 100 * 7 * 24 * time.Hour
 	facts := make([]rapport.Fact, 0, 100_000)
 	seeded := time.Now()
 	for i := range n {
@@ -88,6 +88,13 @@ func benchmarkSlowlog(b *testing.B, n int) {
 				}
 			}
 			return nil
+		}},
+		{"rebuild", func() error { // rapport rebuild-aggregates: the seeded referrals counted, in slices
+			counted, err := st.RebuildAggregates(ctx, team, time.UTC)
+			if err == nil && counted != n {
+				err = fmt.Errorf("rebuild counted %d referrals; want %d", counted, n)
+			}
+			return err
 		}},
 		{"digest", func() error { // what the job computes under its lock
 			msgs, err := c.digestMessages(ctx, set, at, "2026-W10")
