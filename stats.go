@@ -43,7 +43,7 @@ func (f Fact) Contacted() bool { return !f.FirstContact.IsZero() }
 
 // Period is a half-open span of time [From, To).
 type Period struct {
-	Name     string // "week", "month", "quarter", "year", "all"
+	Name     string // "day", "week", "month", "quarter", "year", "all"
 	From, To time.Time
 }
 
@@ -51,7 +51,7 @@ type Period struct {
 func (p Period) Contains(t time.Time) bool { return !t.Before(p.From) && t.Before(p.To) }
 
 // PeriodOf returns the named period that includes now, in the group's time zone (rule 11): the
-// calendar week (from Monday), month, quarter or year, or all time. ok is false for an unknown name.
+// calendar day, week (from Monday), month, quarter or year, or all time. ok is false for an unknown name.
 func PeriodOf(name string, now time.Time, loc *time.Location) (Period, bool) {
 	t := now.In(loc)
 	day := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc)

@@ -79,7 +79,7 @@ const helpMembers = "*Rapport* keeps the group's referrals moving.\n" +
 	"• `/refer ask what you want referrals for` — your ask (`/refer ask clear` removes it)\n" +
 	"• `/refer asks` — what everyone is asking for\n" +
 	"*The numbers*\n" +
-	"• `/refer leaderboard [week|month|quarter|year|all]` — top givers, closed business, fastest follow-ups\n" +
+	"• `/refer leaderboard [day|week|month|quarter|year|all]` — top givers, closed business, fastest follow-ups\n" +
 	"• `/refer stats [@member] [period]` — the numbers of a member\n" +
 	"• `/refer ledger` — your give and take with every member\n" +
 	"• `/refer help` — this list"

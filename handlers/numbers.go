@@ -19,13 +19,13 @@ const askList = 20
 
 const actionShareBoard = "board:share"
 
-// leaderboard answers "/refer leaderboard [week|month|quarter|year|all]", privately, with a button
+// leaderboard answers "/refer leaderboard [day|week|month|quarter|year|all]", privately, with a button
 // to share it in the recognition channel.
 func (h *Handlers) leaderboard(ctx context.Context, r *bot.Request, rest string) (any, error) {
 	set := h.settings.Snapshot()
 	p, ok := rapport.PeriodOf(strings.ToLower(strings.TrimSpace(rest)), h.now(), set.TimeZone)
 	if !ok {
-		return bot.Ephemeral("Choose a period: `/refer leaderboard week`, `month` (the default), `quarter`, `year` or `all`."), nil
+		return bot.Ephemeral("Choose a period: `/refer leaderboard day` (today), `week`, `month` (the default), `quarter`, `year` or `all`."), nil
 	}
 	board, err := h.store.Board(ctx, r.Team, p)
 	if err != nil {
@@ -92,7 +92,7 @@ func (h *Handlers) stats(ctx context.Context, r *bot.Request, rest string) (any,
 	set := h.settings.Snapshot()
 	p, ok := rapport.PeriodOf(period, h.now(), set.TimeZone)
 	if !ok {
-		return bot.Ephemeral("Type `/refer stats`, `/refer stats @member`, and optionally a period: week, month, quarter, year or all."), nil
+		return bot.Ephemeral("Type `/refer stats`, `/refer stats @member`, and optionally a period: day, week, month, quarter, year or all."), nil
 	}
 	s, err := h.store.MemberStats(ctx, r.Team, member, p)
 	if err != nil {

@@ -69,6 +69,10 @@ func TestPassOnCountsOnce(t *testing.T) {
 	if strings.Contains(board, "<@UALICE>: *2*") || strings.Contains(board, "<@UCAROL>: *") {
 		t.Errorf("the chain counted twice:\n%s", board)
 	}
+	today := h.say(h.dave, "leaderboard day")
+	if err := contains(today, "Leaderboard: "+time.Now().UTC().Format("Monday, Jan 2"), "1. <@UALICE>: *1* hot · 0 warm · 0 leads"); err != nil {
+		t.Error(err)
+	}
 	if err := contains(h.say(h.alice, "stats"), "Given: *1*: *1 hot* (qualified)", "Passed on to a better-placed member: *0*"); err != nil {
 		t.Error(err)
 	}

@@ -55,6 +55,8 @@ func sharedBoard(s boardState) bot.Delivery {
 func PeriodTitle(p rapport.Period, loc *time.Location) string {
 	from := p.From.In(loc)
 	switch p.Name {
+	case "day":
+		return from.Format("Monday, Jan 2")
 	case "week":
 		return "week of " + from.Format("Jan 2")
 	case "month":
