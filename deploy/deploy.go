@@ -1,6 +1,6 @@
 // Package deploy holds what an installer needs besides the binary: the Slack
-// app manifest, the Dockerfile, a compose file with Redis (AOF on) and an
-// example environment file.
+// app manifest, the Dockerfile, a compose file with Redis (AOF on), an
+// example environment file, and Kubernetes manifests (k8s/, kustomize-able).
 //
 // The manifest is embedded so that `rapport manifest` prints the exact text
 // to paste into Slack's "Create app from manifest" dialog, and so that a
