@@ -118,7 +118,7 @@ func TestManifest(t *testing.T) {
 	})
 
 	t.Run("BotScopes", func(t *testing.T) {
-		want := []string{"commands", "chat:write", "im:write", "im:history", "users:read", "files:write"}
+		want := []string{"commands", "chat:write", "im:write", "im:history", "users:read", "files:write", "channels:read", "groups:read"}
 		got := slices.Clone(m.OAuthConfig.Scopes.Bot)
 		slices.Sort(want)
 		slices.Sort(got)

@@ -54,6 +54,7 @@ type Server struct {
 	calls      []Call
 	failures   map[string]*failure
 	botRefused string          // when set, every call with the bot token answers this error (a revoked token)
+	scopes     []string        // granted to the bot token (X-OAuth-Scopes)
 	outside    map[string]bool // channels the bot is not in: posting there is not_in_channel
 	rateNext   map[string]*rateNext
 	limits     map[string]*sustainedLimit
@@ -123,6 +124,7 @@ func New(opts ...Option) *Server {
 		conns:        map[int]*socket{},
 		acks:         map[string][]Ack{},
 		waiters:      map[string][]chan Ack{},
+		scopes:       manifestScopes(),
 	}
 	s.addUserLocked(slack.User{ID: SlackbotUserID, Name: "slackbot", RealName: "Slackbot",
 		Profile: slack.UserProfile{RealName: "Slackbot", DisplayName: "Slackbot"}})

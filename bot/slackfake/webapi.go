@@ -40,6 +40,7 @@ var methods = map[string]handler{
 	"users.list":                   (*Server).usersList,
 	"users.info":                   (*Server).usersInfo,
 	"conversations.open":           (*Server).conversationsOpen,
+	"conversations.info":           (*Server).conversationsInfo,
 	"chat.postMessage":             (*Server).chatPostMessage,
 	"chat.update":                  (*Server).chatUpdate,
 	"chat.postEphemeral":           (*Server).chatPostEphemeral,
@@ -52,8 +53,8 @@ var methods = map[string]handler{
 	"apps.connections.open":        (*Server).appsConnectionsOpen,
 }
 
-// serveAPI decodes a call, records it, applies injected failures and token checks in Slack's
-// order, then runs the method.
+// serveAPI decodes a call, records it, applies token checks, scopes and injected failures in
+// Slack's order, then runs the method.
 func (s *Server) serveAPI(w http.ResponseWriter, hr *http.Request) {
 	r, err := decodeRequest(hr)
 	if err != nil {
@@ -83,15 +84,22 @@ func (s *Server) serveAPI(w http.ResponseWriter, hr *http.Request) {
 	}
 	s.mu.Lock()
 	refused, injected := "", ""
+	var missingScope map[string]any
 	if r.token == BotToken {
 		refused = s.botRefused
 	}
 	if refused == "" {
-		injected = s.takeFailureLocked(r.method)
+		if missingScope = s.scopesLocked(w.Header(), r); missingScope == nil {
+			injected = s.takeFailureLocked(r.method)
+		}
 	}
 	s.mu.Unlock()
 	if refused != "" {
 		writeError(w, refused)
+		return
+	}
+	if missingScope != nil {
+		writeJSON(w, http.StatusOK, missingScope)
 		return
 	}
 	if injected != "" {

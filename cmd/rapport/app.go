@@ -106,11 +106,7 @@ func newApp(ctx context.Context, cfg Config, log *zap.Logger, d deps) (_ *app, e
 	}
 
 	a.transport = &http.Transport{Proxy: http.ProxyFromEnvironment, MaxIdleConnsPerHost: 16, IdleConnTimeout: 90 * time.Second}
-	api := slack.New(cfg.BotToken,
-		slack.OptionAppLevelToken(cfg.AppToken),
-		slack.OptionAPIURL(cfg.APIURL),
-		slack.OptionHTTPClient(&http.Client{Timeout: 10 * time.Second, Transport: a.transport}),
-	)
+	api := slackAPI(cfg, a.transport)
 	id, err := bot.Connect(ctx, api)
 	if err != nil {
 		return nil, err
@@ -168,6 +164,15 @@ func newApp(ctx context.Context, cfg Config, log *zap.Logger, d deps) (_ *app, e
 		return nil, err
 	}
 	return a, nil
+}
+
+// slackAPI is the Web API client of cfg's tokens, calling over rt.
+func slackAPI(cfg Config, rt http.RoundTripper) *slack.Client {
+	return slack.New(cfg.BotToken,
+		slack.OptionAppLevelToken(cfg.AppToken),
+		slack.OptionAPIURL(cfg.APIURL),
+		slack.OptionHTTPClient(&http.Client{Timeout: 10 * time.Second, Transport: rt}),
+	)
 }
 
 // Settings are the group's settings as the environment sets them: the defaults admins may override.
@@ -258,32 +263,53 @@ func (a *app) checkRedis(d storage.Durability) error {
 	if d.Refused != nil {
 		fields = append(fields, zap.NamedError("refused", d.Refused))
 	}
-	warned := true
+	ev, per := evictionIssue(d), persistenceIssue(d)
 	switch {
+	case ev == nil:
 	case d.Evicts() && !a.allowEviction:
-		return fmt.Errorf("REDIS_URL: Redis's maxmemory-policy is %s: when its memory is full it deletes keys, "+
-			"and referrals, reminders and queued messages vanish without an error. Set maxmemory-policy noeviction "+
-			"(in redis.conf, with --maxmemory-policy noeviction, or CONFIG SET maxmemory-policy noeviction then "+
-			"CONFIG REWRITE; on a managed Redis, in its parameter group), or set RAPPORT_ALLOW_EVICTION=1 to start anyway", d.Policy)
+		return fmt.Errorf("REDIS_URL: %s. %s, or set RAPPORT_ALLOW_EVICTION=1 to start anyway", ev.what, ev.fix)
 	case d.Evicts():
 		a.log.Warn("Redis may evict Rapport's keys when its memory is full; running anyway, as RAPPORT_ALLOW_EVICTION=1 asks", fields...)
-	case d.Policy == "":
-		a.log.Warn("could not check Redis's maxmemory-policy (CONFIG and INFO refused or silent): "+
-			"make sure it is noeviction, or referrals can vanish when its memory is full", fields...)
 	default:
-		warned = false
+		a.log.Warn(ev.what+": "+ev.fix, fields...)
 	}
+	switch {
+	case per != nil:
+		a.log.Warn(per.what+": "+per.fix, fields...)
+	case ev == nil:
+		a.log.Info("Redis keeps every key and persists them", fields...)
+	}
+	return nil
+}
+
+// redisIssue is what Redis's durability leaves to fix: what is wrong, and how to fix it. The start-up
+// check and rapport doctor say the same.
+type redisIssue struct{ what, fix string }
+
+// evictionIssue is nil when Redis keeps every key (maxmemory-policy noeviction).
+func evictionIssue(d storage.Durability) *redisIssue {
+	switch {
+	case d.Evicts():
+		return &redisIssue{fmt.Sprintf("Redis's maxmemory-policy is %s: when its memory is full it deletes keys, "+
+			"and referrals, reminders and queued messages vanish without an error", d.Policy),
+			"Set maxmemory-policy noeviction (in redis.conf, with --maxmemory-policy noeviction, or CONFIG SET " +
+				"maxmemory-policy noeviction then CONFIG REWRITE; on a managed Redis, in its parameter group)"}
+	case d.Policy == "":
+		return &redisIssue{"could not check Redis's maxmemory-policy (CONFIG and INFO refused or silent)",
+			"make sure it is noeviction, or referrals can vanish when its memory is full"}
+	}
+	return nil
+}
+
+// persistenceIssue is nil when Redis writes its keys to disk (AOF or RDB snapshots).
+func persistenceIssue(d storage.Durability) *redisIssue {
 	switch d.Persistence {
 	case storage.PersistNone:
-		a.log.Warn("Redis keeps Rapport's state in memory only: a Redis restart loses every referral, reminder and "+
-			"queued message; set appendonly yes (or RDB save rules)", fields...)
+		return &redisIssue{"Redis keeps Rapport's state in memory only: a Redis restart loses every referral, " +
+			"reminder and queued message", "set appendonly yes (or RDB save rules)"}
 	case "":
-		a.log.Warn("could not check Redis's persistence: make sure appendonly is yes (or RDB save rules are set), "+
-			"or a Redis restart loses every referral", fields...)
-	default:
-		if !warned {
-			a.log.Info("Redis keeps every key and persists them", fields...)
-		}
+		return &redisIssue{"could not check Redis's persistence",
+			"make sure appendonly is yes (or RDB save rules are set), or a Redis restart loses every referral"}
 	}
 	return nil
 }

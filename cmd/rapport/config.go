@@ -73,6 +73,11 @@ type Config struct {
 	MaxInFlight int
 }
 
+// varError is what is wrong with one variable: rapport doctor shows each beside the check it belongs to.
+type varError struct{ name, msg string }
+
+func (e *varError) Error() string { return e.name + ": " + e.msg }
+
 // loadConfig reads and checks every variable before anything connects; each error names the variable
 // and says what is wrong. All problems are reported at once.
 func loadConfig(getenv func(string) string) (Config, error) {
@@ -89,7 +94,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	}
 	var errs []error
 	bad := func(name, format string, args ...any) {
-		errs = append(errs, fmt.Errorf("%s: %s", name, fmt.Sprintf(format, args...)))
+		errs = append(errs, &varError{name, fmt.Sprintf(format, args...)})
 	}
 	c := Config{
 		AppToken: get("SLACK_APP_TOKEN"), BotToken: get("SLACK_BOT_TOKEN"),

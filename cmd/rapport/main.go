@@ -4,6 +4,7 @@
 //	rapport demo       play a short story against an in-process fake Slack and Redis
 //	rapport manifest   print the Slack app manifest to paste at api.slack.com/apps
 //	rapport healthcheck  exit 0 when the local bot is ready (for container health checks)
+//	rapport doctor     check an install, print a fix for each problem, exit 1 if there is any
 package main
 
 import (
@@ -55,6 +56,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	case "healthcheck":
 		return healthcheck(ctx, getenv)
+	case "doctor":
+		return doctor(ctx, getenv, stdout)
 	case "rebuild-aggregates":
 		if len(args) != 2 {
 			usage(stderr)
@@ -82,6 +85,9 @@ Usage:
   rapport demo         play a short story against a fake Slack and an in-memory Redis
   rapport manifest     print the Slack app manifest to paste at https://api.slack.com/apps
   rapport healthcheck  exit 0 when the bot on RAPPORT_HTTP_ADDR is ready
+  rapport doctor       check the install: the configuration, Redis (reachable, noeviction, persisted),
+                       the Slack tokens and granted scopes, the recognition channel and the time
+                       zone; prints a fix under each problem and exits 1 if there is any
   rapport rebuild-aggregates TEAM_ID
                        recompute the numbers (leaderboards, stats, ledgers) of a workspace from
                        its referrals, in short slices, in the group's time zone: after an upgrade
