@@ -99,7 +99,7 @@ func TestDurabilityWithoutConfig(t *testing.T) {
 
 func TestDurabilityRedisDownAtStart(t *testing.T) {
 	srv := redistest.StartOwn(t)
-	rdb, err := storage.Open(srv.URL())
+	rdb, err := storage.Open(srv.URL(), "")
 	if err != nil {
 		t.Fatal(err)
 	}
