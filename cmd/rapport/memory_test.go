@@ -146,14 +146,9 @@ func keyKindOf(k string) string {
 // teamKeys lists every key of the harness' team.
 func (h *harness) teamKeys() map[string]bool {
 	h.t.Helper()
-	rdb := h.redis.Client(h.t)
 	out := map[string]bool{}
-	iter := rdb.Scan(h.ctx, 0, h.prefix+":{"+slackfake.TeamID+"}:*", 1000).Iterator()
-	for iter.Next(h.ctx) {
-		out[iter.Val()] = true
-	}
-	if err := iter.Err(); err != nil {
-		h.t.Fatal(err)
+	for _, k := range h.keys(":{" + slackfake.TeamID + "}:*") {
+		out[k] = true
 	}
 	return out
 }

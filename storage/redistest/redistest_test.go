@@ -2,12 +2,20 @@ package redistest_test
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/rapportbot/rapport/storage/redistest"
 )
+
+// TestMain runs the tests through M, which stops the cluster they share under
+// RAPPORT_TEST_REDIS_CLUSTER=1.
+func TestMain(m *testing.M) { os.Exit(redistest.M(m).Run()) }
 
 func TestServer(t *testing.T) {
 	srv := redistest.Start(t)
@@ -50,5 +58,31 @@ func TestStopRestart(t *testing.T) {
 	}
 	if n, err := c.Exists(ctx, p+":k").Result(); err != nil || n != 0 {
 		t.Errorf("EXISTS after Restart = %d, %v; want 0 (no persistence)", n, err)
+	}
+}
+
+// TestKeys: Keys finds a test's keys wherever they live, on every master of a cluster.
+func TestKeys(t *testing.T) {
+	srv := redistest.Start(t)
+	c, p := srv.Client(t), srv.Prefix(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	var want []string
+	for i := range 12 { // a dozen teams: on a cluster of three masters, keys on each
+		k := fmt.Sprintf("%s:{T%02d}:seq", p, i)
+		if err := c.Set(ctx, k, 1, 0).Err(); err != nil {
+			t.Fatalf("SET %s: %v", k, err)
+		}
+		want = append(want, k)
+	}
+	got, err := redistest.Keys(ctx, c, p+":*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("Keys = %v, want %v", got, want)
+	}
+	if _, cluster := c.(*redis.ClusterClient); cluster != (os.Getenv(redistest.EnvCluster) == "1") {
+		t.Errorf("Client is a %T under %s=%q", c, redistest.EnvCluster, os.Getenv(redistest.EnvCluster))
 	}
 }
