@@ -71,6 +71,30 @@ func TestRedisRestart(t *testing.T) {
 	}
 }
 
+// TestOpenSentinel: with the master's name, Open asks the sentinel for the master and saves there.
+func TestOpenSentinel(t *testing.T) {
+	srv := redistest.StartOwn(t)
+	rdb, err := storage.Open(redistest.StartSentinel(t, srv, "rapport-master"), "rapport-master")
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { _ = rdb.Close() })
+	prefix := srv.Prefix(t)
+	st := storage.New(rdb, storage.WithPrefix(prefix))
+	if err := st.PutMembers(ctx(t), team, directory); err != nil {
+		t.Fatalf("PutMembers through the sentinel: %v", err)
+	}
+	r, _, err := st.CreateReferral(ctx(t), storage.NewReferral{Team: team, EnvelopeID: "env-1",
+		Draft: draft(t, "UROB", "pat@prospect.example", ""), Now: now})
+	if err != nil {
+		t.Fatalf("CreateReferral through the sentinel: %v", err)
+	}
+	// It is on the master the sentinel named.
+	if n, err := srv.Client(t).Exists(ctx(t), prefix+":{"+team+"}:ref:1").Result(); err != nil || n != 1 || r.Number != 1 {
+		t.Errorf("R-%d saved; on the master: %d key(s), %v; want R-1 there", r.Number, n, err)
+	}
+}
+
 // TestOpen: each form of REDIS_URL makes its kind of client, and what go-redis's parsers refuse,
 // Open refuses, without quoting a password.
 func TestOpen(t *testing.T) {

@@ -39,6 +39,7 @@ type Server struct {
 	addr   string
 
 	bin, dir string
+	conf     string   // a configuration file, given first (a sentinel's); "": none
 	args     []string // redis-server's options after ours
 	log      lockedBuffer
 
@@ -177,8 +178,12 @@ func (s *Server) Restart() {
 
 func (s *Server) start() error {
 	_, port, _ := net.SplitHostPort(s.addr)
-	cmd := exec.Command(s.bin, append([]string{"--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-		"--dir", s.dir}, s.args...)...)
+	var args []string
+	if s.conf != "" {
+		args = append(args, s.conf)
+	}
+	args = append(args, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", s.dir)
+	cmd := exec.Command(s.bin, append(args, s.args...)...)
 	cmd.Stdout, cmd.Stderr = &s.log, &s.log
 	cmd.SysProcAttr = dieWithParent() // no redis-server outlives a test binary killed by its timeout
 	if err := cmd.Start(); err != nil {
