@@ -86,3 +86,28 @@ func TestKeys(t *testing.T) {
 		t.Errorf("Client is a %T under %s=%q", c, redistest.EnvCluster, os.Getenv(redistest.EnvCluster))
 	}
 }
+
+// TestServerTime: the time Redis spends in scripts grows by what a script took, wherever it ran.
+func TestServerTime(t *testing.T) {
+	srv := redistest.Start(t)
+	c, p := srv.Client(t), srv.Prefix(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	s0, a0, err := redistest.ServerTime(ctx, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spin := redis.NewScript(`local n = 0 for i = 1, 200000 do n = n + i end redis.call('SET', KEYS[1], n) return n`)
+	for i := range 3 {
+		if err := spin.Run(ctx, c, []string{fmt.Sprintf("%s:{T%d}:spin", p, i)}).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s1, a1, err := redistest.ServerTime(ctx, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s1 <= s0 || a1-a0 < s1-s0 {
+		t.Errorf("ServerTime went from %d µs (scripts), %d µs (all) to %d, %d; want the scripts' time to grow, within all", s0, a0, s1, a1)
+	}
+}
