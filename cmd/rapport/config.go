@@ -54,27 +54,27 @@ type Config struct {
 	AppToken, BotToken string
 	APIURL             string
 	RedisURL           string
-	// RedisSentinelMaster names the master Sentinel watches; RedisURL then lists the sentinels.
-	RedisSentinelMaster string
-	HTTPAddr            string
-	RecognitionChannel  string
-	FollowUpSLA         time.Duration
-	ReportBackAfter     time.Duration
-	SweepSchedule       string
-	DigestSchedule      string
-	TimeZone            *time.Location
-	QuietHours          rapport.QuietHours
-	NudgeWeekends       bool
-	ExpireAfter         time.Duration
-	Admins              []string
-	RateLimits          bool
-	ReclaimAfter        time.Duration
+	HTTPAddr           string
+	RecognitionChannel string
+	FollowUpSLA        time.Duration
+	ReportBackAfter    time.Duration
+	SweepSchedule      string
+	DigestSchedule     string
+	TimeZone           *time.Location
+	QuietHours         rapport.QuietHours
+	NudgeWeekends      bool
+	ExpireAfter        time.Duration
+	Admins             []string
+	RateLimits         bool
+	ReclaimAfter       time.Duration
 	// StateDir is where the outbox journals deliveries Redis did not record by shutdown.
 	StateDir string
 	// AllowEviction lets Rapport run on a Redis whose maxmemory-policy may delete its keys.
 	AllowEviction bool
 	// MaxInFlight bounds the envelopes handled at once (bot.Config.MaxInFlight).
 	MaxInFlight int
+	// RedisSentinelMaster names the master Sentinel watches; RedisURL then lists the sentinels.
+	RedisSentinelMaster string
 }
 
 // loadConfig reads and checks every variable before anything connects; each error names the variable
@@ -97,8 +97,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	}
 	c := Config{
 		AppToken: get("SLACK_APP_TOKEN"), BotToken: get("SLACK_BOT_TOKEN"),
-		APIURL: get("SLACK_API_URL"), RedisURL: get("REDIS_URL"), RedisSentinelMaster: get("REDIS_SENTINEL_MASTER"),
-		HTTPAddr:           get("RAPPORT_HTTP_ADDR"),
+		APIURL: get("SLACK_API_URL"), RedisURL: get("REDIS_URL"), HTTPAddr: get("RAPPORT_HTTP_ADDR"),
 		RecognitionChannel: get("RAPPORT_RECOGNITION_CHANNEL"),
 		SweepSchedule:      get("RAPPORT_SWEEP_SCHEDULE"), DigestSchedule: get("RAPPORT_DIGEST_SCHEDULE"),
 	}
@@ -119,6 +118,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		c.APIURL += "/" // slack-go joins method names onto it
 	}
 	// The URL may carry Redis's password: a message quotes it redacted, or not at all.
+	c.RedisSentinelMaster = get("REDIS_SENTINEL_MASTER")
 	if u, err := url.Parse(c.RedisURL); err != nil {
 		bad("REDIS_URL", "is not a URL (redis://[:password@]host:port/db)")
 	} else if u.Scheme != "redis" && u.Scheme != "rediss" {
