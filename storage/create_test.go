@@ -10,6 +10,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/rapportbot/rapport"
+	"github.com/rapportbot/rapport/storage/redistest"
 )
 
 func TestCreateReferral(t *testing.T) {
@@ -201,7 +202,7 @@ func TestReferralSize(t *testing.T) {
 		t.Logf("%6d %s", n, k)
 		total += n
 		if _, cluster := f.rdb.(*redis.ClusterClient); cluster {
-			budget += 16 // Redis Cluster (7.0) links every key into its slot's list: Redis's cost, not the layout's
+			budget += redistest.ClusterKeyBytes
 		}
 	}
 	if enc := f.rdb.ObjectEncoding(ctx(t), f.key(team, "ref:1")).Val(); enc != "listpack" {

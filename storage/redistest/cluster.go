@@ -159,6 +159,7 @@ func startNode(bin, dir string) (*Server, error) {
 			return nil, err
 		}
 		if bus == port {
+			err = errors.New("the kernel gave the same free port twice")
 			continue
 		}
 		n := &Server{bin: bin, dir: filepath.Join(dir, strconv.Itoa(attempt)),
@@ -250,3 +251,8 @@ func onClusterURL(url string) bool {
 	c, err := redisurl.Parse(url, "")
 	return err == nil && c.Form == redisurl.Cluster
 }
+
+// ClusterKeyBytes is what a Redis Cluster adds to every key's MEMORY USAGE (Redis 7.0 links each key
+// into its slot's list: two pointers). It is Redis's cost, not the key layout's: a memory budget
+// measured on a cluster allows it per key.
+const ClusterKeyBytes = 16
