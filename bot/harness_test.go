@@ -25,7 +25,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m,
+	goleak.VerifyTestMain(redistest.M(m), // stops the cluster of RAPPORT_TEST_REDIS_CLUSTER=1
 		// go-redis's pool reaper ends just after its client closes.
 		goleak.IgnoreTopFunction("github.com/redis/go-redis/v9/internal/pool.(*ConnPool).reaper"),
 	)

@@ -394,18 +394,19 @@ const rebuildSlice = 20
 // rebuildStartScript starts a rebuild: it marks it (aggr:rebuild, nothing counted yet) and takes
 // up to 100 aggregate keys away; it is run until it returns 0 keys left.
 //
-// KEYS: none built but from the base. ARGV: 1 team base.
+// KEYS: 1 aggr:rebuild, 2 aggr:keys (the aggregates it removes are listed there). ARGV: 1 team base.
 var rebuildStartScript = redis.NewScript(luaKeys + luaRules + luaAggr + `
-redis.call('HSET', AGGR_REBUILD, 'ref', 0, 'vouch', -1)
-local ks = redis.call('SPOP', AGGR_INDEX, 100)
+redis.call('HSET', KEYS[1], 'ref', 0, 'vouch', -1)
+local ks = redis.call('SPOP', KEYS[2], 100)
 for _, k in ipairs(ks) do redis.call('UNLINK', k) end
-return redis.call('SCARD', AGGR_INDEX)
+return redis.call('SCARD', KEYS[2])
 `)
 
 // rebuildRefsScript counts referrals ARGV[2].. (at most rebuildSlice): for each, its number, its
 // created periods and, when its won_at is still ARGV's, its won periods. It moves the rebuild's
 // referral mark to ARGV[2] (the last number of the slice) and returns the last referral number.
 //
+// KEYS: 1 seq, 2 aggr:rebuild (and, built from the base, the referrals and their aggregates).
 // ARGV: 1 team base, 2 the slice's last number, 3.. groups of 4: n, created periods, won_at, won periods.
 var rebuildRefsScript = redis.NewScript(luaKeys + luaRules + luaAggr + `
 for i = 3, #ARGV, 4 do
@@ -416,9 +417,9 @@ for i = 3, #ARGV, 4 do
     if aw ~= '' and (redis.call('HGET', ref, F.won_at) or '') == wonAt then redis.call('HSET', ref, F.aggr_won, aw) end
   end
 end
-redis.call('HSET', AGGR_REBUILD, 'ref', ARGV[2])
+redis.call('HSET', KEYS[2], 'ref', ARGV[2])
 for i = 3, #ARGV, 4 do aggrRef(ARGV[i], 1) end
-return tonumber(redis.call('GET', BASE .. 'seq') or '0')
+return tonumber(redis.call('GET', KEYS[1]) or '0')
 `)
 
 // rebuildVouchesScript counts the recommendations after the rebuild's vouch mark, at most
@@ -553,7 +554,7 @@ func (s *Store) RebuildAggregates(ctx context.Context, team string, loc *time.Lo
 
 func (s *Store) rebuildAggregates(ctx context.Context, k keys, loc *time.Location) (int, error) {
 	for {
-		left, err := rebuildStartScript.Run(ctx, s.rdb, nil, k.base).Int()
+		left, err := rebuildStartScript.Run(ctx, s.rdb, []string{k.aggrRebuild(), k.aggrIndex()}, k.base).Int()
 		if err != nil {
 			return 0, err
 		}
@@ -626,7 +627,7 @@ func (s *Store) rebuildRefs(ctx context.Context, k keys, next int64, loc *time.L
 			args = append(args, next+int64(i), periodsField(msTime(created), loc), wonAt, aw)
 			counted++
 		}
-		seq, err := rebuildRefsScript.Run(ctx, s.rdb, nil, args...).Int64()
+		seq, err := rebuildRefsScript.Run(ctx, s.rdb, []string{k.seq(), k.aggrRebuild()}, args...).Int64()
 		if err != nil {
 			return counted, err
 		}

@@ -202,8 +202,8 @@ const afterSpan = 25
 // afterScript marks id's after-ack work done in the bucket of now (Redis's clock, the same for
 // every replica) unless a bucket of the last TTL already holds it.
 //
-// KEYS: none (the buckets' names depend on Redis's clock: built with afterKey). ARGV: 1 team base,
-// 2 id, 3 bucket width ms. Returns 1 when it marked id, 0 when id was marked already.
+// KEYS: 1 the team's slot (keys.slot: the buckets' names depend on Redis's clock, built with
+// afterKey). ARGV: 1 team base, 2 id, 3 bucket width ms. Returns 1 when it marked id, 0 when id was marked already.
 var afterScript = redis.NewScript(luaKeys + `
 local t = redis.call('TIME')
 local ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -224,7 +224,7 @@ return 1
 func (s *Store) FirstAfterAck(ctx context.Context, team, id string, ttl time.Duration) (bool, error) {
 	w := max(ttl/(afterSpan-1), time.Second)
 	k := s.keys(team)
-	n, err := afterScript.Run(ctx, s.rdb, nil, k.base, id, w.Milliseconds()).Int()
+	n, err := afterScript.Run(ctx, s.rdb, []string{k.slot()}, k.base, id, w.Milliseconds()).Int()
 	if err != nil {
 		return false, fail("mark after-ack work of "+id, err)
 	}

@@ -56,7 +56,7 @@ func TestQueueDigestClaimsTheWeekOnce(t *testing.T) {
 	if done, err := f.st.DigestClaimed(c, team, "2026-W10"); err != nil || !done {
 		t.Errorf("DigestClaimed after = %v, %v", done, err)
 	}
-	keys, _ := f.rdb.Keys(c, f.prefix+"*ran:digest:2026-W10").Result()
+	keys := f.match(t, "*ran:digest:2026-W10")
 	if len(keys) != 1 {
 		t.Fatalf("claim keys = %v", keys)
 	}

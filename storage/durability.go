@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -41,9 +43,34 @@ func (d Durability) Evicts() bool { return d.Policy != "" && d.Policy != NoEvict
 
 // Durability reads Redis's maxmemory-policy and persistence with CONFIG GET, or from INFO where CONFIG
 // is refused. An error means Redis did not answer (unreachable, loading, too slow); a refusal of both
-// commands is no error but a Durability that knows nothing.
+// commands is no error but a Durability that knows nothing. On a Redis Cluster every master is asked
+// (each keeps its own settings, and each holds teams' only copy), and the weakest answer is the
+// cluster's (weakest).
 func (s *Store) Durability(ctx context.Context) (Durability, error) {
-	d, err := durabilityFromConfig(ctx, s.rdb)
+	cc, ok := s.rdb.(*redis.ClusterClient)
+	if !ok {
+		return durability(ctx, s.rdb)
+	}
+	var mu sync.Mutex
+	var all []Durability
+	err := cc.ForEachMaster(ctx, func(ctx context.Context, node *redis.Client) error {
+		d, err := durability(ctx, node)
+		if err != nil {
+			return fmt.Errorf("%s: %w", node.Options().Addr, err)
+		}
+		mu.Lock()
+		all = append(all, d)
+		mu.Unlock()
+		return nil
+	})
+	if err != nil {
+		return Durability{}, fail("read redis config", err)
+	}
+	return weakest(all), nil
+}
+
+func durability(ctx context.Context, rdb redis.UniversalClient) (Durability, error) {
+	d, err := durabilityFromConfig(ctx, rdb)
 	if err == nil {
 		return d, nil
 	}
@@ -51,7 +78,7 @@ func (s *Store) Durability(ctx context.Context) (Durability, error) {
 		return Durability{}, fail("read redis config", err)
 	}
 	refused := err
-	if d, err = durabilityFromInfo(ctx, s.rdb); err != nil {
+	if d, err = durabilityFromInfo(ctx, rdb); err != nil {
 		if unavailable(err) {
 			return Durability{}, fail("read redis info", err)
 		}
@@ -59,6 +86,40 @@ func (s *Store) Durability(ctx context.Context) (Durability, error) {
 	}
 	d.Refused = refused
 	return d, nil
+}
+
+// weakest is what the masters of a cluster keep for sure: a policy that evicts on any of them, else
+// an unknown one, else noeviction; the persistence of the least persistent (none, unknown, rdb, aof,
+// aof+rdb); where the facts came from when all say the same, else the least telling; every refusal.
+func weakest(all []Durability) Durability {
+	if len(all) == 0 {
+		return Durability{}
+	}
+	rank := map[string]int{PersistNone: 0, "": 1, PersistRDB: 2, PersistAOF: 3, PersistAOFRDB: 4}
+	from := map[string]int{"": 0, "INFO": 1, "CONFIG": 2}
+	w := all[0]
+	var refused []error
+	for _, d := range all {
+		switch {
+		case d.Evicts():
+			if !w.Evicts() {
+				w.Policy = d.Policy
+			}
+		case d.Policy == "" && !w.Evicts():
+			w.Policy = ""
+		}
+		if rank[d.Persistence] < rank[w.Persistence] {
+			w.Persistence = d.Persistence
+		}
+		if from[d.From] < from[w.From] {
+			w.From = d.From
+		}
+		if d.Refused != nil {
+			refused = append(refused, d.Refused)
+		}
+	}
+	w.Refused = errors.Join(refused...)
+	return w
 }
 
 // durabilityFromConfig asks CONFIG GET, one parameter per command so that Redis 6 (one pattern per

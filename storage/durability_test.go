@@ -1,8 +1,11 @@
 package storage_test
 
 import (
+	"context"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/redis/go-redis/v9"
@@ -99,7 +102,7 @@ func TestDurabilityWithoutConfig(t *testing.T) {
 
 func TestDurabilityRedisDownAtStart(t *testing.T) {
 	srv := redistest.StartOwn(t)
-	rdb, err := storage.Open(srv.URL())
+	rdb, err := storage.Open(srv.URL(), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,4 +119,48 @@ func anySlice(ss []string) []any {
 		out[i] = s
 	}
 	return out
+}
+
+// TestDurabilityEveryMaster: on a Redis Cluster each master keeps its own settings, and the one that
+// evicts or forgets is the cluster's answer.
+func TestDurabilityEveryMaster(t *testing.T) {
+	srv := redistest.Start(t)
+	cc, ok := srv.Client(t).(*redis.ClusterClient)
+	if !ok {
+		t.Skip("needs a Redis Cluster: set " + redistest.EnvCluster + "=1")
+	}
+	st := storage.New(cc)
+	want := storage.Durability{Policy: "noeviction", Persistence: storage.PersistNone, From: "CONFIG"}
+	if got, err := st.Durability(ctx(t)); err != nil || got != want {
+		t.Fatalf("Durability of the test cluster = %+v, %v; want %+v", got, err, want)
+	}
+	// One master of three evicts; another persists, which does not make the cluster persistent.
+	var masters []*redis.Client
+	for _, key := range []string{"{a}", "{b}", "{c}", "{d}", "{e}"} {
+		m, err := cc.MasterForKey(ctx(t), key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.ContainsFunc(masters, func(c *redis.Client) bool { return c.Options().Addr == m.Options().Addr }) {
+			masters = append(masters, m)
+		}
+	}
+	if len(masters) < 2 {
+		t.Fatalf("keys of 5 tags on %d master(s); want at least 2", len(masters))
+	}
+	t.Cleanup(func() { // the cluster is shared with the tests after this one (t's context is done by now)
+		c, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		for m, kv := range map[*redis.Client][2]string{masters[0]: {"maxmemory-policy", "noeviction"}, masters[1]: {"appendonly", "no"}} {
+			if err := m.ConfigSet(c, kv[0], kv[1]).Err(); err != nil {
+				t.Errorf("restore %s on %s: %v", kv[0], m.Options().Addr, err)
+			}
+		}
+	})
+	configure(t, masters[0], "maxmemory-policy", "allkeys-lru")
+	configure(t, masters[1], "appendonly", "yes")
+	want.Policy = "allkeys-lru"
+	if got, err := st.Durability(ctx(t)); err != nil || got != want || !got.Evicts() {
+		t.Errorf("Durability with one master evicting = %+v, %v; want %+v", got, err, want)
+	}
 }

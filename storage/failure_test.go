@@ -2,8 +2,12 @@ package storage_test
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/rapportbot/rapport"
 	"github.com/rapportbot/rapport/storage"
@@ -14,7 +18,7 @@ import (
 // that the store works again once Redis is back, with an empty script cache (NOSCRIPT).
 func TestRedisRestart(t *testing.T) {
 	srv := redistest.Start(t)
-	rdb, err := storage.Open(srv.URL())
+	rdb, err := storage.Open(srv.URL(), "")
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -67,16 +71,69 @@ func TestRedisRestart(t *testing.T) {
 	}
 }
 
+// TestOpenSentinel: with the master's name, Open asks the sentinel for the master and saves there.
+func TestOpenSentinel(t *testing.T) {
+	srv := redistest.StartOwn(t)
+	rdb, err := storage.Open(redistest.StartSentinel(t, srv, "rapport-master"), "rapport-master")
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { _ = rdb.Close() })
+	prefix := srv.Prefix(t)
+	st := storage.New(rdb, storage.WithPrefix(prefix))
+	if err := st.PutMembers(ctx(t), team, directory); err != nil {
+		t.Fatalf("PutMembers through the sentinel: %v", err)
+	}
+	r, _, err := st.CreateReferral(ctx(t), storage.NewReferral{Team: team, EnvelopeID: "env-1",
+		Draft: draft(t, "UROB", "pat@prospect.example", ""), Now: now})
+	if err != nil {
+		t.Fatalf("CreateReferral through the sentinel: %v", err)
+	}
+	// It is on the master the sentinel named.
+	if n, err := srv.Client(t).Exists(ctx(t), prefix+":{"+team+"}:ref:1").Result(); err != nil || n != 1 || r.Number != 1 {
+		t.Errorf("R-%d saved; on the master: %d key(s), %v; want R-1 there", r.Number, n, err)
+	}
+}
+
+// TestOpen: each form of REDIS_URL makes its kind of client, and what go-redis's parsers refuse,
+// Open refuses, without quoting a password.
 func TestOpen(t *testing.T) {
-	for _, url := range []string{"redis://localhost:6380/0", "rediss://user:pw@redis.example:6380/1"} {
-		rdb, err := storage.Open(url)
+	for _, tt := range []struct {
+		url, master string
+		want        any // the client's type
+	}{
+		{"redis://localhost:6380/0", "", &redis.Client{}},
+		{"rediss://user:pw@redis.example:6380/1", "", &redis.Client{}},
+		{"redis://:pw@10.0.0.1:7000?addr=10.0.0.2:7000&addr=10.0.0.3:7000", "", &redis.ClusterClient{}},
+		{"rediss://10.0.0.1:7000/0?addr=10.0.0.2:7000", "", &redis.ClusterClient{}},
+		{"redis://s1:26379?addr=s2:26379&addr=s3:26379&password=pw", "mymaster", &redis.Client{}},
+		{"redis://s1:26379/2", "mymaster", &redis.Client{}},
+	} {
+		rdb, err := storage.Open(tt.url, tt.master)
 		if err != nil {
-			t.Errorf("Open(%q): %v", url, err)
+			t.Errorf("Open(%q, %q): %v", tt.url, tt.master, err)
 			continue
+		}
+		if got, want := fmt.Sprintf("%T", rdb), fmt.Sprintf("%T", tt.want); got != want {
+			t.Errorf("Open(%q, %q) made a %s, want a %s", tt.url, tt.master, got, want)
 		}
 		_ = rdb.Close()
 	}
-	if _, err := storage.Open("http://localhost"); err == nil {
-		t.Error("Open of an http URL succeeded")
+	for _, tt := range []struct{ url, master, want string }{
+		{"http://localhost", "", "scheme"},
+		{"redis://:s3cretpw@[bad", "", "not a URL"},
+		{"redis://:s3cretpw@n1:7000/3?addr=n2:7000", "", "database 0"},
+		{"redis://:s3cretpw@n1:7000?addr=n2", "", "addr"},
+		{"redis://:s3cretpw@s1:26379?master_name=mymaster", "", "REDIS_SENTINEL_MASTER"},
+		{"redis://:s3cretpw@s1:26379?master_name=mymaster", "mymaster", "REDIS_SENTINEL_MASTER"},
+		{"redis://:s3cretpw@localhost:6379?banana=1", "", "banana"},
+	} {
+		_, err := storage.Open(tt.url, tt.master)
+		if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "s3cretpw") {
+			t.Errorf("Open(%q, %q) = %v; want an error about %s, without the password", tt.url, tt.master, err, tt.want)
+		}
+		if err := storage.CheckURL(tt.url, tt.master); err == nil {
+			t.Errorf("CheckURL(%q, %q) passed what Open refuses", tt.url, tt.master)
+		}
 	}
 }

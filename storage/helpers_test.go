@@ -3,7 +3,6 @@ package storage_test
 import (
 	"context"
 	"fmt"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -114,16 +113,18 @@ func (f *fixture) newReferral(tm string, d rapport.Draft) storage.NewReferral {
 // keys lists every key under the fixture's prefix, sorted.
 func (f *fixture) keys(t testing.TB) []string {
 	t.Helper()
-	var all []string
-	iter := f.rdb.Scan(ctx(t), 0, f.prefix+":*", 1000).Iterator()
-	for iter.Next(ctx(t)) {
-		all = append(all, iter.Val())
-	}
-	if err := iter.Err(); err != nil {
+	return f.match(t, ":*")
+}
+
+// match lists the keys under the fixture's prefix that match pattern after it, sorted: on every
+// master of a cluster.
+func (f *fixture) match(t testing.TB, pattern string) []string {
+	t.Helper()
+	ks, err := redistest.Keys(ctx(t), f.rdb, f.prefix+pattern)
+	if err != nil {
 		t.Fatalf("SCAN: %v", err)
 	}
-	sort.Strings(all)
-	return all
+	return ks
 }
 
 // key is the fixture's full key for a layout suffix such as "seq" or "ref:1".

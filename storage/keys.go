@@ -93,7 +93,9 @@ const sendersGroup = "senders"
 // received:<U>), prospect sets (prospect:<digest>), the aggregates (aggr:…), the heartbeats of the consumers the outbox's
 // group lists (alive:<consumer>) and the after-ack buckets named by Redis's clock (after:<w>:<b>).
 // Those they build from ARGV[1], which in every script that builds keys is the team base, and only
-// through luaKeys' functions.
+// through luaKeys' functions. Every script declares at least one key, the team's, because a Redis
+// Cluster runs a script on the node of its first key (a script with none goes to any node, which
+// refuses the team's keys): one whose every key is built (the after-ack marks) declares slot.
 type keys struct{ base string } // the team base "<prefix>:{<team>}:"
 
 // Suffixes of the keys scripts build themselves, written once here for Go and Lua alike.
@@ -127,6 +129,10 @@ func luaKeyBuilder(name, suffix string) string {
 }
 
 func (s *Store) keys(team string) keys { return keys{base: s.prefix + ":{" + team + "}:"} }
+
+// slot names no key but the team's Redis Cluster slot: the team base itself, declared by a script
+// that touches only keys it builds.
+func (k keys) slot() string { return k.base }
 
 func (k keys) seq() string                     { return k.base + "seq" }
 func (k keys) ref(n int64) string              { return k.base + sfxRef + strconv.FormatInt(n, 10) }

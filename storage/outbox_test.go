@@ -49,7 +49,7 @@ func TestOutboxDelivery(t *testing.T) {
 	if err != nil || ch != "D0ROB" || ts != "1772443800.000100" {
 		t.Errorf("Slot = %q, %q, %v; want D0ROB, 1772443800.000100", ch, ts, err)
 	}
-	if keys := f.rdb.Keys(ctx(t), f.prefix+"*sent:*").Val(); len(keys) != 0 {
+	if keys := f.match(t, "*sent:*"); len(keys) != 0 {
 		t.Errorf("a delivery left keys of its own: %v", keys)
 	}
 	if n := pending(t, f); n != 1 {

@@ -13,29 +13,37 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/rapportbot/rapport/storage/internal/redisurl"
 )
 
-// Open connects to the Redis of a REDIS_URL (redis:// or rediss://). It does not ping: startup
-// decides whether an unreachable Redis is fatal.
+// Open makes the client of the Redis that url names, in one of three forms (go-redis's own URL
+// parsers read each):
 //
-// For now the URL names a single node (redis.ParseURL); Sentinel and Cluster come later behind the
-// same UniversalClient, which is why Open returns the interface.
-func Open(url string) (redis.UniversalClient, error) {
-	opt, err := redis.ParseURL(url)
+//   - one server: redis://[user:password@]host:port/db, or rediss:// for TLS;
+//   - a Redis Cluster: a node and the others as addr= parameters,
+//     redis://[user:password@]host1:port1?addr=host2:port2&addr=host3:port3 (database 0 only);
+//   - Sentinel, when sentinelMaster names the master: the URL lists the sentinels the same way,
+//     its user and password are the sentinels', the master's are its username= and password=
+//     parameters.
+//
+// Every form gets the same timeouts and retries (a dead node fails a command within the ack's
+// budget). Open does not connect: startup decides whether an unreachable Redis is fatal. Every
+// command and script of the store stays within one team's slot (keys.go), so the same code runs on
+// each form.
+func Open(url, sentinelMaster string) (redis.UniversalClient, error) {
+	rdb, err := redisurl.Open(url, sentinelMaster)
 	if err != nil {
 		return nil, fmt.Errorf("parse REDIS_URL: %w", err)
 	}
-	// Honour the caller's deadline (a Slack ack has 3 s in all), and fail fast on a dead node
-	// rather than letting one request wait out long default timeouts: the person is told to try
-	// again at once. A command is tried 3 times (MaxRetries) with a single dial each; go-redis's
-	// default of 5 dials 100 ms apart per try would spend the whole ack budget on a refused port.
-	opt.ContextTimeoutEnabled = true
-	opt.DialTimeout = 2 * time.Second
-	opt.ReadTimeout = 2 * time.Second
-	opt.WriteTimeout = 2 * time.Second
-	opt.MaxRetries = 2
-	opt.DialerRetries = 1
-	return redis.NewClient(opt), nil
+	return rdb, nil
+}
+
+// CheckURL reports what Open would refuse in url and sentinelMaster, without making a client. Its
+// error never quotes the URL, which may carry a password.
+func CheckURL(url, sentinelMaster string) error {
+	_, err := redisurl.Parse(url, sentinelMaster)
+	return err
 }
 
 // Store is Rapport's Redis store. It is safe for concurrent use.

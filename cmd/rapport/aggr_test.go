@@ -11,27 +11,17 @@ import (
 // aggrKeys are the aggregates of the harness' workspace and their mark: what an install from
 // before the aggregates lacks.
 func (h *harness) aggrKeys() []string {
-	rdb := h.redis.Client(h.t)
-	var out []string
-	for _, pat := range []string{"*{" + slackfake.TeamID + "}:aggr:*", "*{" + slackfake.TeamID + "}:migrated:aggr"} {
-		ks, err := rdb.Keys(h.ctx, pat).Result()
-		if err != nil {
-			h.t.Fatal(err)
-		}
-		out = append(out, ks...)
-	}
-	return out
+	return append(h.keys(":{"+slackfake.TeamID+"}:aggr:*"), h.keys(":{"+slackfake.TeamID+"}:migrated:aggr")...)
 }
 
 // aggrMark is the time zone the aggregates were last built in, "" when never (the mark is the
 // layout, a space, and the zone).
 func (h *harness) aggrMark() string {
-	rdb := h.redis.Client(h.t)
-	ks, err := rdb.Keys(h.ctx, "*{"+slackfake.TeamID+"}:migrated:aggr").Result()
-	if err != nil || len(ks) == 0 {
+	ks := h.keys(":{" + slackfake.TeamID + "}:migrated:aggr")
+	if len(ks) == 0 {
 		return ""
 	}
-	_, zone, _ := strings.Cut(rdb.Get(h.ctx, ks[0]).Val(), " ")
+	_, zone, _ := strings.Cut(h.redis.Client(h.t).Get(h.ctx, ks[0]).Val(), " ")
 	return zone
 }
 
@@ -116,12 +106,8 @@ func TestOpenListsBackfilledAtStart(t *testing.T) {
 
 	rdb := h.redis.Client(t)
 	var old []string
-	for _, pat := range []string{"*:given-open:*", "*:received-open:*", "*:migrated:open"} {
-		ks, err := rdb.Keys(h.ctx, pat).Result()
-		if err != nil {
-			t.Fatal(err)
-		}
-		old = append(old, ks...)
+	for _, pat := range []string{":*:given-open:*", ":*:received-open:*", ":*:migrated:open"} {
+		old = append(old, h.keys(pat)...)
 	}
 	if len(old) != 3 {
 		t.Fatalf("open indexes and mark %v; want Alice's, Bob's and the mark", old)

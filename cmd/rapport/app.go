@@ -82,7 +82,7 @@ func newApp(ctx context.Context, cfg Config, log *zap.Logger, d deps) (_ *app, e
 		}
 	}()
 	if a.rdb == nil {
-		if a.rdb, err = storage.Open(cfg.RedisURL); err != nil {
+		if a.rdb, err = storage.Open(cfg.RedisURL, cfg.RedisSentinelMaster); err != nil {
 			return nil, fmt.Errorf("REDIS_URL: %w", err)
 		}
 		a.ownsRDB = true

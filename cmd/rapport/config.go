@@ -15,6 +15,7 @@ import (
 
 	"github.com/rapportbot/rapport"
 	"github.com/rapportbot/rapport/bot"
+	"github.com/rapportbot/rapport/storage"
 	"github.com/robfig/cron/v3"
 )
 
@@ -28,7 +29,8 @@ var variables = []variable{
 	{"SLACK_APP_TOKEN", "", "required: App-Level token (xapp-…) with connections:write, for Socket Mode"},
 	{"SLACK_BOT_TOKEN", "", "required: Bot User OAuth token (xoxb-…)"},
 	{"SLACK_API_URL", "https://slack.com/api/", "Slack Web API base URL (tests and the demo point it at a fake)"},
-	{"REDIS_URL", "redis://localhost:6379/0", "Redis holding all of Rapport's state (redis:// or rediss://)"},
+	{"REDIS_URL", "redis://localhost:6379/0", "Redis holding all of Rapport's state: one server (redis:// or rediss://), a Redis Cluster (a node and the others as addr=: redis://n1:6379?addr=n2:6379&addr=n3:6379), or with REDIS_SENTINEL_MASTER the sentinels (redis://s1:26379?addr=s2:26379&addr=s3:26379)"},
+	{"REDIS_SENTINEL_MASTER", "", "the name of the master Sentinel watches (e.g. mymaster); REDIS_URL then lists the sentinels: its password is theirs, the master's goes in a password= parameter"},
 	{"RAPPORT_HTTP_ADDR", ":8080", "address of /healthz and /readyz"},
 	{"RAPPORT_RECOGNITION_CHANNEL", "", "channel ID (C…) for public shout-outs; invite Rapport to it"},
 	{"RAPPORT_FOLLOWUP_SLA", "24h", "how soon a receiver should act before being nudged"},
@@ -71,6 +73,8 @@ type Config struct {
 	AllowEviction bool
 	// MaxInFlight bounds the envelopes handled at once (bot.Config.MaxInFlight).
 	MaxInFlight int
+	// RedisSentinelMaster names the master Sentinel watches; RedisURL then lists the sentinels.
+	RedisSentinelMaster string
 }
 
 // varError is what is wrong with one variable: rapport doctor shows each beside the check it belongs to.
@@ -119,10 +123,20 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		c.APIURL += "/" // slack-go joins method names onto it
 	}
 	// The URL may carry Redis's password: a message quotes it redacted, or not at all.
+	c.RedisSentinelMaster = get("REDIS_SENTINEL_MASTER")
 	if u, err := url.Parse(c.RedisURL); err != nil {
 		bad("REDIS_URL", "is not a URL (redis://[:password@]host:port/db)")
 	} else if u.Scheme != "redis" && u.Scheme != "rediss" {
 		bad("REDIS_URL", "%q is not a redis:// or rediss:// URL", u.Redacted())
+	} else if err := storage.CheckURL(c.RedisURL, c.RedisSentinelMaster); err != nil {
+		bad("REDIS_URL", "%s", strings.TrimPrefix(err.Error(), "redis: "))
+	}
+	switch m := c.RedisSentinelMaster; {
+	case m == "":
+	case strings.Contains(m, "://") || strings.ContainsAny(m, " \t/@?"):
+		bad("REDIS_SENTINEL_MASTER", "%q is not a master's name: give the name Sentinel knows the master by (e.g. mymaster); REDIS_URL lists the sentinels", m)
+	case strings.TrimSpace(getenv("REDIS_URL")) == "":
+		bad("REDIS_SENTINEL_MASTER", "set REDIS_URL to the sentinels' addresses too (redis://s1:26379?addr=s2:26379&addr=s3:26379)")
 	}
 	if ch := c.RecognitionChannel; ch != "" && !(strings.HasPrefix(ch, "C") || strings.HasPrefix(ch, "G")) {
 		bad("RAPPORT_RECOGNITION_CHANNEL", "%q is not a channel ID: use the ID (C…) from the channel's details, not its name", ch)

@@ -59,6 +59,12 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"ErrZone", env("RAPPORT_TIMEZONE", "Mars/Olympus"), []string{"RAPPORT_TIMEZONE", "IANA"}},
 		{"ErrQuietHours", env("RAPPORT_QUIET_HOURS", "9pm-8am"), []string{"RAPPORT_QUIET_HOURS"}},
 		{"ErrRedisURL", env("REDIS_URL", "localhost:6379"), []string{"REDIS_URL"}},
+		{"ErrRedisURLOption", env("REDIS_URL", "redis://localhost:6379?banana=1"), []string{"REDIS_URL", "unexpected option: banana"}},
+		{"ErrRedisClusterDB", env("REDIS_URL", "redis://n1:7000/2?addr=n2:7000"), []string{"REDIS_URL", "only database 0"}},
+		{"ErrRedisClusterAddr", env("REDIS_URL", "redis://n1:7000?addr=n2"), []string{"REDIS_URL", "addr"}},
+		{"ErrRedisMasterInURL", env("REDIS_URL", "redis://s1:26379?master_name=m"), []string{"REDIS_URL", "REDIS_SENTINEL_MASTER"}},
+		{"ErrSentinelMasterNoURL", env("REDIS_SENTINEL_MASTER", "mymaster"), []string{"REDIS_SENTINEL_MASTER", "set REDIS_URL to the sentinels"}},
+		{"ErrSentinelMasterURL", env("REDIS_SENTINEL_MASTER", "redis://s1:26379", "REDIS_URL", "redis://s1:26379"), []string{"REDIS_SENTINEL_MASTER", "not a master's name"}},
 		{"ErrStateDir", env("RAPPORT_STATE_DIR", "state"), []string{"RAPPORT_STATE_DIR", "absolute"}},
 		{"ErrAPIURL", env("SLACK_API_URL", "slack"), []string{"SLACK_API_URL"}},
 		{"ErrAdmins", env("RAPPORT_ADMINS", "U123,@carol"), []string{"RAPPORT_ADMINS", "@carol"}},
@@ -106,6 +112,25 @@ func TestLoadConfigValues(t *testing.T) {
 	}
 	if !c.QuietHours.Off() || len(c.Admins) != 2 || c.Admins[1] != "W2" || c.TimeZone.String() != "America/Phoenix" || c.RateLimits || !c.AllowEviction || c.MaxInFlight != 64 {
 		t.Errorf("parsed %+v", c)
+	}
+}
+
+// TestLoadConfigRedisForms: REDIS_URL names one server, a cluster, or with REDIS_SENTINEL_MASTER the
+// sentinels.
+func TestLoadConfigRedisForms(t *testing.T) {
+	for _, kv := range [][]string{
+		{"REDIS_URL", "rediss://:pw@redis.example:6380/1"},
+		{"REDIS_URL", "redis://:pw@n1:7000?addr=n2:7000&addr=n3:7000"},
+		{"REDIS_URL", "redis://s1:26379?addr=s2:26379&password=pw", "REDIS_SENTINEL_MASTER", "mymaster"},
+	} {
+		c, err := loadConfig(env(kv...))
+		if err != nil {
+			t.Errorf("%v: %v", kv, err)
+			continue
+		}
+		if c.RedisURL != kv[1] || (len(kv) == 4 && c.RedisSentinelMaster != kv[3]) {
+			t.Errorf("%v read as %q, %q", kv, c.RedisURL, c.RedisSentinelMaster)
+		}
 	}
 }
 

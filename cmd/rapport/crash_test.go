@@ -84,6 +84,22 @@ func newCrashRig(t *testing.T, env map[string]string) *crashRig {
 	t.Cleanup(fake.Close)
 	rs := redistest.Start(t)
 	rdb := rs.Client(t)
+	if os.Getenv(redistest.EnvCluster) == "1" {
+		// The test binary's cluster is shared, and these tests (one at a time: none is parallel) use
+		// the production prefix: the keys an earlier one left go first.
+		ks, err := redistest.Keys(ctx, rdb, storage.DefaultPrefix+":*")
+		if err == nil && len(ks) > 0 {
+			_, err = rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+				for _, k := range ks {
+					p.Unlink(ctx, k) // one key a command: a cluster refuses keys of several slots in one
+				}
+				return nil
+			})
+		}
+		if err != nil {
+			t.Fatalf("clear the production prefix on the shared cluster: %v", err)
+		}
+	}
 	r := &crashRig{t: t, ctx: ctx, fake: fake, redis: rs, rdb: rdb, store: storage.New(rdb),
 		alice: person{fake, "UALICE"}, bob: person{fake, "UBOB"},
 		env: map[string]string{

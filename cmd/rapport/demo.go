@@ -52,7 +52,7 @@ func demo(ctx context.Context, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	rdb, err := storage.Open(cfg.RedisURL)
+	rdb, err := storage.Open(cfg.RedisURL, cfg.RedisSentinelMaster)
 	if err != nil {
 		return err
 	}

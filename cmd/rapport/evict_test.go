@@ -114,7 +114,7 @@ func TestStartEvictionCheckWhenRedisAnswers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rdb, err := storage.Open(cfg.RedisURL)
+	rdb, err := storage.Open(cfg.RedisURL, cfg.RedisSentinelMaster)
 	if err != nil {
 		t.Fatal(err)
 	}

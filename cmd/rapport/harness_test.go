@@ -18,7 +18,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m,
+	goleak.VerifyTestMain(redistest.M(m), // stops the cluster of RAPPORT_TEST_REDIS_CLUSTER=1
 		// go-redis's pool reaper and slack-go's socket reader end just after their owners close.
 		goleak.IgnoreTopFunction("github.com/redis/go-redis/v9/internal/pool.(*ConnPool).reaper"),
 		// After a failed dial go-redis redials in the background, sleeping a second between tries,
@@ -213,6 +213,17 @@ func contains(s string, subs ...string) error {
 		return errors.New("missing " + strings.Join(missing, ", ") + " in:\n" + s)
 	}
 	return nil
+}
+
+// keys lists the keys under the harness' prefix that match pattern after it, sorted: on every master
+// of a cluster.
+func (h *harness) keys(pattern string) []string {
+	h.t.Helper()
+	ks, err := redistest.Keys(h.ctx, h.redis.Client(h.t), h.prefix+pattern)
+	if err != nil {
+		h.t.Fatalf("SCAN: %v", err)
+	}
+	return ks
 }
 
 func (h *harness) outboxEmpty() bool {

@@ -15,7 +15,7 @@ import (
 // rebuildAggregates recomputes team's aggregates (storage.RebuildAggregates) in the group's zone:
 // the environment's, or the one an admin set.
 func rebuildAggregates(ctx context.Context, cfg Config, team string, stdout io.Writer) error {
-	rdb, err := storage.Open(cfg.RedisURL)
+	rdb, err := storage.Open(cfg.RedisURL, cfg.RedisSentinelMaster)
 	if err != nil {
 		return err
 	}

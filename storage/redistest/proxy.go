@@ -2,6 +2,7 @@ package redistest
 
 import (
 	"net"
+	"os"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -26,9 +27,13 @@ type Proxy struct {
 }
 
 // StartProxy listens on a free loopback port and forwards every connection to upstream (host:port)
-// until t ends.
+// until t ends. On a cluster the test is skipped: a cluster's client reaches each node at the address
+// the cluster gives for it, around any proxy.
 func StartProxy(t testing.TB, upstream string) *Proxy {
 	t.Helper()
+	if onCluster() || onClusterURL(os.Getenv(EnvURL)) {
+		t.Skip("a proxy stands in front of one Redis server; on a cluster the client reaches every node at the address the cluster gives")
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatalf("proxy listen: %v", err)

@@ -1,6 +1,7 @@
 // Package redistest gives a test a real Redis: a redis-server of its own on a free loopback port,
-// or the server named by RAPPORT_TEST_REDIS_URL, and a key prefix of its own so that tests sharing a
-// server never see each other's keys.
+// the server named by RAPPORT_TEST_REDIS_URL, or with RAPPORT_TEST_REDIS_CLUSTER=1 a Redis Cluster of
+// three masters shared by the test binary (cluster.go), and a key prefix of its own so that tests
+// sharing a server never see each other's keys.
 package redistest
 
 import (
@@ -19,6 +20,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/rapportbot/rapport/storage/internal/redisurl"
 )
 
 // EnvURL names an existing Redis to use instead of starting one. It is never flushed: tests
@@ -30,12 +33,13 @@ const startTimeout = 10 * time.Second
 
 // Server is a Redis for one test.
 type Server struct {
-	t        testing.TB
-	external bool
-	url      string
-	addr     string
+	t      testing.TB
+	shared string // the variable that shares this server among tests (EnvURL, EnvCluster); "": the test's own
+	url    string
+	addr   string
 
 	bin, dir string
+	conf     string   // a configuration file, given first (a sentinel's); "": none
 	args     []string // redis-server's options after ours
 	log      lockedBuffer
 
@@ -44,29 +48,47 @@ type Server struct {
 	done chan struct{} // closed when cmd has exited
 }
 
-// Start returns a Redis for t: RAPPORT_TEST_REDIS_URL's, or a redis-server started on a free port
-// (never 6379) and stopped when t ends.
+// Start returns a Redis for t: the test binary's cluster under RAPPORT_TEST_REDIS_CLUSTER=1,
+// RAPPORT_TEST_REDIS_URL's server (one server or a cluster, as REDIS_URL writes them), or a
+// redis-server started on a free port (never 6379) and stopped when t ends.
 func Start(t testing.TB) *Server {
 	t.Helper()
+	if onCluster() {
+		if os.Getenv(EnvURL) != "" {
+			t.Fatalf("set %s or %s=1, not both", EnvURL, EnvCluster)
+		}
+		return startShared(t)
+	}
 	if u := os.Getenv(EnvURL); u != "" {
-		opt, err := redis.ParseURL(u)
+		c, err := redisurl.Parse(u, "")
 		if err != nil {
 			t.Fatalf("%s: %v", EnvURL, err)
 		}
-		return &Server{t: t, external: true, url: u, addr: opt.Addr}
+		return &Server{t: t, shared: EnvURL, url: u, addr: c.Addr()}
 	}
 	return startOwn(t, nil)
 }
 
 // StartOwn returns a redis-server of t's own, started with args after the usual options (e.g.
 // "--maxmemory-policy", "allkeys-lru"), for a test that configures its Redis. Under
-// RAPPORT_TEST_REDIS_URL the test is skipped: that server is shared.
+// RAPPORT_TEST_REDIS_URL or RAPPORT_TEST_REDIS_CLUSTER the test is skipped: that Redis is shared.
 func StartOwn(t testing.TB, args ...string) *Server {
 	t.Helper()
-	if os.Getenv(EnvURL) != "" {
-		t.Skip("needs a redis-server of the test's own, configured by the test; unset " + EnvURL)
+	if v := sharedBy(); v != "" {
+		t.Skip("needs a redis-server of the test's own, configured by the test; " + v + " shares one among the tests")
 	}
 	return startOwn(t, args)
+}
+
+// sharedBy names the variable under which every test shares one Redis, or "".
+func sharedBy() string {
+	switch {
+	case onCluster():
+		return EnvCluster
+	case os.Getenv(EnvURL) != "":
+		return EnvURL
+	}
+	return ""
 }
 
 func startOwn(t testing.TB, args []string) *Server {
@@ -99,28 +121,24 @@ func startOwn(t testing.TB, args []string) *Server {
 	return nil
 }
 
-// Addr is the server's host:port.
+// Addr is the server's host:port (a cluster's: its first node's).
 func (s *Server) Addr() string { return s.addr }
 
-// URL is the server as a REDIS_URL.
+// URL is the server as a REDIS_URL (a cluster's lists its nodes as addr= parameters).
 func (s *Server) URL() string { return s.url }
 
-// Client returns a client of the server configured as storage.Open configures one, closed when t
-// ends.
+// Client returns a client of the server made as storage.Open makes one (a *redis.ClusterClient for a
+// cluster), closed when t ends.
 func (s *Server) Client(t testing.TB) redis.UniversalClient { return client(t, s.url) }
 
 func client(t testing.TB, url string) redis.UniversalClient {
 	t.Helper()
-	opt, err := redis.ParseURL(url)
+	// storage.Open's own client (storage/internal/redisurl: this package cannot import storage,
+	// whose own tests import this one), so that tests see production's timeouts and retries.
+	c, err := redisurl.Open(url, "")
 	if err != nil {
 		t.Fatalf("parse %s: %v", url, err)
 	}
-	// The settings of storage.Open (which this package cannot import: storage's own tests import
-	// this one), so that tests see production's timeouts and retries.
-	opt.ContextTimeoutEnabled = true
-	opt.DialTimeout, opt.ReadTimeout, opt.WriteTimeout = 2*time.Second, 2*time.Second, 2*time.Second
-	opt.MaxRetries, opt.DialerRetries = 2, 1
-	c := redis.NewClient(opt)
 	t.Cleanup(func() { _ = c.Close() })
 	return c
 }
@@ -135,12 +153,12 @@ func (s *Server) Prefix(t testing.TB) string {
 }
 
 // Stop kills the server and waits for it to exit, for tests of what happens when Redis goes away.
-// A test on RAPPORT_TEST_REDIS_URL's server is skipped: that server is not ours to stop. Like
-// Restart, call it from the goroutine of the test that called Start.
+// A test on a shared Redis (RAPPORT_TEST_REDIS_URL's, the cluster) is skipped: that one is not the
+// test's to stop. Like Restart, call it from the goroutine of the test that called Start.
 func (s *Server) Stop() {
 	s.t.Helper()
-	if s.external {
-		s.t.Skip("stopping Redis needs a redis-server of the test's own; unset " + EnvURL)
+	if s.shared != "" {
+		s.t.Skip("stopping Redis needs a redis-server of the test's own; " + s.shared + " shares one among the tests")
 	}
 	s.stop()
 }
@@ -149,8 +167,8 @@ func (s *Server) Stop() {
 // gone (no persistence), as after a crash of a Redis without AOF.
 func (s *Server) Restart() {
 	s.t.Helper()
-	if s.external {
-		s.t.Skip("restarting Redis needs a redis-server of the test's own; unset " + EnvURL)
+	if s.shared != "" {
+		s.t.Skip("restarting Redis needs a redis-server of the test's own; " + s.shared + " shares one among the tests")
 	}
 	s.stop()
 	if err := s.start(); err != nil {
@@ -160,9 +178,14 @@ func (s *Server) Restart() {
 
 func (s *Server) start() error {
 	_, port, _ := net.SplitHostPort(s.addr)
-	cmd := exec.Command(s.bin, append([]string{"--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-		"--dir", s.dir}, s.args...)...)
+	var args []string
+	if s.conf != "" {
+		args = append(args, s.conf)
+	}
+	args = append(args, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", s.dir)
+	cmd := exec.Command(s.bin, append(args, s.args...)...)
 	cmd.Stdout, cmd.Stderr = &s.log, &s.log
+	cmd.SysProcAttr = dieWithParent() // no redis-server outlives a test binary killed by its timeout
 	if err := cmd.Start(); err != nil {
 		return err
 	}
