@@ -134,7 +134,7 @@ func (c *checkup) redis(ctx context.Context) (closeRedis func()) {
 	if u, err := url.Parse(c.cfg.RedisURL); err == nil {
 		host = u.Host
 	}
-	rdb, err := storage.Open(c.cfg.RedisURL)
+	rdb, err := storage.Open(c.cfg.RedisURL, c.cfg.RedisSentinelMaster)
 	if err == nil {
 		closeRedis = func() { rdb.Close() }
 		store := storage.New(rdb)
