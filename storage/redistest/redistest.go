@@ -99,6 +99,10 @@ func startOwn(t testing.TB, args []string) *Server {
 	return nil
 }
 
+// Own reports whether the server is the test's own (started for it), not RAPPORT_TEST_REDIS_URL's
+// shared one: only its own may be reconfigured (WatchSlow) or stopped.
+func (s *Server) Own() bool { return !s.external }
+
 // Addr is the server's host:port.
 func (s *Server) Addr() string { return s.addr }
 
