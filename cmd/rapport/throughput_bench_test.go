@@ -260,7 +260,8 @@ const benchRun = 3000
 // BenchmarkReferrals: runs of 3,000 referrals in a group of 40, submitted through the /refer modal
 // by 8 workers at full speed (each waits for its ack; rate limits off), on an empty store, and after
 // 1,000 and 100,000 referrals of history with 20 members' App Homes open (each referral redraws the
-// open Homes of its giver and its receiver). Each referral is a form of its own, sent as Slack sends
+// open Homes of its giver and its receiver); and, to see the DMs of a bot that keeps up, the last
+// again at 100 submissions a second (rate=100, as the ack benchmarks pace theirs). Each referral is a form of its own, sent as Slack sends
 // it (the whole view, blocks and all), built before the run so that the senders cost the machine
 // little while Rapport is measured. Per run, it reports refs/s (from the first submission to the
 // last receiver DM reaching the fake; ns/op is the same per referral), dm_p50_ms and dm_p99_ms
@@ -271,8 +272,12 @@ const benchRun = 3000
 //
 //	go test ./cmd/rapport -run '^$' -bench Referrals -benchtime 1x -count 3 -timeout 30m
 func BenchmarkReferrals(b *testing.B) {
-	for _, c := range []struct{ history, homes int }{{0, 0}, {1_000, 20}, {100_000, 20}} {
-		b.Run(fmt.Sprintf("history=%d/homes=%d", c.history, c.homes), func(b *testing.B) {
+	for _, c := range []struct{ history, homes, rate int }{{0, 0, 0}, {1_000, 20, 0}, {100_000, 20, 0}, {100_000, 20, benchRate}} {
+		name := fmt.Sprintf("history=%d/homes=%d", c.history, c.homes)
+		if c.rate > 0 {
+			name += fmt.Sprintf("/rate=%d", c.rate)
+		}
+		b.Run(name, func(b *testing.B) {
 			h := start(b)
 			h.allow(10 * time.Minute) // seeding and counting 100,000 referrals outlasts testDeadline
 			people := h.group(benchGroupSize)
@@ -329,7 +334,16 @@ func BenchmarkReferrals(b *testing.B) {
 						}
 					})
 				}
+				var pace <-chan time.Time
+				if c.rate > 0 {
+					tick := time.NewTicker(time.Second / time.Duration(c.rate))
+					defer tick.Stop()
+					pace = tick.C
+				}
 				for k := range benchRun {
+					if pace != nil {
+						<-pace
+					}
 					next <- k
 				}
 				close(next)
