@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -51,6 +52,14 @@ func benchmarkAckOn(b *testing.B, fake *slackfake.Server, ctx context.Context, t
 	wg.Wait()
 	b.StopTimer()
 	percentiles(b, lat, "p50-ms", "p99-ms")
+}
+
+// percentiles reports the p50 and p99 of lat, in milliseconds, under the names given.
+func percentiles(b *testing.B, lat []time.Duration, p50, p99 string) {
+	slices.Sort(lat)
+	pct := func(p float64) float64 { return float64(lat[int(float64(len(lat)-1)*p)]) / float64(time.Millisecond) }
+	b.ReportMetric(pct(0.50), p50)
+	b.ReportMetric(pct(0.99), p99)
 }
 
 // BenchmarkAckRefer: the ack of "/refer" (the form opens after it).

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
-	"slices"
 	"strconv"
 	"sync"
 	"syscall"
@@ -164,14 +163,6 @@ func (w *dmWatch) waitAll(n int) {
 		// The outbox is read only once every DM is in: asking Redis on every call would load it.
 		return len(w.at) >= n && w.h.outboxEmpty()
 	})
-}
-
-// percentiles reports the p50 and p99 of lat, in milliseconds, under the names given.
-func percentiles(b *testing.B, lat []time.Duration, p50, p99 string) {
-	slices.Sort(lat)
-	pct := func(p float64) float64 { return float64(lat[int(float64(len(lat)-1)*p)]) / float64(time.Millisecond) }
-	b.ReportMetric(pct(0.50), p50)
-	b.ReportMetric(pct(0.99), p99)
 }
 
 // redisUsage measures what Redis spends from its making to report: its main thread's CPU (every
