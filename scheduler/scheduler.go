@@ -58,10 +58,11 @@ type Job struct {
 }
 
 // DefaultBatch bounds one claim script, so Redis is never blocked long by a backlog: a claim costs
-// Redis 25–70 µs (its nudges queued, its next stage scheduled; BenchmarkTick's max_claim_us), so 50
-// keep a script within 1.3–3.7 ms on this project's 2-core machine, under the 5 ms every script
-// keeps (100 took 3.4–7.2 ms, 1,000 took 27–62 ms). A sweep of 10,000 then makes 500 round trips
-// (121 with 1,000) in about the same time, 330–440 ms.
+// Redis 13–30 µs (its nudges queued, its next stage scheduled), so 50 keep a script near 1.5 ms on
+// this project's 2-core machine (BenchmarkTick's max_claim_us: 1.3–5.0 ms), under the 5 ms every
+// script keeps; 1,000 took 13–27 ms (27–62 ms on a loaded machine). A sweep of 10,000 then makes
+// 501 round trips instead of 121: 320–380 ms instead of 175–300 ms, while the nudges it queued are
+// already going out.
 const DefaultBatch = 50
 
 // Scheduler sweeps one workspace's due reminders.
