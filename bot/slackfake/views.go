@@ -149,13 +149,21 @@ func (s *Server) viewsPublish(r *request) (map[string]any, string) {
 	return map[string]any{"view": v}, ""
 }
 
-// currentViewLocked finds the latest state of a view by id or external_id.
+// currentViewLocked finds the latest state of a view by id or external_id. Only a view that may
+// match is decoded: a lookup by id compares ids alone, however many views the fake served.
 func (s *Server) currentViewLocked(id, externalID string) (*View, map[string]any) {
 	for i := len(s.views) - 1; i >= 0; i-- {
 		v := &s.views[i]
 		var m map[string]any
-		_ = json.Unmarshal(v.View, &m)
-		if (id != "" && v.ID == id) || (externalID != "" && m["external_id"] == externalID) {
+		match := id != "" && v.ID == id
+		if !match && externalID != "" {
+			_ = json.Unmarshal(v.View, &m)
+			match = m["external_id"] == externalID
+		}
+		if match {
+			if m == nil {
+				_ = json.Unmarshal(v.View, &m)
+			}
 			return v, m
 		}
 	}

@@ -183,16 +183,24 @@ func decodeRequest(hr *http.Request) (*request, error) {
 
 // Calls returns the recorded Web API calls to method, or all of them for "".
 func (s *Server) Calls(method string) []Call {
+	out, _ := s.CallsAfter(0, method)
+	return out
+}
+
+// CallsAfter is Calls of the calls recorded after the first n, with how many are recorded in all:
+// a test following the calls as they come (a benchmark's thousands) passes that count back and
+// reads each call once, where Calls would copy them all again on every look.
+func (s *Server) CallsAfter(n int, method string) ([]Call, int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []Call
-	for _, c := range s.calls {
+	for _, c := range s.calls[min(n, len(s.calls)):] {
 		if method == "" || c.Method == method {
 			c.Params = maps.Clone(c.Params)
 			out = append(out, c)
 		}
 	}
-	return out
+	return out, len(s.calls)
 }
 
 func writeError(w http.ResponseWriter, e string) {

@@ -81,6 +81,35 @@ func TestFailNext(t *testing.T) {
 	}
 }
 
+// TestCallsAfter: a test following the calls reads each one once, in order, filtered by method.
+func TestCallsAfter(t *testing.T) {
+	s := newFake(t)
+	api := newAPI(t, s, slackfake.BotToken)
+	ctx := waitCtx(t)
+	post := func(text string) {
+		if _, _, err := api.PostMessageContext(ctx, "C1", slack.MsgOptionText(text, false)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	post("one")
+	if _, err := api.AuthTestContext(ctx); err != nil {
+		t.Fatal(err)
+	}
+	calls, n := s.CallsAfter(0, "chat.postMessage")
+	if len(calls) != 1 || calls[0].Params["text"] != "one" || n != 2 {
+		t.Fatalf("CallsAfter(0) = %d calls, %d recorded; want one, 2", len(calls), n)
+	}
+	post("two")
+	post("three")
+	calls, n = s.CallsAfter(n, "chat.postMessage")
+	if len(calls) != 2 || calls[0].Params["text"] != "two" || calls[1].Params["text"] != "three" || n != 4 {
+		t.Fatalf("CallsAfter(2) = %+v, %d recorded; want two and three, 4", calls, n)
+	}
+	if calls, m := s.CallsAfter(n, ""); len(calls) != 0 || m != n {
+		t.Errorf("CallsAfter(%d) = %d calls, %d; want none", n, len(calls), m)
+	}
+}
+
 func TestRateLimitNext(t *testing.T) {
 	s := newFake(t)
 	api := newAPI(t, s, slackfake.BotToken)

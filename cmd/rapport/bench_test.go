@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -52,10 +51,15 @@ func benchmarkAckOn(b *testing.B, fake *slackfake.Server, ctx context.Context, t
 	}
 	wg.Wait()
 	b.StopTimer()
+	percentiles(b, lat, "p50-ms", "p99-ms")
+}
+
+// percentiles reports the p50 and p99 of lat, in milliseconds, under the names given.
+func percentiles(b *testing.B, lat []time.Duration, p50, p99 string) {
 	slices.Sort(lat)
 	pct := func(p float64) float64 { return float64(lat[int(float64(len(lat)-1)*p)]) / float64(time.Millisecond) }
-	b.ReportMetric(pct(0.50), "p50-ms")
-	b.ReportMetric(pct(0.99), "p99-ms")
+	b.ReportMetric(pct(0.50), p50)
+	b.ReportMetric(pct(0.99), p99)
 }
 
 // BenchmarkAckRefer: the ack of "/refer" (the form opens after it).
@@ -121,95 +125,4 @@ func BenchmarkAckSubmit(b *testing.B) {
 		f.phone = ""
 		return h.alice.submission(view, f)
 	})
-}
-
-// BenchmarkDMWithHomes: b.N referrals among the four members, made at full speed by 8 workers
-// (rate limits off), with no Home open and with all four Homes open, each change redrawing the Homes
-// of both members. It reports the time from each referral's ack to its receiver's DM reaching the
-// fake (p50, p99): Home publishes have lanes of their own, so the two should match.
-func BenchmarkDMWithHomes(b *testing.B) {
-	for _, homes := range []int{0, 4} {
-		b.Run(fmt.Sprintf("homes=%d", homes), func(b *testing.B) {
-			h := start(b)
-			people := []person{h.alice, h.bob, h.carol, h.dave}
-			for _, p := range people[:homes] {
-				h.openHome(p, "home")
-			}
-			h.wait("the Homes", func() bool {
-				n := 0
-				for _, p := range people {
-					n += len(h.homes(p))
-				}
-				return n == homes && h.outboxEmpty()
-			})
-			type sent struct {
-				to, email string
-				acked     time.Time
-			}
-			refs := make([]sent, b.N)
-			next := make(chan int)
-			var wg sync.WaitGroup
-			b.ResetTimer()
-			for range 8 {
-				wg.Go(func() {
-					for i := range next {
-						giver, receiver := people[i%4], people[(i/4+i+1)%4]
-						if giver.id == receiver.id {
-							receiver = people[(i+1)%4]
-						}
-						f := hotForm()
-						f.receiver, f.email, f.phone = receiver.id, fmt.Sprintf("prospect%d@example.com", i), ""
-						view := slackfake.View{View: fmt.Appendf(nil, `{"id":"VDM%d","type":"modal","callback_id":"refer"}`, i)}
-						ack, err := h.fake.Send(h.ctx, "interactive", giver.submission(view, f))
-						if err != nil {
-							b.Error(err)
-							continue
-						}
-						if pl := decodeAck(ack); pl.ResponseAction != "" {
-							b.Errorf("referral %d refused: %s", i, ack.Payload)
-						}
-						refs[i] = sent{to: receiver.id, email: f.email + `"`, acked: ack.At}
-					}
-				})
-			}
-			began := time.Now()
-			for i := 0; i < b.N; i++ {
-				next <- i
-			}
-			close(next)
-			wg.Wait()
-			made := time.Since(began)
-			dmAt := func(r sent) (time.Time, bool) {
-				for _, c := range h.fake.Calls("chat.postMessage") {
-					if c.Params["channel"] == r.to && strings.Contains(c.Params["blocks"]+c.Params["text"], r.email) {
-						return c.At, true
-					}
-				}
-				return time.Time{}, false
-			}
-			h.wait("every receiver DM", func() bool {
-				_, ok := dmAt(refs[b.N-1])
-				return ok && h.outboxEmpty()
-			})
-			b.StopTimer()
-			lat := make([]time.Duration, 0, b.N)
-			for _, r := range refs {
-				at, ok := dmAt(r)
-				if !ok {
-					b.Fatalf("no DM to %s about %s", r.to, r.email)
-				}
-				lat = append(lat, at.Sub(r.acked))
-			}
-			slices.Sort(lat)
-			pct := func(p float64) float64 { return float64(lat[int(float64(len(lat)-1)*p)]) / float64(time.Millisecond) }
-			b.ReportMetric(pct(0.50), "dm-p50-ms")
-			b.ReportMetric(pct(0.99), "dm-p99-ms")
-			b.ReportMetric(float64(b.N)/made.Seconds(), "referrals/s")
-			publishes := 0
-			for _, p := range people {
-				publishes += len(h.homes(p))
-			}
-			b.ReportMetric(float64(publishes-homes), "home-publishes")
-		})
-	}
 }

@@ -60,6 +60,13 @@ func (p person) submit(ctx context.Context, view slackfake.View, f form) (slackf
 
 // submission is the view_submission payload of f.
 func (p person) submission(view slackfake.View, f form) map[string]any {
+	var v slack.View
+	_ = json.Unmarshal(view.View, &v)
+	return p.submissionOf(v, f)
+}
+
+// submissionOf is the view_submission payload of f in the form v, decoded already.
+func (p person) submissionOf(v slack.View, f form) map[string]any {
 	text := func(v string) map[string]slack.BlockAction {
 		return map[string]slack.BlockAction{handlers.InputAction: {Type: "plain_text_input", Value: v}}
 	}
@@ -84,8 +91,6 @@ func (p person) submission(view slackfake.View, f form) map[string]any {
 		values[rapport.FieldConfirm] = map[string]slack.BlockAction{handlers.InputAction: {Type: "checkboxes",
 			SelectedOptions: []slack.OptionBlockObject{{Value: handlers.ConfirmSend}}}}
 	}
-	var v slack.View
-	_ = json.Unmarshal(view.View, &v)
 	return p.fake.ViewSubmission(p.id, v, values)
 }
 

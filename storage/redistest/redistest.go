@@ -121,6 +121,10 @@ func startOwn(t testing.TB, args []string) *Server {
 	return nil
 }
 
+// Own reports whether the server is the test's own (started for it), not a shared one
+// (RAPPORT_TEST_REDIS_URL's, the cluster): only its own may be reconfigured (WatchSlow) or stopped.
+func (s *Server) Own() bool { return s.shared == "" }
+
 // Addr is the server's host:port (a cluster's: its first node's).
 func (s *Server) Addr() string { return s.addr }
 
