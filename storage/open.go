@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -10,31 +11,15 @@ import (
 	"github.com/rapportbot/rapport"
 )
 
-// openAllScript reads the group's open referrals with the stalest last event first, at most limit,
-// and how many are open in all, in one round trip: the open index holds only open referrals, so the
-// cost follows what is shown, not the history.
-//
-// KEYS: 1 open. ARGV: 1 team base ("…{T}:"), 2 limit, 3 max score (last event ms; "+inf" for all).
-// Returns {total, {number, last event ms, HGETALL}…}.
-var openAllScript = redis.NewScript(luaKeys + `
-local out = {}
-for _, n in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[3], 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[2]))) do
-  out[#out + 1] = n
-end
-local list = {}
-for i = 1, #out, 2 do
-  list[#list + 1] = {tonumber(out[i]), out[i + 1], redis.call('HGETALL', refKey(out[i]))}
-end
-return {redis.call('ZCARD', KEYS[1]), list}
-`)
-
 // OpenReferral is an open referral as the open index has it (the domain's type, so that the
 // handlers and the catalogue declare their store interfaces without importing storage).
 type OpenReferral = rapport.OpenReferral
 
 // OpenAll returns the group's open referrals whose last event is before until (all of them for the
 // zero time), the stalest first, at most limit, and how many referrals are open in all: the
-// leader's view, and the referrals expiry looks at.
+// leader's view, and the referrals expiry looks at. Two round trips of single commands (the open
+// index's numbers and its size, then each referral's hash), so no call holds Redis however many
+// are read; the open index holds only open referrals, so the cost follows what is shown.
 func (s *Store) OpenAll(ctx context.Context, team string, until time.Time, limit int) ([]OpenReferral, int64, error) {
 	const op = "open referrals"
 	if limit <= 0 {
@@ -45,37 +30,44 @@ func (s *Store) OpenAll(ctx context.Context, team string, until time.Time, limit
 	if !until.IsZero() {
 		max = fmt.Sprintf("(%d", until.UnixMilli())
 	}
-	res, err := openAllScript.Run(ctx, s.rdb, []string{k.open()}, k.base, limit, max).Slice()
+	var ids *redis.ZSliceCmd
+	var total *redis.IntCmd
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		ids = p.ZRangeByScoreWithScores(ctx, k.open(), &redis.ZRangeBy{Min: "-inf", Max: max, Count: int64(limit)})
+		total = p.ZCard(ctx, k.open())
+		return nil
+	})
 	if err != nil {
 		return nil, 0, fail(op, err)
 	}
-	if len(res) != 2 {
-		return nil, 0, fail(op, fmt.Errorf("unexpected reply %v", res))
-	}
-	total, _ := res[0].(int64)
-	items, _ := res[1].([]any)
-	out := make([]OpenReferral, 0, len(items))
-	for _, it := range items {
-		row, ok := it.([]any)
-		if !ok || len(row) != 3 {
-			return nil, 0, fail(op, fmt.Errorf("unexpected row %v", it))
-		}
-		n, _ := row[0].(int64)
-		last, _ := row[1].(string)
-		h, err := pairs(row[2])
+	zs := ids.Val()
+	hs := make([]*redis.MapStringStringCmd, len(zs))
+	if len(zs) > 0 {
+		_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for i, z := range zs {
+				n, _ := strconv.ParseInt(fmt.Sprint(z.Member), 10, 64)
+				hs[i] = p.HGetAll(ctx, k.ref(n))
+			}
+			return nil
+		})
 		if err != nil {
 			return nil, 0, fail(op, err)
 		}
+	}
+	out := make([]OpenReferral, 0, len(zs))
+	for i, z := range zs {
+		h := hs[i].Val()
 		if len(h) == 0 {
 			continue // removed under us: nothing to show
 		}
+		n, _ := strconv.ParseInt(fmt.Sprint(z.Member), 10, 64)
 		r, err := decodeReferral(n, h)
 		if err != nil {
 			return nil, 0, fail(op, err)
 		}
-		out = append(out, OpenReferral{Referral: r, LastEvent: msTime(last)})
+		out = append(out, OpenReferral{Referral: r, LastEvent: time.UnixMilli(int64(z.Score))})
 	}
-	return out, total, nil
+	return out, total.Val(), nil
 }
 
 // backfillOpenScript adds the open referrals among a slice of the all index to the open indexes,
