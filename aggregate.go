@@ -40,12 +40,14 @@ func Days(from, to time.Time, loc *time.Location) []Period {
 // Span is what the weekly digest counts of a span of days, by the rules of the numbers: the board
 // of the referrals created in it and of the business closed in it, that business's value by
 // currency (minor units), the thank-yous and recommendations made in it, and how many referrals
-// created by a deadline still wait for a first move.
+// created by a deadline still wait for a first move; with the members' current asks, which the
+// digest repeats.
 type Span struct {
 	Board           Board
 	Value           map[string]int64
 	Thanks, Vouches []Recognition
 	Waiting         int
+	Asks            []Ask
 }
 
 // DayTotal is the group's numbers of one day: referrals given that day by temperature (rule 1,
@@ -120,7 +122,7 @@ func MedianOfBins(counts map[int]int) (time.Duration, int) {
 
 // SpanOf is Span by the rules over facts (what the aggregates equal: storage's tests hold the two
 // together): the board of p (Leaderboard), the value of the business closed in p by currency, the
-// recognitions made in p, and the referrals still new that were created by waitingBy.
+// recognitions made in p, and the referrals still new that were created by waitingBy; no asks.
 func SpanOf(facts []Fact, thanks, vouches []Recognition, p Period, waitingBy time.Time) Span {
 	s := Span{Board: Leaderboard(facts, p)}
 	for _, f := range facts {

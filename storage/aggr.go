@@ -388,8 +388,8 @@ func balancesOf(sums periodSums, withVouches bool) []rapport.Balance {
 
 // rebuildSlice bounds the referrals one rebuild script counts: each costs 80 to 180 µs of Redis time
 // (some 30 commands: its six periods, pairs, open indexes and rewritten fields), so a slice stays
-// well under 5 ms.
-const rebuildSlice = 20
+// well under 5 ms (a slice averaged 1.5 ms at 1,000,000 referrals).
+const rebuildSlice = 10
 
 // rebuildStartScript starts a rebuild: it marks it (aggr:rebuild, nothing counted yet) and takes
 // up to 100 aggregate keys away; it is run until it returns 0 keys left.

@@ -81,8 +81,8 @@ func (s *Store) GivenCounts(ctx context.Context, team string, members []string, 
 
 // Span reads, in one round trip, what the weekly digest shows of [from, to): the numbers of the
 // days it touches in the group's zone (rapport.Days) from their aggregates, the thank-yous and
-// recommendations made in [from, to), and how many referrals created at or before waitingBy are
-// still new (the waiting index).
+// recommendations made in [from, to), how many referrals created at or before waitingBy are still
+// new (the waiting index), and the members' current asks.
 func (s *Store) Span(ctx context.Context, team string, from, to, waitingBy time.Time) (rapport.Span, error) {
 	k := s.keys(team)
 	days := rapport.Days(from, to, s.loc(team))
@@ -90,6 +90,7 @@ func (s *Store) Span(ctx context.Context, team string, from, to, waitingBy time.
 	within := &redis.ZRangeBy{Min: msString(from), Max: "(" + msString(to)}
 	var thanks, vouches *redis.StringSliceCmd
 	var waiting *redis.IntCmd
+	var asks *redis.MapStringStringCmd
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, d := range days {
 			hs[i] = p.HGetAll(ctx, k.aggr(d.ID()))
@@ -97,6 +98,7 @@ func (s *Store) Span(ctx context.Context, team string, from, to, waitingBy time.
 		thanks = p.ZRangeByScore(ctx, k.recognition(rapport.RecognitionThanks), within)
 		vouches = p.ZRangeByScore(ctx, k.recognition(rapport.RecognitionVouch), within)
 		waiting = p.ZCount(ctx, k.waiting(), "-inf", msString(waitingBy))
+		asks = p.HGetAll(ctx, k.asks())
 		return nil
 	})
 	if err != nil {
@@ -108,7 +110,7 @@ func (s *Store) Span(ctx context.Context, team string, from, to, waitingBy time.
 	}
 	out := rapport.Span{Board: boardOf(sums), Waiting: int(waiting.Val()),
 		Thanks:  recognitionsOf(rapport.RecognitionThanks, thanks.Val()),
-		Vouches: recognitionsOf(rapport.RecognitionVouch, vouches.Val())}
+		Vouches: recognitionsOf(rapport.RecognitionVouch, vouches.Val()), Asks: asksOf(asks.Val())}
 	for _, c := range sums {
 		for name, v := range c {
 			if cur, ok := strings.CutPrefix(name, "wv:"); ok && v != 0 {

@@ -73,6 +73,11 @@ func (s *Store) Asks(ctx context.Context, team string) ([]rapport.Ask, error) {
 	if err != nil {
 		return nil, fail("read asks", err)
 	}
+	return asksOf(m), nil
+}
+
+// asksOf reads the asks hash, newest first, skipping any it cannot.
+func asksOf(m map[string]string) []rapport.Ask {
 	out := make([]rapport.Ask, 0, len(m))
 	for member, raw := range m {
 		var r askRecord
@@ -82,7 +87,7 @@ func (s *Store) Asks(ctx context.Context, team string) ([]rapport.Ask, error) {
 		out = append(out, rapport.Ask{Member: member, Text: r.Text, At: time.UnixMilli(r.At)})
 	}
 	rapport.SortAsks(out)
-	return out, nil
+	return out
 }
 
 // recognizeScript records a thank-you or a recommendation and queues its message, once per envelope,

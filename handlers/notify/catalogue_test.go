@@ -87,7 +87,9 @@ func (s *sampleStore) Board(_ context.Context, _ string, p rapport.Period) (rapp
 
 // Span and DayTotals are the Go rules over the sample's facts, as Board.
 func (s *sampleStore) Span(_ context.Context, _ string, from, to, waitingBy time.Time) (rapport.Span, error) {
-	return rapport.SpanOf(s.facts, nil, nil, rapport.Period{Name: "span", From: from, To: to}, waitingBy), s.readErr
+	span := rapport.SpanOf(s.facts, nil, nil, rapport.Period{Name: "span", From: from, To: to}, waitingBy)
+	span.Asks = s.asks
+	return span, s.readErr
 }
 
 func (s *sampleStore) DayTotals(_ context.Context, _ string, from, to time.Time, currency string) ([]rapport.DayTotal, error) {

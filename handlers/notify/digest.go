@@ -148,20 +148,15 @@ func digestSpan(at time.Time, loc *time.Location, days int) (from, to time.Time)
 	return to.AddDate(0, 0, -days), to
 }
 
-// computeDigest reads what the digest at at shows, in two round trips: its days' numbers with
-// their thank-yous, recommendations and the referrals still waiting past the follow-up SLA, then
-// the asks.
+// computeDigest reads what the digest at at shows, in one round trip: its days' numbers with their
+// thank-yous, recommendations, the referrals still waiting past the follow-up SLA, and the asks.
 func (c *Catalogue) computeDigest(ctx context.Context, set rapport.Settings, at time.Time) (weekly, error) {
 	from, to := digestSpan(at, set.TimeZone, digestDays)
 	span, err := c.store.Span(ctx, c.team, from, to, at.Add(-set.FollowUpSLA))
 	if err != nil {
 		return weekly{}, err
 	}
-	asks, err := c.store.Asks(ctx, c.team)
-	if err != nil {
-		return weekly{}, err
-	}
-	return summarize(span, asks, set, from, to), nil
+	return summarize(span, set, from, to), nil
 }
 
 // inactiveMembers returns the members (people only) who gave no referral in the InactivityWeeks of

@@ -39,8 +39,8 @@ type thanked struct {
 // Given is the week's referrals given, whatever their temperature.
 func (d weekly) Given() int { return d.Hot + d.Warm + d.Leads }
 
-// summarize computes the digest of the days [from, to) from their numbers (span) and the current asks.
-func summarize(span rapport.Span, asks []rapport.Ask, set rapport.Settings, from, to time.Time) weekly {
+// summarize computes the digest of the days [from, to) from their numbers and the current asks (span).
+func summarize(span rapport.Span, set rapport.Settings, from, to time.Time) weekly {
 	d := weekly{From: from, To: to, SLA: set.FollowUpSLA}
 	for _, g := range span.Board.Givers {
 		d.Hot += g.Hot
@@ -70,7 +70,7 @@ func summarize(span rapport.Span, asks []rapport.Ask, set rapport.Settings, from
 	for _, t := range thankedList(span.Vouches) {
 		d.Vouched = append(d.Vouched, t.Member)
 	}
-	for _, a := range asks {
+	for _, a := range span.Asks {
 		if len(d.Asks) == digestAsks {
 			break
 		}

@@ -98,7 +98,8 @@ func fixtureDigest(set rapport.Settings) weekly {
 func digestOf(facts []rapport.Fact, thanks, vouches []rapport.Recognition, asks []rapport.Ask, set rapport.Settings, at time.Time) weekly {
 	from, to := digestSpan(at, set.TimeZone, digestDays)
 	span := rapport.SpanOf(facts, thanks, vouches, rapport.Period{Name: "span", From: from, To: to}, at.Add(-set.FollowUpSLA))
-	return summarize(span, asks, set, from, to)
+	span.Asks = asks
+	return summarize(span, set, from, to)
 }
 
 func TestSummarize(t *testing.T) {
