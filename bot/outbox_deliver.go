@@ -23,7 +23,7 @@ const (
 
 // step moves it one try forward: finished when it is done with (delivered and recorded, settled as
 // no longer owed, dead-lettered, or left for reclaim); otherwise the wait before the next try. Each
-// message: Delivered check → render → pace → post → MarkDelivered.
+// message: Delivered check (unless unclaimed) → render → pace → post → MarkDelivered.
 func (s *sender) step(ctx context.Context, it *item) (wait time.Duration, finished bool) {
 	switch {
 	case it.dead != "" || it.sent != nil:
@@ -31,7 +31,7 @@ func (s *sender) step(ctx context.Context, it *item) (wait time.Duration, finish
 	case !s.held.mine(it.e.ID):
 		return 0, true // another sender took it over while it waited here
 	}
-	if !it.checked {
+	if !it.checked && !s.unclaimed(it) {
 		done, err := s.store.Delivered(ctx, s.team, it.e.ID)
 		if err != nil {
 			return s.retry(it, "outbox check failed", err)
@@ -128,6 +128,15 @@ func (s *sender) step(ctx context.Context, it *item) (wait time.Duration, finish
 	default:
 		return s.transient(ctx, it, code, err)
 	}
+}
+
+// unclaimed reports whether no other sender can have claimed it, so that none can have settled it
+// and the Delivered check would say no: it was read new (delivered to no sender before) less than
+// half the reclaim delay ago. Another sender claims an entry only once it has been idle for the
+// whole delay (ClaimStale), or once this sender's heartbeat is gone, and then this one starts no
+// Slack call until a beat has asked the group which entries are still its own (leased, keep).
+func (s *sender) unclaimed(it *item) bool {
+	return !it.read.IsZero() && s.now().Sub(it.read) < s.reclaim/2
 }
 
 // transient counts a failed delivery in the stream (so restarts and other replicas count it too)

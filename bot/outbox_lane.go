@@ -52,6 +52,7 @@ type item struct {
 	e        rapport.OutboxEntry
 	log      *zap.Logger
 	attempts int       // failed tries (transient errors), for the backoff
+	read     time.Time // when it was read new from the stream (unclaimed); zero if claimed from another sender
 	checked  bool      // the Delivered check said no
 	post     *Delivery // rendered, not yet accepted by Slack
 	rendered time.Time // when post was rendered

@@ -30,7 +30,7 @@ func (s *sender) read(stop, work context.Context, lanes []*lane) {
 				if err != nil {
 					s.log.Warn("outbox claim failed", zap.Error(err))
 				}
-				s.dispatch(lanes, stale)
+				s.dispatch(lanes, stale, false)
 			}
 		}
 		room := maxHeld - s.held.len()
@@ -47,7 +47,7 @@ func (s *sender) read(stop, work context.Context, lanes []*lane) {
 			_ = sleepCtx(stop, time.Second)
 			continue
 		}
-		s.dispatch(lanes, entries)
+		s.dispatch(lanes, entries, true)
 	}
 }
 
@@ -66,14 +66,18 @@ func (s *sender) waitRoom(ctx context.Context, d time.Duration) error {
 }
 
 // dispatch hands each entry to its recipient's lane, skipping those held already: a Home publish to
-// one of the Home lanes, anything else to one of the others.
-func (s *sender) dispatch(lanes []*lane, entries []rapport.OutboxEntry) {
+// one of the Home lanes, anything else to one of the others. fresh says the entries were read new
+// (XREADGROUP ">"): delivered to no sender before, so none has settled them (unclaimed).
+func (s *sender) dispatch(lanes []*lane, entries []rapport.OutboxEntry, fresh bool) {
 	now := s.now()
 	for _, e := range entries {
 		if !s.held.add(e.ID, now) {
 			continue
 		}
 		it := &item{e: e, log: s.log.With(zap.String("entry", e.ID), zap.String("kind", e.Kind), zap.Int64("referral", e.Ref))}
+		if fresh {
+			it.read = now
+		}
 		set := lanes[:len(lanes)-s.homeLanes] // a DM never waits in a Home's lane, nor a Home in a DM's
 		if s.homeKinds[e.Kind] {
 			set = lanes[len(lanes)-s.homeLanes:]

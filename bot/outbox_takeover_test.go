@@ -45,7 +45,7 @@ func TestOutboxTakeover(t *testing.T) {
 		// not renewed after its last beat.
 		ks := r.enqueue(3)
 		const dead = "host-4242-dead"
-		if _, _, err := r.store.Heartbeat(r.ctx, slackfake.TeamID, dead, 3*time.Second, 0); err != nil {
+		if _, _, _, err := r.store.Heartbeat(r.ctx, slackfake.TeamID, dead, 3*time.Second, 0); err != nil {
 			t.Fatal(err)
 		}
 		if es, err := r.store.ReadOutbox(r.ctx, slackfake.TeamID, dead, 10, 0); err != nil || len(es) != len(ks) {
@@ -215,9 +215,9 @@ type beatStore struct {
 	down atomic.Bool
 }
 
-func (b *beatStore) Heartbeat(ctx context.Context, team, consumer string, ttl time.Duration, count int) ([]rapport.OutboxEntry, []string, error) {
+func (b *beatStore) Heartbeat(ctx context.Context, team, consumer string, ttl time.Duration, count int) ([]rapport.OutboxEntry, []string, bool, error) {
 	if b.down.Load() {
-		return nil, nil, errors.New("i/o timeout")
+		return nil, nil, false, errors.New("i/o timeout")
 	}
 	return b.Store.Heartbeat(ctx, team, consumer, ttl, count)
 }
