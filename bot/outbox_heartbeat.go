@@ -109,6 +109,6 @@ func (s *sender) beat(ctx context.Context, hb Heartbeats, lanes []*lane, wasOK b
 	if len(left) > 0 {
 		s.log.Info("stopped senders removed from the outbox group", zap.Strings("consumers", left))
 	}
-	s.dispatch(lanes, taken, false)
+	s.dispatch(ctx, lanes, taken, false)
 	return true
 }

@@ -132,7 +132,7 @@ func (r *takeoverRig) start(name string, opts ...func(*bot.Config)) *env {
 	r.t.Helper()
 	api := slack.New(slackfake.BotToken, slack.OptionAppLevelToken(slackfake.AppToken),
 		slack.OptionAPIURL(r.fake.APIURL()), slack.OptionHTTPClient(&http.Client{Timeout: 10 * time.Second}))
-	b := newSender(r.t, r.ctx, api, r.store, r.render, false, 0, zaptest.NewLogger(r.t).Named(name), opts...)
+	b := newSender(r.t, r.ctx, api, r.store, batchRenderer{r.render}, false, 0, zaptest.NewLogger(r.t).Named(name), opts...)
 	e := &env{t: r.t, ctx: r.ctx, fake: r.fake, redis: r.rs, store: r.store, api: api, bot: b, stopped: true,
 		delivered: map[string]int{}}
 	r.t.Cleanup(e.shutdown)

@@ -179,8 +179,8 @@ func TestDeadLetterCap(t *testing.T) {
 				t.Fatal(err)
 			}
 			e := rapport.OutboxEntry{ID: "1-1", Kind: "nudge.ack", Ref: 7, To: "UROB"}
-			if err := st.DeadLetter(ctx(t), team, e, "channel_not_found"); err != nil {
-				t.Fatalf("DeadLetter: %v", err)
+			if err := st.RecordOutbox(ctx(t), team, []rapport.OutboxOutcome{{Entry: e, Dead: "channel_not_found"}}); err != nil {
+				t.Fatalf("RecordOutbox: %v", err)
 			}
 			n, err := st.DeadCount(ctx(t), team)
 			if err != nil || n < tt.cap || n >= tt.cap+100 {

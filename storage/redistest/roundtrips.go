@@ -3,6 +3,7 @@ package redistest
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -11,23 +12,38 @@ import (
 )
 
 // RoundTrips is a go-redis hook counting what is sent to Redis: each command, and each pipeline or
-// transaction as a whole, is one round trip. Add it with client.AddHook(&trips); read it with Load.
+// transaction as a whole, is one round trip. A new connection's handshake (HELLO, CLIENT SETINFO),
+// which go-redis makes when it opens one, is not the code's and is not counted. Add it with
+// client.AddHook(&trips); read it with Load.
 type RoundTrips struct{ atomic.Int64 }
 
 func (r *RoundTrips) DialHook(next redis.DialHook) redis.DialHook { return next }
 
 func (r *RoundTrips) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 	return func(ctx context.Context, cmd redis.Cmder) error {
-		r.Add(1)
+		if !Handshake(cmd) {
+			r.Add(1)
+		}
 		return next(ctx, cmd)
 	}
 }
 
 func (r *RoundTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
 	return func(ctx context.Context, cmds []redis.Cmder) error {
-		r.Add(1)
+		if len(cmds) == 0 || !Handshake(cmds[0]) {
+			r.Add(1)
+		}
 		return next(ctx, cmds)
 	}
+}
+
+// Handshake reports whether cmd is part of a new connection's handshake (HELLO, CLIENT SETINFO).
+func Handshake(cmd redis.Cmder) bool {
+	switch strings.ToLower(cmd.Name()) {
+	case "hello", "client":
+		return true
+	}
+	return false
 }
 
 // Trace is a go-redis hook that records each round trip (a command, or a pipeline or transaction
