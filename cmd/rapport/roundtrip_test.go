@@ -116,7 +116,7 @@ func (m *tripMeter) sort(p redistest.Trip) string {
 			if n, _ := streamEntries(p.Cmders[i]); n == 0 {
 				return "empty read"
 			}
-		case name == "hello":
+		case redistest.Handshake(p.Cmders[i]):
 			return "dial"
 		case name == "hgetall" && slicesHas(keys, "settings"):
 			return "settings"
@@ -210,11 +210,21 @@ type afterAckFlow struct {
 	n     int  // referrals made so far
 }
 
-// newAfterAckFlow starts a harness (Alice's and Bob's Homes opened when homes) and warms it up with
-// one referral and its Accept, as a running process is: scripts loaded, connections made. Its
-// waits get allow in all.
-func newAfterAckFlow(t testing.TB, homes bool, allow time.Duration) *afterAckFlow {
-	h := start(t)
+// afterAckCase is one setting the after-ack work is measured in.
+type afterAckCase struct {
+	homes bool // Alice's and Bob's Homes are open
+	paced bool // RAPPORT_RATE_LIMITS=slack, as in production: each call takes a slot of Slack's rate
+}
+
+func (c afterAckCase) String() string { return fmt.Sprintf("homes=%v/paced=%v", c.homes, c.paced) }
+
+var afterAckCases = []afterAckCase{{false, false}, {true, false}, {false, true}, {true, true}}
+
+// newAfterAckFlow starts a harness for c and warms it up with one referral and its Accept, as a
+// running process is: scripts loaded, connections made. Its waits get allow in all.
+func newAfterAckFlow(t testing.TB, c afterAckCase, allow time.Duration) *afterAckFlow {
+	homes := c.homes
+	h := startEnv(t, map[string]string{"RAPPORT_RATE_LIMITS": map[bool]string{false: "off", true: "slack"}[c.paced]})
 	h.allow(allow)
 	f := &afterAckFlow{h: h, homes: homes}
 	if homes {
@@ -298,11 +308,12 @@ func (f *afterAckFlow) accept() afterAck {
 
 // TestAfterAckRoundTrips: a new referral's after-ack work (the receiver's DM, the giver's
 // confirmation, the Homes) and an Accept's (the report to the giver, both DMs redrawn, the Homes)
-// each cost at most maxAfterAck Redis round trips, with Homes open or not.
+// each cost at most maxAfterAck Redis round trips, with Homes open or not, paced at Slack's rates
+// or not. The counts are logged with what each round trip was.
 func TestAfterAckRoundTrips(t *testing.T) {
-	for _, homes := range []bool{false, true} {
-		t.Run(fmt.Sprintf("homes=%v", homes), func(t *testing.T) {
-			f := newAfterAckFlow(t, homes, time.Minute)
+	for _, c := range afterAckCases {
+		t.Run(c.String(), func(t *testing.T) {
+			f := newAfterAckFlow(t, c, time.Minute)
 			for _, step := range []struct {
 				name string
 				run  func() afterAck
@@ -312,7 +323,9 @@ func TestAfterAckRoundTrips(t *testing.T) {
 				if len(a.ack) != 1 {
 					t.Errorf("%s: %d round trips on the ack path; want the one script", step.name, len(a.ack))
 				}
-				// TODO(issue 11 item 5): assert len(a.after) <= maxAfterAck once the outbox batches.
+				if len(a.after) > maxAfterAck {
+					t.Errorf("%s: %d round trips after the ack; want at most %d", step.name, len(a.after), maxAfterAck)
+				}
 			}
 		})
 	}
@@ -322,9 +335,9 @@ func TestAfterAckRoundTrips(t *testing.T) {
 // Accept's, with the giver's and the receiver's Homes closed and open (each op: one referral and
 // its Accept; the Homes' runs wait bot.HomeEvery between actions, so -benchtime 5x is plenty).
 func BenchmarkAfterAck(b *testing.B) {
-	for _, homes := range []bool{false, true} {
-		b.Run(fmt.Sprintf("homes=%v", homes), func(b *testing.B) {
-			f := newAfterAckFlow(b, homes, time.Minute+time.Duration(b.N)*4*bot.HomeEvery)
+	for _, c := range afterAckCases {
+		b.Run(c.String(), func(b *testing.B) {
+			f := newAfterAckFlow(b, c, time.Minute+time.Duration(b.N)*4*bot.HomeEvery)
 			var referral, accept int
 			for b.Loop() {
 				referral += len(f.referral().after)
