@@ -129,8 +129,9 @@ func (r *recorder) run(stop, work context.Context) {
 // they stay pending and are tried again after a backoff.
 func (r *recorder) write(ctx context.Context) bool {
 	r.mu.Lock()
-	batch := r.pending[:min(len(r.pending), maxHeld)]
-	r.pending = r.pending[len(batch):]
+	n := min(len(r.pending), maxHeld)
+	batch := r.pending[:n:n] // put back in front on failure: its appends copy
+	r.pending = r.pending[n:]
 	if len(r.pending) > 0 {
 		r.since = r.s.now()
 	}
