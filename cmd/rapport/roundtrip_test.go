@@ -341,7 +341,6 @@ func BenchmarkAfterAck(b *testing.B) {
 	for _, c := range afterAckCases {
 		b.Run(c.String(), func(b *testing.B) {
 			f := newAfterAckFlow(b, c, 30*time.Minute) // b.Loop's count is not known before it: -timeout bounds the run
-
 			var referral, accept int
 			for b.Loop() {
 				referral += len(f.referral().after)
