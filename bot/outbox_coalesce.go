@@ -18,7 +18,9 @@ import (
 // reports whether it did. A redraw with a notice on top (a refused click) is replaced only by one
 // with a notice of its own: the notice lives in its stream entry, and the newer entry's does not
 // carry it, so settling the older one before the newer is published could lose it to a crash or a
-// takeover. It goes out, and the newer redraw after it.
+// takeover. It goes out, and the newer redraw after it. The member's Home slot its batch took for
+// the one replaced (paceAhead) goes to the newer one: the same member's publish, which would
+// otherwise wait HomeEvery for a slot nobody used.
 func (l *lane) supersede(q *queue, it *item) bool {
 	if len(q.items) == 0 {
 		return false
@@ -29,6 +31,9 @@ func (l *lane) supersede(q *queue, it *item) bool {
 	}
 	if last.e.Fields[rapport.EntryNotice] != "" && it.e.Fields[rapport.EntryNotice] == "" {
 		return false
+	}
+	if last.ahead.home && !it.ahead.home {
+		it.ahead.home, it.ahead.at = true, last.ahead.at
 	}
 	q.items[len(q.items)-1] = it
 	l.superseded = append(l.superseded, last)

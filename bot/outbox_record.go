@@ -15,7 +15,7 @@ import (
 // once, so the messages one change owes (a DM, its redraws, the Homes) are recorded together once
 // the last of them went, or recordWithin after the first if the lanes stay busy. Until its outcome
 // is written an entry stays held and pending in the stream: a crash meanwhile has it delivered
-// again, as a crash between a post and its record always could (the window is recordWithin longer),
+// again, as a crash between a post and its record always could (a window at most recordWithin longer),
 // and a failed write is tried again for as long as the process runs, then journalled. A message
 // whose place is recorded (Delivery.Slot) may be edited by a later one to the same recipient, so
 // no message to that recipient is drawn from stored state until it is written (waits).
@@ -44,7 +44,7 @@ func newRecorder(s *sender) *recorder {
 	return &recorder{s: s, placed: map[string]int{}, wake: make(chan struct{}, 1)}
 }
 
-// add takes it's outcome (it.sent or it.dead) to be written.
+// add takes the outcome of it (it.sent or it.dead) to be written.
 func (r *recorder) add(it *item) {
 	r.mu.Lock()
 	if len(r.pending) == 0 {

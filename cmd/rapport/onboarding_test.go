@@ -54,7 +54,8 @@ func TestWelcomeOncePerMember(t *testing.T) {
 	finn := h.newcomer("UFINN", "Finn Moss")
 	h.openHome(finn, "home")
 	h.openHome(finn, "home")
-	h.home(finn, 2)
+	// Two opens a moment apart are owed the same Home: published once or twice (coalesced), it shows.
+	h.home(finn, 1)
 	h.adminCommand(finn, "help")
 	h.wait("the outbox to drain", h.outboxEmpty)
 	if n, all := len(welcomes(finn)), len(finn.dms()); n != 1 || all != 1 {
