@@ -193,6 +193,46 @@ type OutboxEntry struct {
 	Fields map[string]string
 }
 
+// OutboxOutcome is what became of an outbox entry for good, as the sender records it: delivered
+// (Channel and TS where Slack posted it, kept under Slot of its referral when Slot is set: a later
+// change edits that message in place), no longer owed (all empty), or given up on (Dead: why).
+type OutboxOutcome struct {
+	Entry             OutboxEntry
+	Slot, Channel, TS string
+	Dead              string
+}
+
+// PaceRequest asks for a slot of one of Slack's budgets, shared by every replica: Method (and
+// Channel, for a per-channel budget; "" for the workspace's) allowing one call every Every with
+// bursts of Burst. The sender asks for many at once (PaceAll); the type is the domain's so that it
+// declares its store interface without importing storage.
+type PaceRequest struct {
+	Method, Channel string
+	Every           time.Duration
+	Burst           int
+}
+
+// Snapshot is stored state read at once for a batch of outbox entries, so that the messages one
+// change owes are drawn from one round trip: referrals with their timelines, and members' Homes,
+// each with the error of its own read (a referral that does not exist).
+type Snapshot struct {
+	Timelines map[int64]TimelineRead
+	Homes     map[string]HomeRead
+}
+
+// TimelineRead is a referral and its events as one read found them.
+type TimelineRead struct {
+	Referral Referral
+	Events   []Event
+	Err      error
+}
+
+// HomeRead is what a member's Home shows, as one read found it.
+type HomeRead struct {
+	Data HomeData
+	Err  error
+}
+
 // DeadLetter is a message Rapport gave up on, as the dead-letter stream keeps it for admins to see
 // and send again: what it was (kind, referral, recipient), why (Slack's error, or why it could not
 // be drawn) and when.

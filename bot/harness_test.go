@@ -107,7 +107,7 @@ func newEnv(t *testing.T, o options) *env {
 		o.routes(mux)
 	}
 	if o.renderer == nil {
-		o.renderer = &renderer{}
+		o.renderer = batchRenderer{&renderer{}}
 	}
 	if o.ready == nil {
 		o.ready = store.Ping
@@ -300,6 +300,18 @@ func (r *renderer) Render(_ context.Context, _ string, e rapport.OutboxEntry) (b
 		return bot.Delivery{}, false, &bot.Undeliverable{Reason: "unknown_kind", Err: errors.New("no such kind")}
 	}
 	return bot.Delivery{Channel: e.To, Text: "About referral: " + e.Kind}, true, nil
+}
+
+// batchRenderer is r drawing batches too (bot.BatchRenderer), each entry as Render draws it.
+type batchRenderer struct{ *renderer }
+
+func (b batchRenderer) RenderBatch(ctx context.Context, team string, es []rapport.OutboxEntry) map[string]bot.Drawn {
+	out := make(map[string]bot.Drawn, len(es))
+	for _, e := range es {
+		p, ok, err := b.Render(ctx, team, e)
+		out[e.ID] = bot.Drawn{Delivery: p, OK: ok, Err: err}
+	}
+	return out
 }
 
 func (r *renderer) renders(id string) int {

@@ -33,8 +33,10 @@ type OutboxStore interface {
 	ReadOutbox(ctx context.Context, team, consumer string, count int, block time.Duration) ([]rapport.OutboxEntry, error)
 	ClaimStale(ctx context.Context, team, consumer string, minIdle time.Duration, count int) ([]rapport.OutboxEntry, error)
 	Delivered(ctx context.Context, team, id string) (bool, error)
-	MarkDelivered(ctx context.Context, team string, e rapport.OutboxEntry, slot, channel, ts string) error
-	DeadLetter(ctx context.Context, team string, e rapport.OutboxEntry, reason string) error
+	// RecordOutbox writes what became of entries for good (delivered and where, no longer owed,
+	// dead-lettered) and removes them from the stream, in one round trip; writing it again is
+	// harmless.
+	RecordOutbox(ctx context.Context, team string, outs []rapport.OutboxOutcome) error
 	// CountDelivery counts one more delivery of id, held by consumer, in the stream and returns
 	// how many there were before it (0: consumer no longer holds it).
 	CountDelivery(ctx context.Context, team, consumer, id string) (int, error)
@@ -69,6 +71,23 @@ type Upload struct {
 // drawn is an *Undeliverable error; any other error is worth another try.
 type Renderer interface {
 	Render(ctx context.Context, team string, e rapport.OutboxEntry) (p Delivery, ok bool, err error)
+}
+
+// BatchRenderer is a Renderer that also draws a batch of entries from one read of the stored state,
+// so that the messages one change owes cost one round trip to draw, not one each. The sender asks
+// it for each batch of entries it reads new; it returns what it drew by entry ID (what Render
+// would have returned), and leaves out what it could not draw from that read (a kind that reads
+// anything else, or the read failed): Render draws those when they go.
+type BatchRenderer interface {
+	Renderer
+	RenderBatch(ctx context.Context, team string, es []rapport.OutboxEntry) map[string]Drawn
+}
+
+// Drawn is an entry as a BatchRenderer drew it: Render's three results.
+type Drawn struct {
+	Delivery Delivery
+	OK       bool
+	Err      error
 }
 
 // Undeliverable is a renderer's verdict on an entry that can never be drawn: its kind is unknown,
@@ -132,6 +151,7 @@ type sender struct {
 	homeLanes int
 
 	held      *held
+	rec       *recorder
 	pauses    pauses
 	faults    *faults                                  // a refused token or method: sending paused
 	retryBase time.Duration                            // the backoff's unit after a transient failure
@@ -148,10 +168,14 @@ func (s *sender) run(stop, work context.Context) error {
 	work, cancelWork := context.WithCancel(work)
 	defer cancelWork()
 	s.replay(stop)
+	s.rec = newRecorder(s)
 	lanes := newLanes(s, s.workers+s.homeLanes)
 	for _, l := range lanes[s.workers:] {
 		l.coalesce, l.published = true, map[string]time.Time{}
 	}
+	s.rec.lanes = lanes
+	var recDone sync.WaitGroup
+	recDone.Go(func() { s.rec.run(stop, work) })
 	var authDone sync.WaitGroup
 	authDone.Go(func() { s.watchAuth(stop) })
 	defer authDone.Wait()
@@ -175,13 +199,10 @@ func (s *sender) run(stop, work context.Context) error {
 		}
 	})
 	s.read(stop, work, lanes)
-	lanesDone.Wait() // the lanes end on stop too, once they have settled what Slack accepted
+	lanesDone.Wait() // the lanes end on stop too, once their deliveries under way are done
+	recDone.Wait()
+	s.keepUnrecorded(s.rec.drain(work)) // what Slack accepted is recorded until work ends
 	close(drained)
-	var unrecorded []*item
-	for _, l := range lanes {
-		unrecorded = append(unrecorded, l.unrecorded...)
-	}
-	s.keepUnrecorded(unrecorded)
 	watch.Wait()
 	return nil
 }

@@ -1,11 +1,9 @@
 package bot
 
 import (
-	"context"
 	"time"
 
 	"github.com/rapportbot/rapport"
-	"go.uber.org/zap"
 )
 
 // Home lanes. A member's App Home is one view that each publish replaces whole, drawn from the
@@ -14,20 +12,15 @@ import (
 // waiting, which is settled at once: the newer one, pending in the stream, owes the same), and
 // publishes a member's Home at most once per HomeEvery, on every replica (the shared pace cell
 // home:<member>). Nothing owed is lost to a crash: the entry kept is pending until its publish
-// is recorded, and one superseded but not yet settled is only published again.
-
-// outboxSettler settles many entries at once (acknowledged and removed, no sent key): the store's
-// way to drop superseded redraws in one round trip. A store without it settles each with
-// MarkDelivered.
-type outboxSettler interface {
-	SettleOutbox(ctx context.Context, team string, ids []string) error
-}
+// is recorded, and one superseded but not yet recorded as settled is only published again.
 
 // supersede puts it in the place of q's last item when that one is a redraw not yet published, and
 // reports whether it did. A redraw with a notice on top (a refused click) is replaced only by one
 // with a notice of its own: the notice lives in its stream entry, and the newer entry's does not
 // carry it, so settling the older one before the newer is published could lose it to a crash or a
-// takeover. It goes out, and the newer redraw after it.
+// takeover. It goes out, and the newer redraw after it. The member's Home slot its batch took for
+// the one replaced (paceAhead) goes to the newer one: the same member's publish, which would
+// otherwise wait HomeEvery for a slot nobody used.
 func (l *lane) supersede(q *queue, it *item) bool {
 	if len(q.items) == 0 {
 		return false
@@ -39,45 +32,26 @@ func (l *lane) supersede(q *queue, it *item) bool {
 	if last.e.Fields[rapport.EntryNotice] != "" && it.e.Fields[rapport.EntryNotice] == "" {
 		return false
 	}
+	if last.ahead.home && !it.ahead.home {
+		it.ahead.home, it.ahead.at = true, last.ahead.at
+	}
 	q.items[len(q.items)-1] = it
 	l.superseded = append(l.superseded, last)
 	return true
 }
 
-// settleSuperseded acknowledges and removes the redraws replaced by newer ones. On failure they
-// stay held and pending, and the next round tries again.
-func (l *lane) settleSuperseded(ctx context.Context) {
-	if len(l.superseded) == 0 {
-		return
-	}
-	var ids []string
-	var mine []*item
+// settleSuperseded hands the redraws replaced by newer ones to the recorder, as no longer owed (a
+// redelivery would only publish the Home again). One another sender took over is its to settle.
+func (l *lane) settleSuperseded() {
 	for _, it := range l.superseded {
-		if l.s.held.mine(it.e.ID) { // one another sender took over is its to settle
-			ids = append(ids, it.e.ID)
-			mine = append(mine, it)
+		if l.s.held.mine(it.e.ID) {
+			it.sent = &sent{}
+			l.s.rec.add(it)
 		} else {
 			l.s.held.drop(it.e.ID)
 		}
 	}
-	var err error
-	if st, ok := l.s.store.(outboxSettler); ok && len(ids) > 0 {
-		err = st.SettleOutbox(ctx, l.s.team, ids)
-	} else {
-		for _, it := range mine {
-			if err = l.s.store.MarkDelivered(ctx, l.s.team, it.e, "", "", ""); err != nil {
-				break
-			}
-		}
-	}
-	if err != nil {
-		l.s.log.Warn("superseded Home redraws not settled; will retry", zap.Int("count", len(ids)), zap.Error(err))
-		l.superseded = mine
-		return
-	}
-	for _, it := range mine {
-		l.s.held.drop(it.e.ID)
-	}
+	clear(l.superseded)
 	l.superseded = l.superseded[:0]
 }
 
@@ -92,7 +66,7 @@ func (l *lane) homeWait(q *queue, it *item, now time.Time) time.Duration {
 		return 0
 	}
 	if d := last.Add(HomeEvery).Sub(now); d > 0 {
-		it.post = nil // drawn when it goes, from the state then
+		it.post, it.drawn, it.ahead = nil, nil, ahead{} // drawn (and paced) when it goes, from the state then
 		return d
 	}
 	delete(l.published, q.to)

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"testing"
+	"time"
 
 	"github.com/rapportbot/rapport"
 )
@@ -41,5 +42,22 @@ func TestSupersedeKeepsANotice(t *testing.T) {
 				t.Errorf("the redraw with a notice was touched: queue %v, superseded %v", q.items, l.superseded)
 			}
 		})
+	}
+}
+
+// TestSupersedeKeepsTheSlot: the Home slot taken with the batch of a redraw that a newer one
+// replaces goes to the newer one, so that the member's Home is not held HomeEvery by a slot nobody
+// used.
+func TestSupersedeKeepsTheSlot(t *testing.T) {
+	at := time.Now()
+	last := &item{e: rapport.OutboxEntry{ID: "1-1", Kind: "home", To: "UBOB"}, ahead: ahead{at: at, home: true}}
+	newer := &item{e: rapport.OutboxEntry{ID: "1-2", Kind: "home", To: "UBOB"}}
+	l := &lane{}
+	q := &queue{to: "UBOB", items: []*item{last}}
+	if !l.supersede(q, newer) {
+		t.Fatal("the newer redraw did not replace the older")
+	}
+	if got := newer.ahead.good(at); !got.home {
+		t.Errorf("the newer redraw's slots = %+v; want the Home slot the older one's batch took", got)
 	}
 }

@@ -19,47 +19,59 @@ const (
 	rerenderAfter = 2 * time.Second
 	// maxBackoff caps the wait between tries of a Redis write that must not be abandoned.
 	maxBackoff = 5 * time.Second
+	// untilRecorded is step's wait for a message that must not be drawn before the recorder wrote
+	// an earlier one's place (recorder.waits).
+	untilRecorded time.Duration = -1
 )
 
-// step moves it one try forward: finished when it is done with (delivered and recorded, settled as
-// no longer owed, dead-lettered, or left for reclaim); otherwise the wait before the next try. Each
-// message: Delivered check → render → pace → post → MarkDelivered.
+// step moves it one try forward: finished when it is done with (its outcome, delivered, no longer
+// owed or dead-lettered, handed to the recorder; or left for reclaim); otherwise the wait before the
+// next try (untilRecorded: until the recorder wrote an earlier message's place). Each message:
+// Delivered check (unless unclaimed) → render → pace → post → record.
 func (s *sender) step(ctx context.Context, it *item) (wait time.Duration, finished bool) {
-	switch {
-	case it.dead != "" || it.sent != nil:
-		return s.finish(ctx, it)
-	case !s.held.mine(it.e.ID):
+	if !s.held.mine(it.e.ID) {
 		return 0, true // another sender took it over while it waited here
 	}
-	if !it.checked {
+	if !it.checked && !s.unclaimed(it) {
 		done, err := s.store.Delivered(ctx, s.team, it.e.ID)
 		if err != nil {
 			return s.retry(it, "outbox check failed", err)
 		}
 		if done {
 			it.sent = &sent{}
-			return s.finish(ctx, it)
+			return s.finish(it)
 		}
 		it.checked = true
 	}
 	if it.post == nil || s.now().Sub(it.rendered) > rerenderAfter {
-		post, ok, err := s.render.Render(ctx, s.team, it.e)
+		d, at := it.drawn, it.drawnAt // drawn with its batch (drawAhead), if it was
+		it.drawn = nil
+		if d == nil || s.now().Sub(at) > rerenderAfter {
+			if !s.homeKinds[it.e.Kind] && s.rec.waits(it.e.To) {
+				// It may edit the message whose place is not recorded yet (a Home never edits one).
+				return untilRecorded, false
+			}
+			post, ok, err := s.render.Render(ctx, s.team, it.e)
+			d, at = &Drawn{Delivery: post, OK: ok, Err: err}, s.now()
+		}
 		var undeliverable *Undeliverable
 		switch {
-		case errors.As(err, &undeliverable):
+		case errors.As(d.Err, &undeliverable):
 			it.log.Error("outbox entry cannot be drawn", zap.String("reason", undeliverable.Reason), zap.Error(undeliverable.Err))
 			it.dead = undeliverable.Reason
-			return s.finish(ctx, it)
-		case err != nil:
-			return s.retry(it, "render failed", err)
-		case !ok:
+			return s.finish(it)
+		case d.Err != nil:
+			return s.retry(it, "render failed", d.Err)
+		case !d.OK:
 			it.sent = &sent{}
-			return s.finish(ctx, it)
+			return s.finish(it)
 		}
-		it.post, it.rendered = &post, s.now()
+		it.post, it.rendered = &d.Delivery, at
 	}
 
-	if it.post.Home != nil && s.homeLanes > 0 && s.pacer != nil {
+	taken := it.ahead.good(s.now()) // the slots its batch took for it, for this try only
+	it.ahead = ahead{}
+	if it.post.Home != nil && s.homeLanes > 0 && s.pacer != nil && !taken.home {
 		// One publish of a member's Home per HomeEvery on every replica together (coalesce.go). It is
 		// drawn first, as a Home no longer owed (never opened) takes no slot; one that must wait is
 		// drawn again when it goes, from the state then.
@@ -79,7 +91,7 @@ func (s *sender) step(ctx context.Context, it *item) (wait time.Duration, finish
 	if d := max(s.faults.waitMethod(method), s.pauses.wait(method, channel, s.now())); d > 0 {
 		return d, false
 	}
-	if s.paced {
+	if s.paced && !taken.call {
 		r := rateOf(method)
 		d, err := s.pacer.Pace(ctx, s.team, method, channel, r.every(), r.burst)
 		if err != nil {
@@ -99,7 +111,7 @@ func (s *sender) step(ctx context.Context, it *item) (wait time.Duration, finish
 	if err == nil {
 		s.faults.methodWorks(method)
 		it.sent = &sent{slot: it.post.Slot, channel: ch, ts: ts}
-		return s.finish(ctx, it)
+		return s.finish(it)
 	}
 	var rl *slack.RateLimitedError
 	if errors.As(err, &rl) {
@@ -124,10 +136,19 @@ func (s *sender) step(ctx context.Context, it *item) (wait time.Duration, finish
 			s.tell(ctx, Fault{Method: method, Code: code, Channel: it.post.Channel})
 		}
 		it.dead = code
-		return s.finish(ctx, it)
+		return s.finish(it)
 	default:
 		return s.transient(ctx, it, code, err)
 	}
+}
+
+// unclaimed reports whether no other sender can have claimed it, so that none can have settled it
+// and the Delivered check would say no: it was read new (delivered to no sender before) less than
+// half the reclaim delay ago. Another sender claims an entry only once it has been idle for the
+// whole delay (ClaimStale), or once this sender's heartbeat is gone, and then this one starts no
+// Slack call until a beat has asked the group which entries are still its own (leased, keep).
+func (s *sender) unclaimed(it *item) bool {
+	return !it.read.IsZero() && s.now().Sub(it.read) < s.reclaim/2
 }
 
 // transient counts a failed delivery in the stream (so restarts and other replicas count it too)
@@ -142,7 +163,7 @@ func (s *sender) transient(ctx context.Context, it *item, code string, err error
 	case n >= maxDeliveries:
 		it.log.Warn("delivery failed too often; dead-lettered", zap.Int("deliveries", n), zap.Error(err))
 		it.dead = ReasonRetriesExhausted + code
-		return s.finish(ctx, it)
+		return s.finish(it)
 	}
 	wait := s.backoff(n, maxRetryWait)
 	it.log.Info("delivery failed; will retry", zap.Int("deliveries", n), zap.Duration("retry_in", wait), zap.Error(err))
@@ -202,29 +223,11 @@ func (s *sender) backoff(n int, ceiling time.Duration) time.Duration {
 	return min(time.Duration(n*n)*s.retryBase, ceiling)
 }
 
-// finish writes what became of it for good: Slack's ok (the slot) and the entry's
-// removal, or the reason it can never be sent (the dead letter). If Redis fails it is tried again
-// for as long as the process runs, never posted again: giving up on a record is the one way a
-// message could double.
-func (s *sender) finish(ctx context.Context, it *item) (time.Duration, bool) {
-	var err error
-	if it.dead != "" {
-		err = s.store.DeadLetter(ctx, s.team, it.e, it.dead)
-	} else {
-		err = s.store.MarkDelivered(ctx, s.team, it.e, it.sent.slot, it.sent.channel, it.sent.ts)
-	}
-	if err != nil {
-		it.attempts++
-		wait := s.backoff(it.attempts, maxBackoff)
-		it.log.Error("outcome not recorded; will retry", zap.Bool("delivered", it.dead == ""),
-			zap.Duration("retry_in", wait), zap.Error(err))
-		return wait, false
-	}
-	switch {
-	case it.dead != "":
-		it.log.Warn("message dead-lettered", zap.String("reason", it.dead))
-	case it.sent.channel != "":
-		it.log.Info("delivered")
-	}
+// finish hands what became of it for good to the recorder: Slack's ok (the slot) and the entry's
+// removal, or the reason it can never be sent (the dead letter). The recorder writes it, trying
+// again for as long as the process runs, and it is never posted again: giving up on a record is
+// the one way a message could double.
+func (s *sender) finish(it *item) (time.Duration, bool) {
+	s.rec.add(it)
 	return 0, true
 }

@@ -60,7 +60,8 @@ func startSenders(t *testing.T, o senderOptions) *senders {
 		r := &renderer{}
 		api := slack.New(slackfake.BotToken, slack.OptionAppLevelToken(slackfake.AppToken),
 			slack.OptionAPIURL(s.fake.APIURL()), slack.OptionHTTPClient(&http.Client{Timeout: 10 * time.Second}))
-		b := newSender(t, ctx, api, s.store, r, o.rateLimits, o.reclaim, zaptest.NewLogger(t).Named(string(rune('a'+i))))
+		// A batch renderer, as the catalogue is: batches read new are drawn and paced ahead.
+		b := newSender(t, ctx, api, s.store, batchRenderer{r}, o.rateLimits, o.reclaim, zaptest.NewLogger(t).Named(string(rune('a'+i))))
 		e := &env{t: t, ctx: ctx, fake: s.fake, redis: rs, store: s.store, api: api, bot: b, stopped: true,
 			delivered: map[string]int{}}
 		t.Cleanup(e.shutdown)

@@ -27,8 +27,9 @@ const (
 // The lease: a sender holds its entries only while its heartbeat lives. Every beat that Redis
 // answered renews the lease to the beat's start plus heartbeatTTL, which the heartbeat key
 // outlives on Redis's clock; past it, another sender may have taken the entries over, so no Slack
-// call starts (and none runs on) beyond the lease. A beat after failed ones first asks the group
-// which held entries are still this sender's, and only then renews it.
+// call starts (and none runs on) beyond the lease. A beat after failed ones, or one that finds the
+// heartbeat had expired (a beat so late that the key outlived the lease no longer), first asks the
+// group which held entries are still this sender's, and only then renews it.
 
 // leased returns when the lease ends, and whether enough of it is left to start a Slack call.
 func (s *sender) leased() (time.Time, bool) {
@@ -41,7 +42,8 @@ func (s *sender) leased() (time.Time, bool) {
 type Heartbeats interface {
 	// Heartbeat keeps consumer alive for ttl and takes over for it up to count entries of the
 	// consumers whose heartbeat is gone, deleting from the group those that hold nothing (left).
-	Heartbeat(ctx context.Context, team, consumer string, ttl time.Duration, count int) (taken []rapport.OutboxEntry, left []string, err error)
+	// lapsed says consumer's own heartbeat had expired before this beat (or never was).
+	Heartbeat(ctx context.Context, team, consumer string, ttl time.Duration, count int) (taken []rapport.OutboxEntry, left []string, lapsed bool, err error)
 }
 
 // startBeats beats once, so that the group never sees this consumer without a heartbeat, then
@@ -64,7 +66,7 @@ func (s *sender) startBeats(stop, work context.Context, lanes []*lane, wg *sync.
 			case <-stop.Done():
 				ctx, cancel := context.WithTimeout(work, heartbeatTTL-heartbeatEvery)
 				defer cancel()
-				if _, _, err := hb.Heartbeat(ctx, s.team, s.consumer, heartbeatLast, 0); err != nil {
+				if _, _, _, err := hb.Heartbeat(ctx, s.team, s.consumer, heartbeatLast, 0); err != nil {
 					s.log.Warn("outbox heartbeat for the drain failed", zap.Error(err))
 				}
 				return
@@ -83,7 +85,7 @@ func (s *sender) beat(ctx context.Context, hb Heartbeats, lanes []*lane, wasOK b
 	defer cancel()
 	room := min(max(maxHeld-s.held.len(), 0), readBatch)
 	start := s.now()
-	taken, left, err := hb.Heartbeat(ctx, s.team, s.consumer, heartbeatTTL, room)
+	taken, left, lapsed, err := hb.Heartbeat(ctx, s.team, s.consumer, heartbeatTTL, room)
 	if err != nil {
 		if wasOK {
 			s.log.Warn("outbox heartbeat failed: other senders take this one's entries over if it lasts",
@@ -91,12 +93,14 @@ func (s *sender) beat(ctx context.Context, hb Heartbeats, lanes []*lane, wasOK b
 		}
 		return false
 	}
-	if !wasOK {
+	if !wasOK || lapsed {
 		// The heartbeat may have lapsed meanwhile: drop what others took over before sending again.
 		if err := s.keep(ctx, start); err != nil {
 			return false
 		}
-		s.log.Info("outbox heartbeat back")
+		if !wasOK {
+			s.log.Info("outbox heartbeat back")
+		}
 	}
 	s.lease.Store(start.Add(heartbeatTTL).UnixNano())
 	if len(taken) > 0 {
@@ -105,6 +109,6 @@ func (s *sender) beat(ctx context.Context, hb Heartbeats, lanes []*lane, wasOK b
 	if len(left) > 0 {
 		s.log.Info("stopped senders removed from the outbox group", zap.Strings("consumers", left))
 	}
-	s.dispatch(lanes, taken)
+	s.dispatch(ctx, lanes, taken, false)
 	return true
 }

@@ -18,28 +18,39 @@ const touchBatch = 500
 type held struct {
 	mu    sync.Mutex
 	ids   map[string]*heldEntry
-	freed chan struct{} // signalled when an entry leaves, for a reader waiting for room
+	to    map[string]int // entries held per recipient
+	freed chan struct{}  // signalled when an entry leaves, for a reader waiting for room
 }
 
 type heldEntry struct {
+	to      string    // its recipient
 	touched time.Time // when the group last saw this consumer hold it
 	lost    bool      // another consumer claimed it: not ours to send
 }
 
 func newHeld() *held {
-	return &held{ids: map[string]*heldEntry{}, freed: make(chan struct{}, 1)}
+	return &held{ids: map[string]*heldEntry{}, to: map[string]int{}, freed: make(chan struct{}, 1)}
 }
 
-// add holds id from now; false if it is held already (ClaimStale handed back one of ours).
-func (h *held) add(id string, now time.Time) bool {
+// add holds id, to recipient to, from now; false if it is held already (ClaimStale handed back one
+// of ours).
+func (h *held) add(id, to string, now time.Time) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if he, ok := h.ids[id]; ok {
 		he.lost, he.touched = false, now // claimed back: ours again, and still queued
 		return false
 	}
-	h.ids[id] = &heldEntry{touched: now}
+	h.ids[id] = &heldEntry{to: to, touched: now}
+	h.to[to]++
 	return true
+}
+
+// holds reports whether any entry to recipient to is held.
+func (h *held) holds(to string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.to[to] > 0
 }
 
 // mine reports whether id is still this consumer's to send.
@@ -53,7 +64,12 @@ func (h *held) mine(id string) bool {
 // drop forgets id: delivered, dead-lettered, left for reclaim or lost.
 func (h *held) drop(id string) {
 	h.mu.Lock()
-	delete(h.ids, id)
+	if he, ok := h.ids[id]; ok {
+		delete(h.ids, id)
+		if h.to[he.to]--; h.to[he.to] <= 0 {
+			delete(h.to, he.to)
+		}
+	}
 	h.mu.Unlock()
 	select {
 	case h.freed <- struct{}{}:

@@ -22,7 +22,7 @@ type journal struct {
 	dir, team, consumer string
 }
 
-// journalLine is one delivery Slack accepted: the entry and what MarkDelivered needs.
+// journalLine is one delivery Slack accepted: the entry and what its record needs.
 type journalLine struct {
 	Entry   rapport.OutboxEntry `json:"entry"`
 	Slot    string              `json:"slot,omitempty"`
@@ -66,20 +66,20 @@ func (s *sender) replay(ctx context.Context) {
 			s.log.Error("outbox journal unreadable; left in place", zap.String("path", path), zap.Error(err))
 			continue
 		}
-		warned := false
-		for _, l := range lines {
-			for {
-				err := s.store.MarkDelivered(ctx, s.team, l.Entry, l.Slot, l.Channel, l.TS)
-				if err == nil {
-					break
-				}
-				if !warned {
-					s.log.Warn("journalled deliveries not recorded yet; sending waits until they are", zap.Error(err))
-					warned = true
-				}
-				if sleepCtx(ctx, time.Second) != nil {
-					return
-				}
+		outs := make([]rapport.OutboxOutcome, len(lines))
+		for i, l := range lines {
+			outs[i] = rapport.OutboxOutcome{Entry: l.Entry, Slot: l.Slot, Channel: l.Channel, TS: l.TS}
+		}
+		for warned := false; ; warned = true {
+			err := s.store.RecordOutbox(ctx, s.team, outs)
+			if err == nil {
+				break
+			}
+			if !warned {
+				s.log.Warn("journalled deliveries not recorded yet; sending waits until they are", zap.Error(err))
+			}
+			if sleepCtx(ctx, time.Second) != nil {
+				return
 			}
 		}
 		if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -110,40 +110,6 @@ func readJournal(path string) ([]journalLine, error) {
 
 // settleRetry caps the wait between tries of a record once the sender stops: the drain is short.
 const settleRetry = 250 * time.Millisecond
-
-// settle runs once the sender stops: what Slack already accepted is recorded (and what it refused
-// for good is dead-lettered), tried again until work ends; nothing new is posted. It returns the
-// deliveries still unrecorded then.
-func (l *lane) settle(work context.Context) []*item {
-	var owed []*item
-	for _, q := range l.queues {
-		if it := q.items[0]; it.sent != nil || it.dead != "" {
-			owed = append(owed, it)
-		}
-	}
-	for len(owed) > 0 {
-		left, next := owed[:0], settleRetry
-		for _, it := range owed {
-			wait, finished := l.s.finish(work, it)
-			if finished {
-				l.s.held.drop(it.e.ID)
-				continue
-			}
-			left, next = append(left, it), min(next, wait)
-		}
-		owed = left
-		if len(owed) == 0 || sleepCtx(work, next) != nil {
-			break
-		}
-	}
-	var unrecorded []*item
-	for _, it := range owed {
-		if it.sent != nil {
-			unrecorded = append(unrecorded, it)
-		}
-	}
-	return unrecorded
-}
 
 // keepUnrecorded journals the deliveries the lanes could not record before the drain ended.
 func (s *sender) keepUnrecorded(items []*item) {

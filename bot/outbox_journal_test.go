@@ -21,12 +21,12 @@ type blipStore struct {
 	refused atomic.Int64 // records refused so far
 }
 
-func (b *blipStore) MarkDelivered(ctx context.Context, team string, e rapport.OutboxEntry, slot, channel, ts string) error {
+func (b *blipStore) RecordOutbox(ctx context.Context, team string, outs []rapport.OutboxOutcome) error {
 	if b.down.Load() {
 		b.refused.Add(1)
-		return &rapport.Error{Code: rapport.EUNAVAILABLE, Op: "mark delivered", Err: errors.New("connection reset by peer")}
+		return &rapport.Error{Code: rapport.EUNAVAILABLE, Op: "record outbox", Err: errors.New("connection reset by peer")}
 	}
-	return b.Store.MarkDelivered(ctx, team, e, slot, channel, ts)
+	return b.Store.RecordOutbox(ctx, team, outs)
 }
 
 // TestDeliveryRecordOutlivesShutdown: a message Slack accepted whose record Redis refused is never

@@ -21,14 +21,14 @@ type lane struct {
 
 	mu    sync.Mutex
 	inbox []*item
+	busy  bool // counted in the recorder's busy: work in the inbox or a queue ready
 	wake  chan struct{}
 
 	// Owned by run.
-	queues map[string]*queue
-	ready  []*queue  // queues whose head may go now, in turn
-	later  queueHeap // queues set aside, soonest first
-
-	unrecorded []*item // set when run returns: delivered, not recorded by the drain's end
+	queues  map[string]*queue
+	ready   []*queue  // queues whose head may go now, in turn
+	later   queueHeap // queues set aside, soonest first
+	waiting []*queue  // queues whose head is drawn once the recorder wrote an earlier one's place
 
 	// A Home lane (coalesce.go): each member's queue holds at most one redraw not yet published,
 	// the latest; the ones it replaced wait in superseded to be settled, and published holds when
@@ -52,11 +52,15 @@ type item struct {
 	e        rapport.OutboxEntry
 	log      *zap.Logger
 	attempts int       // failed tries (transient errors), for the backoff
+	read     time.Time // when it was read new from the stream (unclaimed); zero if claimed from another sender
 	checked  bool      // the Delivered check said no
 	post     *Delivery // rendered, not yet accepted by Slack
 	rendered time.Time // when post was rendered
-	sent     *sent     // Slack's ok (or nothing owed), not yet recorded
-	dead     string    // the reason Slack refused it for good, not yet recorded
+	drawn    *Drawn    // drawn with its batch (drawAhead), not yet used
+	drawnAt  time.Time
+	ahead    ahead  // slots taken for it with its batch (paceAhead), not yet used
+	sent     *sent  // Slack's ok (or nothing owed), not yet recorded
+	dead     string // the reason Slack refused it for good, not yet recorded
 }
 
 type sent struct{ slot, channel, ts string }
@@ -78,30 +82,57 @@ func laneOf(to string, n int) int { return int(maphash.String(laneSeed, to) % ui
 func (l *lane) push(it *item) {
 	l.mu.Lock()
 	l.inbox = append(l.inbox, it)
+	l.working(true)
 	l.mu.Unlock()
+	l.poke()
+}
+
+func (l *lane) poke() {
 	select {
 	case l.wake <- struct{}{}:
 	default:
 	}
 }
 
-// run delivers until stop, then settles what Slack already accepted until work ends; an entry not
-// finished stays pending in the stream.
+// working tells the recorder whether the lane has work it can do now; l.mu is held.
+func (l *lane) working(busy bool) {
+	if busy == l.busy {
+		return
+	}
+	l.busy = busy
+	if busy {
+		l.s.rec.working(1)
+	} else {
+		l.s.rec.working(-1)
+	}
+}
+
+// run delivers until stop, then finishes the delivery under way; what Slack accepted goes to the
+// recorder, and an entry not finished stays pending in the stream.
 func (l *lane) run(stop, work context.Context) {
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
-	defer func() { l.unrecorded = l.settle(work) }()
 	for {
 		l.admit()
 		now := l.s.now()
 		for len(l.later) > 0 && !l.later[0].until.After(now) {
 			l.ready = append(l.ready, heap.Pop(&l.later).(*queue))
 		}
+		l.recorded()
 		if stop.Err() != nil {
 			return
 		}
-		l.settleSuperseded(work)
+		l.settleSuperseded()
 		if len(l.ready) == 0 {
+			l.mu.Lock()
+			idle := len(l.inbox) == 0
+			if idle {
+				l.working(false)
+			}
+			l.mu.Unlock()
+			if !idle {
+				continue
+			}
 			var due <-chan time.Time
 			if len(l.later) > 0 {
 				timer.Reset(l.later[0].until.Sub(now))
@@ -126,12 +157,17 @@ func (l *lane) run(stop, work context.Context) {
 		}
 		wait, finished := l.s.step(work, it)
 		l.homeSent(q, it)
-		if !finished {
+		switch {
+		case !finished && wait == untilRecorded:
+			l.waiting = append(l.waiting, q)
+			continue
+		case !finished:
 			q.until = l.s.now().Add(wait)
 			heap.Push(&l.later, q)
 			continue
+		case it.sent == nil && it.dead == "": // no outcome for the recorder: lost, or left for reclaim
+			l.s.held.drop(it.e.ID)
 		}
-		l.s.held.drop(it.e.ID)
 		q.items[0] = nil
 		q.items = q.items[1:]
 		if len(q.items) == 0 {
@@ -140,6 +176,23 @@ func (l *lane) run(stop, work context.Context) {
 		}
 		l.ready = append(l.ready, q)
 	}
+}
+
+// recorded moves back to the ready queues those whose recipient's earlier message is recorded now.
+func (l *lane) recorded() {
+	if len(l.waiting) == 0 {
+		return
+	}
+	kept := l.waiting[:0]
+	for _, q := range l.waiting {
+		if l.s.rec.waits(q.to) {
+			kept = append(kept, q)
+		} else {
+			l.ready = append(l.ready, q)
+		}
+	}
+	clear(l.waiting[len(kept):])
+	l.waiting = kept
 }
 
 // admit moves the inbox into the recipients' queues.

@@ -30,7 +30,7 @@ func (s *sender) read(stop, work context.Context, lanes []*lane) {
 				if err != nil {
 					s.log.Warn("outbox claim failed", zap.Error(err))
 				}
-				s.dispatch(lanes, stale)
+				s.dispatch(work, lanes, stale, false)
 			}
 		}
 		room := maxHeld - s.held.len()
@@ -47,7 +47,7 @@ func (s *sender) read(stop, work context.Context, lanes []*lane) {
 			_ = sleepCtx(stop, time.Second)
 			continue
 		}
-		s.dispatch(lanes, entries)
+		s.dispatch(work, lanes, entries, true)
 	}
 }
 
@@ -65,15 +65,55 @@ func (s *sender) waitRoom(ctx context.Context, d time.Duration) error {
 	}
 }
 
+// drawAhead draws entries read new at once, when the renderer can (BatchRenderer): one round trip
+// for what they all read, instead of one each when they go. An entry to a recipient who has earlier
+// messages still in this process is left to be drawn when it goes, once those are recorded: it may
+// edit one of them, whose place a read now would not find.
+func (s *sender) drawAhead(ctx context.Context, entries []rapport.OutboxEntry) map[string]Drawn {
+	br, ok := s.render.(BatchRenderer)
+	if !ok {
+		return nil
+	}
+	var es []rapport.OutboxEntry
+	for _, e := range entries {
+		if !s.held.holds(e.To) {
+			es = append(es, e)
+		}
+	}
+	if len(es) == 0 {
+		return nil
+	}
+	return br.RenderBatch(ctx, s.team, es)
+}
+
 // dispatch hands each entry to its recipient's lane, skipping those held already: a Home publish to
-// one of the Home lanes, anything else to one of the others.
-func (s *sender) dispatch(lanes []*lane, entries []rapport.OutboxEntry) {
+// one of the Home lanes, anything else to one of the others. fresh says the entries were read new
+// (XREADGROUP ">"): delivered to no sender before, so none has settled them (unclaimed); they are
+// drawn together first (drawAhead).
+func (s *sender) dispatch(ctx context.Context, lanes []*lane, entries []rapport.OutboxEntry, fresh bool) {
+	s.rec.working(1) // the outcomes of the lanes wait until they all had the batch
+	defer s.rec.working(-1)
+	var drawn map[string]Drawn
+	var paced map[string]ahead
+	if fresh {
+		drawn = s.drawAhead(ctx, entries)
+		paced = s.paceAhead(ctx, entries, drawn)
+	}
 	now := s.now()
 	for _, e := range entries {
-		if !s.held.add(e.ID, now) {
+		if !s.held.add(e.ID, e.To, now) {
 			continue
 		}
 		it := &item{e: e, log: s.log.With(zap.String("entry", e.ID), zap.String("kind", e.Kind), zap.Int64("referral", e.Ref))}
+		if fresh {
+			it.read = now
+		}
+		if d, ok := drawn[e.ID]; ok {
+			it.drawn, it.drawnAt = &d, now
+		}
+		if a, ok := paced[e.ID]; ok {
+			it.ahead = a
+		}
 		set := lanes[:len(lanes)-s.homeLanes] // a DM never waits in a Home's lane, nor a Home in a DM's
 		if s.homeKinds[e.Kind] {
 			set = lanes[len(lanes)-s.homeLanes:]

@@ -45,7 +45,7 @@ func TestOutboxTakeover(t *testing.T) {
 		// not renewed after its last beat.
 		ks := r.enqueue(3)
 		const dead = "host-4242-dead"
-		if _, _, err := r.store.Heartbeat(r.ctx, slackfake.TeamID, dead, 3*time.Second, 0); err != nil {
+		if _, _, _, err := r.store.Heartbeat(r.ctx, slackfake.TeamID, dead, 3*time.Second, 0); err != nil {
 			t.Fatal(err)
 		}
 		if es, err := r.store.ReadOutbox(r.ctx, slackfake.TeamID, dead, 10, 0); err != nil || len(es) != len(ks) {
@@ -132,7 +132,7 @@ func (r *takeoverRig) start(name string, opts ...func(*bot.Config)) *env {
 	r.t.Helper()
 	api := slack.New(slackfake.BotToken, slack.OptionAppLevelToken(slackfake.AppToken),
 		slack.OptionAPIURL(r.fake.APIURL()), slack.OptionHTTPClient(&http.Client{Timeout: 10 * time.Second}))
-	b := newSender(r.t, r.ctx, api, r.store, r.render, false, 0, zaptest.NewLogger(r.t).Named(name), opts...)
+	b := newSender(r.t, r.ctx, api, r.store, batchRenderer{r.render}, false, 0, zaptest.NewLogger(r.t).Named(name), opts...)
 	e := &env{t: r.t, ctx: r.ctx, fake: r.fake, redis: r.rs, store: r.store, api: api, bot: b, stopped: true,
 		delivered: map[string]int{}}
 	r.t.Cleanup(e.shutdown)
@@ -215,9 +215,9 @@ type beatStore struct {
 	down atomic.Bool
 }
 
-func (b *beatStore) Heartbeat(ctx context.Context, team, consumer string, ttl time.Duration, count int) ([]rapport.OutboxEntry, []string, error) {
+func (b *beatStore) Heartbeat(ctx context.Context, team, consumer string, ttl time.Duration, count int) ([]rapport.OutboxEntry, []string, bool, error) {
 	if b.down.Load() {
-		return nil, nil, errors.New("i/o timeout")
+		return nil, nil, false, errors.New("i/o timeout")
 	}
 	return b.Store.Heartbeat(ctx, team, consumer, ttl, count)
 }

@@ -12,7 +12,7 @@ import (
 
 // Field names of the referral hash. They are short because each is stored once per referral;
 // empty optional fields are not stored at all. Unknown fields (message slots written by
-// MarkDelivered, fields of later versions) are ignored when reading. These constants are the one
+// RecordOutbox, fields of later versions) are ignored when reading. These constants are the one
 // spelling of each name: referralFields lists them for the scripts (lua.go), factFields picks the
 // statistics' columns from them (facts.go).
 //
@@ -58,7 +58,7 @@ const (
 	fAsked        = "ak"  // Unix ms the giver last asked for an update
 	fAggrCreated  = "ap"  // the periods (periodsField) its creation counts in: aggregates (aggr.go)
 	fAggrWon      = "aw"  // the periods its closing counts in, while won
-	slotPrefix    = "dm_" // message slots written by MarkDelivered: dm_<slot> = "channel|ts"
+	slotPrefix    = "dm_" // message slots written by RecordOutbox: dm_<slot> = "channel|ts"
 )
 
 // hashField is one field of the referral hash as the scripts see it.

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/rapportbot/rapport"
 )
 
 // TestDeadLettersSendAgain: admins see the newest dead letters with their reasons, and what they
@@ -20,7 +22,7 @@ func TestDeadLettersSendAgain(t *testing.T) {
 		if err != nil || len(es) != 1 {
 			t.Fatalf("ReadOutbox = %v, %v", es, err)
 		}
-		if err := f.st.DeadLetter(c, team, es[0], reason); err != nil {
+		if err := f.st.RecordOutbox(c, team, []rapport.OutboxOutcome{{Entry: es[0], Dead: reason}}); err != nil {
 			t.Fatal(err)
 		}
 	}

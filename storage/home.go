@@ -38,11 +38,21 @@ return {1, openOf(KEYS[1], limit), openOf(KEYS[2], limit), redis.call('ZCARD', K
 // HomeData returns what user's App Home shows, with the numbers of month (rapport.PeriodOf), in
 // one round trip; for a member who has not opened Home recently, only Opened false.
 func (s *Store) HomeData(ctx context.Context, team, user string, month rapport.Period) (rapport.HomeData, error) {
-	op := "home of " + user
 	k := s.keys(team)
-	keys := []string{k.givenOpen(user), k.receivedOpen(user), k.given(user), k.received(user), k.asks(), k.home(user),
-		k.aggr(month.ID()), k.aggrPair(user), k.members()}
-	res, err := homeScript.Run(ctx, s.rdb, keys, k.base, user, rapport.HomeListLimit).Slice()
+	keys, args := homeArgs(k, user, month)
+	res, err := homeScript.Run(ctx, s.rdb, keys, args...).Slice()
+	return decodeHome(user, res, err)
+}
+
+// homeArgs are homeScript's KEYS and ARGV for user's Home with the numbers of month.
+func homeArgs(k keys, user string, month rapport.Period) ([]string, []any) {
+	return []string{k.givenOpen(user), k.receivedOpen(user), k.given(user), k.received(user), k.asks(), k.home(user),
+		k.aggr(month.ID()), k.aggrPair(user), k.members()}, []any{k.base, user, rapport.HomeListLimit}
+}
+
+// decodeHome reads homeScript's reply (or its error) for user.
+func decodeHome(user string, res []any, err error) (rapport.HomeData, error) {
+	op := "home of " + user
 	if err != nil {
 		return rapport.HomeData{}, fail(op, err)
 	}

@@ -23,7 +23,7 @@ const sendersGroup = "senders"
 //	key                type    holds                                               written by                          TTL
 //	seq                string  the last referral number (INCR)                     create, move (pass on)              none
 //	ref:<n>            hash    the referral (codec.go: referralFields), its        create, move, claim (due),          none
-//	                           pending reminder (due), message slots (dm_<slot>)   MarkDelivered (slots), SeedFacts
+//	                           pending reminder (due), message slots (dm_<slot>)   RecordOutbox (slots), SeedFacts
 //	ref:<n>:events     list    the timeline: JSON rapport.Event, oldest first      move                                none
 //	given:<U>          zset    numbers of the referrals U gave, by created ms      create, move (pass on), SeedFacts   none
 //	received:<U>       zset    numbers of the referrals U received, by created ms  create, move (pass on), SeedFacts   none
@@ -60,9 +60,9 @@ const sendersGroup = "senders"
 //	                                                                                                                   / 24) after b's end
 //	outbox             stream  messages owed to Slack (kind, ref, to, …);          create, move, claim, OpenedHome,    entries leave when
 //	                           consumer group "senders". An entry leaves only in   QueueHome, Enqueue, Recognize,      delivered or dead
-//	                           the step that settles it, so gone is settled (what  QueueDigest, EnqueueMessage,        (MarkDelivered,
-//	                           Delivered reads: no per-entry key)                  NudgeNow, Welcome                   DeadLetter)
-//	dead               stream  outbox entries given up on, with the reason         DeadLetter                          none; the oldest
+//	                           the step that settles it, so gone is settled (what  QueueDigest, EnqueueMessage,        (RecordOutbox)
+//	                           Delivered reads: no per-entry key)                  NudgeNow, Welcome
+//	dead               stream  outbox entries given up on, with the reason         RecordOutbox                        none; the oldest
 //	                                                                                                                   go past MAXLEN ~
 //	                                                                                                                   10,000 (deadCap)
 //	alive:<consumer>   string  1: the outbox sender <consumer> runs (its           Heartbeat                           caller's (the

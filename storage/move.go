@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -308,32 +309,44 @@ func noReferral(n int64) error {
 
 // Timeline returns referral n and its events, oldest first, in one round trip.
 func (s *Store) Timeline(ctx context.Context, team string, n int64) (rapport.Referral, []rapport.Event, error) {
+	pipe := s.rdb.Pipeline()
+	read := s.queueTimeline(ctx, pipe, team, n)
+	if _, err := pipe.Exec(ctx); err != nil {
+		return rapport.Referral{}, nil, fail("timeline "+rapport.FormatID(n), err)
+	}
+	return read()
+}
+
+// queueTimeline queues the reads of referral n and its events on p, and returns what decodes them
+// once p has run.
+func (s *Store) queueTimeline(ctx context.Context, p redis.Pipeliner, team string, n int64) func() (rapport.Referral, []rapport.Event, error) {
 	op := "timeline " + rapport.FormatID(n)
 	k := s.keys(team)
-	pipe := s.rdb.Pipeline()
-	hc := pipe.HGetAll(ctx, k.ref(n))
-	ec := pipe.LRange(ctx, k.events(n), 0, -1)
-	if _, err := pipe.Exec(ctx); err != nil {
-		return rapport.Referral{}, nil, fail(op, err)
-	}
-	if len(hc.Val()) == 0 {
-		return rapport.Referral{}, nil, fail(op, noReferral(n))
-	}
-	ref, err := decodeReferral(n, hc.Val())
-	if err != nil {
-		return rapport.Referral{}, nil, fail(op, err)
-	}
-	evs := make([]rapport.Event, 0, len(ec.Val()))
-	for i, raw := range ec.Val() {
-		var e struct {
-			rapport.Event
-			At float64 `json:"at"` // Lua's cjson writes numbers as floats
+	hc := p.HGetAll(ctx, k.ref(n))
+	ec := p.LRange(ctx, k.events(n), 0, -1)
+	return func() (rapport.Referral, []rapport.Event, error) {
+		if err := errors.Join(hc.Err(), ec.Err()); err != nil {
+			return rapport.Referral{}, nil, fail(op, err)
 		}
-		if err := json.Unmarshal([]byte(raw), &e); err != nil {
-			return rapport.Referral{}, nil, fail(op, fmt.Errorf("event %d: %w", i, err))
+		if len(hc.Val()) == 0 {
+			return rapport.Referral{}, nil, fail(op, noReferral(n))
 		}
-		e.Event.At = time.UnixMilli(int64(e.At))
-		evs = append(evs, e.Event)
+		ref, err := decodeReferral(n, hc.Val())
+		if err != nil {
+			return rapport.Referral{}, nil, fail(op, err)
+		}
+		evs := make([]rapport.Event, 0, len(ec.Val()))
+		for i, raw := range ec.Val() {
+			var e struct {
+				rapport.Event
+				At float64 `json:"at"` // Lua's cjson writes numbers as floats
+			}
+			if err := json.Unmarshal([]byte(raw), &e); err != nil {
+				return rapport.Referral{}, nil, fail(op, fmt.Errorf("event %d: %w", i, err))
+			}
+			e.Event.At = time.UnixMilli(int64(e.At))
+			evs = append(evs, e.Event)
+		}
+		return ref, evs, nil
 	}
-	return ref, evs, nil
 }

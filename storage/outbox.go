@@ -15,7 +15,8 @@ import (
 
 // The outbox is a Redis Stream per workspace holding the messages owed to Slack, read through the
 // consumer group "senders" (each process its own consumer). An entry leaves the stream only once
-// Slack said ok (MarkDelivered) or the sender gave up on it (DeadLetter); entries are never trimmed.
+// Slack said ok, it is no longer owed, or the sender gave up on it (RecordOutbox, many in one round
+// trip); entries are never trimmed.
 // A sender keeps a heartbeat while it runs (Heartbeat, outbox_takeover.go): the entries of one whose
 // heartbeat is gone are taken over at once, those of one stuck but alive after an idle time
 // (ClaimStale).
@@ -214,9 +215,10 @@ func (s *Store) TouchOutbox(ctx context.Context, team, consumer string, ids []st
 }
 
 // Delivered reports whether entry id is settled, so that it must not be posted (again): a sender
-// checks it before posting an entry it claimed or re-read. An entry leaves the stream only in the
-// step that settles it (MarkDelivered: Slack said ok, or it is no longer owed; DeadLetter), so an
-// entry no longer in the stream is settled, for as long as the stream lives, with no key of its own.
+// checks it before posting an entry it claimed from another. An entry leaves the stream only in the
+// step that settles it (RecordOutbox: Slack said ok, it is no longer owed, or it was given up on),
+// so an entry no longer in the stream is settled, for as long as the stream lives, with no key of
+// its own.
 func (s *Store) Delivered(ctx context.Context, team, id string) (bool, error) {
 	msgs, err := s.rdb.XRangeN(ctx, s.keys(team).outbox(), id, id, 1).Result()
 	if err != nil {
@@ -225,59 +227,39 @@ func (s *Store) Delivered(ctx context.Context, team, id string) (bool, error) {
 	return len(msgs) == 0, nil
 }
 
-// MarkDelivered records Slack's ok for e: when slot is not empty, it stores the message (channel
-// and ts) under that slot of the referral so that a later change can update it in place; and it
-// acknowledges and removes the entry, which is what Delivered reads. One MULTI/EXEC round trip.
-func (s *Store) MarkDelivered(ctx context.Context, team string, e OutboxEntry, slot, channel, ts string) error {
+// recordBatch bounds the outcomes of one RecordOutbox round trip (and so the size of its MULTI).
+const recordBatch = 500
+
+// RecordOutbox writes what became of entries for good, in one MULTI/EXEC round trip per
+// recordBatch of them: each delivered one's place (channel and ts) under its slot of its referral,
+// when it has one, so that a later change can update the message in place; each given-up one to the
+// dead stream with its reason (the newest deadCap kept, WithDeadLetterCap); and every entry
+// acknowledged and removed from the outbox, which is what Delivered reads. Writing an outcome again
+// changes nothing, so a write whose answer was lost can be tried again.
+func (s *Store) RecordOutbox(ctx context.Context, team string, outs []rapport.OutboxOutcome) error {
 	k := s.keys(team)
-	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		if slot != "" && e.Ref > 0 {
-			p.HSet(ctx, k.ref(e.Ref), slot, channel+"|"+ts)
+	for len(outs) > 0 {
+		batch := outs[:min(len(outs), recordBatch)]
+		outs = outs[len(batch):]
+		ids := make([]string, len(batch))
+		_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			for i, o := range batch {
+				ids[i] = o.Entry.ID
+				switch {
+				case o.Dead != "":
+					vals := append(entryValues(o.Entry), deadEntry, o.Entry.ID, deadReason, o.Dead, deadTime, s.now().UnixMilli())
+					p.XAdd(ctx, &redis.XAddArgs{Stream: k.dead(), MaxLen: s.deadCap, Approx: true, Values: vals})
+				case o.Slot != "" && o.Entry.Ref > 0:
+					p.HSet(ctx, k.ref(o.Entry.Ref), o.Slot, o.Channel+"|"+o.TS)
+				}
+			}
+			p.XAck(ctx, k.outbox(), sendersGroup, ids...)
+			p.XDel(ctx, k.outbox(), ids...)
+			return nil
+		})
+		if err != nil {
+			return fail(fmt.Sprintf("record %d outbox entries", len(batch)), err)
 		}
-		p.XAck(ctx, k.outbox(), sendersGroup, e.ID)
-		p.XDel(ctx, k.outbox(), e.ID)
-		return nil
-	})
-	if err != nil {
-		return fail("mark "+e.ID+" delivered", err)
-	}
-	return nil
-}
-
-// SettleOutbox acknowledges and removes the entries ids, with no sent key: what the sender does
-// with Home redraws a newer one superseded (a redelivery would only publish the Home again). One
-// MULTI/EXEC round trip.
-func (s *Store) SettleOutbox(ctx context.Context, team string, ids []string) error {
-	if len(ids) == 0 {
-		return nil
-	}
-	k := s.keys(team)
-	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.XAck(ctx, k.outbox(), sendersGroup, ids...)
-		p.XDel(ctx, k.outbox(), ids...)
-		return nil
-	})
-	if err != nil {
-		return fail(fmt.Sprintf("settle %d outbox entries", len(ids)), err)
-	}
-	return nil
-}
-
-// DeadLetter moves e to the dead stream with reason, for a message Slack will never accept
-// (channel gone, user deactivated), so it stops being retried but stays inspectable. The dead
-// stream keeps about the newest deadCap (WithDeadLetterCap).
-func (s *Store) DeadLetter(ctx context.Context, team string, e OutboxEntry, reason string) error {
-	k := s.keys(team)
-	vals := entryValues(e)
-	vals = append(vals, deadEntry, e.ID, deadReason, reason, deadTime, s.now().UnixMilli())
-	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.XAdd(ctx, &redis.XAddArgs{Stream: k.dead(), MaxLen: s.deadCap, Approx: true, Values: vals})
-		p.XAck(ctx, k.outbox(), sendersGroup, e.ID)
-		p.XDel(ctx, k.outbox(), e.ID)
-		return nil
-	})
-	if err != nil {
-		return fail("dead-letter "+e.ID, err)
 	}
 	return nil
 }

@@ -21,16 +21,17 @@ const maxTakeOver = 1000
 // heartbeatScript renews the caller's heartbeat; then, for each other consumer of the group whose
 // heartbeat is gone, it claims for the caller that consumer's pending entries (oldest first, up to
 // the count left) and deletes it from the group once it holds none. It returns {entries as XCLAIM
-// replies them, consumers deleted}. Consumers' heartbeats are built with aliveKey: their names
-// come from the group.
+// replies them, consumers deleted, 1 if the caller's heartbeat had expired before this renewal
+// (or never was) else 0}. Consumers' heartbeats are built with aliveKey: their names come from the
+// group.
 // KEYS: stream, the caller's heartbeat. ARGV: team base, group, caller, ttl ms, count.
 var heartbeatScript = redis.NewScript(luaKeys + `
 local stream, group, me = KEYS[1], ARGV[2], ARGV[3]
-redis.call('SET', KEYS[2], '1', 'PX', ARGV[4])
+local lapsed = redis.call('SET', KEYS[2], '1', 'PX', ARGV[4], 'GET') and 0 or 1
 local consumers = redis.pcall('XINFO', 'CONSUMERS', stream, group)
 if consumers.err then
   if string.sub(consumers.err, 1, 7) == 'NOGROUP' or string.find(consumers.err, 'no such key', 1, true) then
-    return {{}, {}} -- no stream or no group yet: nobody holds anything
+    return {{}, {}, lapsed} -- no stream or no group yet: nobody holds anything
   end
   return consumers
 end
@@ -58,37 +59,39 @@ for _, c in ipairs(consumers) do
     end
   end
 end
-return {taken, left}
+return {taken, left, lapsed}
 `)
 
 // Heartbeat tells the outbox's group that consumer is running for ttl more, and takes over for it up
 // to count entries pending for consumers whose heartbeat is gone: processes that died, this one's
 // former self before a restart, or a sender of a version without heartbeats. It returns the
 // entries it took (their delivery count raised, as a reclaim raises it), oldest first for each
-// consumer, and the consumers it deleted from the group because they hold nothing any more. A
-// sender beats every second or so with a ttl of a few; count 0 only beats and tidies the group.
-// One round trip.
-func (s *Store) Heartbeat(ctx context.Context, team, consumer string, ttl time.Duration, count int) (taken []OutboxEntry, left []string, err error) {
+// consumer, the consumers it deleted from the group because they hold nothing any more, and
+// whether consumer's own heartbeat had expired before this beat renewed it (or never was): then
+// other senders may have taken its entries over meanwhile. A sender beats every second or so with
+// a ttl of a few; count 0 only beats and tidies the group. One round trip.
+func (s *Store) Heartbeat(ctx context.Context, team, consumer string, ttl time.Duration, count int) (taken []OutboxEntry, left []string, lapsed bool, err error) {
 	if ttl < time.Millisecond {
-		return nil, nil, fail("outbox heartbeat", fmt.Errorf("ttl %v: want at least 1ms", ttl))
+		return nil, nil, false, fail("outbox heartbeat", fmt.Errorf("ttl %v: want at least 1ms", ttl))
 	}
 	k := s.keys(team)
 	res, err := heartbeatScript.Run(ctx, s.rdb, []string{k.outbox(), k.alive(consumer)},
 		k.base, sendersGroup, consumer, ttl.Milliseconds(), min(max(count, 0), maxTakeOver)).Slice()
 	if err != nil {
-		return nil, nil, fail("outbox heartbeat", err)
+		return nil, nil, false, fail("outbox heartbeat", err)
 	}
 	msgs, left, err := takeoverReply(res)
 	if err != nil {
-		return nil, nil, fail("outbox heartbeat", err)
+		return nil, nil, false, fail("outbox heartbeat", err)
 	}
-	return appendEntries(nil, msgs), left, nil
+	lapsedN, _ := res[2].(int64)
+	return appendEntries(nil, msgs), left, lapsedN == 1, nil
 }
 
 // takeoverReply reads heartbeatScript's reply.
 func takeoverReply(res []any) ([]redis.XMessage, []string, error) {
-	if len(res) != 2 {
-		return nil, nil, fmt.Errorf("heartbeat reply %v: want 2 parts", res)
+	if len(res) != 3 {
+		return nil, nil, fmt.Errorf("heartbeat reply %v: want 3 parts", res)
 	}
 	entries, _ := res[0].([]any)
 	names, _ := res[1].([]any)

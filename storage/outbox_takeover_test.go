@@ -68,6 +68,28 @@ func TestHeartbeat(t *testing.T) {
 		}
 	})
 
+	t.Run("Lapsed", func(t *testing.T) {
+		f := newFixture(t)
+		lapsed := func(ttl time.Duration) bool {
+			t.Helper()
+			_, _, l, err := f.st.Heartbeat(ctx(t), team, "c1", ttl, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return l
+		}
+		if !lapsed(3 * time.Second) {
+			t.Error("a sender's first heartbeat says it was alive before; want lapsed (others may hold what it held)")
+		}
+		if lapsed(time.Millisecond) {
+			t.Error("a heartbeat renewed in time says it lapsed")
+		}
+		waitGone(t, f, "alive:c1")
+		if !lapsed(3 * time.Second) {
+			t.Error("a heartbeat renewed after its key expired says it did not lapse")
+		}
+	})
+
 	t.Run("DeletesEmptyDeadConsumers", func(t *testing.T) {
 		f := newFixture(t)
 		outbox := f.key(team, "outbox")
@@ -125,7 +147,7 @@ func TestHeartbeat(t *testing.T) {
 		srv.Stop()
 		c, cancel := context.WithTimeout(t.Context(), time.Second)
 		defer cancel()
-		if _, _, err := st.Heartbeat(c, team, "c1", 3*time.Second, 10); rapport.ErrorCode(err) != rapport.EUNAVAILABLE {
+		if _, _, _, err := st.Heartbeat(c, team, "c1", 3*time.Second, 10); rapport.ErrorCode(err) != rapport.EUNAVAILABLE {
 			t.Errorf("Heartbeat with Redis stopped = %v; want %s", err, rapport.EUNAVAILABLE)
 		}
 	})
@@ -157,8 +179,8 @@ func TestDeadLetterCap(t *testing.T) {
 				t.Fatal(err)
 			}
 			e := rapport.OutboxEntry{ID: "1-1", Kind: "nudge.ack", Ref: 7, To: "UROB"}
-			if err := st.DeadLetter(ctx(t), team, e, "channel_not_found"); err != nil {
-				t.Fatalf("DeadLetter: %v", err)
+			if err := st.RecordOutbox(ctx(t), team, []rapport.OutboxOutcome{{Entry: e, Dead: "channel_not_found"}}); err != nil {
+				t.Fatalf("RecordOutbox: %v", err)
 			}
 			n, err := st.DeadCount(ctx(t), team)
 			if err != nil || n < tt.cap || n >= tt.cap+100 {
@@ -175,7 +197,7 @@ func TestDeadLetterCap(t *testing.T) {
 // beat runs consumer's heartbeat and fails the test on an error.
 func beat(t *testing.T, f *fixture, consumer string, ttl time.Duration, count int) ([]rapport.OutboxEntry, []string) {
 	t.Helper()
-	taken, left, err := f.st.Heartbeat(ctx(t), team, consumer, ttl, count)
+	taken, left, _, err := f.st.Heartbeat(ctx(t), team, consumer, ttl, count)
 	if err != nil {
 		t.Fatalf("Heartbeat(%s): %v", consumer, err)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/rapportbot/rapport/storage"
+	"github.com/rapportbot/rapport/storage/redistest"
 )
 
 // ignoreIDs compares entries without their stream IDs and raw fields.
@@ -36,8 +37,8 @@ func TestOutboxDelivery(t *testing.T) {
 		t.Errorf("Fields (-want +got):\n%s", diff)
 	}
 
-	if err := f.st.MarkDelivered(ctx(t), team, es[0], "dm_receiver", "D0ROB", "1772443800.000100"); err != nil {
-		t.Fatalf("MarkDelivered: %v", err)
+	if err := f.st.RecordOutbox(ctx(t), team, []rapport.OutboxOutcome{{Entry: es[0], Slot: "dm_receiver", Channel: "D0ROB", TS: "1772443800.000100"}}); err != nil {
+		t.Fatalf("RecordOutbox: %v", err)
 	}
 	if ok, err := f.st.Delivered(ctx(t), team, es[0].ID); err != nil || !ok {
 		t.Errorf("Delivered(first) = %v, %v; want true", ok, err)
@@ -59,8 +60,8 @@ func TestOutboxDelivery(t *testing.T) {
 		t.Errorf("pending entries = %d, want 1 (the undelivered one)", p.Count)
 	}
 	// A delivery without a slot leaves the referral as it was.
-	if err := f.st.MarkDelivered(ctx(t), team, es[1], "", "D0GIA", "1772443800.000200"); err != nil {
-		t.Fatalf("MarkDelivered: %v", err)
+	if err := f.st.RecordOutbox(ctx(t), team, []rapport.OutboxOutcome{{Entry: es[1], Channel: "D0GIA", TS: "1772443800.000200"}}); err != nil {
+		t.Fatalf("RecordOutbox: %v", err)
 	}
 	if n := pending(t, f); n != 0 {
 		t.Errorf("outbox length after both deliveries = %d, want 0", n)
@@ -119,7 +120,7 @@ func TestClaimStaleAndDeadLetter(t *testing.T) {
 		t.Errorf("pending after claim = %+v, want the entry owned by c2", owners)
 	}
 
-	if err := f.st.DeadLetter(ctx(t), team, claimed[0], "channel_not_found"); err != nil {
+	if err := f.st.RecordOutbox(ctx(t), team, []rapport.OutboxOutcome{{Entry: claimed[0], Dead: "channel_not_found"}}); err != nil {
 		t.Fatalf("DeadLetter: %v", err)
 	}
 	if n, err := f.st.DeadCount(ctx(t), team); err != nil || n != 1 {
@@ -170,5 +171,43 @@ func TestReadOutboxNoGroup(t *testing.T) {
 				t.Fatalf("ReadOutbox after %s = %v, %v; want the new entry", tt.name, es, err)
 			}
 		})
+	}
+}
+
+// TestRecordOutboxAtOnce: a delivery with its place, one no longer owed and one given up on are
+// recorded in one round trip, and recording them again changes nothing.
+func TestRecordOutboxAtOnce(t *testing.T) {
+	f := newFixture(t)
+	r := f.create(t, team, draft(t, "UROB", "pat@prospect.example", ""))
+	if _, err := f.st.EnqueueMessage(ctx(t), team, "nudge.ack", r.Number, "UROB"); err != nil {
+		t.Fatal(err)
+	}
+	es, err := f.st.ReadOutbox(ctx(t), team, "c1", 10, 0)
+	if err != nil || len(es) != 3 {
+		t.Fatalf("ReadOutbox = %v, %v; want 3 entries", es, err)
+	}
+	outs := []rapport.OutboxOutcome{
+		{Entry: es[0], Slot: "dm_receiver", Channel: "D0ROB", TS: "1772443800.000100"},
+		{Entry: es[1]},
+		{Entry: es[2], Dead: "channel_not_found"},
+	}
+	for range 2 {
+		var trips redistest.RoundTrips
+		f.rdb.AddHook(&trips)
+		if err := f.st.RecordOutbox(ctx(t), team, outs); err != nil {
+			t.Fatal(err)
+		}
+		if n := trips.Load(); n != 1 {
+			t.Errorf("RecordOutbox of 3 took %d round trips; want 1", n)
+		}
+		if n := pending(t, f); n != 0 {
+			t.Errorf("outbox length = %d; want 0", n)
+		}
+		if ch, ts, err := f.st.Slot(ctx(t), team, r.Number, "dm_receiver"); err != nil || ch != "D0ROB" || ts != "1772443800.000100" {
+			t.Errorf("Slot = %q, %q, %v", ch, ts, err)
+		}
+		if n, err := f.st.DeadCount(ctx(t), team); err != nil || n < 1 {
+			t.Errorf("DeadCount = %d, %v; want the dead letter", n, err)
+		}
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/rapportbot/rapport"
 )
 
 // Pacing shares Slack's rate limits among every replica: each budget (a method, or a method and a
@@ -42,16 +44,50 @@ return 0
 // the call may go now, or how long to wait before asking again (a pause from Pause included);
 // waiting takes no slot. every <= 0 only honours pauses. One round trip.
 func (s *Store) Pace(ctx context.Context, team, method, channel string, every time.Duration, burst int) (time.Duration, error) {
-	k := s.keys(team)
-	if burst < 1 {
-		burst = 1
-	}
-	ms, err := paceScript.Run(ctx, s.rdb, []string{k.pace(method, channel), k.paused(method, channel)},
-		every.Milliseconds(), burst).Int64()
+	keys, args := s.paceArgs(team, rapport.PaceRequest{Method: method, Channel: channel, Every: every, Burst: burst})
+	ms, err := paceScript.Run(ctx, s.rdb, keys, args...).Int64()
 	if err != nil {
 		return 0, fail("pace "+method, err)
 	}
 	return time.Duration(ms) * time.Millisecond, nil
+}
+
+// PaceAll is Pace for each of reqs, in order, in one round trip: a slot taken for each that may
+// go now (0), the wait of each that may not.
+func (s *Store) PaceAll(ctx context.Context, team string, reqs []rapport.PaceRequest) ([]time.Duration, error) {
+	if len(reqs) == 0 {
+		return nil, nil
+	}
+	for try := 0; ; try++ {
+		pipe := s.rdb.Pipeline()
+		cmds := make([]*redis.Cmd, len(reqs))
+		for i, r := range reqs {
+			keys, args := s.paceArgs(team, r)
+			cmds[i] = paceScript.EvalSha(ctx, pipe, keys, args...)
+		}
+		_, err := pipe.Exec(ctx)
+		if try == 0 && redis.HasErrorPrefix(err, "NOSCRIPT") { // a Redis that restarted, or never ran it
+			if err := paceScript.Load(ctx, s.rdb).Err(); err != nil {
+				return nil, fail("pace", err)
+			}
+			continue
+		}
+		if err != nil {
+			return nil, fail("pace", err)
+		}
+		waits := make([]time.Duration, len(reqs))
+		for i, c := range cmds {
+			ms, _ := c.Int64()
+			waits[i] = time.Duration(ms) * time.Millisecond
+		}
+		return waits, nil
+	}
+}
+
+// paceArgs are paceScript's KEYS and ARGV for r.
+func (s *Store) paceArgs(team string, r rapport.PaceRequest) ([]string, []any) {
+	k := s.keys(team)
+	return []string{k.pace(r.Method, r.Channel), k.paused(r.Method, r.Channel)}, []any{r.Every.Milliseconds(), max(r.Burst, 1)}
 }
 
 // Pause holds every replica's calls of method (to channel, "" for the whole workspace) for d: what

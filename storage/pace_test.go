@@ -6,6 +6,9 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/rapportbot/rapport"
+	"github.com/rapportbot/rapport/storage/redistest"
 )
 
 // TestPace checks the shared limiter: a burst goes at once, the next call waits about one interval,
@@ -53,6 +56,29 @@ func TestPace(t *testing.T) {
 		}
 		if most := 2 + 600/50 + 1; grants > most || grants < 8 {
 			t.Errorf("%d grants in 600ms at one per 50ms, bursts of 2; want 8..%d", grants, most)
+		}
+	})
+	t.Run("All", func(t *testing.T) {
+		// Four calls of one budget (bursts of 3), one of another, a paused one: in one round trip,
+		// in order, as four Pace calls would answer.
+		if err := f.st.Pause(ctx(t), team, "views.publish", "", time.Second); err != nil {
+			t.Fatal(err)
+		}
+		post := rapport.PaceRequest{Method: "chat.postMessage", Channel: "C9", Every: time.Second, Burst: 3}
+		reqs := []rapport.PaceRequest{post, post, post, post,
+			{Method: "chat.delete", Every: time.Second, Burst: 1}, {Method: "views.publish", Every: time.Second, Burst: 5}}
+		var trips redistest.RoundTrips
+		f.rdb.AddHook(&trips)
+		waits, err := f.st.PaceAll(ctx(t), team, reqs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := trips.Load(); n != 1 {
+			t.Errorf("PaceAll took %d round trips; want 1", n)
+		}
+		if len(waits) != 6 || waits[0]+waits[1]+waits[2] != 0 || waits[3] <= 800*time.Millisecond || waits[4] != 0 ||
+			waits[5] <= 800*time.Millisecond {
+			t.Errorf("PaceAll = %v; want 0 0 0, about 1s, 0, the pause", waits)
 		}
 	})
 	t.Run("Pause", func(t *testing.T) {

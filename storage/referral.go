@@ -27,7 +27,7 @@ func (s *Store) Referral(ctx context.Context, team string, n int64) (rapport.Ref
 	return r, nil
 }
 
-// Slot returns the Slack message (channel and ts) that MarkDelivered recorded under slot for
+// Slot returns the Slack message (channel and ts) that RecordOutbox recorded under slot for
 // referral n, so that a later change can update that message in place. ENOTFOUND when none was.
 func (s *Store) Slot(ctx context.Context, team string, n int64, slot string) (channel, ts string, err error) {
 	v, err := s.rdb.HGet(ctx, s.keys(team).ref(n), slot).Result()

@@ -25,14 +25,15 @@ import (
 
 // Compile-time checks that the parts fit where cmd wires them.
 var (
-	_ handlers.Store  = (*storage.Store)(nil)
-	_ bot.Deduper     = (*storage.Store)(nil)
-	_ bot.OutboxStore = (*storage.Store)(nil)
-	_ bot.Renderer    = (*notify.Catalogue)(nil)
-	_ notify.Store    = (*storage.Store)(nil)
-	_ notify.Settings = (*handlers.Settings)(nil)
-	_ scheduler.Store = (*storage.Store)(nil)
-	_ bot.Pacer       = (*storage.Store)(nil)
+	_ handlers.Store    = (*storage.Store)(nil)
+	_ bot.Deduper       = (*storage.Store)(nil)
+	_ bot.OutboxStore   = (*storage.Store)(nil)
+	_ bot.Renderer      = (*notify.Catalogue)(nil)
+	_ bot.BatchRenderer = (*notify.Catalogue)(nil)
+	_ notify.Store      = (*storage.Store)(nil)
+	_ notify.Settings   = (*handlers.Settings)(nil)
+	_ scheduler.Store   = (*storage.Store)(nil)
+	_ bot.Pacer         = (*storage.Store)(nil)
 )
 
 // app is one Rapport process wired from its parts. The demo and the end-to-end tests build the same

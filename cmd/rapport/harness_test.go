@@ -68,9 +68,19 @@ func startReplicas(t testing.TB, n int) *harness { return launch(t, n, false, ni
 // shorter fault timings.
 func startWith(t testing.TB, n int, tweak func(*deps)) *harness { return launch(t, n, false, tweak) }
 
+// startEnv is start with the environment's variables in env set over the harness' own (e.g.
+// RAPPORT_RATE_LIMITS=slack).
+func startEnv(t testing.TB, env map[string]string) *harness { return launchEnv(t, 1, false, nil, env) }
+
 // launch starts n replicas, reaching Redis through a proxy when behindProxy, each with its deps
 // adjusted by tweak when not nil.
 func launch(t testing.TB, n int, behindProxy bool, tweak func(*deps)) *harness {
+	t.Helper()
+	return launchEnv(t, n, behindProxy, tweak, nil)
+}
+
+// launchEnv is launch with the variables in env set over the harness' own.
+func launchEnv(t testing.TB, n int, behindProxy bool, tweak func(*deps), env map[string]string) *harness {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), testDeadline)
 	t.Cleanup(cancel)
@@ -79,6 +89,9 @@ func launch(t testing.TB, n int, behindProxy bool, tweak func(*deps)) *harness {
 	rs := redistest.Start(t)
 	stateDir := t.TempDir()
 	cfg, err := loadConfig(func(k string) string {
+		if v, ok := env[k]; ok {
+			return v
+		}
 		return map[string]string{
 			"SLACK_APP_TOKEN": slackfake.AppToken, "SLACK_BOT_TOKEN": slackfake.BotToken,
 			"SLACK_API_URL": fake.APIURL(), "REDIS_URL": rs.URL(), "RAPPORT_RATE_LIMITS": "off",

@@ -28,6 +28,9 @@ import (
 type Store interface {
 	Timeline(ctx context.Context, team string, n int64) (rapport.Referral, []rapport.Event, error)
 	HomeData(ctx context.Context, team, user string, month rapport.Period) (rapport.HomeData, error)
+	// Snapshot reads referrals' timelines and members' Homes at once, as Timeline and HomeData do,
+	// in one round trip (RenderBatch).
+	Snapshot(ctx context.Context, team string, refs []int64, homes []string, month rapport.Period) (rapport.Snapshot, error)
 	// Board reads a period's leaderboard from the aggregates (storage/aggr.go).
 	Board(ctx context.Context, team string, p rapport.Period) (rapport.Board, error)
 	Asks(ctx context.Context, team string) ([]rapport.Ask, error)
@@ -126,6 +129,18 @@ func (m *Message[S]) owes(ch Change) []rapport.Notice {
 	return ns
 }
 
+// batched says what of the stored state drawing e reads, when a snapshot holds all of it
+// (RenderBatch): its referral, or its member's Home; ok false when the kind may read more.
+func (m *Message[S]) batched(e rapport.OutboxEntry) (ref int64, home string, ok bool) {
+	switch any(*new(S)).(type) {
+	case referralState:
+		return e.Ref, "", e.Ref > 0
+	case homeState:
+		return 0, e.To, e.To != ""
+	}
+	return 0, "", false
+}
+
 func (m *Message[S]) render(ctx context.Context, c *Catalogue, team string, e rapport.OutboxEntry) (bot.Delivery, bool, error) {
 	s, err := m.Read(ctx, c, team, e)
 	if err != nil {
@@ -143,6 +158,7 @@ type kind interface {
 	about() string
 	roles() []rapport.Role
 	owes(ch Change) []rapport.Notice
+	batched(e rapport.OutboxEntry) (ref int64, home string, ok bool)
 	render(ctx context.Context, c *Catalogue, team string, e rapport.OutboxEntry) (bot.Delivery, bool, error)
 }
 

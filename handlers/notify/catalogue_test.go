@@ -31,6 +31,8 @@ type sampleStore struct {
 	queued  []rapport.OutboxEntry  // by Enqueue, each id once
 	ids     map[string]bool
 	readErr error // returned by every read when set
+	// reads counts the calls of Timeline and HomeData, snapshots those of Snapshot.
+	reads, snapshots int
 }
 
 func newSampleStore() *sampleStore {
@@ -55,6 +57,7 @@ func newSampleStore() *sampleStore {
 func digestFixtureFacts() []rapport.Fact { facts, _, _, _, _ := digestFixture(); return facts }
 
 func (s *sampleStore) Timeline(_ context.Context, _ string, n int64) (rapport.Referral, []rapport.Event, error) {
+	s.reads++
 	if s.readErr != nil {
 		return rapport.Referral{}, nil, s.readErr
 	}
@@ -65,6 +68,7 @@ func (s *sampleStore) Timeline(_ context.Context, _ string, n int64) (rapport.Re
 }
 
 func (s *sampleStore) HomeData(_ context.Context, _, user string, _ rapport.Period) (rapport.HomeData, error) {
+	s.reads++
 	d := s.home
 	d.Member = rapport.Member{ID: user}
 	for _, m := range s.members {
@@ -73,6 +77,24 @@ func (s *sampleStore) HomeData(_ context.Context, _, user string, _ rapport.Peri
 		}
 	}
 	return d, s.readErr
+}
+
+func (s *sampleStore) Snapshot(ctx context.Context, team string, refs []int64, homes []string, month rapport.Period) (rapport.Snapshot, error) {
+	s.snapshots++
+	if s.readErr != nil {
+		return rapport.Snapshot{}, s.readErr
+	}
+	snap := rapport.Snapshot{Timelines: map[int64]rapport.TimelineRead{}, Homes: map[string]rapport.HomeRead{}}
+	for _, n := range refs {
+		ref, evs, err := s.Timeline(ctx, team, n)
+		snap.Timelines[n] = rapport.TimelineRead{Referral: ref, Events: evs, Err: err}
+	}
+	for _, u := range homes {
+		d, err := s.HomeData(ctx, team, u, month)
+		snap.Homes[u] = rapport.HomeRead{Data: d, Err: err}
+	}
+	s.reads -= len(refs) + len(homes) // read as one
+	return snap, nil
 }
 
 func (s *sampleStore) Facts(context.Context, string, time.Time, time.Time) ([]rapport.Fact, error) {
