@@ -21,7 +21,10 @@ import (
 // no message to that recipient is drawn from stored state until it is written (waits).
 
 // recordWithin bounds how long an outcome waits for the lanes to finish what they can send now.
-const recordWithin = 50 * time.Millisecond
+// A recipient's next message whose place the outcome records waits on it too, so under a backlog
+// this bounds each recipient's pace: 50 ms held a group of 40 to 250–400 referrals/s, 5 ms lets
+// 380–430 through with the DMs' median wait halved, still 3 or 4 round trips after an ack.
+const recordWithin = 5 * time.Millisecond
 
 // recorder writes the lanes' outcomes. busy counts the lanes with a delivery they can make now
 // (and the reader while it hands a batch out); the outcomes pending are written when it falls to
