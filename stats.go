@@ -52,28 +52,47 @@ func (p Period) Contains(t time.Time) bool { return !t.Before(p.From) && t.Befor
 
 // PeriodOf returns the named period that includes now, in the group's time zone (rule 11): the
 // calendar day, week (from Monday), month, quarter or year, or all time. ok is false for an unknown name.
+// Each starts at its first day's first instant (StartOfDay), so a zone whose clocks jump at
+// midnight still has whole days.
 func PeriodOf(name string, now time.Time, loc *time.Location) (Period, bool) {
 	t := now.In(loc)
-	day := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc)
+	y, m, d := t.Date()
 	switch name {
 	case "day":
-		return Period{name, day, day.AddDate(0, 0, 1)}, true
+		return Period{name, StartOfDay(y, m, d, loc), StartOfDay(y, m, d+1, loc)}, true
 	case "week":
-		from := day.AddDate(0, 0, -((int(t.Weekday()) + 6) % 7))
-		return Period{name, from, from.AddDate(0, 0, 7)}, true
+		monday := d - (int(t.Weekday())+6)%7
+		return Period{name, StartOfDay(y, m, monday, loc), StartOfDay(y, m, monday+7, loc)}, true
 	case "", "month":
-		from := time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, loc)
-		return Period{"month", from, from.AddDate(0, 1, 0)}, true
+		return Period{"month", StartOfDay(y, m, 1, loc), StartOfDay(y, m+1, 1, loc)}, true
 	case "quarter":
-		from := time.Date(t.Year(), t.Month()-(t.Month()-1)%3, 1, 0, 0, 0, 0, loc)
-		return Period{name, from, from.AddDate(0, 3, 0)}, true
+		first := m - (m-1)%3
+		return Period{name, StartOfDay(y, first, 1, loc), StartOfDay(y, first+3, 1, loc)}, true
 	case "year":
-		from := time.Date(t.Year(), 1, 1, 0, 0, 0, 0, loc)
-		return Period{name, from, from.AddDate(1, 0, 0)}, true
+		return Period{name, StartOfDay(y, 1, 1, loc), StartOfDay(y+1, 1, 1, loc)}, true
 	case "all":
 		return Period{name, time.Unix(0, 0), now.Add(time.Hour)}, true
 	}
 	return Period{}, false
+}
+
+// StartOfDay is the first instant of the calendar day y-m-d (normalized, as time.Date does) in loc:
+// its midnight, or where the clocks jump over midnight (America/Santiago in September), the
+// instant they land on, which is on that day and not the one before.
+func StartOfDay(y int, m time.Month, d int, loc *time.Location) time.Time {
+	y, m, d = time.Date(y, m, d, 12, 0, 0, 0, loc).Date() // noon exists every day
+	if t := time.Date(y, m, d, 0, 0, 0, 0, loc); t.Day() == d {
+		return t
+	}
+	// Midnight does not exist: the day begins where the jump lands, the first minute of day d
+	// before its 03:00 (no zone's clocks jump further).
+	t := time.Date(y, m, d, 3, 0, 0, 0, loc)
+	for probe := t.Add(-4 * time.Hour); probe.Before(t); probe = probe.Add(time.Minute) {
+		if probe.In(loc).Day() == d {
+			return probe.In(loc)
+		}
+	}
+	return t
 }
 
 // GiverCount is one line of the givers' board: referrals given by temperature, only hot being

@@ -336,8 +336,8 @@ func TestOlderPeriodsFieldsRead(t *testing.T) {
 	f := newFixture(t)
 	c := ctx(t)
 	r := f.create(t, team, draft(t, "UROB", "pat@prospect.example", ""))
-	var ids []string
-	for _, name := range rapport.PeriodNames {
+	var ids []string // as the version before the days wrote them: no day
+	for _, name := range []string{"week", "month", "quarter", "year", "all"} {
 		p, _ := rapport.PeriodOf(name, r.Created, time.UTC)
 		ids = append(ids, p.ID())
 	}
@@ -354,7 +354,7 @@ func TestOlderPeriodsFieldsRead(t *testing.T) {
 	if d := cmp.Diff(kept, aggregates(t, f)); d != "" {
 		t.Errorf("numbers kept from the older field differ from rebuilt (-kept +rebuilt):\n%s", d)
 	}
-	if len(kept) < len(rapport.PeriodNames) {
+	if len(kept) < len(rapport.PeriodNames)-1 {
 		t.Errorf("only %d aggregates kept", len(kept))
 	}
 }

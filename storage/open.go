@@ -65,6 +65,9 @@ func (s *Store) OpenAll(ctx context.Context, team string, until time.Time, limit
 		if err != nil {
 			return nil, 0, fail(op, err)
 		}
+		if !r.Status.Open() {
+			continue // closed between the two reads
+		}
 		out = append(out, OpenReferral{Referral: r, LastEvent: time.UnixMilli(int64(z.Score))})
 	}
 	return out, total.Val(), nil

@@ -31,6 +31,9 @@ type sampleStore struct {
 	queued  []rapport.OutboxEntry  // by Enqueue, each id once
 	ids     map[string]bool
 	readErr error // returned by every read when set
+	// rebuilding: the aggregates are being rebuilt; digests: the weeks QueueDigest queued.
+	rebuilding bool
+	digests    []string
 	// reads counts the calls of Timeline and HomeData, snapshots those of Snapshot.
 	reads, snapshots int
 }
@@ -134,7 +137,12 @@ func (s *sampleStore) WithLock(ctx context.Context, _, _ string, _ time.Duration
 
 func (s *sampleStore) DigestClaimed(context.Context, string, string) (bool, error) { return false, nil }
 
-func (s *sampleStore) QueueDigest(context.Context, string, string, time.Duration, []rapport.OutboxEntry) (bool, error) {
+func (s *sampleStore) AggregatesBuilt(context.Context, string, *time.Location) (bool, error) {
+	return !s.rebuilding, nil
+}
+
+func (s *sampleStore) QueueDigest(_ context.Context, _, week string, _ time.Duration, _ []rapport.OutboxEntry) (bool, error) {
+	s.digests = append(s.digests, week)
 	return true, nil
 }
 

@@ -18,7 +18,7 @@ const (
 	digestLockTTL   = 2 * time.Minute    // the computation takes about a second at 100,000 referrals a week
 	digestClaimTTL  = 8 * 24 * time.Hour // longer than the week it claims
 	digestDays      = 7                  // the digest covers the 7 whole days before its scheduled day
-	digestWeeks     = 12                 // the chart's span in weeks of 7 days
+	digestWeeks     = 12                 // the chart's span in weeks of 7 days (overdue referrals: all that wait)
 	digestMaxSteps  = 2 * 8 * 24 * 60    // bounds the walk over a week of cron times (every 30 s)
 	digestAsks      = 5                  // newest asks the digest repeats (rule 7)
 	digestNudgeAsks = 3                  // asks of others an inactive member is shown
@@ -39,6 +39,9 @@ type DigestStore interface {
 	Span(ctx context.Context, team string, from, to, waitingBy time.Time) (rapport.Span, error)
 	// DayTotals is the group's numbers of each day [from, to) touches, value in currency.
 	DayTotals(ctx context.Context, team string, from, to time.Time, currency string) ([]rapport.DayTotal, error)
+	// AggregatesBuilt is false while the numbers are rebuilt (an upgrade, a change of zone): the
+	// digest waits for them rather than post partial numbers and nudge members who did give.
+	AggregatesBuilt(ctx context.Context, team string, loc *time.Location) (bool, error)
 	WithLock(ctx context.Context, team, job string, ttl time.Duration, fn func(ctx context.Context) error) (ran bool, err error)
 	DigestClaimed(ctx context.Context, team, week string) (bool, error)
 	QueueDigest(ctx context.Context, team, week string, ttl time.Duration, msgs []rapport.OutboxEntry) (claimed bool, err error)
@@ -64,6 +67,13 @@ func (c *Catalogue) RunDigest(ctx context.Context, now time.Time) error {
 	_, err = c.store.WithLock(ctx, c.team, digestJob, digestLockTTL, func(ctx context.Context) error {
 		// Another replica may have queued it while this one waited for the lock.
 		if done, err := c.store.DigestClaimed(ctx, c.team, wk); err != nil || done {
+			return err
+		}
+		// Numbers being rebuilt are partial: a later sweep this week sends it for the same time.
+		if built, err := c.store.AggregatesBuilt(ctx, c.team, set.TimeZone); err != nil || !built {
+			if err == nil {
+				c.log.Info("weekly digest waits for the numbers being rebuilt", zap.String("week", wk))
+			}
 			return err
 		}
 		msgs, err := c.digestMessages(ctx, set, at, wk)
@@ -144,8 +154,12 @@ func (c *Catalogue) digestMessages(ctx context.Context, set rapport.Settings, at
 // digestSpan is what the digest due at shows: the days whole days before at's day in the group's
 // zone, so a Monday digest shows the week before, Monday to Sunday, whatever its hour.
 func digestSpan(at time.Time, loc *time.Location, days int) (from, to time.Time) {
+	if loc == nil {
+		loc = time.UTC
+	}
 	to = rapport.Midnight(at, loc)
-	return to.AddDate(0, 0, -days), to
+	y, m, d := to.In(loc).Date()
+	return rapport.StartOfDay(y, m, d-days, loc), to
 }
 
 // computeDigest reads what the digest at at shows, in one round trip: its days' numbers with their

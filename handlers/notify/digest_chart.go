@@ -31,20 +31,22 @@ type series struct {
 	Closed []float64
 }
 
-// weeklySeries sums the days' totals into the digestWeeks weeks of 7 days from from.
+// weeklySeries sums the days' totals, oldest first from from, into the digestWeeks weeks of 7 days:
+// day k in week k/7 (counting days, not hours, so a day whose clocks jump stays in its week).
 func weeklySeries(days []rapport.DayTotal, from time.Time) series {
 	s := series{Weeks: make([]time.Time, digestWeeks), Hot: make([]float64, digestWeeks), Warm: make([]float64, digestWeeks),
 		Leads: make([]float64, digestWeeks), Value: make([]float64, digestWeeks), Closed: make([]float64, digestWeeks)}
 	for i := range s.Weeks {
-		s.Weeks[i] = from.AddDate(0, 0, digestDays*i)
-	}
-	for _, d := range days {
-		i := len(s.Weeks) - 1
-		for i >= 0 && d.Day.From.Before(s.Weeks[i]) {
-			i--
+		if k := digestDays * i; k < len(days) {
+			s.Weeks[i] = days[k].Day.From
+		} else {
+			s.Weeks[i] = from.AddDate(0, 0, k)
 		}
-		if i < 0 || !d.Day.From.Before(from.AddDate(0, 0, digestDays*digestWeeks)) {
-			continue
+	}
+	for k, d := range days {
+		i := k / digestDays
+		if i >= digestWeeks {
+			break
 		}
 		s.Hot[i] += float64(d.Hot)
 		s.Warm[i] += float64(d.Warm)

@@ -188,3 +188,20 @@ func TestDigestWithoutChannelQueuesNothingPublic(t *testing.T) {
 		t.Errorf("digestMessages with no channel and no inactivity nudges = %v, %v", msgs, err)
 	}
 }
+
+// While the numbers are rebuilt the digest waits (its numbers would be partial, and members who
+// gave would be nudged as inactive); once they are built, the same week's digest goes.
+func TestDigestWaitsForTheRebuild(t *testing.T) {
+	st := newSampleStore()
+	st.rebuilding = true
+	set := rapport.Settings{RecognitionChannel: "C0RECOG", DigestSchedule: "0 9 * * 1", TimeZone: time.UTC}
+	c := New(zap.NewNop(), st, fixedSettings(set), "T1", nil, func() time.Time { return homeNow })
+	now := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC) // Monday, after 09:00
+	if err := c.RunDigest(t.Context(), now); err != nil || len(st.digests) != 0 {
+		t.Fatalf("during a rebuild: queued %v, %v; want nothing", st.digests, err)
+	}
+	st.rebuilding = false
+	if err := c.RunDigest(t.Context(), now.Add(time.Hour)); err != nil || len(st.digests) != 1 || st.digests[0] != "2026-W10" {
+		t.Fatalf("after the rebuild: queued %v, %v; want 2026-W10", st.digests, err)
+	}
+}
