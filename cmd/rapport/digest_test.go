@@ -15,7 +15,9 @@ import (
 
 const digestChannel = "C0DIGEST"
 
-// digestSettings saves the group's digest settings and makes every replica read them now.
+// digestSettings saves the group's digest settings and makes every replica read them now; a new
+// time zone's numbers are rebuilt, as the sweep's "aggregates" job has them, before it returns
+// (the digest waits for them).
 func (h *harness) digestSettings(values map[string]string) {
 	h.t.Helper()
 	if err := h.store.PutSettings(h.ctx, slackfake.TeamID, "", values, rapport.OutboxEntry{}); err != nil {
@@ -25,7 +27,13 @@ func (h *harness) digestSettings(values map[string]string) {
 		if err := r.app.settings.Refresh(h.ctx); err != nil {
 			h.t.Fatal(err)
 		}
+		r.app.wakeAggregates()
 	}
+	zone := h.app.settings.Snapshot().TimeZone
+	h.wait("the numbers built in the group's zone", func() bool {
+		built, err := h.store.AggregatesBuilt(h.ctx, slackfake.TeamID, zone)
+		return err == nil && built
+	})
 }
 
 // runDigestEverywhere runs the digest job on every replica at once, at now.
