@@ -3,7 +3,6 @@ package notify
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -65,10 +64,7 @@ func benchmarkSlowlog(b *testing.B, n int) {
 	set := rapport.Settings{RecognitionChannel: "C0RECOG", DigestSchedule: "0 9 * * 1", TimeZone: time.UTC,
 		FollowUpSLA: 24 * time.Hour, Currency: "USD", PublicValues: true, InactivityWeeks: 4}
 	c := New(zap.NewNop(), st, fixedSettings(set), team, nil, func() time.Time { return at })
-	if err := rdb.ConfigSet(ctx, "slowlog-log-slower-than", strconv.Itoa(slowlogMicros)).Err(); err != nil {
-		b.Fatal(err)
-	}
-	if err := rdb.Do(ctx, "SLOWLOG", "RESET").Err(); err != nil {
+	if err := redistest.WatchSlow(ctx, rdb, slowlogMicros*time.Microsecond); err != nil {
 		b.Fatal(err)
 	}
 	phases := []struct {
@@ -127,67 +123,56 @@ func benchmarkSlowlog(b *testing.B, n int) {
 	}
 	for b.Loop() {
 		for _, ph := range phases {
-			if err := rdb.ConfigResetStat(ctx).Err(); err != nil {
+			before, err := redistest.CommandStats(ctx, rdb)
+			if err != nil {
 				b.Fatal(err)
 			}
-			before, start := trips.Load(), time.Now()
+			cpu0, err := redistest.CPU(ctx, rdb)
+			if err != nil {
+				b.Fatal(err)
+			}
+			trips0, start := trips.Load(), time.Now()
 			if err := ph.run(); err != nil {
 				b.Fatalf("%s: %v", ph.name, err)
 			}
-			took, rt := time.Since(start), trips.Load()-before
-			calls, usec := commandStats(ctx, b, rdb)
-			b.Logf("%-10s %8v  %5d round trips  %6d commands  %7.1f ms of Redis time", ph.name, took.Round(time.Millisecond), rt, calls, float64(usec)/1000)
+			took, rt := time.Since(start), trips.Load()-trips0
+			cpu1, err := redistest.CPU(ctx, rdb)
+			if err != nil {
+				b.Fatal(err)
+			}
+			after, err := redistest.CommandStats(ctx, rdb)
+			if err != nil {
+				b.Fatal(err)
+			}
+			var calls int64
+			for name, st := range after {
+				if name != "info" && name != "config" && name != "slowlog" {
+					calls += st.Calls - before[name].Calls
+				}
+			}
+			b.Logf("%-10s %8v  %5d round trips  %6d commands  %7.1f ms of Redis time", ph.name, took.Round(time.Millisecond), rt, calls,
+				float64((cpu1-cpu0).Microseconds())/1000)
 			b.ReportMetric(float64(took.Milliseconds()), ph.name+"-ms")
 			b.ReportMetric(float64(rt), ph.name+"-round-trips")
-			logs, err := rdb.SlowLogGet(ctx, 128).Result()
+			slow, err := redistest.Slowest(ctx, rdb)
 			if err == nil {
-				err = rdb.Do(ctx, "SLOWLOG", "RESET").Err()
+				err = rdb.SlowLogReset(ctx).Err()
 			}
 			if err != nil {
 				b.Fatal(err)
 			}
-			b.ReportMetric(float64(len(logs)), ph.name+"-slow")
-			for _, l := range logs {
-				args := l.Args
-				if len(args) > 4 {
-					args = args[:4] // EVALSHA sha numkeys key: enough to name it
-				}
+			b.ReportMetric(float64(len(slow)), ph.name+"-slow")
+			for _, l := range slow {
 				if ph.name == "probe" {
 					// Commands of a few microseconds logged over 5 ms: Redis was descheduled (a
 					// loaded machine), which the other phases' entries must be read against.
-					b.Logf("probe: %v took %v (the machine's noise)", args, l.Duration)
+					b.Logf("probe: %v (the machine's noise)", l)
 					continue
 				}
-				b.Errorf("%s: slow command %v took %v", ph.name, args, l.Duration)
+				b.Errorf("%s: slow command %v", ph.name, l)
 			}
 		}
 	}
-}
-
-// commandStats sums calls and usec over INFO commandstats (minus the INFO and CONFIG calls of
-// the measuring itself, which the next CONFIG RESETSTAT clears).
-func commandStats(ctx context.Context, b *testing.B, rdb redis.UniversalClient) (calls, usec int64) {
-	info, err := rdb.Info(ctx, "commandstats").Result()
-	if err != nil {
-		b.Fatal(err)
-	}
-	for _, line := range strings.Split(info, "\r\n") {
-		name, rest, ok := strings.Cut(line, ":")
-		if !ok || !strings.HasPrefix(name, "cmdstat_") || name == "cmdstat_info" || name == "cmdstat_config" {
-			continue
-		}
-		for _, kv := range strings.Split(rest, ",") {
-			k, v, _ := strings.Cut(kv, "=")
-			n, _ := strconv.ParseInt(v, 10, 64)
-			switch k {
-			case "calls":
-				calls += n
-			case "usec":
-				usec += n
-			}
-		}
-	}
-	return calls, usec
 }
 
 func usedMemory(ctx context.Context, b *testing.B, rdb redis.UniversalClient) string {
