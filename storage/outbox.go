@@ -227,6 +227,15 @@ func (s *Store) Delivered(ctx context.Context, team, id string) (bool, error) {
 	return len(msgs) == 0, nil
 }
 
+// deadOnceLua moves an entry still in the outbox to the dead stream (the newest ARGV[2] kept).
+//
+// KEYS: 1 outbox, 2 dead. ARGV: 1 entry ID, 2 the dead stream's cap, 3.. its field/value pairs.
+const deadOnceLua = `
+if redis.call('XDEL', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', unpack(ARGV, 3))
+return 1
+`
+
 // recordBatch bounds the outcomes of one RecordOutbox round trip (and so the size of its MULTI).
 const recordBatch = 500
 
@@ -235,7 +244,8 @@ const recordBatch = 500
 // when it has one, so that a later change can update the message in place; each given-up one to the
 // dead stream with its reason (the newest deadCap kept, WithDeadLetterCap); and every entry
 // acknowledged and removed from the outbox, which is what Delivered reads. Writing an outcome again
-// changes nothing, so a write whose answer was lost can be tried again.
+// changes nothing (a dead letter is added only while its entry is still in the outbox), so a write
+// whose answer was lost can be tried again.
 func (s *Store) RecordOutbox(ctx context.Context, team string, outs []rapport.OutboxOutcome) error {
 	k := s.keys(team)
 	for len(outs) > 0 {
@@ -247,8 +257,11 @@ func (s *Store) RecordOutbox(ctx context.Context, team string, outs []rapport.Ou
 				ids[i] = o.Entry.ID
 				switch {
 				case o.Dead != "":
+					// Dead-lettered only while still in the outbox: a write tried again after a lost
+					// answer adds no second dead letter. EVAL, not EVALSHA: a NOSCRIPT inside the
+					// MULTI would lose the letter while the XDEL below still ran.
 					vals := append(entryValues(o.Entry), deadEntry, o.Entry.ID, deadReason, o.Dead, deadTime, s.now().UnixMilli())
-					p.XAdd(ctx, &redis.XAddArgs{Stream: k.dead(), MaxLen: s.deadCap, Approx: true, Values: vals})
+					p.Eval(ctx, deadOnceLua, []string{k.outbox(), k.dead()}, append([]any{o.Entry.ID, s.deadCap}, vals...)...)
 				case o.Slot != "" && o.Entry.Ref > 0:
 					p.HSet(ctx, k.ref(o.Entry.Ref), o.Slot, o.Channel+"|"+o.TS)
 				}

@@ -179,6 +179,10 @@ func TestDeadLetterCap(t *testing.T) {
 				t.Fatal(err)
 			}
 			e := rapport.OutboxEntry{ID: "1-1", Kind: "nudge.ack", Ref: 7, To: "UROB"}
+			// The entry is in the outbox: only an entry still there is dead-lettered.
+			if err := f.rdb.XAdd(ctx(t), &redis.XAddArgs{Stream: f.key(team, "outbox"), ID: e.ID, Values: []any{"kind", e.Kind}}).Err(); err != nil {
+				t.Fatal(err)
+			}
 			if err := st.RecordOutbox(ctx(t), team, []rapport.OutboxOutcome{{Entry: e, Dead: "channel_not_found"}}); err != nil {
 				t.Fatalf("RecordOutbox: %v", err)
 			}

@@ -206,8 +206,8 @@ func TestRecordOutboxAtOnce(t *testing.T) {
 		if ch, ts, err := f.st.Slot(ctx(t), team, r.Number, "dm_receiver"); err != nil || ch != "D0ROB" || ts != "1772443800.000100" {
 			t.Errorf("Slot = %q, %q, %v", ch, ts, err)
 		}
-		if n, err := f.st.DeadCount(ctx(t), team); err != nil || n < 1 {
-			t.Errorf("DeadCount = %d, %v; want the dead letter", n, err)
+		if n, err := f.st.DeadCount(ctx(t), team); err != nil || n != 1 {
+			t.Errorf("DeadCount = %d, %v; want the one dead letter", n, err)
 		}
 	}
 }
