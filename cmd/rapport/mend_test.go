@@ -284,3 +284,21 @@ func TestAskForAnUpdateOnceEveryThreeDays(t *testing.T) {
 		t.Errorf("Bob got %d DMs; want the referral and two asks", n)
 	}
 }
+
+// An admin's correction away from closed business withdraws its public thank-you, as the
+// receiver's undo does: the channel is not left thanking members for business the numbers no
+// longer count.
+func TestCorrectionWithdrawsTheThankYou(t *testing.T) {
+	h := start(t)
+	h.referred()
+	h.adminCommand(h.dave, "set R-1 won 2,500 Signed")
+	h.wait("the shout-out", func() bool {
+		p := h.public()
+		return len(p) == 1 && strings.Contains(messageText(p[0]), "Closed business!") && h.outboxEmpty()
+	})
+	h.adminCommand(h.dave, "set R-1 lost Fell through")
+	h.wait("the shout-out withdrawn", func() bool {
+		p := h.public()
+		return len(p) == 1 && strings.Contains(messageText(p[0]), "This thank-you for R-1 is withdrawn") && h.outboxEmpty()
+	})
+}

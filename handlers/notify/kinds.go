@@ -111,11 +111,12 @@ var (
 		Read: readReferral, Owed: newlyClosed, Draw: shoutout,
 	})
 	// ShoutoutWithdrawn replaces the public thank-you when the receiver undoes the closed business it
-	// celebrated: the channel is not left thanking members for business that did not happen.
+	// celebrated, or an admin corrects it away from won: the channel is not left thanking members
+	// for business that did not happen.
 	ShoutoutWithdrawn = register(&Message[referralState]{
 		Kind: "referral.shoutout.withdrawn", About: "the withdrawal of a thank-you whose business was undone", To: roles(rapport.RoleChannel),
 		Owes: func(ch Change) []rapport.Notice {
-			if ch.Move == nil || ch.Move.Action != rapport.ActUndo {
+			if m := ch.Move; m == nil || !(m.Action == rapport.ActUndo || m.Action == rapport.ActCorrect && m.To != rapport.StatusWon) {
 				return nil
 			}
 			return toRecognition(ch)
