@@ -76,7 +76,9 @@ func (s *sender) drawAhead(ctx context.Context, entries []rapport.OutboxEntry) m
 	}
 	var es []rapport.OutboxEntry
 	for _, e := range entries {
-		if !s.held.holds(e.To) {
+		// A held recipient's message may edit one whose place is not yet recorded; a Home never
+		// edits a message (step exempts it from the same wait), so it is drawn with the batch.
+		if s.homeKinds[e.Kind] || !s.held.holds(e.To) {
 			es = append(es, e)
 		}
 	}
