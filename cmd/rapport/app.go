@@ -137,9 +137,9 @@ func newApp(ctx context.Context, cfg Config, log *zap.Logger, d deps) (_ *app, e
 			// Admins' changes made on another replica reach this one's sweep.
 			{Name: "settings", Run: func(ctx context.Context, _ time.Time) error { return a.settings.Refresh(ctx) }},
 			{Name: "members", Run: a.handlers.RefreshMembers},
-			{Name: "digest", Run: a.catalogue.RunDigest},
+			{Name: "digest", Run: a.catalogue.RunDigest}, // weekly digest and inactivity nudges; claims its ISO week once per cluster
 			// After an admin changes the time zone (read by "settings" above), the numbers are rebuilt in the new one.
-			{Name: "aggregates", Run: func(context.Context, time.Time) error { a.wakeAggregates(); return nil }}, // weekly digest and inactivity nudges; claims its ISO week once per cluster
+			{Name: "aggregates", Run: func(context.Context, time.Time) error { a.wakeAggregates(); return nil }},
 		},
 	}, log.Named("scheduler"))
 	if err != nil {

@@ -51,7 +51,10 @@ func TestHomeRedrawsCoalesce(t *testing.T) {
 	if err := contains(string(homes[len(homes)-1].View), names...); err != nil {
 		t.Errorf("Alice's last Home: %v", err)
 	}
-	if span < bot.HomeEvery && len(homes) != 2 {
+	switch {
+	case span >= bot.HomeEvery:
+		t.Logf("the five referrals took %v, over %v: how many publishes they owe is not checked", span, bot.HomeEvery)
+	case len(homes) != 2:
 		t.Errorf("five redraws within %v became %d publishes after the first; want 1", span, len(homes)-1)
 	}
 	calls := h.homeCalls(h.alice)
@@ -85,8 +88,9 @@ func TestDMNotBehindHome(t *testing.T) {
 		}
 		return false
 	})
-	if took, homes := time.Since(paused), len(h.homes(h.alice)); homes != 1 || took > 3*time.Second {
-		t.Errorf("the DM came %v after the pause began, with %d Homes published; want it before the Home's pause ends", took, homes)
+	// One Home published: the DM came while the Home's publish was still held back.
+	if homes := len(h.homes(h.alice)); homes != 1 {
+		t.Errorf("the DM came %v after the pause began, with %d Homes published; want it before the Home's pause ends", time.Since(paused), homes)
 	}
 	last := h.home(h.alice, 2)
 	if err := contains(string(last.View), "First Prospect", "Second Prospect"); err != nil {

@@ -5,6 +5,7 @@
 //	rapport manifest   print the Slack app manifest to paste at api.slack.com/apps
 //	rapport healthcheck  exit 0 when the local bot is ready (for container health checks)
 //	rapport doctor     check an install, print a fix for each problem, exit 1 if there is any
+//	rapport rebuild-aggregates TEAM_ID  recompute a team's numbers from its referrals
 package main
 
 import (

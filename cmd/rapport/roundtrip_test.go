@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -104,9 +105,9 @@ func (m *tripMeter) sort(p redistest.Trip) string {
 		name := strings.ToLower(c[0])
 		keys := m.keysOf(c)
 		switch {
-		case slicesHas(keys, "seq"):
+		case slices.Contains(keys, "seq"):
 			return "ack"
-		case anyPrefix(keys, "alive:"):
+		case slices.ContainsFunc(keys, func(x string) bool { return strings.HasPrefix(x, "alive:") }):
 			return "heartbeat"
 		case name == "xautoclaim":
 			return "reclaim"
@@ -118,7 +119,7 @@ func (m *tripMeter) sort(p redistest.Trip) string {
 			}
 		case redistest.Handshake(p.Cmders[i]):
 			return "dial"
-		case name == "hgetall" && slicesHas(keys, "settings"):
+		case name == "hgetall" && slices.Contains(keys, "settings"):
 			return "settings"
 		}
 	}
@@ -182,24 +183,6 @@ func streamEntries(c redis.Cmder) (int, bool) {
 		n += len(st.Messages)
 	}
 	return n, true
-}
-
-func slicesHas(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-func anyPrefix(ss []string, prefix string) bool {
-	for _, x := range ss {
-		if strings.HasPrefix(x, prefix) {
-			return true
-		}
-	}
-	return false
 }
 
 // afterAckFlow is one referral from Alice to Bob and Bob's Accept on its DM, each measured.
