@@ -77,7 +77,7 @@ type Handlers struct {
 	missSynced time.Time
 
 	// shownAdmins is who the last sync of the directory found to be the group's admins, for what
-	// /refer help shows only (helpFor); nil until the first sync. Authorization reads the
+	// /refer help shows only (helpShowsAdmins); nil until the first sync. Authorization reads the
 	// directory itself (requireAdmin).
 	shownAdmins atomic.Pointer[map[string]bool]
 	// welcomed holds "team/user" of the members this process saw welcomed (welcomeAfter): the

@@ -61,7 +61,7 @@ func digestBench(b *testing.B, n int) (*Catalogue, rapport.Settings, time.Time) 
 }
 
 // BenchmarkDigest100k is what the job computes under the lock for a week of 100,000 referrals: the
-// facts of 12 weeks, thanks, asks, the directory and who gave, and the messages to queue.
+// numbers of its days, thanks, asks, the directory and who gave, and the messages to queue.
 func BenchmarkDigest100k(b *testing.B) {
 	c, set, at := digestBench(b, 100_000)
 	ctx := context.Background()

@@ -88,7 +88,7 @@ func digestVouches(at time.Time) []rapport.Recognition {
 }
 
 // fixtureDigest is the fixture's digest: its week's numbers by the Go rules (which the aggregates
-// equal: storage's TestSpanFollowsTheRules), summarized.
+// equal: storage's TestAggregatesFollowEveryMove), summarized.
 func fixtureDigest(set rapport.Settings) weekly {
 	facts, thanks, asks, _, at := digestFixture()
 	return digestOf(facts, thanks, digestVouches(at), asks, set, at)

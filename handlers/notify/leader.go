@@ -194,7 +194,7 @@ func homeLeader(v OpenView) []slack.Block {
 	return append(blocks, OpenBlocks(v, homeOpenTop, 2*homeOpenTop+1, 0)...)
 }
 
-// readOpenView reads the leader's view for the Home of m, an admin (the caller checked, from the
+// readOpenView reads the leader's view for an admin's Home (the caller checked, from the
 // member's record the Home read with the rest).
 func (c *Catalogue) readOpenView(ctx context.Context, team string, set rapport.Settings) (OpenView, error) {
 	open, total, err := c.store.OpenAll(ctx, team, time.Time{}, OpenRead)
