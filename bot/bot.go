@@ -35,8 +35,10 @@ type Config struct {
 	Renderer Renderer
 	// Ready reports whether the bot's storage answers, for /readyz.
 	Ready func(ctx context.Context) error
-	// HTTPListener serves /healthz and /readyz; nil serves nothing.
+	// HTTPListener serves /healthz and /readyz, and Routes; nil serves nothing.
 	HTTPListener net.Listener
+	// Routes are more endpoints on HTTPListener, by http.ServeMux pattern ("GET /metrics").
+	Routes map[string]http.Handler
 	// ReclaimAfter is how long an outbox entry held by a sender that is alive but stuck waits
 	// before another takes it over (a dead sender's heartbeat lapses, and its entries are taken
 	// over within seconds); 0 means DefaultReclaimAfter.
@@ -223,6 +225,9 @@ func (b *Bot) serveHTTP(ctx context.Context) error {
 		}
 		fmt.Fprintln(w, "ready")
 	})
+	for pattern, h := range b.cfg.Routes {
+		mux.Handle(pattern, h)
+	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(b.cfg.HTTPListener) }()
