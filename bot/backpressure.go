@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -28,8 +29,9 @@ type bounds struct {
 	handlers *semaphore.Weighted
 	after    *semaphore.Weighted
 
-	// The burst being refused, for one log line at its start and one at its end. Only handle
-	// touches it, and handle runs on the one goroutine that reads slack-go's events.
+	// The burst being refused, for one log line at its start and one at its end. Socket Mode
+	// dispatches from one goroutine, HTTP mode from one per request: mu keeps them apart.
+	mu      sync.Mutex
 	refused int
 	since   time.Time
 }
@@ -75,6 +77,8 @@ func (d *dispatcher) refuse(ctx context.Context, r *Request, route string) {
 	ack, _ := d.ackFor(r, errBusy, nil) // what ackFor would tell a clicker after the ack is dropped
 	d.send(ctx, r.EnvelopeID, ack)
 	b := d.bounds
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	if b.refused == 0 {
 		b.since = time.Now()
 		d.log.Warn("busy: acking envelopes as busy until a slot frees",
@@ -86,6 +90,8 @@ func (d *dispatcher) refuse(ctx context.Context, r *Request, route string) {
 // admitted ends a burst of refusals, if one is running, with the count of envelopes it refused.
 func (d *dispatcher) admitted() {
 	b := d.bounds
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	if b.refused == 0 {
 		return
 	}

@@ -1,6 +1,7 @@
-// Package bot is Rapport's Socket Mode runtime: it reads envelopes from slack-go, routes them to
-// handlers, acks each exactly once within Slack's deadline, delivers the outbox, serves health
-// checks, and drains in-flight work on shutdown. It knows Slack, not referrals.
+// Package bot is Rapport's Slack runtime: it reads envelopes from slack-go's Socket Mode client, or
+// signed requests on its HTTP endpoints in HTTP mode, routes them to handlers, acks each exactly once
+// within Slack's deadline, delivers the outbox, serves health checks, and drains in-flight work on
+// shutdown. It knows Slack, not referrals.
 package bot
 
 import (
@@ -23,16 +24,20 @@ import (
 // exits within 5 s of SIGTERM.
 const drainDeadline = 3500 * time.Millisecond
 
-// Config wires a Bot. Every field but HTTPListener is required.
+// Config wires a Bot. Every field is required but HTTPListener, Routes and the tuning fields after
+// them, and one of Socket and SigningSecret.
 type Config struct {
-	Logger   *zap.Logger
-	API      *slack.Client
-	Socket   *socketmode.Client
-	Identity Identity
-	Mux      *Mux
-	Dedupe   Deduper
-	Outbox   OutboxStore
-	Renderer Renderer
+	Logger *zap.Logger
+	API    *slack.Client
+	// Socket is Socket Mode's client. Without it the bot runs in HTTP mode: Slack's requests come
+	// to PathEvents, PathInteractivity and PathCommands on HTTPListener, signed with SigningSecret.
+	Socket        *socketmode.Client
+	SigningSecret string
+	Identity      Identity
+	Mux           *Mux
+	Dedupe        Deduper
+	Outbox        OutboxStore
+	Renderer      Renderer
 	// Ready reports whether the bot's storage answers, for /readyz.
 	Ready func(ctx context.Context) error
 	// HTTPListener serves /healthz and /readyz, and Routes; nil serves nothing.
@@ -68,18 +73,23 @@ type Config struct {
 
 // Bot is a running Rapport in one workspace.
 type Bot struct {
-	cfg    Config
-	disp   *dispatcher
-	sender *sender
-	status connStatus
+	cfg      Config
+	disp     *dispatcher
+	sender   *sender
+	status   connStatus
+	httpAcks *httpAcks // HTTP mode's acks; nil in Socket Mode
 }
 
 // New checks the wiring, including the routes, before anything connects.
 func New(cfg Config) (*Bot, error) {
 	switch {
-	case cfg.Logger == nil, cfg.API == nil, cfg.Socket == nil, cfg.Mux == nil, cfg.Dedupe == nil,
+	case cfg.Logger == nil, cfg.API == nil, cfg.Mux == nil, cfg.Dedupe == nil,
 		cfg.Outbox == nil, cfg.Renderer == nil, cfg.Ready == nil:
 		return nil, errors.New("bot: incomplete config")
+	case (cfg.Socket == nil) == (cfg.SigningSecret == ""):
+		return nil, errors.New("bot: give either a Socket Mode client or a signing secret (HTTP mode)")
+	case cfg.Socket == nil && cfg.HTTPListener == nil:
+		return nil, errors.New("bot: HTTP mode needs an HTTPListener")
 	case cfg.Identity.TeamID == "":
 		return nil, errors.New("bot: no team: call Connect first")
 	}
@@ -88,8 +98,14 @@ func New(cfg Config) (*Bot, error) {
 	}
 	b := &Bot{cfg: cfg}
 	log := cfg.Logger
-	b.disp = &dispatcher{log: log, mux: cfg.Mux, ack: cfg.Socket, api: cfg.API, dedupe: cfg.Dedupe,
+	b.disp = &dispatcher{log: log, mux: cfg.Mux, api: cfg.API, dedupe: cfg.Dedupe,
 		team: cfg.Identity.TeamID, status: &b.status, bounds: newBounds(cfg.MaxInFlight)}
+	if cfg.Socket != nil {
+		b.disp.ack = cfg.Socket
+	} else {
+		b.httpAcks = newHTTPAcks()
+		b.disp.ack = b.httpAcks
+	}
 	pacer, _ := cfg.Outbox.(Pacer)
 	if cfg.RateLimits && pacer == nil {
 		return nil, errors.New("bot: RateLimits needs an Outbox that is a Pacer")
@@ -122,45 +138,58 @@ func consumerName() string {
 }
 
 // Run serves until ctx is cancelled or the socket fails for good (a revoked token), then drains:
-// envelopes being handled are acked and their after-ack work finishes, within drainDeadline.
+// envelopes being handled are acked and their after-ack work finishes, within drainDeadline of
+// the cancel. In HTTP mode the server first stops accepting and answers the requests it holds.
 func (b *Bot) Run(ctx context.Context) error {
 	// The socket and the work outlive ctx by the drain, so in-flight envelopes can still be acked.
-	sockCtx, stopSock := context.WithCancel(context.WithoutCancel(ctx))
-	defer stopSock()
 	work, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWork()
 
 	g, gctx := errgroup.WithContext(ctx)
-	sockDone := make(chan struct{})
-	var sockErr error // written before sockDone closes
-	go func() {
-		defer close(sockDone)
-		sockErr = b.cfg.Socket.RunContext(sockCtx)
-	}()
-	g.Go(func() error {
-		select {
-		case <-sockDone: // only a fatal error (a revoked token) ends the socket before we do
-			return fmt.Errorf("socket mode: %w", sockErr)
-		case <-gctx.Done():
-			return nil
-		}
-	})
-	readDone := make(chan struct{})
-	g.Go(func() error {
-		defer close(readDone)
-		return b.readEvents(gctx, work)
-	})
+	// intakeDone closes once no new envelope can reach the dispatcher.
+	intakeDone := make(chan struct{})
+	stopSock, sockDone, sockErr := func() {}, make(chan struct{}), error(nil)
+	if b.cfg.Socket != nil {
+		var sockCtx context.Context
+		sockCtx, stopSock = context.WithCancel(context.WithoutCancel(ctx))
+		go func() {
+			defer close(sockDone)
+			sockErr = b.cfg.Socket.RunContext(sockCtx) // written before sockDone closes
+		}()
+		g.Go(func() error {
+			select {
+			case <-sockDone: // only a fatal error (a revoked token) ends the socket before we do
+				return fmt.Errorf("socket mode: %w", sockErr)
+			case <-gctx.Done():
+				return nil
+			}
+		})
+		g.Go(func() error {
+			defer close(intakeDone)
+			return b.readEvents(gctx, work)
+		})
+	} else {
+		close(sockDone)
+		b.status.set(true) // no connection to wait for: Slack comes to us
+	}
+	defer stopSock()
 	g.Go(func() error { return b.sender.run(gctx, work) })
 	if b.cfg.HTTPListener != nil {
-		g.Go(func() error { return b.serveHTTP(gctx) })
+		var closed chan struct{} // HTTP mode: the server's shutdown ends the intake
+		if b.cfg.Socket == nil {
+			closed = intakeDone
+		}
+		g.Go(func() error { return b.serveHTTP(gctx, work, closed) })
 	}
 	// The drain starts as soon as no new envelope can arrive, alongside the other loops' stopping
 	// (the outbox's blocked read takes up to readBlock to notice), so the two do not add up.
 	drained := make(chan struct{})
 	go func() {
 		defer close(drained)
-		<-readDone
-		b.drain()
+		<-gctx.Done()
+		deadline := time.Now().Add(drainDeadline)
+		<-intakeDone
+		b.drain(deadline)
 	}()
 	err := g.Wait()
 	<-drained
@@ -190,20 +219,25 @@ func (b *Bot) readEvents(ctx, work context.Context) error {
 	}
 }
 
-func (b *Bot) drain() {
+func (b *Bot) drain(deadline time.Time) {
 	done := make(chan struct{})
 	go func() {
 		b.disp.wg.Wait()
 		close(done)
 	}()
+	t := time.NewTimer(time.Until(deadline))
+	defer t.Stop()
 	select {
 	case <-done:
-	case <-time.After(drainDeadline):
+	case <-t.C:
 		b.cfg.Logger.Warn("shutdown: in-flight work cut off at the drain deadline")
 	}
 }
 
-func (b *Bot) serveHTTP(ctx context.Context) error {
+// serveHTTP serves /healthz, /readyz and Config.Routes, and in HTTP mode Slack's requests. On
+// shutdown it stops accepting and lets the requests it holds be answered (each is acked by
+// ackDeadline), then closes intakeClosed, if given.
+func (b *Bot) serveHTTP(ctx, work context.Context, intakeClosed chan struct{}) error {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		fmt.Fprintln(w, "ok")
@@ -225,17 +259,25 @@ func (b *Bot) serveHTTP(ctx context.Context) error {
 		}
 		fmt.Fprintln(w, "ready")
 	})
+	if b.cfg.Socket == nil {
+		b.slackRoutes(mux, work)
+	}
 	for pattern, h := range b.cfg.Routes {
 		mux.Handle(pattern, h)
 	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(b.cfg.HTTPListener) }()
+	defer func() {
+		if intakeClosed != nil {
+			close(intakeClosed)
+		}
+	}()
 	select {
 	case err := <-errc:
-		return fmt.Errorf("health server: %w", err)
+		return fmt.Errorf("http server: %w", err)
 	case <-ctx.Done():
-		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), responseWait+100*time.Millisecond)
 		defer cancel()
 		_ = srv.Shutdown(sctx)
 		<-errc

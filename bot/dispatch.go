@@ -86,24 +86,31 @@ func (d *dispatcher) handle(ctx context.Context, evt socketmode.Event) {
 			}
 			return
 		}
-		h, route := d.mux.route(req)
-		if h == nil {
-			d.send(ctx, req.EnvelopeID, nil)
-			d.log.Debug("no route; acked", zap.String("envelope_id", req.EnvelopeID), zap.String("route", route))
-			return
-		}
-		s := d.bounds.tryTake()
-		if s == nil {
-			d.refuse(ctx, req, route)
-			return
-		}
-		d.admitted()
-		d.wg.Add(1)
-		go func() {
-			defer d.wg.Done()
-			d.serve(ctx, req, h, route, s)
-		}()
+		d.dispatch(ctx, req)
 	}
+}
+
+// dispatch routes one request and serves it on its own tracked goroutine, or acks it at once: as
+// busy when MaxInFlight requests are already in flight, bare when nothing routes it. Both
+// transports come through here; the caller must not be drained yet (see Bot.Run).
+func (d *dispatcher) dispatch(ctx context.Context, req *Request) {
+	h, route := d.mux.route(req)
+	if h == nil {
+		d.send(ctx, req.EnvelopeID, nil)
+		d.log.Debug("no route; acked", zap.String("envelope_id", req.EnvelopeID), zap.String("route", route))
+		return
+	}
+	s := d.bounds.tryTake()
+	if s == nil {
+		d.refuse(ctx, req, route)
+		return
+	}
+	d.admitted()
+	d.wg.Add(1)
+	go func() {
+		defer d.wg.Done()
+		d.serve(ctx, req, h, route, s)
+	}()
 }
 
 // ackUnparsed acks an envelope slack-go could not decode, so Slack does not redeliver it forever.

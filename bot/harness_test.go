@@ -51,6 +51,8 @@ type env struct {
 	bot   *bot.Bot
 	// health is the base URL of /healthz and /readyz, when the env has an HTTP listener.
 	health string
+	// httpMode: the bot runs in HTTP mode (options.httpMode).
+	httpMode bool
 
 	stop context.CancelFunc
 	done chan error
@@ -80,6 +82,23 @@ type options struct {
 	maxInFlight int
 	// deadline bounds the test's waits; 0 means testDeadline.
 	deadline time.Duration
+	// httpMode runs the bot in HTTP mode: no socket; the fake POSTs signed requests to its
+	// endpoints on an HTTP listener of its own.
+	httpMode bool
+}
+
+// transports runs f once per transport, Socket Mode and HTTP mode, as subtests: what a person sees
+// must not depend on it.
+func transports(t *testing.T, f func(t *testing.T, httpMode bool)) {
+	for _, mode := range []struct {
+		name string
+		http bool
+	}{{"Socket", false}, {"HTTP", true}} {
+		t.Run(mode.name, func(t *testing.T) {
+			t.Parallel()
+			f(t, mode.http)
+		})
+	}
 }
 
 // newEnv wires a bot the way cmd/rapport does, without running it.
@@ -127,7 +146,10 @@ func newEnv(t *testing.T, o options) *env {
 		FaultRecheck: o.faultRecheck,
 		MaxInFlight:  o.maxInFlight,
 	}
-	if o.http {
+	if o.httpMode {
+		cfg.Socket, cfg.SigningSecret = nil, slackfake.SigningSecret
+	}
+	if o.http || o.httpMode {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			t.Fatal(err)
@@ -136,6 +158,10 @@ func newEnv(t *testing.T, o options) *env {
 		cfg.HTTPListener = ln
 		e.health = "http://" + ln.Addr().String()
 	}
+	if o.httpMode {
+		fake.DeliverOverHTTP(e.health, slackfake.SigningSecret)
+	}
+	e.httpMode = o.httpMode
 	if e.bot, err = bot.New(cfg); err != nil {
 		t.Fatalf("bot.New: %v", err)
 	}
@@ -148,6 +174,9 @@ func start(t *testing.T, o options) *env {
 	t.Helper()
 	e := newEnv(t, o)
 	e.run()
+	if o.httpMode {
+		return e // Slack comes to the bot: its listener queues requests until Run serves them
+	}
 	if err := e.fake.WaitConnections(e.ctx, 1); err != nil {
 		t.Fatalf("bot did not connect: %v", err)
 	}

@@ -152,6 +152,9 @@ func (s *Server) unawait(envelopeID string, got chan Ack) {
 // write puts frame on one open socket, waiting for one if none is open, and returns when it
 // began writing it.
 func (s *Server) write(ctx context.Context, envelopeID string, frame []byte) (time.Time, error) {
+	if t := s.httpTarget(); t != nil {
+		return s.post(t, envelopeID, frame)
+	}
 	for {
 		if err := s.WaitConnections(ctx, 1); err != nil {
 			return time.Time{}, fmt.Errorf("slackfake: send %s: no socket: %w", envelopeID, err)
@@ -204,23 +207,34 @@ func (s *Server) readAcks(c *socket) {
 		if json.Unmarshal(data, &raw) != nil || raw.EnvelopeID == "" {
 			continue
 		}
-		a := Ack{EnvelopeID: raw.EnvelopeID, At: time.Now()}
-		if len(raw.Payload) > 0 && string(raw.Payload) != "null" {
-			a.Payload = raw.Payload
-			a.Refused, a.Problems = ackProblems(raw.Payload)
-		}
-		s.mu.Lock()
-		s.acks[a.EnvelopeID] = append(s.acks[a.EnvelopeID], a)
-		s.ackTotal++
-		for _, w := range s.waiters[a.EnvelopeID] {
-			select {
-			case w <- a:
-			default:
-			}
-		}
-		s.notifyLocked()
-		s.mu.Unlock()
+		s.recordAck(raw.EnvelopeID, raw.Payload)
 	}
+}
+
+// recordAck records the ack of envelopeID, from a socket or an HTTP response, and hands it to
+// whoever waits for it.
+func (s *Server) recordAck(envelopeID string, payload json.RawMessage) {
+	a := Ack{EnvelopeID: envelopeID, At: time.Now()}
+	if len(payload) > 0 && string(payload) != "null" {
+		a.Payload = payload
+		a.Refused, a.Problems = ackProblems(payload)
+	}
+	s.record(a)
+}
+
+// record keeps a and hands it to whoever waits for its envelope.
+func (s *Server) record(a Ack) {
+	s.mu.Lock()
+	s.acks[a.EnvelopeID] = append(s.acks[a.EnvelopeID], a)
+	s.ackTotal++
+	for _, w := range s.waiters[a.EnvelopeID] {
+		select {
+		case w <- a:
+		default:
+		}
+	}
+	s.notifyLocked()
+	s.mu.Unlock()
 }
 
 // AckCount is how many acks arrived for envelopeID, to assert exactly-once acknowledgement.
