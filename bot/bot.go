@@ -202,6 +202,10 @@ func (b *Bot) Run(ctx context.Context) error {
 	return err
 }
 
+// Ready reports whether the bot serves Slack: its socket connected, or in HTTP mode its endpoints
+// open (Run has started). /readyz asks this and Redis.
+func (b *Bot) Ready() bool { return b.status.get() }
+
 // readEvents drains slack-go's Events channel; each envelope is served on its own tracked goroutine,
 // or, when MaxInFlight envelopes are already in flight, acked as busy on this one.
 func (b *Bot) readEvents(ctx, work context.Context) error {

@@ -114,6 +114,7 @@ func (b *Bot) slackEndpoint(work context.Context, typ string) http.HandlerFunc {
 			w.WriteHeader(http.StatusOK)
 			return
 		}
+		req.Team = b.disp.team
 		if n := r.Header.Get("X-Slack-Retry-Num"); n != "" {
 			// Slack retries an event it saw no answer to; the event's ID keeps its after-ack
 			// work from running twice (Dispatcher.runAfter).

@@ -24,8 +24,7 @@ const shutdownWithin = 5 * time.Second
 // issue12Vars are the variables HTTP mode brings (issue 12), named in the manifests ahead of it:
 // until config.go reads them they are ignored. Each leaves this list when config.go gains it.
 var issue12Vars = []string{
-	"RAPPORT_MODE", "SLACK_SIGNING_SECRET", "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET",
-	"RAPPORT_STATE_SECRET", "RAPPORT_TOKEN_KEY",
+	"SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "RAPPORT_STATE_SECRET", "RAPPORT_TOKEN_KEY",
 }
 
 // goRuntimeVars are read by the Go runtime, not by Rapport's configuration.

@@ -152,8 +152,8 @@ func (s *Server) unawait(envelopeID string, got chan Ack) {
 // write puts frame on one open socket, waiting for one if none is open, and returns when it
 // began writing it.
 func (s *Server) write(ctx context.Context, envelopeID string, frame []byte) (time.Time, error) {
-	if t := s.httpTarget(); t != nil {
-		return s.post(t, envelopeID, frame)
+	if ts := s.nextTargets(); ts != nil {
+		return s.post(ts, envelopeID, frame)
 	}
 	for {
 		if err := s.WaitConnections(ctx, 1); err != nil {

@@ -7,11 +7,13 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"strconv"
+	"syscall"
 	"time"
 )
 
@@ -25,7 +27,6 @@ const httpTimeout = 3 * time.Second
 // target is an app in HTTP mode: its endpoints' base URL and the secret the fake signs with.
 type target struct {
 	base, secret string
-	client       *http.Client
 }
 
 // DeliverOverHTTP makes the fake deliver every envelope from now on as Slack does to an app in
@@ -34,16 +35,25 @@ type target struct {
 // event's JSON), whose response is the ack. An event's retry carries X-Slack-Retry-Num and
 // X-Slack-Retry-Reason. Send, SendEnvelope, SendRaw and SendBurst work unchanged; an answer that
 // is not 200 comes back as an ack Refused "http_<status>".
+//
+// Called again with another base, it adds a replica behind the same URL: requests go to each in
+// turn, and one that refuses the connection (stopped) is skipped, as a load balancer does.
 func (s *Server) DeliverOverHTTP(base, secret string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.target = &target{base: base, secret: secret, client: &http.Client{Timeout: httpTimeout}}
+	s.targets = append(s.targets, target{base: base, secret: secret})
 }
 
-func (s *Server) httpTarget() *target {
+// nextTargets are the HTTP targets in the order the next request tries them; none in Socket Mode.
+func (s *Server) nextTargets() []target {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.target
+	if len(s.targets) == 0 {
+		return nil
+	}
+	s.rr++
+	i := s.rr % len(s.targets)
+	return append(append([]target(nil), s.targets[i:]...), s.targets[:i]...)
 }
 
 // Sign is Slack's v0 signature of body sent at ts: X-Slack-Signature's value.
@@ -99,39 +109,54 @@ func HTTPBody(frame []byte) (path, contentType string, body []byte, retry int, r
 	return "", "", nil, 0, "", fmt.Errorf("slackfake: no HTTP endpoint for envelopes of type %q", env.Type)
 }
 
-// post delivers frame to t on its own goroutine, as Slack's requests are concurrent, and records
-// the response as envelopeID's ack. It returns when the request began.
-func (s *Server) post(t *target, envelopeID string, frame []byte) (time.Time, error) {
+// post delivers frame to the first of ts that takes the connection, on its own goroutine, as
+// Slack's requests are concurrent, and records the response as envelopeID's ack. It returns when
+// the request began.
+func (s *Server) post(ts []target, envelopeID string, frame []byte) (time.Time, error) {
 	path, ctype, body, retry, reason, err := HTTPBody(frame)
 	if err != nil {
 		return time.Time{}, err
 	}
 	sent := time.Now()
-	req, err := SignedRequest(context.Background(), t.base+path, ctype, body, t.secret, sent)
-	if err != nil {
-		return time.Time{}, err
-	}
-	if retry > 0 {
-		req.Header.Set("X-Slack-Retry-Num", strconv.Itoa(retry))
-		req.Header.Set("X-Slack-Retry-Reason", reason)
-	}
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		resp, err := t.client.Do(req)
-		if err != nil {
-			return // Slack saw no answer in time: the person sees an error; an event is retried later
-		}
-		defer resp.Body.Close()
-		payload, _ := io.ReadAll(io.LimitReader(resp.Body, maxAckBytes+1))
-		if resp.StatusCode != http.StatusOK {
-			s.record(Ack{EnvelopeID: envelopeID, At: time.Now(), Refused: fmt.Sprintf("http_%d", resp.StatusCode)})
+		for _, t := range ts {
+			req, err := SignedRequest(context.Background(), t.base+path, ctype, body, t.secret, sent)
+			if err != nil {
+				return
+			}
+			if retry > 0 {
+				req.Header.Set("X-Slack-Retry-Num", strconv.Itoa(retry))
+				req.Header.Set("X-Slack-Retry-Reason", reason)
+			}
+			resp, err := httpClient.Do(req)
+			if errors.Is(err, syscall.ECONNREFUSED) {
+				continue // a stopped replica: the load balancer tries the next
+			}
+			if err != nil {
+				return // Slack saw no answer in time: the person sees an error; an event is retried later
+			}
+			s.answered(envelopeID, resp)
 			return
 		}
-		if len(payload) > maxAckBytes {
-			return // Slack drops a response this large, as it drops such an ack frame
-		}
-		s.recordAck(envelopeID, payload)
 	}()
 	return sent, nil
+}
+
+// httpClient is Slack's side of HTTP mode: it waits httpTimeout for an answer.
+var httpClient = &http.Client{Timeout: httpTimeout}
+
+// answered records resp as envelopeID's ack.
+func (s *Server) answered(envelopeID string, resp *http.Response) {
+	defer resp.Body.Close()
+	payload, _ := io.ReadAll(io.LimitReader(resp.Body, maxAckBytes+1))
+	switch {
+	case resp.StatusCode != http.StatusOK:
+		s.record(Ack{EnvelopeID: envelopeID, At: time.Now(), Refused: fmt.Sprintf("http_%d", resp.StatusCode)})
+	case len(payload) > maxAckBytes:
+		// Slack drops a response this large, as it drops such an ack frame.
+	default:
+		s.recordAck(envelopeID, payload)
+	}
 }

@@ -68,7 +68,7 @@ type Server struct {
 	uploads    map[string]*upload // file id → upload in any step
 	completed  []string           // file ids in completion order
 
-	target   *target // set by DeliverOverHTTP: envelopes go to an app in HTTP mode
+	targets  []target // set by DeliverOverHTTP: envelopes go to an app in HTTP mode
 	tickets  map[string]bool
 	pongs    int
 	conns    map[int]*socket

@@ -147,13 +147,20 @@ func newApp(ctx context.Context, cfg Config, log *zap.Logger, d deps) (_ *app, e
 	}
 
 	ln := d.listener
+	if cfg.HTTPMode && ln == nil && d.noHTTP {
+		return nil, errors.New("HTTP mode needs its HTTP listener")
+	}
 	if ln == nil && !d.noHTTP {
 		if ln, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
 			return nil, fmt.Errorf("RAPPORT_HTTP_ADDR: %w", err)
 		}
 	}
+	var sock *socketmode.Client
+	if !cfg.HTTPMode {
+		sock = socketmode.New(api)
+	}
 	a.bot, err = bot.New(bot.Config{
-		Logger: log.Named("bot"), API: api, Socket: socketmode.New(api), Identity: id, Mux: mux,
+		Logger: log.Named("bot"), API: api, Socket: sock, SigningSecret: cfg.SigningSecret, Identity: id, Mux: mux,
 		Dedupe: a.store, Outbox: a.store, Renderer: a.catalogue, OnFault: a.catalogue.AlertAdmins, Ready: a.store.Ping, HTTPListener: ln,
 		ReclaimAfter: cfg.ReclaimAfter, Journal: cfg.StateDir, RateLimits: cfg.RateLimits, MaxInFlight: cfg.MaxInFlight,
 		FaultRecheck: d.faultRecheck, HomeKinds: []string{notify.Home.Kind},

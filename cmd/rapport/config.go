@@ -26,12 +26,14 @@ type variable struct {
 
 // variables lists every setting with its default; --help prints this table and the README mirrors it.
 var variables = []variable{
-	{"SLACK_APP_TOKEN", "", "required: App-Level token (xapp-…) with connections:write, for Socket Mode"},
+	{"RAPPORT_MODE", "socket", "socket (one workspace, no public URL: Slack is reached over a WebSocket) or http (Slack POSTs signed requests to /slack/events, /slack/interactivity and /slack/commands on RAPPORT_HTTP_ADDR, behind a public HTTPS URL)"},
+	{"SLACK_APP_TOKEN", "", "required in Socket Mode: App-Level token (xapp-…) with connections:write"},
+	{"SLACK_SIGNING_SECRET", "", "required in HTTP mode: the app's Signing Secret (Basic Information → App Credentials); requests it did not sign get 401"},
 	{"SLACK_BOT_TOKEN", "", "required: Bot User OAuth token (xoxb-…)"},
 	{"SLACK_API_URL", "https://slack.com/api/", "Slack Web API base URL (tests and the demo point it at a fake)"},
 	{"REDIS_URL", "redis://localhost:6379/0", "Redis holding all of Rapport's state: one server (redis:// or rediss://), a Redis Cluster (a node and the others as addr=: redis://n1:6379?addr=n2:6379&addr=n3:6379), or with REDIS_SENTINEL_MASTER the sentinels (redis://s1:26379?addr=s2:26379&addr=s3:26379)"},
 	{"REDIS_SENTINEL_MASTER", "", "the name of the master Sentinel watches (e.g. mymaster); REDIS_URL then lists the sentinels: its password is theirs, the master's goes in a password= parameter"},
-	{"RAPPORT_HTTP_ADDR", ":8080", "address of /healthz and /readyz"},
+	{"RAPPORT_HTTP_ADDR", ":8080", "address of /healthz and /readyz, and in HTTP mode of Slack's endpoints"},
 	{"RAPPORT_RECOGNITION_CHANNEL", "", "channel ID (C…) for public shout-outs; invite Rapport to it"},
 	{"RAPPORT_FOLLOWUP_SLA", "24h", "how soon a receiver should act before being nudged"},
 	{"RAPPORT_REPORT_BACK_AFTER", "168h", "silence after contacted/meeting before the receiver is asked how it went"},
@@ -51,7 +53,10 @@ var variables = []variable{
 
 // Config is Rapport's validated configuration.
 type Config struct {
+	// HTTPMode: Slack's requests come signed to the HTTP endpoints, not over Socket Mode.
+	HTTPMode           bool
 	AppToken, BotToken string
+	SigningSecret      string
 	APIURL             string
 	RedisURL           string
 	HTTPAddr           string
@@ -114,7 +119,17 @@ func loadConfig(getenv func(string) string) (Config, error) {
 			bad(name, "must start with %s (it is the %s)", prefix, what)
 		}
 	}
-	token("SLACK_APP_TOKEN", c.AppToken, "xapp-", "App-Level token")
+	switch get("RAPPORT_MODE") {
+	case "socket":
+		token("SLACK_APP_TOKEN", c.AppToken, "xapp-", "App-Level token")
+	case "http":
+		c.HTTPMode, c.AppToken = true, ""
+		if c.SigningSecret = get("SLACK_SIGNING_SECRET"); c.SigningSecret == "" {
+			bad("SLACK_SIGNING_SECRET", "missing: HTTP mode checks every request's signature with it; copy the Signing Secret from the Slack app's Basic Information page")
+		}
+	default:
+		bad("RAPPORT_MODE", "%q must be socket (one workspace over a WebSocket) or http (Slack POSTs to RAPPORT_HTTP_ADDR)", get("RAPPORT_MODE"))
+	}
 	token("SLACK_BOT_TOKEN", c.BotToken, "xoxb-", "Bot User OAuth token")
 
 	if u, err := url.Parse(c.APIURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {

@@ -106,7 +106,8 @@ func (c *checkup) badVariable(check, name string) bool {
 
 // ownVariables are the variables whose problems a check of their own reports; configuration reports
 // the others.
-var ownVariables = []string{"REDIS_URL", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "RAPPORT_RECOGNITION_CHANNEL", "RAPPORT_TIMEZONE"}
+var ownVariables = []string{"REDIS_URL", "SLACK_BOT_TOKEN", "RAPPORT_MODE", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET",
+	"RAPPORT_RECOGNITION_CHANNEL", "RAPPORT_TIMEZONE"}
 
 func (c *checkup) configuration() {
 	const check = "configuration"

@@ -78,10 +78,23 @@ func (c *checkup) grantedScopes() {
 	c.ok(check, "the bot token has the manifest's %d scopes (%s)", len(want), strings.Join(want, ", "))
 }
 
-// modeSettings checks what the connection mode needs of its own. Socket Mode, the only mode so far,
-// needs SLACK_APP_TOKEN: an xapp- token (loadConfig) that Slack accepts (bot.CheckAppToken). Another
-// mode's settings (HTTP mode's SLACK_SIGNING_SECRET, …) are checked here under its own name.
+// modeSettings checks what the connection mode needs of its own. Socket Mode needs SLACK_APP_TOKEN:
+// an xapp- token (loadConfig) that Slack accepts (bot.CheckAppToken). HTTP mode needs
+// SLACK_SIGNING_SECRET; whether it is the app's own shows only when Slack's first request is
+// answered 401 (the log says "not signed by Slack").
 func (c *checkup) modeSettings(ctx context.Context) {
+	if c.badVariable("mode", "RAPPORT_MODE") {
+		return
+	}
+	if c.cfg.HTTPMode {
+		const check = "HTTP mode"
+		if c.badVariable(check, "SLACK_SIGNING_SECRET") {
+			return
+		}
+		c.ok(check, "SLACK_SIGNING_SECRET is set; Slack's requests come to %s, %s and %s on %s",
+			bot.PathEvents, bot.PathInteractivity, bot.PathCommands, c.cfg.HTTPAddr)
+		return
+	}
 	const check = "Socket Mode"
 	if c.badVariable(check, "SLACK_APP_TOKEN") {
 		return

@@ -199,3 +199,28 @@ func wantLines(t *testing.T, out string, prefixes ...string) {
 		}
 	}
 }
+
+// TestDoctorHTTPMode: HTTP mode needs the signing secret, not the app token.
+func TestDoctorHTTPMode(t *testing.T) {
+	fake := slackfake.New()
+	t.Cleanup(fake.Close)
+	rs := redistest.StartOwn(t, sound...)
+	out, err := runDoctor(t, fake, rs.URL(), "RAPPORT_MODE", "http", "SLACK_APP_TOKEN", "")
+	if err == nil {
+		t.Errorf("doctor in HTTP mode without a signing secret = nil error; want exit 1. It printed:\n%s", out)
+	}
+	if err := contains(out, "problem  HTTP mode: SLACK_SIGNING_SECRET: missing", "fix: correct SLACK_SIGNING_SECRET"); err != nil {
+		t.Error(err)
+	}
+	out, err = runDoctor(t, fake, rs.URL(), "RAPPORT_MODE", "http", "SLACK_APP_TOKEN", "",
+		"SLACK_SIGNING_SECRET", slackfake.SigningSecret)
+	if err != nil {
+		t.Errorf("doctor in HTTP mode = %v; want exit 0. It printed:\n%s", err, out)
+	}
+	if err := contains(out, "ok       HTTP mode: SLACK_SIGNING_SECRET is set; Slack's requests come to /slack/events, /slack/interactivity and /slack/commands on :8080"); err != nil {
+		t.Error(err)
+	}
+	if strings.Contains(out, slackfake.SigningSecret) {
+		t.Errorf("doctor's output shows the signing secret:\n%s", out)
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -93,6 +95,8 @@ func launchEnv(t testing.TB, n int, behindProxy bool, tweak func(*deps), env map
 			return v
 		}
 		return map[string]string{
+			// RAPPORT_TEST_MODE=http runs every end-to-end test in HTTP mode (.ci/run does).
+			"RAPPORT_MODE": os.Getenv("RAPPORT_TEST_MODE"), "SLACK_SIGNING_SECRET": slackfake.SigningSecret,
 			"SLACK_APP_TOKEN": slackfake.AppToken, "SLACK_BOT_TOKEN": slackfake.BotToken,
 			"SLACK_API_URL": fake.APIURL(), "REDIS_URL": rs.URL(), "RAPPORT_RATE_LIMITS": "off",
 			"RAPPORT_ADMINS": "UDAVE", "RAPPORT_QUIET_HOURS": "off", "RAPPORT_RECOGNITION_CHANNEL": slackfake.GeneralChannelID,
@@ -128,6 +132,19 @@ func launchEnv(t testing.TB, n int, behindProxy bool, tweak func(*deps), env map
 		if tweak != nil {
 			tweak(&d)
 		}
+		if cfg.HTTPMode {
+			// Slack's requests come to this replica's listener too, as to every replica behind
+			// a load balancer.
+			if d.listener == nil {
+				ln, err := net.Listen("tcp", "127.0.0.1:0")
+				if err != nil {
+					t.Fatal(err)
+				}
+				d.listener = ln
+			}
+			d.noHTTP = false
+			fake.DeliverOverHTTP("http://"+d.listener.Addr().String(), slackfake.SigningSecret)
+		}
 		a, err := newApp(ctx, cfg, logger.Named(fmt.Sprintf("replica%d", len(h.replicas))), d)
 		if err != nil {
 			t.Fatal(err)
@@ -147,10 +164,26 @@ func launchEnv(t testing.TB, n int, behindProxy bool, tweak func(*deps), env map
 		t.Fatal(err)
 	}
 	t.Cleanup(h.shutdown)
+	if cfg.HTTPMode {
+		// Ready once started up (settings, directory, aggregates checked), as a socket connects then.
+		for _, r := range h.replicas {
+			h.wait("the replica ready", func() bool { return r.app.bot.Ready() })
+		}
+		return h
+	}
 	if err := fake.WaitConnections(ctx, n); err != nil {
 		t.Fatalf("bots did not connect: %v", err)
 	}
 	return h
+}
+
+// socketOnly skips a test of Socket Mode's own behaviour when RAPPORT_TEST_MODE=http runs the
+// end-to-end tests in HTTP mode.
+func socketOnly(t *testing.T, what string) {
+	t.Helper()
+	if os.Getenv("RAPPORT_TEST_MODE") == "http" {
+		t.Skip("Socket Mode only: " + what)
+	}
 }
 
 // replica is one running Rapport process of a harness.

@@ -170,6 +170,7 @@ func TestLeaderboardStatsAndLedger(t *testing.T) {
 }
 
 func TestRedeliveredThanksPostsOnce(t *testing.T) {
+	socketOnly(t, "a command delivered twice: over HTTP, Slack never sends one again")
 	h := start(t)
 	env := slackfake.Envelope{ID: "env-thanks", Type: "slash_commands", AcceptsResponsePayload: true,
 		Payload: h.fake.SlashCommand("UALICE", "thanks <@UBOB|bob> for the intro")}
