@@ -47,7 +47,7 @@ func (c *clock) Add(d time.Duration) {
 
 // env is an app serving the install pages over a real Redis, against the fake Slack.
 type env struct {
-	t       *testing.T
+	t       testing.TB
 	clock   *clock
 	fake    *slackfake.Server
 	app     *httptest.Server
@@ -63,7 +63,7 @@ type env struct {
 
 type option func(*install.Config)
 
-func newEnv(t *testing.T, opts ...option) *env {
+func newEnv(t testing.TB, opts ...option) *env {
 	t.Helper()
 	c := &clock{now: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
 	fake := slackfake.New(slackfake.WithClock(c.Now))
@@ -119,7 +119,7 @@ func newEnv(t *testing.T, opts ...option) *env {
 	return e
 }
 
-func ctx(t *testing.T) context.Context {
+func ctx(t testing.TB) context.Context {
 	c, cancel := context.WithTimeout(t.Context(), deadline)
 	t.Cleanup(cancel)
 	return c
@@ -145,7 +145,7 @@ func (e *env) browser() *browser {
 }
 
 // get opens u, following redirects, and returns the final status and page.
-func (b *browser) get(t *testing.T, u string) (int, string) {
+func (b *browser) get(t testing.TB, u string) (int, string) {
 	t.Helper()
 	req, _ := http.NewRequestWithContext(ctx(t), http.MethodGet, u, nil)
 	resp, err := b.hc.Do(req)
@@ -391,5 +391,17 @@ func TestNewRefusesBadConfig(t *testing.T) {
 				t.Errorf("New: %v, want an error saying %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// BenchmarkInstall is the OAuth round trip through the fake: /slack/install, Slack's consent, the
+// redirect, oauth.v2.access, the sealed save and OnInstall (a re-install after the first).
+func BenchmarkInstall(b *testing.B) {
+	e := newEnv(b)
+	br := e.browser()
+	for b.Loop() {
+		if status, body := br.get(b, e.app.URL+install.InstallPath); status != http.StatusOK {
+			b.Fatalf("install: %d %s", status, body)
+		}
 	}
 }
