@@ -81,6 +81,20 @@ const sendersGroup = "senders"
 //	                           budget (method, or method:channel), or of a
 //	                           member's Home publishes (home:<U>, one per 2 s)
 //	pause:<budget>     string  a pause Slack asked for (429 Retry-After)           Pause                               Retry-After
+//	install            hash    the OAuth installation (install.go's inst* fields): SaveInstallation, RemoveInstallation,  none (deleted
+//	                           the bot token sealed by the Keyring, never plain;   ResealTokens                        with the team's
+//	                           uninstalled_at and purge_at once uninstalled                                            data by the purge)
+//
+// Three keys are global, outside every team's slot, each written by single-key commands of its own
+// (Redis Cluster refuses a MULTI across slots), so their writers order them to fail safe (install.go):
+//
+//	<prefix>:installs       zset    installed teams, all scored 0 (pages by   SaveInstallation, RemoveInstallation   none
+//	                                ZRANGE BYLEX); an entry may outlive its
+//	                                install hash: readers skip those
+//	<prefix>:purge          zset    uninstalled teams by the ms their data    RemoveInstallation, SaveInstallation,  none
+//	                                may be deleted (the install hash has the  PurgeUninstalled
+//	                                truth; this is the queue)
+//	<prefix>:once:<name>    string  a one-time name claimed (an OAuth state)  ClaimOnce                              caller's
 //
 // ref:<n> also keeps aggr_created and aggr_won: the periods its numbers count in (aggr.go).
 //
@@ -186,6 +200,14 @@ func (k keys) prospects(email, phone string) []string {
 	}
 	return ks
 }
+
+// install is the team's OAuth installation.
+func (k keys) install() string { return k.base + "install" }
+
+// installsKey, purgeKey and onceKey are the global keys (see the layout above).
+func (s *Store) installsKey() string        { return s.prefix + ":installs" }
+func (s *Store) purgeKey() string           { return s.prefix + ":purge" }
+func (s *Store) onceKey(name string) string { return s.prefix + ":once:" + name }
 
 // digestRan claims a week's digest, once per cluster.
 func (k keys) digestRan(week string) string { return k.ran("digest:" + week) }

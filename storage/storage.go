@@ -53,6 +53,7 @@ type Store struct {
 	now     func() time.Time
 	deadCap int64 // dead letters kept, about (MAXLEN ~)
 	zone    func(team string) *time.Location
+	tokens  *Keyring // seals bot tokens (install.go); nil: no installations
 }
 
 // Option configures a Store.

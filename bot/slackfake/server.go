@@ -67,6 +67,7 @@ type Server struct {
 	homeViews  map[string]string  // user id → view id of the published home tab
 	uploads    map[string]*upload // file id → upload in any step
 	completed  []string           // file ids in completion order
+	oauth      oauthState         // OAuth v2 install (oauth.go)
 
 	targets  []target // set by DeliverOverHTTP: envelopes go to an app in HTTP mode
 	tickets  map[string]bool
@@ -141,6 +142,8 @@ func New(opts ...Option) *Server {
 	mux.HandleFunc("/upload/v1/", s.serveUpload)
 	mux.HandleFunc("/commands/", s.serveResponseURL)
 	mux.HandleFunc("/actions/", s.serveResponseURL)
+	mux.HandleFunc("/api/oauth.v2.access", s.serveOAuthAccess) // no token: the app's credentials
+	mux.HandleFunc("/oauth/v2/authorize", s.serveAuthorize)
 	s.http = httptest.NewServer(mux)
 	return s
 }

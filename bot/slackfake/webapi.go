@@ -61,6 +61,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, hr *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"ok": false, "error": "invalid_form_data"})
 		return
 	}
+	r.token = s.asBotToken(r.token) // an installed token of the fake's own team (oauth.go)
 	s.mu.Lock()
 	s.calls = append(s.calls, Call{Method: r.method, Params: r.params, Body: r.body, At: s.now()})
 	s.notifyLocked()
