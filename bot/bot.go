@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -24,13 +25,13 @@ import (
 // exits within 5 s of SIGTERM.
 const drainDeadline = 3500 * time.Millisecond
 
-// Config wires a Bot. Every field is required but HTTPListener, Routes and the tuning fields after
-// them, and one of Socket and SigningSecret.
+// Config wires a Bot. Every field is required but HTTPListener, Routes, Gateway and the tuning fields
+// after them, and one of Socket and SigningSecret.
 type Config struct {
 	Logger *zap.Logger
 	API    *slack.Client
 	// Socket is Socket Mode's client. Without it the bot runs in HTTP mode: Slack's requests come
-	// to PathEvents, PathInteractivity and PathCommands on HTTPListener, signed with SigningSecret.
+	// to PathEvents, PathInteractivity and PathCommands on the gateway, signed with SigningSecret.
 	Socket        *socketmode.Client
 	SigningSecret string
 	Identity      Identity
@@ -40,10 +41,14 @@ type Config struct {
 	Renderer      Renderer
 	// Ready reports whether the bot's storage answers, for /readyz.
 	Ready func(ctx context.Context) error
-	// HTTPListener serves /healthz and /readyz, and Routes; nil serves nothing.
+	// HTTPListener is a gateway of the bot's own (NewGateway), run with it, serving /healthz,
+	// /readyz and Routes, and in HTTP mode Slack's requests.
 	HTTPListener net.Listener
 	// Routes are more endpoints on HTTPListener, by http.ServeMux pattern ("GET /metrics").
 	Routes map[string]http.Handler
+	// Gateway, instead of HTTPListener, is the process's gateway, shared by the bots of every
+	// workspace it serves and run by the process; the bot attaches to it.
+	Gateway *Gateway
 	// ReclaimAfter is how long an outbox entry held by a sender that is alive but stuck waits
 	// before another takes it over (a dead sender's heartbeat lapses, and its entries are taken
 	// over within seconds); 0 means DefaultReclaimAfter.
@@ -78,6 +83,14 @@ type Bot struct {
 	sender   *sender
 	status   connStatus
 	httpAcks *httpAcks // HTTP mode's acks; nil in Socket Mode
+
+	gw     *Gateway // nil: no HTTP at all
+	ownsGW bool     // gw is the bot's own (Config.HTTPListener): Run runs it
+	// HTTP mode's intake: requests are dispatched on work while it is open (from Run's start until
+	// its drain); imu orders closing it before the drain's wait.
+	imu    sync.RWMutex
+	work   context.Context
+	closed bool
 }
 
 // New checks the wiring, including the routes, before anything connects.
@@ -88,8 +101,10 @@ func New(cfg Config) (*Bot, error) {
 		return nil, errors.New("bot: incomplete config")
 	case (cfg.Socket == nil) == (cfg.SigningSecret == ""):
 		return nil, errors.New("bot: give either a Socket Mode client or a signing secret (HTTP mode)")
-	case cfg.Socket == nil && cfg.HTTPListener == nil:
-		return nil, errors.New("bot: HTTP mode needs an HTTPListener")
+	case cfg.HTTPListener != nil && cfg.Gateway != nil:
+		return nil, errors.New("bot: give an HTTPListener or a Gateway, not both")
+	case cfg.Socket == nil && cfg.HTTPListener == nil && cfg.Gateway == nil:
+		return nil, errors.New("bot: HTTP mode needs a gateway (HTTPListener or Gateway)")
 	case cfg.Identity.TeamID == "":
 		return nil, errors.New("bot: no team: call Connect first")
 	}
@@ -105,6 +120,18 @@ func New(cfg Config) (*Bot, error) {
 	} else {
 		b.httpAcks = newHTTPAcks()
 		b.disp.ack = b.httpAcks
+	}
+	b.gw = cfg.Gateway
+	if cfg.HTTPListener != nil {
+		gw, err := NewGateway(GatewayConfig{Logger: log, Listener: cfg.HTTPListener, Ready: cfg.Ready,
+			SigningSecret: cfg.SigningSecret, Routes: cfg.Routes})
+		if err != nil {
+			return nil, err
+		}
+		b.gw, b.ownsGW = gw, true
+	}
+	if b.gw != nil {
+		b.gw.Attach(b)
 	}
 	pacer, _ := cfg.Outbox.(Pacer)
 	if cfg.RateLimits && pacer == nil {
@@ -139,7 +166,7 @@ func consumerName() string {
 
 // Run serves until ctx is cancelled or the socket fails for good (a revoked token), then drains:
 // envelopes being handled are acked and their after-ack work finishes, within drainDeadline of
-// the cancel. In HTTP mode the server first stops accepting and answers the requests it holds.
+// the cancel. In HTTP mode, requests that come once the drain has begun are answered 503.
 func (b *Bot) Run(ctx context.Context) error {
 	// The socket and the work outlive ctx by the drain, so in-flight envelopes can still be acked.
 	work, stopWork := context.WithCancel(context.WithoutCancel(ctx))
@@ -170,16 +197,25 @@ func (b *Bot) Run(ctx context.Context) error {
 		})
 	} else {
 		close(sockDone)
+		b.imu.Lock()
+		b.work = work
+		b.imu.Unlock()
 		b.status.set(true) // no connection to wait for: Slack comes to us
+		go func() {
+			<-gctx.Done()
+			b.imu.Lock()
+			b.closed = true
+			b.imu.Unlock()
+			close(intakeDone)
+		}()
 	}
 	defer stopSock()
+	if b.gw != nil && !b.ownsGW {
+		defer b.gw.Detach(b.disp.team)
+	}
 	g.Go(func() error { return b.sender.run(gctx, work) })
-	if b.cfg.HTTPListener != nil {
-		var closed chan struct{} // HTTP mode: the server's shutdown ends the intake
-		if b.cfg.Socket == nil {
-			closed = intakeDone
-		}
-		g.Go(func() error { return b.serveHTTP(gctx, work, closed) })
+	if b.ownsGW {
+		g.Go(func() error { return b.gw.Run(gctx) })
 	}
 	// The drain starts as soon as no new envelope can arrive, alongside the other loops' stopping
 	// (the outbox's blocked read takes up to readBlock to notice), so the two do not add up.
@@ -200,6 +236,19 @@ func (b *Bot) Run(ctx context.Context) error {
 		err = sockErr
 	}
 	return err
+}
+
+// intake dispatches an HTTP-mode request on the bot's work and returns where its ack will come;
+// false once the bot drains (or before it runs).
+func (b *Bot) intake(req *Request) (chan any, bool) {
+	b.imu.RLock()
+	defer b.imu.RUnlock()
+	if b.work == nil || b.closed {
+		return nil, false
+	}
+	got := b.httpAcks.await(req.EnvelopeID)
+	b.disp.dispatch(b.work, req)
+	return got, true
 }
 
 // Ready reports whether the bot serves Slack: its socket connected, or in HTTP mode its endpoints
@@ -235,56 +284,5 @@ func (b *Bot) drain(deadline time.Time) {
 	case <-done:
 	case <-t.C:
 		b.cfg.Logger.Warn("shutdown: in-flight work cut off at the drain deadline")
-	}
-}
-
-// serveHTTP serves /healthz, /readyz and Config.Routes, and in HTTP mode Slack's requests. On
-// shutdown it stops accepting and lets the requests it holds be answered (each is acked by
-// ackDeadline), then closes intakeClosed, if given.
-func (b *Bot) serveHTTP(ctx, work context.Context, intakeClosed chan struct{}) error {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		fmt.Fprintln(w, "ok")
-	})
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		rctx, cancel := context.WithTimeout(r.Context(), time.Second)
-		defer cancel()
-		if err := b.cfg.Ready(rctx); err != nil {
-			http.Error(w, "redis unreachable", http.StatusServiceUnavailable)
-			return
-		}
-		if !b.status.get() {
-			http.Error(w, "socket not connected", http.StatusServiceUnavailable)
-			return
-		}
-		if why := b.sender.faults.reason(); why != "" {
-			http.Error(w, why, http.StatusServiceUnavailable)
-			return
-		}
-		fmt.Fprintln(w, "ready")
-	})
-	if b.cfg.Socket == nil {
-		b.slackRoutes(mux, work)
-	}
-	for pattern, h := range b.cfg.Routes {
-		mux.Handle(pattern, h)
-	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(b.cfg.HTTPListener) }()
-	defer func() {
-		if intakeClosed != nil {
-			close(intakeClosed)
-		}
-	}()
-	select {
-	case err := <-errc:
-		return fmt.Errorf("http server: %w", err)
-	case <-ctx.Done():
-		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), responseWait+100*time.Millisecond)
-		defer cancel()
-		_ = srv.Shutdown(sctx)
-		<-errc
-		return nil
 	}
 }

@@ -72,18 +72,11 @@ func (a *httpAcks) AckCtx(_ context.Context, envelopeID string, payload any) err
 	return nil
 }
 
-// slackRoutes mounts HTTP mode's three endpoints on mux. Requests are dispatched on work, which
-// outlives the server's shutdown by the drain.
-func (b *Bot) slackRoutes(mux *http.ServeMux, work context.Context) {
-	mux.Handle("POST "+PathEvents, b.slackEndpoint(work, "events_api"))
-	mux.Handle("POST "+PathInteractivity, b.slackEndpoint(work, "interactive"))
-	mux.Handle("POST "+PathCommands, b.slackEndpoint(work, "slash_commands"))
-}
-
 // slackEndpoint serves one of the three endpoints. A request whose signature does not check gets
-// 401 and nothing else happens; one that checks is answered with its ack, within Slack's 3 s.
-func (b *Bot) slackEndpoint(work context.Context, typ string) http.HandlerFunc {
-	log := b.cfg.Logger.Named("http")
+// 401 and nothing else happens; one that checks goes to its workspace's Bot and is answered with
+// its ack, within Slack's 3 s.
+func (g *Gateway) slackEndpoint(typ string) http.HandlerFunc {
+	log := g.log
 	return func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBody))
 		if err != nil {
@@ -91,7 +84,7 @@ func (b *Bot) slackEndpoint(work context.Context, typ string) http.HandlerFunc {
 			http.Error(w, "request body unreadable or too large", http.StatusRequestEntityTooLarge)
 			return
 		}
-		if err := verifySignature(r.Header, body, b.cfg.SigningSecret); err != nil {
+		if err := verifySignature(r.Header, body, g.cfg.SigningSecret); err != nil {
 			log.Warn("request refused: not signed by Slack", zap.String("path", r.URL.Path), zap.Error(err))
 			http.Error(w, "invalid signature", http.StatusUnauthorized)
 			return
@@ -106,23 +99,29 @@ func (b *Bot) slackEndpoint(work context.Context, typ string) http.HandlerFunc {
 			writeJSON(w, answer)
 			return
 		}
-		if team := req.payloadTeam(); team != "" && team != b.disp.team {
-			// A request for a workspace this process does not serve (an app installed elsewhere
-			// with the same endpoints): acked, so Slack does not retry it, and left alone.
-			log.Warn("request for another workspace; acked and ignored", zap.String("type", typ),
-				zap.String("payload_team", team))
+		req.Team = req.payloadTeam()
+		b := g.bot(req.Team)
+		if b == nil {
+			// A workspace this process does not serve (not installed, or uninstalled): acked, so
+			// Slack does not retry it, and left alone.
+			log.Warn("request for a workspace not served here; acked and ignored", zap.String("type", typ),
+				zap.String("payload_team", req.Team))
 			w.WriteHeader(http.StatusOK)
 			return
 		}
-		req.Team = b.disp.team
 		if n := r.Header.Get("X-Slack-Retry-Num"); n != "" {
 			// Slack retries an event it saw no answer to; the event's ID keeps its after-ack
-			// work from running twice (Dispatcher.runAfter).
+			// work from running twice (dispatcher.runAfter).
 			log.Info("Slack retried a request", zap.String("envelope_id", req.EnvelopeID),
 				zap.String("retry_num", n), zap.String("retry_reason", r.Header.Get("X-Slack-Retry-Reason")))
 		}
-		got := b.httpAcks.await(req.EnvelopeID)
-		b.disp.dispatch(work, req)
+		got, ok := b.intake(req)
+		if !ok {
+			// The workspace's bot is stopping (SIGTERM, an uninstall): not 200, so Slack tells the
+			// person it failed, and retries an event (on another replica, once this one is gone).
+			http.Error(w, "shutting down", http.StatusServiceUnavailable)
+			return
+		}
 		t := time.NewTimer(responseWait)
 		defer t.Stop()
 		select {

@@ -21,12 +21,6 @@ import (
 // envelopes finish and ack, the outbox settles, within 5 s).
 const shutdownWithin = 5 * time.Second
 
-// issue12Vars are the variables HTTP mode brings (issue 12), named in the manifests ahead of it:
-// until config.go reads them they are ignored. Each leaves this list when config.go gains it.
-var issue12Vars = []string{
-	"SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "RAPPORT_STATE_SECRET", "RAPPORT_TOKEN_KEY",
-}
-
 // goRuntimeVars are read by the Go runtime, not by Rapport's configuration.
 var goRuntimeVars = []string{"GOMEMLIMIT"}
 
@@ -304,14 +298,9 @@ func TestK8sManifests(t *testing.T) {
 	})
 
 	t.Run("Variables", func(t *testing.T) {
-		for _, name := range issue12Vars {
-			if _, ok := vars[name]; ok {
-				t.Errorf("%s is in cmd/rapport's variables now: drop it from issue12Vars", name)
-			}
-		}
 		known := func(name string) bool {
 			_, ok := vars[name]
-			return ok || slices.Contains(issue12Vars, name)
+			return ok
 		}
 		for _, src := range []struct {
 			what string

@@ -81,3 +81,22 @@ func (s *Server) TeamJoin(u slack.User) map[string]any {
 	}
 	return s.eventCallbackLocked(event, now)
 }
+
+// AppUninstalled is Slack's word that the app was uninstalled from the workspace.
+func (s *Server) AppUninstalled() map[string]any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	return s.eventCallbackLocked(map[string]any{"type": "app_uninstalled", "event_ts": fmt.Sprintf("%d.%06d", now.Unix(), now.Nanosecond()/1000)}, now)
+}
+
+// TokensRevoked is Slack's word that the workspace revoked tokens: the bot's (bot user IDs) and
+// users' (oauth user IDs).
+func (s *Server) TokensRevoked(bot, oauth []string) map[string]any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	return s.eventCallbackLocked(map[string]any{"type": "tokens_revoked",
+		"tokens":   map[string]any{"oauth": nonNil(oauth), "bot": nonNil(bot)},
+		"event_ts": fmt.Sprintf("%d.%06d", now.Unix(), now.Nanosecond()/1000)}, now)
+}

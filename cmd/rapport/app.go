@@ -5,18 +5,22 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/rapportbot/rapport"
 	"github.com/rapportbot/rapport/bot"
+	"github.com/rapportbot/rapport/bot/install"
 	"github.com/rapportbot/rapport/handlers"
 	"github.com/rapportbot/rapport/handlers/notify"
 	"github.com/rapportbot/rapport/scheduler"
 	"github.com/rapportbot/rapport/storage"
 	"github.com/redis/go-redis/v9"
 	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
 	"github.com/slack-go/slack/socketmode"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -51,6 +55,19 @@ type app struct {
 	sched     *scheduler.Scheduler
 	// transport carries every Slack call; closed with the app, so no connection outlives it.
 	transport *http.Transport
+	// gateway is the process's HTTP server (health, and in HTTP mode Slack's requests and the
+	// install pages); nil when the process serves no HTTP.
+	gateway *bot.Gateway
+	// installer serves HTTP mode's OAuth install; nil without SLACK_CLIENT_ID.
+	installer *install.Installer
+	// installs carries each saved installation to the run loop that serves its workspace.
+	installs chan rapport.Installation
+	// stopTeam ends the workspace's work (its bot, sweep and jobs) when it is uninstalled.
+	stopTeam   func()
+	stopTeamMu sync.Mutex
+	cfg        Config
+	now        func() time.Time
+	deps       deps
 	// redisUnchecked is set when Redis did not answer the start-up check of its eviction policy and
 	// persistence: run checks it every recheckRedis until it does.
 	redisUnchecked bool
@@ -73,9 +90,13 @@ type deps struct {
 }
 
 func newApp(ctx context.Context, cfg Config, log *zap.Logger, d deps) (_ *app, err error) {
-	a := &app{log: log, rdb: d.rdb, allowEviction: cfg.AllowEviction, recheckRedis: d.recheckRedis, aggrWake: make(chan struct{}, 1)}
+	a := &app{log: log, rdb: d.rdb, allowEviction: cfg.AllowEviction, recheckRedis: d.recheckRedis,
+		aggrWake: make(chan struct{}, 1), installs: make(chan rapport.Installation, 1), cfg: cfg, now: d.now, deps: d}
 	if a.recheckRedis <= 0 {
 		a.recheckRedis = 5 * time.Second
+	}
+	if a.now == nil {
+		a.now = time.Now
 	}
 	defer func() {
 		if err != nil {
@@ -92,6 +113,9 @@ func newApp(ctx context.Context, cfg Config, log *zap.Logger, d deps) (_ *app, e
 	if d.prefix != "" {
 		opts = append(opts, storage.WithPrefix(d.prefix))
 	}
+	if cfg.OAuth != nil {
+		opts = append(opts, storage.WithTokenKeys(cfg.OAuth.Keys))
+	}
 	a.store = storage.New(a.rdb, opts...)
 	// Before Slack: a Redis that may evict keys is refused before anything is connected. A Redis that
 	// is down does not stop the start (nor did it before); run checks it once it answers.
@@ -101,19 +125,63 @@ func newApp(ctx context.Context, cfg Config, log *zap.Logger, d deps) (_ *app, e
 	} else if err := a.checkRedis(dur); err != nil {
 		return nil, err
 	}
-	now := d.now
-	if now == nil {
-		now = time.Now
-	}
-
 	a.transport = &http.Transport{Proxy: http.ProxyFromEnvironment, MaxIdleConnsPerHost: 16, IdleConnTimeout: 90 * time.Second}
-	api := slackAPI(cfg, a.transport)
+
+	routes := map[string]http.Handler{}
+	if o := cfg.OAuth; o != nil {
+		a.installer, err = install.New(install.Config{
+			ClientID: o.ClientID, ClientSecret: o.ClientSecret, StateSecret: o.StateSecret, RedirectURL: o.RedirectURL,
+			AuthorizeURL: authorizeURL(cfg.APIURL), APIURL: cfg.APIURL, Store: a.store, Retain: o.Retain,
+			HTTPClient: &http.Client{Timeout: 10 * time.Second, Transport: a.transport},
+			OnInstall:  a.installed, OnUninstall: a.uninstalled, Now: a.now, Log: log.Named("install"),
+		})
+		if err != nil {
+			return nil, err
+		}
+		maps.Copy(routes, a.installer.Routes())
+	}
+	ln := d.listener
+	if cfg.HTTPMode && ln == nil && d.noHTTP {
+		return nil, errors.New("HTTP mode needs its HTTP listener")
+	}
+	if ln == nil && !d.noHTTP {
+		if ln, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
+			return nil, fmt.Errorf("RAPPORT_HTTP_ADDR: %w", err)
+		}
+	}
+	if ln != nil {
+		secret := ""
+		if cfg.HTTPMode {
+			secret = cfg.SigningSecret
+		}
+		if a.gateway, err = bot.NewGateway(bot.GatewayConfig{Logger: log.Named("gateway"), Listener: ln,
+			Ready: a.store.Ping, SigningSecret: secret, Routes: routes}); err != nil {
+			ln.Close()
+			return nil, err
+		}
+	}
+	if cfg.BotToken != "" {
+		if err := a.initTeam(ctx, cfg.BotToken); err != nil {
+			if ln != nil {
+				ln.Close()
+			}
+			return nil, err
+		}
+	}
+	return a, nil
+}
+
+// initTeam connects to the workspace token is the bot token of and wires its work: the handlers,
+// the message catalogue, the sweep and jobs, and the bot.
+func (a *app) initTeam(ctx context.Context, token string) (err error) {
+	cfg, d, now := a.cfg, a.deps, a.now
+	api := slackAPI(cfg, token, a.transport)
 	id, err := bot.Connect(ctx, api)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	a.team = id.TeamID
-	log = log.With(zap.String("team", id.TeamID))
+	log := a.log.With(zap.String("team", id.TeamID))
 	a.settings = handlers.NewSettings(a.store, id.TeamID, cfg.Settings(), now, log.Named("settings"))
 	// The aggregates keep the numbers by the group's weeks, months, quarters and years.
 	a.store.SetZone(func(string) *time.Location { return a.settings.Snapshot().TimeZone })
@@ -122,6 +190,21 @@ func newApp(ctx context.Context, cfg Config, log *zap.Logger, d deps) (_ *app, e
 	a.catalogue = notify.New(log.Named("notify"), a.store, a.settings, id.TeamID, cfg.Admins, now)
 	mux := bot.NewMux()
 	a.handlers.Register(mux)
+	if a.installer != nil {
+		// Slack's word that the app left the workspace (or lost its bot token): its work stops.
+		uninstalled := func(_ context.Context, r *bot.Request) (any, error) {
+			if ev, ok := r.Event.InnerEvent.Data.(*slackevents.TokensRevokedEvent); ok && len(ev.Tokens.Bot) == 0 {
+				return nil, nil // a user's token alone: nothing of Rapport's
+			}
+			r.After(func(ctx context.Context) error {
+				_, err := a.installer.Uninstalled(ctx, r.Team)
+				return err
+			})
+			return nil, nil
+		}
+		mux.Event("app_uninstalled", uninstalled)
+		mux.Event("tokens_revoked", uninstalled)
+	}
 
 	a.sched, err = scheduler.New(a.store, scheduler.Config{
 		Team: id.TeamID, Schedule: cfg.SweepSchedule,
@@ -143,17 +226,7 @@ func newApp(ctx context.Context, cfg Config, log *zap.Logger, d deps) (_ *app, e
 		},
 	}, log.Named("scheduler"))
 	if err != nil {
-		return nil, err
-	}
-
-	ln := d.listener
-	if cfg.HTTPMode && ln == nil && d.noHTTP {
-		return nil, errors.New("HTTP mode needs its HTTP listener")
-	}
-	if ln == nil && !d.noHTTP {
-		if ln, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
-			return nil, fmt.Errorf("RAPPORT_HTTP_ADDR: %w", err)
-		}
+		return err
 	}
 	var sock *socketmode.Client
 	if !cfg.HTTPMode {
@@ -161,22 +234,16 @@ func newApp(ctx context.Context, cfg Config, log *zap.Logger, d deps) (_ *app, e
 	}
 	a.bot, err = bot.New(bot.Config{
 		Logger: log.Named("bot"), API: api, Socket: sock, SigningSecret: cfg.SigningSecret, Identity: id, Mux: mux,
-		Dedupe: a.store, Outbox: a.store, Renderer: a.catalogue, OnFault: a.catalogue.AlertAdmins, Ready: a.store.Ping, HTTPListener: ln,
+		Dedupe: a.store, Outbox: a.store, Renderer: a.catalogue, OnFault: a.catalogue.AlertAdmins, Ready: a.store.Ping, Gateway: a.gateway,
 		ReclaimAfter: cfg.ReclaimAfter, Journal: cfg.StateDir, RateLimits: cfg.RateLimits, MaxInFlight: cfg.MaxInFlight,
 		FaultRecheck: d.faultRecheck, HomeKinds: []string{notify.Home.Kind},
 	})
-	if err != nil {
-		if ln != nil {
-			ln.Close()
-		}
-		return nil, err
-	}
-	return a, nil
+	return err
 }
 
-// slackAPI is the Web API client of cfg's tokens, calling over rt.
-func slackAPI(cfg Config, rt http.RoundTripper) *slack.Client {
-	return slack.New(cfg.BotToken,
+// slackAPI is the Web API client of the bot token and cfg's app token, calling over rt.
+func slackAPI(cfg Config, botToken string, rt http.RoundTripper) *slack.Client {
+	return slack.New(botToken,
 		slack.OptionAppLevelToken(cfg.AppToken),
 		slack.OptionAPIURL(cfg.APIURL),
 		slack.OptionHTTPClient(&http.Client{Timeout: 10 * time.Second, Transport: rt}),
@@ -192,8 +259,142 @@ func (c Config) Settings() rapport.Settings {
 	}
 }
 
-// run syncs the member directory, then serves and sweeps reminders until ctx ends.
+// run serves until ctx ends: the gateway, and the workspace's work, from the start when its bot
+// token is known, or once it is installed (HTTP mode with OAuth).
 func (a *app) run(ctx context.Context) error {
+	g, gctx := errgroup.WithContext(ctx)
+	if a.gateway != nil {
+		g.Go(func() error { return a.gateway.Run(gctx) })
+	}
+	if a.redisUnchecked {
+		g.Go(func() error { return a.checkRedisWhenUp(gctx) })
+	}
+	if a.bot != nil {
+		g.Go(func() error { return a.runTeam(gctx) })
+	} else {
+		g.Go(func() error { return a.serveInstalls(gctx) })
+	}
+	return g.Wait()
+}
+
+// serveInstalls serves the workspace Rapport is installed in: the one installed already, or the
+// first to install; after an uninstall, the next install. One process serves one workspace so far:
+// another workspace's install is saved, and waits for its own process. An install or uninstall
+// another replica took is seen within installCheck.
+func (a *app) serveInstalls(ctx context.Context) error {
+	for {
+		in, fresh, ok := a.nextInstall(ctx)
+		if !ok {
+			return nil
+		}
+		if err := a.initTeam(ctx, in.BotToken.Reveal()); err != nil {
+			a.log.Error("installed workspace not served", zap.String("installed_team", in.Team), zap.Error(err))
+			continue
+		}
+		a.log.Info("serving the installed workspace", zap.String("installed_team", in.Team))
+		if fresh && in.Installer != "" {
+			if err := a.catalogue.WelcomeInstaller(ctx, in.Installer, in.InstalledAt); err != nil {
+				a.log.Warn("installer not welcomed", zap.Error(err))
+			}
+		}
+		teamCtx, stop := context.WithCancel(ctx)
+		a.stopTeamMu.Lock()
+		a.stopTeam = stop
+		a.stopTeamMu.Unlock()
+		go a.watchInstall(teamCtx, in, stop)
+		err := a.runTeam(teamCtx)
+		stop()
+		if ctx.Err() != nil {
+			return err
+		}
+		a.log.Info("the workspace's work stopped: uninstalled or installed again")
+	}
+}
+
+// installCheck is how often a process looks for an install or uninstall another replica took.
+const installCheck = 5 * time.Second
+
+// nextInstall waits for the installation to serve: one this process saved (fresh), or one the
+// store holds; false when ctx ends.
+func (a *app) nextInstall(ctx context.Context) (in rapport.Installation, fresh, ok bool) {
+	tick := time.NewTicker(installCheck)
+	defer tick.Stop()
+	waiting := false
+	for {
+		ins, _, err := a.store.ListInstallations(ctx, "", 1)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			a.log.Warn("installations not read", zap.Error(err))
+		case len(ins) > 0 && ins[0].Installed() && (a.team == "" || ins[0].Team == a.team):
+			return ins[0], false, true
+		case !waiting:
+			a.log.Info("no workspace installed yet: waiting for an install at " + install.InstallPath)
+			waiting = true
+		}
+		select {
+		case <-ctx.Done():
+			return in, false, false
+		case in = <-a.installs:
+			if a.team != "" && in.Team != a.team {
+				a.log.Warn("installed in another workspace; this process serves one", zap.String("installed_team", in.Team))
+				continue
+			}
+			return in, true, true
+		case <-tick.C:
+		}
+	}
+}
+
+// watchInstall stops the workspace's work (stop) once its installation is gone or holds another
+// token: an uninstall or a re-install, maybe on another replica.
+func (a *app) watchInstall(ctx context.Context, served rapport.Installation, stop func()) {
+	tick := time.NewTicker(installCheck)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case in := <-a.installs: // saved here: serve it at once
+			if in.Team == served.Team {
+				select {
+				case a.installs <- in: // for nextInstall, once the work has stopped
+				default:
+				}
+				stop()
+				return
+			}
+		case <-tick.C:
+		}
+		in, err := a.store.Installation(ctx, served.Team)
+		if err == nil && (!in.Installed() || in.BotToken != served.BotToken) {
+			stop()
+			return
+		}
+	}
+}
+
+// installed is told of each saved installation (install.Config.OnInstall).
+func (a *app) installed(_ context.Context, in rapport.Installation) error {
+	select {
+	case a.installs <- in:
+	default: // one is waiting already; the store has the latest
+	}
+	return nil
+}
+
+// uninstalled stops the workspace's work (install.Config.OnUninstall).
+func (a *app) uninstalled(_ context.Context, team string) error {
+	a.stopTeamMu.Lock()
+	defer a.stopTeamMu.Unlock()
+	if team == a.team && a.stopTeam != nil {
+		a.stopTeam()
+	}
+	return nil
+}
+
+// runTeam syncs the member directory, then serves the workspace and sweeps its reminders until ctx
+// ends.
+func (a *app) runTeam(ctx context.Context) error {
 	if err := a.settings.Refresh(ctx); err != nil {
 		a.log.Warn("settings not read at start; using the environment's until the next sweep", zap.Error(err))
 	}
@@ -214,9 +415,6 @@ func (a *app) run(ctx context.Context) error {
 	g.Go(func() error { a.keepAggregates(gctx); return nil })
 	g.Go(func() error { return a.bot.Run(gctx) })
 	g.Go(func() error { return a.sched.Run(gctx) })
-	if a.redisUnchecked {
-		g.Go(func() error { return a.checkRedisWhenUp(gctx) })
-	}
 	return g.Wait()
 }
 

@@ -29,7 +29,14 @@ var variables = []variable{
 	{"RAPPORT_MODE", "socket", "socket (one workspace, no public URL: Slack is reached over a WebSocket) or http (Slack POSTs signed requests to /slack/events, /slack/interactivity and /slack/commands on RAPPORT_HTTP_ADDR, behind a public HTTPS URL)"},
 	{"SLACK_APP_TOKEN", "", "required in Socket Mode: App-Level token (xapp-…) with connections:write"},
 	{"SLACK_SIGNING_SECRET", "", "required in HTTP mode: the app's Signing Secret (Basic Information → App Credentials); requests it did not sign get 401"},
-	{"SLACK_BOT_TOKEN", "", "required: Bot User OAuth token (xoxb-…)"},
+	{"SLACK_BOT_TOKEN", "", "required, but in HTTP mode with OAuth install: Bot User OAuth token (xoxb-…)"},
+	{"SLACK_CLIENT_ID", "", "HTTP mode: the app's Client ID (Basic Information); set, it turns on the OAuth install at /slack/install, and SLACK_BOT_TOKEN becomes optional"},
+	{"SLACK_CLIENT_SECRET", "", "with SLACK_CLIENT_ID: the app's Client Secret"},
+	{"RAPPORT_PUBLIC_URL", "", "with SLACK_CLIENT_ID: this deployment's public https base URL; Slack's Redirect URL is its /slack/oauth_redirect"},
+	{"RAPPORT_STATE_SECRET", "", "with SLACK_CLIENT_ID: at least 32 bytes signing the OAuth state (openssl rand -base64 32), the same on every replica"},
+	{"RAPPORT_TOKEN_KEY", "", "with SLACK_CLIENT_ID: 32 bytes in base64 (openssl rand -base64 32) encrypting installed bot tokens at rest (AES-256-GCM)"},
+	{"RAPPORT_TOKEN_KEY_OLD", "", "earlier RAPPORT_TOKEN_KEY values, comma-separated, still decrypting tokens during a key rotation"},
+	{"RAPPORT_RETAIN_AFTER_UNINSTALL", "720h", "how long a workspace's data is kept after Rapport is uninstalled from it; then it is deleted"},
 	{"SLACK_API_URL", "https://slack.com/api/", "Slack Web API base URL (tests and the demo point it at a fake)"},
 	{"REDIS_URL", "redis://localhost:6379/0", "Redis holding all of Rapport's state: one server (redis:// or rediss://), a Redis Cluster (a node and the others as addr=: redis://n1:6379?addr=n2:6379&addr=n3:6379), or with REDIS_SENTINEL_MASTER the sentinels (redis://s1:26379?addr=s2:26379&addr=s3:26379)"},
 	{"REDIS_SENTINEL_MASTER", "", "the name of the master Sentinel watches (e.g. mymaster); REDIS_URL then lists the sentinels: its password is theirs, the master's goes in a password= parameter"},
@@ -57,6 +64,8 @@ type Config struct {
 	HTTPMode           bool
 	AppToken, BotToken string
 	SigningSecret      string
+	// OAuth is set in HTTP mode when SLACK_CLIENT_ID is: workspaces install Rapport at /slack/install.
+	OAuth              *OAuthConfig
 	APIURL             string
 	RedisURL           string
 	HTTPAddr           string
@@ -130,7 +139,12 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	default:
 		bad("RAPPORT_MODE", "%q must be socket (one workspace over a WebSocket) or http (Slack POSTs to RAPPORT_HTTP_ADDR)", get("RAPPORT_MODE"))
 	}
-	token("SLACK_BOT_TOKEN", c.BotToken, "xoxb-", "Bot User OAuth token")
+	if c.HTTPMode && get("SLACK_CLIENT_ID") != "" {
+		c.OAuth = loadOAuth(get, bad)
+	}
+	if c.OAuth == nil || c.BotToken != "" {
+		token("SLACK_BOT_TOKEN", c.BotToken, "xoxb-", "Bot User OAuth token")
+	}
 
 	if u, err := url.Parse(c.APIURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		bad("SLACK_API_URL", "%q is not an http(s) URL", c.APIURL)
@@ -228,6 +242,54 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		c.MaxInFlight = n
 	}
 	return c, errors.Join(errs...)
+}
+
+// OAuthConfig is HTTP mode's OAuth install (SLACK_CLIENT_ID and the variables that go with it).
+type OAuthConfig struct {
+	ClientID, ClientSecret string
+	// RedirectURL is RAPPORT_PUBLIC_URL's /slack/oauth_redirect.
+	RedirectURL string
+	StateSecret []byte
+	Keys        *storage.Keyring
+	Retain      time.Duration
+}
+
+// loadOAuth reads the OAuth install's variables, reporting each problem through bad.
+func loadOAuth(get func(string) string, bad func(name, format string, args ...any)) *OAuthConfig {
+	o := &OAuthConfig{ClientID: get("SLACK_CLIENT_ID"), ClientSecret: get("SLACK_CLIENT_SECRET"),
+		StateSecret: []byte(get("RAPPORT_STATE_SECRET"))}
+	if o.ClientSecret == "" {
+		bad("SLACK_CLIENT_SECRET", "missing: with SLACK_CLIENT_ID set, copy the Client Secret from the Slack app's Basic Information page")
+	}
+	if n := len(o.StateSecret); n < 32 {
+		bad("RAPPORT_STATE_SECRET", "is %d bytes; want at least 32 (openssl rand -base64 32), the same on every replica", n)
+	}
+	pub := strings.TrimSuffix(get("RAPPORT_PUBLIC_URL"), "/")
+	if u, err := url.Parse(pub); pub == "" || err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		bad("RAPPORT_PUBLIC_URL", "%q is not this deployment's public URL: give its https base (https://rapport.example.com), whose /slack/oauth_redirect is in the Slack app's Redirect URLs", pub)
+	} else {
+		o.RedirectURL = pub + "/slack/oauth_redirect"
+	}
+	var err error
+	if o.Keys, err = storage.ParseKeyring(get("RAPPORT_TOKEN_KEY"), get("RAPPORT_TOKEN_KEY_OLD")); err != nil {
+		name := "RAPPORT_TOKEN_KEY"
+		if strings.HasPrefix(err.Error(), "RAPPORT_TOKEN_KEY_OLD") {
+			name = "RAPPORT_TOKEN_KEY_OLD"
+		}
+		bad(name, "%s", strings.TrimPrefix(strings.TrimPrefix(err.Error(), name), " "))
+	}
+	d, err := time.ParseDuration(get("RAPPORT_RETAIN_AFTER_UNINSTALL"))
+	if err != nil || d <= 0 {
+		bad("RAPPORT_RETAIN_AFTER_UNINSTALL", "%q is not a positive duration (e.g. 720h for 30 days)", get("RAPPORT_RETAIN_AFTER_UNINSTALL"))
+	}
+	o.Retain = d
+	return o
+}
+
+// authorizeURL is Slack's OAuth consent page beside the Web API at apiURL: https://slack.com/oauth/v2/authorize
+// for https://slack.com/api/ (a fake Slack serves both the same way).
+func authorizeURL(apiURL string) string {
+	return strings.TrimSuffix(strings.TrimSuffix(apiURL, "/"), "/api") + "/oauth/v2/authorize"
 }
 
 // printVariables writes the configuration table for --help.

@@ -63,7 +63,7 @@ func doctor(ctx context.Context, getenv func(string) string, stdout io.Writer) e
 		tr := &http.Transport{Proxy: http.ProxyFromEnvironment}
 		defer tr.CloseIdleConnections()
 		c.scopes = &grantedScopes{next: tr}
-		c.api = slackAPI(cfg, c.scopes)
+		c.api = slackAPI(cfg, cfg.BotToken, c.scopes)
 	}
 
 	c.configuration()

@@ -21,6 +21,10 @@ func (c *checkup) botToken(ctx context.Context) {
 	if c.badVariable(check, "SLACK_BOT_TOKEN") {
 		return
 	}
+	if c.cfg.BotToken == "" {
+		c.skipped(check, "no SLACK_BOT_TOKEN: each workspace's token comes from its OAuth install (/slack/install)")
+		return
+	}
 	if c.api == nil {
 		c.skipped(check, "SLACK_API_URL is not valid")
 		return

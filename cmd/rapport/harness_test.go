@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rapportbot/rapport/bot"
 	"github.com/rapportbot/rapport/bot/slackfake"
 	"github.com/rapportbot/rapport/storage"
 	"github.com/rapportbot/rapport/storage/redistest"
@@ -150,7 +151,7 @@ func launchEnv(t testing.TB, n int, behindProxy bool, tweak func(*deps), env map
 			t.Fatal(err)
 		}
 		runCtx, stop := context.WithCancel(context.Background())
-		r := &replica{app: a, stop: stop, done: make(chan error, 1)}
+		r := &replica{app: a, stop: stop, done: make(chan error, 1), bot: a.bot}
 		go func() { r.done <- a.run(runCtx) }()
 		return r
 	}
@@ -167,7 +168,9 @@ func launchEnv(t testing.TB, n int, behindProxy bool, tweak func(*deps), env map
 	if cfg.HTTPMode {
 		// Ready once started up (settings, directory, aggregates checked), as a socket connects then.
 		for _, r := range h.replicas {
-			h.wait("the replica ready", func() bool { return r.app.bot.Ready() })
+			if r.bot != nil { // nil: no workspace installed yet
+				h.wait("the replica ready", func() bool { return r.bot.Ready() })
+			}
 		}
 		return h
 	}
@@ -189,6 +192,7 @@ func socketOnly(t *testing.T, what string) {
 // replica is one running Rapport process of a harness.
 type replica struct {
 	app  *app
+	bot  *bot.Bot // the bot it started with; nil before an install
 	stop context.CancelFunc
 	done chan error
 }

@@ -254,6 +254,7 @@ func samples(t *testing.T) map[string]rapport.OutboxEntry {
 		"nudge.leader":    ref("nudge.leader", "UBOB", map[string]string{rapport.EntryBy: "UADMIN"}),
 		"member.welcome":  {ID: "1-1", Kind: "member.welcome", To: "UERIN"},
 		"member.answer":   {ID: "1-1", Kind: "member.answer", To: "UERIN"},
+		"install.welcome": {ID: "1-1", Kind: "install.welcome", To: "UDAVE"},
 	}
 }
 

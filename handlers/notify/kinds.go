@@ -229,6 +229,12 @@ var (
 		Kind: "member.welcome", About: "a welcome to a new member", To: roles(rapport.RoleMember),
 		Read: readMember, Draw: welcomePost,
 	})
+	// InstallWelcome tells the member who installed Rapport in a workspace (HTTP mode's OAuth
+	// install) what to do next; queued once per install by WelcomeInstaller.
+	InstallWelcome = register(&Message[memberState]{
+		Kind: "install.welcome", About: "the next steps, to who installed Rapport", To: roles(rapport.RoleMember),
+		Read: readMember, Draw: installWelcomePost,
+	})
 	// Answer answers a message a member typed to Rapport in its DM, once per message.
 	Answer = register(&Message[memberState]{
 		Kind: "member.answer", About: "an answer to a DM typed to Rapport", To: roles(rapport.RoleMember),

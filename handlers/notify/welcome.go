@@ -3,6 +3,8 @@ package notify
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"time"
 
 	"github.com/slack-go/slack"
 
@@ -59,6 +61,25 @@ func welcomePost(s memberState) bot.Delivery {
 	text := head + "\n\n*Three commands are all you need:*\n" + commandsText + "\n\n" + qualificationText() +
 		"\n\nYour *Home* tab (Rapport, under Apps) shows what waits on you." + sla
 	return bot.Delivery{Channel: s.to, Text: head, Blocks: []slack.Block{kit.Section(text), giveButton("welcome:give")}}
+}
+
+// WelcomeInstaller queues the next steps to the member who installed Rapport, once per install
+// (installedAt tells a re-install from a second call for the same one).
+func (c *Catalogue) WelcomeInstaller(ctx context.Context, installer string, installedAt time.Time) error {
+	once := "install:" + installer + ":" + strconv.FormatInt(installedAt.UnixMilli(), 10)
+	return c.store.Enqueue(ctx, c.team, once, InstallWelcome.Kind, installer, nil)
+}
+
+// installWelcomePost is the installer's welcome: Rapport works at once, and three steps make it the
+// group's.
+func installWelcomePost(s memberState) bot.Delivery {
+	head := ":tada: *Rapport is installed.* Members can give referrals with `/refer` right away."
+	text := head + "\n\n*Three steps make it your group's:*\n" +
+		"1. Invite me to the channel where the group celebrates business (`/invite @Rapport`), then pick it in `/refer settings` " +
+		"for public thank-yous and the weekly digest.\n" +
+		"2. In `/refer settings` (open to the workspace's admins), set the group's time zone, its currency and how soon a receiver should follow up.\n" +
+		"3. Tell the group the three commands they need:\n" + commandsText
+	return bot.Delivery{Channel: s.to, Text: head, Blocks: []slack.Block{kit.Section(text), giveButton("install:give")}}
 }
 
 // answerPost answers a message a member typed to Rapport in its DM: Rapport reads no messages, so
