@@ -11,6 +11,7 @@ import (
 
 	"github.com/rapportbot/rapport"
 	"github.com/rapportbot/rapport/bot"
+	"github.com/rapportbot/rapport/bot/metrics"
 	"github.com/rapportbot/rapport/handlers"
 	"github.com/rapportbot/rapport/handlers/notify"
 	"github.com/rapportbot/rapport/scheduler"
@@ -34,6 +35,7 @@ var (
 	_ notify.Settings   = (*handlers.Settings)(nil)
 	_ scheduler.Store   = (*storage.Store)(nil)
 	_ bot.Pacer         = (*storage.Store)(nil)
+	_ bot.Metrics       = (*metrics.Metrics)(nil)
 )
 
 // app is one Rapport process wired from its parts. The demo and the end-to-end tests build the same
@@ -51,6 +53,7 @@ type app struct {
 	sched     *scheduler.Scheduler
 	// transport carries every Slack call; closed with the app, so no connection outlives it.
 	transport *http.Transport
+	metrics   *metrics.Metrics // served at GET /metrics
 	// redisUnchecked is set when Redis did not answer the start-up check of its eviction policy and
 	// persistence: run checks it every recheckRedis until it does.
 	redisUnchecked bool
@@ -88,6 +91,9 @@ func newApp(ctx context.Context, cfg Config, log *zap.Logger, d deps) (_ *app, e
 		}
 		a.ownsRDB = true
 	}
+	a.metrics = metrics.New(log.Named("metrics"), metrics.Labels{Kinds: bot.EnvelopeKinds, Outcomes: bot.Outcomes,
+		Stages: bot.NudgeStages, DeadReasons: bot.DeadReasons(), SlackErrors: bot.SlackErrors()})
+	a.rdb.AddHook(a.metrics.Hook())
 	var opts []storage.Option
 	if d.prefix != "" {
 		opts = append(opts, storage.WithPrefix(d.prefix))
@@ -107,12 +113,18 @@ func newApp(ctx context.Context, cfg Config, log *zap.Logger, d deps) (_ *app, e
 	}
 
 	a.transport = &http.Transport{Proxy: http.ProxyFromEnvironment, MaxIdleConnsPerHost: 16, IdleConnTimeout: 90 * time.Second}
-	api := slackAPI(cfg, a.transport)
+	api := slackAPI(cfg, a.metrics.Transport(a.transport))
 	id, err := bot.Connect(ctx, api)
 	if err != nil {
 		return nil, err
 	}
 	a.team = id.TeamID
+	a.metrics.SetInstalledTeams(1)
+	// Against Redis's clock, which stamped the entries' IDs: not the app's (a test's may be ahead).
+	a.metrics.WatchOutbox(ctx, func(ctx context.Context) (int64, time.Time, error) {
+		b, err := a.store.Backlog(ctx, []string{a.team})
+		return b.Pending, b.Oldest, err
+	}, time.Now)
 	log = log.With(zap.String("team", id.TeamID))
 	a.settings = handlers.NewSettings(a.store, id.TeamID, cfg.Settings(), now, log.Named("settings"))
 	// The aggregates keep the numbers by the group's weeks, months, quarters and years.
@@ -157,6 +169,7 @@ func newApp(ctx context.Context, cfg Config, log *zap.Logger, d deps) (_ *app, e
 		Dedupe: a.store, Outbox: a.store, Renderer: a.catalogue, OnFault: a.catalogue.AlertAdmins, Ready: a.store.Ping, HTTPListener: ln,
 		ReclaimAfter: cfg.ReclaimAfter, Journal: cfg.StateDir, RateLimits: cfg.RateLimits, MaxInFlight: cfg.MaxInFlight,
 		FaultRecheck: d.faultRecheck, HomeKinds: []string{notify.Home.Kind},
+		Metrics: a.metrics, Routes: map[string]http.Handler{"GET /metrics": a.metrics.Handler()},
 	})
 	if err != nil {
 		if ln != nil {
