@@ -3,7 +3,6 @@ package metrics
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net"
 	"strings"
 
@@ -22,7 +21,9 @@ var redisErrorKinds = []string{redisTimeout, redisNetwork, redisReply, other}
 // Hook counts the failed round trips of the client it is added to (rdb.AddHook): a command, or a
 // pipeline or transaction once whatever number of its commands failed. redis.Nil (a missing key)
 // is an answer, not a failure, and so is NOSCRIPT, which a script's Run answers by loading it; a
-// command its caller gave up on (a cancelled context: shutdown) is not Redis's failure either.
+// command its caller gave up on (a cancelled context: shutdown) is not Redis's failure either, nor
+// the CLIENT subcommands go-redis sends on each new connection (SETINFO, MAINT_NOTIFICATIONS) and
+// whose refusal by an older Redis it ignores. Rapport sends no CLIENT command of its own.
 func (m *Metrics) Hook() redis.Hook { return redisHook{m} }
 
 type redisHook struct{ m *Metrics }
@@ -31,8 +32,8 @@ func (h redisHook) DialHook(next redis.DialHook) redis.DialHook { return next }
 
 func (h redisHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 	return func(ctx context.Context, cmd redis.Cmder) error {
-		err := next(ctx, cmd)
-		h.count(cmd)
+		err := next(ctx, cmd) // the command's error: go-redis sets cmd.Err() only once the hooks returned
+		h.count(cmd, err)
 		return err
 	}
 }
@@ -41,30 +42,25 @@ func (h redisHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Pro
 	return func(ctx context.Context, cmds []redis.Cmder) error {
 		err := next(ctx, cmds)
 		for _, c := range cmds {
-			if h.count(c) {
-				break
+			if h.count(c, c.Err()) {
+				return err
 			}
+		}
+		if len(cmds) > 0 { // a failure of the whole round trip that no command carries
+			h.count(cmds[0], err)
 		}
 		return err
 	}
 }
 
-// count counts cmd's error if it is a failure, and reports whether it was.
-func (h redisHook) count(cmd redis.Cmder) bool {
-	err := cmd.Err()
+// count counts err, cmd's error, if it is a failure, and reports whether it was.
+func (h redisHook) count(cmd redis.Cmder, err error) bool {
 	if err == nil || errors.Is(err, redis.Nil) || errors.Is(err, context.Canceled) || strings.HasPrefix(err.Error(), "NOSCRIPT") ||
-		isSetInfo(cmd) {
+		strings.EqualFold(cmd.Name(), "client") {
 		return false
 	}
 	h.m.redisErrors.WithLabelValues(redisErrorKind(err)).Inc()
 	return true
-}
-
-// isSetInfo reports whether cmd is the CLIENT SETINFO go-redis sends on each new connection, and
-// whose refusal by a Redis older than 7.2 it ignores.
-func isSetInfo(cmd redis.Cmder) bool {
-	args := cmd.Args()
-	return len(args) > 1 && strings.EqualFold(cmd.Name(), "client") && strings.EqualFold(fmt.Sprint(args[1]), "setinfo")
 }
 
 func redisErrorKind(err error) string {
