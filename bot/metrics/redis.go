@@ -18,10 +18,15 @@ const (
 
 var redisErrorKinds = []string{redisTimeout, redisNetwork, redisReply, other}
 
+// answers are Redis error replies that are no failure: the store acts on each as planned. NOSCRIPT
+// has a script's Run load the script; NOGROUP has the outbox create its consumer group (a new
+// team's first read), and BUSYGROUP says another replica created it first.
+var answers = []string{"NOSCRIPT", "NOGROUP", "BUSYGROUP"}
+
 // Hook counts the failed round trips of the client it is added to (rdb.AddHook): a command, or a
 // pipeline or transaction once whatever number of its commands failed. redis.Nil (a missing key)
-// is an answer, not a failure, and so is NOSCRIPT, which a script's Run answers by loading it; a
-// command its caller gave up on (a cancelled context: shutdown) is not Redis's failure either, nor
+// is an answer, not a failure, and so are the answers the store acts on (answers); a command its
+// caller gave up on (a cancelled context: shutdown) is not Redis's failure either, nor
 // the CLIENT subcommands go-redis sends on each new connection (SETINFO, MAINT_NOTIFICATIONS) and
 // whose refusal by an older Redis it ignores. Rapport sends no CLIENT command of its own.
 func (m *Metrics) Hook() redis.Hook { return redisHook{m} }
@@ -55,9 +60,13 @@ func (h redisHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Pro
 
 // count counts err, cmd's error, if it is a failure, and reports whether it was.
 func (h redisHook) count(cmd redis.Cmder, err error) bool {
-	if err == nil || errors.Is(err, redis.Nil) || errors.Is(err, context.Canceled) || strings.HasPrefix(err.Error(), "NOSCRIPT") ||
-		strings.EqualFold(cmd.Name(), "client") {
+	if err == nil || errors.Is(err, redis.Nil) || errors.Is(err, context.Canceled) || strings.EqualFold(cmd.Name(), "client") {
 		return false
+	}
+	for _, answer := range answers {
+		if strings.HasPrefix(err.Error(), answer) {
+			return false
+		}
 	}
 	h.m.redisErrors.WithLabelValues(redisErrorKind(err)).Inc()
 	return true
