@@ -14,9 +14,11 @@ import (
 	"github.com/rapportbot/rapport/bot/slackfake"
 )
 
-// newTestMetrics is a registry whose only Slack error code counted by name is channel_not_found.
+// newTestMetrics is a registry with a label value or two of each set; the only Slack error code
+// counted by name is channel_not_found.
 func newTestMetrics(t *testing.T) *Metrics {
-	return New(zaptest.NewLogger(t), Labels{SlackErrors: []string{"channel_not_found"}})
+	return New(zaptest.NewLogger(t), Labels{Kinds: []string{"slash_commands"}, Outcomes: []string{"handled", "busy"},
+		Stages: []string{"ack"}, DeadReasons: []string{"is_archived"}, SlackErrors: []string{"channel_not_found"}})
 }
 
 // TestTransportLabels calls the fake Slack with the real slack-go client through Transport: each
