@@ -78,6 +78,8 @@ type options struct {
 	logger *zap.Logger
 	// maxInFlight is Config.MaxInFlight.
 	maxInFlight int
+	// metrics is Config.Metrics.
+	metrics bot.Metrics
 	// deadline bounds the test's waits; 0 means testDeadline.
 	deadline time.Duration
 }
@@ -126,6 +128,7 @@ func newEnv(t *testing.T, o options) *env {
 		Dedupe: store, Outbox: store, Renderer: o.renderer, Ready: o.ready, OnFault: o.onFault,
 		FaultRecheck: o.faultRecheck,
 		MaxInFlight:  o.maxInFlight,
+		Metrics:      o.metrics,
 	}
 	if o.http {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
