@@ -270,21 +270,6 @@ func (d *dispatcher) send(ctx context.Context, r *Request, outcome string, paylo
 	d.metrics.Acked(envelopeKind(r.Type), outcome, time.Since(r.received))
 }
 
-// outcome is what became of an envelope whose handler returned err, as Metrics hears it.
-func outcome(err error) string {
-	switch code := rapport.ErrorCode(err); {
-	case err == nil:
-		return OutcomeHandled
-	case code == rapport.EINTERNAL:
-		return OutcomeFailed
-	case code == rapport.EUNAVAILABLE:
-		return OutcomeUnavailable
-	case code == rapport.EINDOUBT:
-		return OutcomeInDoubt
-	}
-	return OutcomeRefused
-}
-
 func logResult(log *zap.Logger, err error, took time.Duration) {
 	dur := zap.Duration("took", took)
 	switch outcome(err) {

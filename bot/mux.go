@@ -30,7 +30,7 @@ type Request struct {
 	Event       slackevents.EventsAPIEvent // for events_api
 	EventID     string                     // events_api: stable across Slack's retries
 
-	received time.Time // when the transport took it in: the ack's latency runs from here
+	received time.Time // when the transport took it in (set by whatever makes the Request): the ack's latency runs from here
 	after    []func(ctx context.Context) error
 }
 

@@ -38,6 +38,21 @@ const (
 var Outcomes = []string{OutcomeHandled, OutcomeRefused, OutcomeFailed, OutcomeUnavailable, OutcomeInDoubt,
 	OutcomeSlow, OutcomeBusy, OutcomeNoRoute, OutcomeUnreadable}
 
+// outcome is what became of an envelope whose handler returned err, as Metrics hears it.
+func outcome(err error) string {
+	switch code := rapport.ErrorCode(err); {
+	case err == nil:
+		return OutcomeHandled
+	case code == rapport.EINTERNAL:
+		return OutcomeFailed
+	case code == rapport.EUNAVAILABLE:
+		return OutcomeUnavailable
+	case code == rapport.EINDOUBT:
+		return OutcomeInDoubt
+	}
+	return OutcomeRefused
+}
+
 // EnvelopeKinds are the kinds of envelope the dispatcher serves; any other is counted as "other".
 var EnvelopeKinds = []string{"slash_commands", "interactive", "events_api"}
 
