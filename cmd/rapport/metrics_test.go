@@ -6,6 +6,7 @@ package main
 import (
 	"net"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -188,6 +189,13 @@ func TestMetricsAfterAFlow(t *testing.T) {
 	if got := after.sum(metrics.RedisErrors); got != 0 {
 		t.Errorf("%v Redis errors counted in a flow without any", got)
 	}
+	series := 0
+	for name, f := range after {
+		if strings.HasPrefix(name, "rapport_") {
+			series += len(f.GetMetric())
+		}
+	}
+	t.Logf("%d rapport_ series after the flow, %d families in all", series, len(after))
 	for _, name := range []string{"go_goroutines", "process_resident_memory_bytes"} {
 		if after[name] == nil {
 			t.Errorf("no %s: the Go and process collectors are missing", name)
