@@ -75,7 +75,7 @@ func (s *slot) release() {
 // bound exists to deny, and not acking would break the one-ack rule.
 func (d *dispatcher) refuse(ctx context.Context, r *Request, route string) {
 	ack, _ := d.ackFor(r, errBusy, nil) // what ackFor would tell a clicker after the ack is dropped
-	d.send(ctx, r.EnvelopeID, ack)
+	d.send(ctx, r, OutcomeBusy, ack)
 	b := d.bounds
 	b.mu.Lock()
 	defer b.mu.Unlock()

@@ -74,6 +74,8 @@ type Config struct {
 	// FaultRecheck is how often auth.test asks whether a refused token works again, and how long a
 	// method Slack refused for the workspace rests; 0 means 15 s. End-to-end tests shorten it.
 	FaultRecheck time.Duration
+	// Metrics hears of acks, dead letters and nudges; nil: nothing is counted.
+	Metrics Metrics
 }
 
 // Bot is a running Rapport in one workspace.
@@ -113,8 +115,11 @@ func New(cfg Config) (*Bot, error) {
 	}
 	b := &Bot{cfg: cfg}
 	log := cfg.Logger
+	if cfg.Metrics == nil {
+		cfg.Metrics = nopMetrics{}
+	}
 	b.disp = &dispatcher{log: log, mux: cfg.Mux, api: cfg.API, dedupe: cfg.Dedupe,
-		team: cfg.Identity.TeamID, status: &b.status, bounds: newBounds(cfg.MaxInFlight)}
+		team: cfg.Identity.TeamID, status: &b.status, bounds: newBounds(cfg.MaxInFlight), metrics: cfg.Metrics}
 	if cfg.Socket != nil {
 		b.disp.ack = cfg.Socket
 	} else {
@@ -140,7 +145,7 @@ func New(cfg Config) (*Bot, error) {
 	b.sender = &sender{log: log.Named("outbox"), store: cfg.Outbox, render: cfg.Renderer, api: cfg.API,
 		team: cfg.Identity.TeamID, consumer: consumerName(), reclaim: cfg.ReclaimAfter,
 		pacer: pacer, paced: cfg.RateLimits, workers: outboxWorkers, now: time.Now, held: newHeld(),
-		faults: newFaults(log.Named("outbox"), time.Now), onFault: cfg.OnFault, retryBase: retryBase}
+		faults: newFaults(log.Named("outbox"), time.Now), onFault: cfg.OnFault, retryBase: retryBase, metrics: cfg.Metrics}
 	if len(cfg.HomeKinds) > 0 {
 		b.sender.homeKinds, b.sender.homeLanes = map[string]bool{}, homeWorkers
 		for _, k := range cfg.HomeKinds {

@@ -44,15 +44,16 @@ type ephemeralPoster interface {
 // dispatcher turns socketmode events into handler calls: one ack per envelope, within the deadline,
 // whatever the handler does; panics recovered; after-ack work tracked so shutdown can drain it.
 type dispatcher struct {
-	log    *zap.Logger
-	mux    *Mux
-	ack    acker
-	api    ephemeralPoster
-	dedupe Deduper
-	team   string
-	status *connStatus
-	bounds *bounds
-	wg     sync.WaitGroup
+	log     *zap.Logger
+	mux     *Mux
+	ack     acker
+	api     ephemeralPoster
+	dedupe  Deduper
+	team    string
+	status  *connStatus
+	bounds  *bounds
+	metrics Metrics
+	wg      sync.WaitGroup
 }
 
 // handle reads one socketmode event. It never blocks on handler work: slack-go's Events channel must
@@ -82,7 +83,7 @@ func (d *dispatcher) handle(ctx context.Context, evt socketmode.Event) {
 		if err != nil {
 			d.log.Error("unreadable envelope", zap.Error(err))
 			if evt.Request != nil {
-				d.send(ctx, evt.Request.EnvelopeID, nil)
+				d.send(ctx, &Request{EnvelopeID: evt.Request.EnvelopeID, Type: string(evt.Type), received: time.Now()}, OutcomeUnreadable, nil)
 			}
 			return
 		}
@@ -96,7 +97,7 @@ func (d *dispatcher) handle(ctx context.Context, evt socketmode.Event) {
 func (d *dispatcher) dispatch(ctx context.Context, req *Request) {
 	h, route := d.mux.route(req)
 	if h == nil {
-		d.send(ctx, req.EnvelopeID, nil)
+		d.send(ctx, req, OutcomeNoRoute, nil)
 		d.log.Debug("no route; acked", zap.String("envelope_id", req.EnvelopeID), zap.String("route", route))
 		return
 	}
@@ -128,7 +129,7 @@ func (d *dispatcher) ackUnparsed(ctx context.Context, evt socketmode.Event) {
 	d.log.Warn("envelope slack-go cannot decode", zap.String("envelope_id", head.EnvelopeID),
 		zap.String("type", head.Type), zap.Error(bad.Cause))
 	if head.EnvelopeID != "" {
-		d.send(ctx, head.EnvelopeID, nil)
+		d.send(ctx, &Request{EnvelopeID: head.EnvelopeID, Type: head.Type, received: time.Now()}, OutcomeUnreadable, nil)
 	}
 }
 
@@ -136,7 +137,7 @@ func (d *dispatcher) request(evt socketmode.Event) (*Request, error) {
 	if evt.Request == nil {
 		return nil, errors.New("event without a request")
 	}
-	r := &Request{EnvelopeID: evt.Request.EnvelopeID, Type: string(evt.Type), Team: d.team}
+	r := &Request{EnvelopeID: evt.Request.EnvelopeID, Type: string(evt.Type), Team: d.team, received: time.Now()}
 	switch data := evt.Data.(type) {
 	case slack.SlashCommand:
 		r.Command = data
@@ -177,7 +178,7 @@ func (d *dispatcher) serve(ctx context.Context, r *Request, h Handler, route str
 		}
 		defer s.release() // the ack's hold; the handler's is given back when it returns
 		ack, _ := d.ackFor(r, errSlow, nil)
-		d.send(ctx, r.EnvelopeID, ack)
+		d.send(ctx, r, OutcomeSlow, ack)
 		logResult(d.logFor(r, route), errSlow, time.Since(start)) // its late result is dropped: its trigger and ack are gone
 	})
 	res := runHandler(hctx, h, r)
@@ -190,7 +191,7 @@ func (d *dispatcher) serve(ctx context.Context, r *Request, h Handler, route str
 		return
 	}
 	ack, afterErr := d.ackFor(r, res.err, res.ack)
-	d.send(ctx, r.EnvelopeID, ack)
+	d.send(ctx, r, outcome(res.err), ack)
 	log := d.logFor(r, route)
 	logResult(log, res.err, time.Since(start))
 	if afterErr != nil {
@@ -263,29 +264,32 @@ func runSafely(ctx context.Context, f func(context.Context) error) (err error) {
 	return f(ctx)
 }
 
-// send acks an envelope. The ack is queued in slack-go's writer; a full queue (during a reconnect)
-// waits at most a second rather than forever.
-func (d *dispatcher) send(ctx context.Context, envelopeID string, payload any) {
+// send acks an envelope, which became outcome (an Outcome…). The ack is queued in slack-go's
+// writer; a full queue (during a reconnect) waits at most a second rather than forever. Every ack
+// passes here, so Metrics hears of each one, as it is handed to the transport.
+func (d *dispatcher) send(ctx context.Context, r *Request, outcome string, payload any) {
 	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
 	defer cancel()
-	if err := d.ack.AckCtx(actx, envelopeID, payload); err != nil {
-		d.log.Error("ack not sent", zap.String("envelope_id", envelopeID), zap.Error(err))
+	if err := d.ack.AckCtx(actx, r.EnvelopeID, payload); err != nil {
+		d.log.Error("ack not sent", zap.String("envelope_id", r.EnvelopeID), zap.Error(err))
+		return
 	}
+	d.metrics.Acked(envelopeKind(r.Type), outcome, time.Since(r.received))
 }
 
 func logResult(log *zap.Logger, err error, took time.Duration) {
 	dur := zap.Duration("took", took)
-	switch code := rapport.ErrorCode(err); {
-	case err == nil:
+	switch outcome(err) {
+	case OutcomeHandled:
 		log.Info("handled", dur)
-	case code == rapport.EINTERNAL:
+	case OutcomeFailed:
 		log.Error("handler failed", dur, zap.Error(err))
-	case code == rapport.EUNAVAILABLE:
+	case OutcomeUnavailable:
 		log.Warn("unavailable", dur, zap.Error(err))
-	case code == rapport.EINDOUBT:
+	case OutcomeInDoubt:
 		log.Warn("outcome unknown", dur, zap.Error(err))
 	default:
-		log.Info("refused", dur, zap.String("code", code))
+		log.Info("refused", dur, zap.String("code", rapport.ErrorCode(err)))
 	}
 }
 

@@ -80,6 +80,8 @@ type options struct {
 	logger *zap.Logger
 	// maxInFlight is Config.MaxInFlight.
 	maxInFlight int
+	// metrics is Config.Metrics.
+	metrics bot.Metrics
 	// deadline bounds the test's waits; 0 means testDeadline.
 	deadline time.Duration
 	// httpMode runs the bot in HTTP mode: no socket; the fake POSTs signed requests to its
@@ -145,6 +147,7 @@ func newEnv(t *testing.T, o options) *env {
 		Dedupe: store, Outbox: store, Renderer: o.renderer, Ready: o.ready, OnFault: o.onFault,
 		FaultRecheck: o.faultRecheck,
 		MaxInFlight:  o.maxInFlight,
+		Metrics:      o.metrics,
 	}
 	if o.httpMode {
 		cfg.Socket, cfg.SigningSecret = nil, slackfake.SigningSecret

@@ -78,6 +78,7 @@ func (a *httpAcks) AckCtx(_ context.Context, envelopeID string, payload any) err
 func (g *Gateway) slackEndpoint(typ string) http.HandlerFunc {
 	log := g.log
 	return func(w http.ResponseWriter, r *http.Request) {
+		received := time.Now()
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBody))
 		if err != nil {
 			log.Warn("request refused: body unreadable or too large", zap.String("path", r.URL.Path), zap.Error(err))
@@ -89,7 +90,7 @@ func (g *Gateway) slackEndpoint(typ string) http.HandlerFunc {
 			http.Error(w, "invalid signature", http.StatusUnauthorized)
 			return
 		}
-		req, answer, err := parseHTTP(typ, r, body)
+		req, answer, err := parseHTTP(typ, r, body, received)
 		switch {
 		case err != nil:
 			log.Warn("request refused: unreadable payload", zap.String("path", r.URL.Path), zap.Error(err))
@@ -150,8 +151,8 @@ func verifySignature(h http.Header, body []byte, secret string) error {
 
 // parseHTTP reads a verified request into what the dispatcher routes. A request Slack sends to
 // check the endpoint (url_verification, ssl_check) comes back as nil with its answer.
-func parseHTTP(typ string, r *http.Request, body []byte) (*Request, any, error) {
-	req := &Request{EnvelopeID: newRequestID(), Type: typ}
+func parseHTTP(typ string, r *http.Request, body []byte, received time.Time) (*Request, any, error) {
+	req := &Request{EnvelopeID: newRequestID(), Type: typ, received: received}
 	switch typ {
 	case "slash_commands":
 		form, err := url.ParseQuery(string(body))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
@@ -29,7 +30,8 @@ type Request struct {
 	Event       slackevents.EventsAPIEvent // for events_api
 	EventID     string                     // events_api: stable across Slack's retries
 
-	after []func(ctx context.Context) error
+	received time.Time // when the transport took it in (set by whatever makes the Request): the ack's latency runs from here
+	after    []func(ctx context.Context) error
 }
 
 // After queues work to run once the envelope is acked: Slack Web API calls, opening modals. It runs on

@@ -158,6 +158,7 @@ type sender struct {
 	onFault   func(ctx context.Context, f Fault) error // tells admins of a fault they can mend; nil: nobody
 	journal   journal                                  // deliveries not recorded at shutdown; dir "": none
 	lease     atomic.Int64                             // UnixNano until which held entries are surely this sender's
+	metrics   Metrics                                  // hears of dead letters and nudges, once each is recorded
 }
 
 // run delivers until stop is done, after recording what an earlier process journalled. Deliveries

@@ -173,8 +173,12 @@ func (r *recorder) write(ctx context.Context) bool {
 		switch {
 		case it.dead != "":
 			it.log.Warn("message dead-lettered", zap.String("reason", it.dead))
+			r.s.metrics.DeadLettered(deadReason(it.dead))
 		case it.sent.channel != "":
 			it.log.Info("delivered")
+			if st := nudgeStage(it.e); st != "" {
+				r.s.metrics.Nudged(st)
+			}
 		}
 	}
 	for _, l := range r.lanes {

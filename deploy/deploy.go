@@ -1,6 +1,7 @@
 // Package deploy holds what an installer needs besides the binary: the Slack
 // app manifest, the Dockerfile, a compose file with Redis (AOF on), an
-// example environment file, and Kubernetes manifests (k8s/, kustomize-able).
+// example environment file, Kubernetes manifests (k8s/, kustomize-able) and a
+// Grafana dashboard of Rapport's Prometheus metrics (grafana/rapport.json).
 //
 // The manifest is embedded so that `rapport manifest` prints the exact text
 // to paste into Slack's "Create app from manifest" dialog, and so that a

@@ -286,6 +286,49 @@ func (s *Store) Pending(ctx context.Context, team string) (int64, error) {
 	return n, nil
 }
 
+// OutboxBacklog is what the outboxes of some teams owe Slack: the messages not yet delivered
+// (read or not), and when the oldest of them was queued (zero when there is none).
+type OutboxBacklog struct {
+	Pending int64
+	Oldest  time.Time
+}
+
+// Backlog reads the outboxes of teams in one pipeline (on a cluster, one round trip per node):
+// per team XLEN and the stream's first entry (XRANGE - + COUNT 1), whose ID is the Unix ms at
+// which Redis queued it. A delivered entry leaves the stream in the step that records it
+// (RecordOutbox), so the first entry is the oldest one still owed. Neither command walks the
+// stream: the cost is the same for 10 or 10 million messages.
+func (s *Store) Backlog(ctx context.Context, teams []string) (OutboxBacklog, error) {
+	lens := make([]*redis.IntCmd, len(teams))
+	firsts := make([]*redis.XMessageSliceCmd, len(teams))
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, team := range teams {
+			k := s.keys(team).outbox()
+			lens[i] = p.XLen(ctx, k)
+			firsts[i] = p.XRangeN(ctx, k, "-", "+", 1)
+		}
+		return nil
+	})
+	if err != nil {
+		return OutboxBacklog{}, fail("outbox backlog", err)
+	}
+	var b OutboxBacklog
+	for i := range teams {
+		b.Pending += lens[i].Val()
+		if msgs := firsts[i].Val(); len(msgs) > 0 {
+			ms, _, _ := strings.Cut(msgs[0].ID, "-")
+			n, err := strconv.ParseInt(ms, 10, 64)
+			if err != nil {
+				return OutboxBacklog{}, fail("outbox backlog", fmt.Errorf("entry ID %q", msgs[0].ID))
+			}
+			if at := time.UnixMilli(n); b.Oldest.IsZero() || at.Before(b.Oldest) {
+				b.Oldest = at
+			}
+		}
+	}
+	return b, nil
+}
+
 // DeadCount returns how many messages were given up on.
 func (s *Store) DeadCount(ctx context.Context, team string) (int64, error) {
 	n, err := s.rdb.XLen(ctx, s.keys(team).dead()).Result()

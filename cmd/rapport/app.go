@@ -9,11 +9,13 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rapportbot/rapport"
 	"github.com/rapportbot/rapport/bot"
 	"github.com/rapportbot/rapport/bot/install"
+	"github.com/rapportbot/rapport/bot/metrics"
 	"github.com/rapportbot/rapport/handlers"
 	"github.com/rapportbot/rapport/handlers/notify"
 	"github.com/rapportbot/rapport/scheduler"
@@ -38,6 +40,7 @@ var (
 	_ notify.Settings   = (*handlers.Settings)(nil)
 	_ scheduler.Store   = (*storage.Store)(nil)
 	_ bot.Pacer         = (*storage.Store)(nil)
+	_ bot.Metrics       = (*metrics.Metrics)(nil)
 )
 
 // app is one Rapport process wired from its parts. The demo and the end-to-end tests build the same
@@ -68,6 +71,8 @@ type app struct {
 	cfg        Config
 	now        func() time.Time
 	deps       deps
+	metrics    *metrics.Metrics       // served at GET /metrics
+	served     atomic.Pointer[string] // the workspace served, once known: for the scrape
 	// redisUnchecked is set when Redis did not answer the start-up check of its eviction policy and
 	// persistence: run checks it every recheckRedis until it does.
 	redisUnchecked bool
@@ -109,6 +114,18 @@ func newApp(ctx context.Context, cfg Config, log *zap.Logger, d deps) (_ *app, e
 		}
 		a.ownsRDB = true
 	}
+	a.metrics = metrics.New(log.Named("metrics"), metrics.Labels{Kinds: bot.EnvelopeKinds, Outcomes: bot.Outcomes,
+		Stages: bot.NudgeStages, DeadReasons: bot.DeadReasons(), SlackErrors: bot.SlackErrors()})
+	a.rdb.AddHook(a.metrics.Hook())
+	// Against Redis's clock, which stamped the entries' IDs: not the app's (a test's may be ahead).
+	a.metrics.WatchOutbox(ctx, func(ctx context.Context) (int64, time.Time, error) {
+		var teams []string
+		if t := a.served.Load(); t != nil {
+			teams = []string{*t}
+		}
+		b, err := a.store.Backlog(ctx, teams)
+		return b.Pending, b.Oldest, err
+	}, time.Now)
 	var opts []storage.Option
 	if d.prefix != "" {
 		opts = append(opts, storage.WithPrefix(d.prefix))
@@ -127,7 +144,7 @@ func newApp(ctx context.Context, cfg Config, log *zap.Logger, d deps) (_ *app, e
 	}
 	a.transport = &http.Transport{Proxy: http.ProxyFromEnvironment, MaxIdleConnsPerHost: 16, IdleConnTimeout: 90 * time.Second}
 
-	routes := map[string]http.Handler{}
+	routes := map[string]http.Handler{"GET /metrics": a.metrics.Handler()}
 	if o := cfg.OAuth; o != nil {
 		a.installer, err = install.New(install.Config{
 			ClientID: o.ClientID, ClientSecret: o.ClientSecret, StateSecret: o.StateSecret, RedirectURL: o.RedirectURL,
@@ -175,13 +192,15 @@ func newApp(ctx context.Context, cfg Config, log *zap.Logger, d deps) (_ *app, e
 // the message catalogue, the sweep and jobs, and the bot.
 func (a *app) initTeam(ctx context.Context, token string) (err error) {
 	cfg, d, now := a.cfg, a.deps, a.now
-	api := slackAPI(cfg, token, a.transport)
+	api := slackAPI(cfg, token, a.metrics.Transport(a.transport))
 	id, err := bot.Connect(ctx, api)
 	if err != nil {
 		return err
 	}
 	a.team = id.TeamID
 	log := a.log.With(zap.String("team", id.TeamID))
+	a.served.Store(&id.TeamID)
+	a.metrics.SetInstalledTeams(1)
 	a.settings = handlers.NewSettings(a.store, id.TeamID, cfg.Settings(), now, log.Named("settings"))
 	// The aggregates keep the numbers by the group's weeks, months, quarters and years.
 	a.store.SetZone(func(string) *time.Location { return a.settings.Snapshot().TimeZone })
@@ -237,6 +256,7 @@ func (a *app) initTeam(ctx context.Context, token string) (err error) {
 		Dedupe: a.store, Outbox: a.store, Renderer: a.catalogue, OnFault: a.catalogue.AlertAdmins, Ready: a.store.Ping, Gateway: a.gateway,
 		ReclaimAfter: cfg.ReclaimAfter, Journal: cfg.StateDir, RateLimits: cfg.RateLimits, MaxInFlight: cfg.MaxInFlight,
 		FaultRecheck: d.faultRecheck, HomeKinds: []string{notify.Home.Kind},
+		Metrics: a.metrics,
 	})
 	return err
 }
@@ -307,6 +327,8 @@ func (a *app) serveInstalls(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return err
 		}
+		a.served.Store(nil)
+		a.metrics.SetInstalledTeams(0)
 		a.log.Info("the workspace's work stopped: uninstalled or installed again")
 	}
 }
