@@ -289,6 +289,9 @@ func (a *app) run(ctx context.Context) error {
 	if a.redisUnchecked {
 		g.Go(func() error { return a.checkRedisWhenUp(gctx) })
 	}
+	if a.installer != nil {
+		g.Go(func() error { a.purgeUninstalled(gctx); return nil })
+	}
 	if a.bot != nil {
 		g.Go(func() error { return a.runTeam(gctx) })
 	} else {
@@ -391,6 +394,39 @@ func (a *app) watchInstall(ctx context.Context, served rapport.Installation, sto
 		if err == nil && (!in.Installed() || in.BotToken != served.BotToken) {
 			stop()
 			return
+		}
+	}
+}
+
+// purgeEvery is how often uninstalled workspaces' data is looked at for deletion.
+const purgeEvery = time.Hour
+
+// purgeUninstalled deletes the data of workspaces uninstalled more than
+// RAPPORT_RETAIN_AFTER_UNINSTALL ago: at start, then every purgeEvery, each pass in short slices
+// (storage.PurgeUninstalled); every replica may run it.
+func (a *app) purgeUninstalled(ctx context.Context) {
+	tick := time.NewTicker(purgeEvery)
+	defer tick.Stop()
+	for {
+		for pass := 0; pass < 100; pass++ {
+			p, err := a.store.PurgeUninstalled(ctx, a.now())
+			if err != nil {
+				if ctx.Err() == nil {
+					a.log.Warn("uninstalled workspaces' data not purged; trying again later", zap.Error(err))
+				}
+				break
+			}
+			for _, team := range p.Teams {
+				a.log.Info("data of an uninstalled workspace deleted", zap.String("purged_team", team))
+			}
+			if p.Keys == 0 && len(p.Teams) == 0 {
+				break
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
 		}
 	}
 }

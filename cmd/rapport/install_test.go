@@ -8,16 +8,23 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/rapportbot/rapport"
 	"github.com/rapportbot/rapport/bot/install"
 	"github.com/rapportbot/rapport/bot/slackfake"
+	"github.com/rapportbot/rapport/storage"
+	"github.com/rapportbot/rapport/storage/redistest"
 )
 
 // startInstallable is a Rapport in HTTP mode with the OAuth install on and no bot token: it serves
 // nothing but its install pages until a workspace installs it. It returns the public base URL.
-func startInstallable(t *testing.T) (*harness, string) {
+func startInstallable(t *testing.T) (*harness, string) { return startInstallableAt(t, nil) }
+
+// startInstallableAt is startInstallable with the replicas' clock now (nil: time.Now).
+func startInstallableAt(t *testing.T, now func() time.Time) (*harness, string) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -26,7 +33,13 @@ func startInstallable(t *testing.T) (*harness, string) {
 	base := "http://" + ln.Addr().String()
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
-	h := launchEnv(t, 1, false, func(d *deps) { d.listener = ln }, map[string]string{
+	first := true
+	h := launchEnv(t, 1, false, func(d *deps) {
+		if first { // the public URL's; replicas started later get listeners of their own
+			d.listener, first = ln, false
+		}
+		d.now = now
+	}, map[string]string{
 		"RAPPORT_MODE": "http", "SLACK_BOT_TOKEN": "", "SLACK_APP_TOKEN": "",
 		"SLACK_CLIENT_ID": slackfake.ClientID, "SLACK_CLIENT_SECRET": slackfake.ClientSecret,
 		"RAPPORT_PUBLIC_URL": base, "RAPPORT_STATE_SECRET": strings.Repeat("s", 32),
@@ -98,5 +111,70 @@ func TestInstallThenRefer(t *testing.T) {
 	})
 	if n := len(h.fake.Calls("views.open")); n != opens {
 		t.Errorf("%d forms opened after the uninstall; want none", n-opens)
+	}
+}
+
+// TestUninstalledDataPurged: a workspace uninstalled more than RAPPORT_RETAIN_AFTER_UNINSTALL ago
+// has its data deleted; one reinstalled within it keeps everything.
+func TestUninstalledDataPurged(t *testing.T) {
+	var ahead atomic.Int64 // how far the replicas' clock runs ahead of the test's
+	h, base := startInstallableAt(t, func() time.Time { return time.Now().Add(time.Duration(ahead.Load())) })
+	h.fake.Consent(slackfake.Consent{User: "UDAVE"})
+	h.installFromBrowser(base)
+	h.wait("the installer's welcome", func() bool { return len(h.dave.dms()) == 1 })
+	h.referred()
+	if _, err := h.fake.Send(h.ctx, "events_api", h.fake.AppUninstalled()); err != nil {
+		t.Fatal(err)
+	}
+	h.wait("the installation removed", func() bool {
+		in, err := h.store.Installation(h.ctx, slackfake.TeamID)
+		return err == nil && !in.Installed()
+	})
+	if n := len(h.keys(":{" + slackfake.TeamID + "}:ref:*")); n == 0 {
+		t.Fatal("the referral is gone at once; want it kept through the retention")
+	}
+	// 31 days later a replica starts: the 30 days of retention are over.
+	ahead.Store(int64(31 * 24 * time.Hour))
+	h.replicas = append(h.replicas, h.spawn(1))
+	h.wait("the workspace's data deleted", func() bool { return len(h.keys(":{"+slackfake.TeamID+"}:*")) == 0 })
+}
+
+// TestRotateTokenKey: after the key moves to RAPPORT_TOKEN_KEY_OLD and a new one is set,
+// `rapport rotate-token-key` re-seals the stored token, and the old key is no longer needed.
+func TestRotateTokenKey(t *testing.T) {
+	rs := redistest.StartOwn(t)
+	ctx := t.Context()
+	key := func() string {
+		k := make([]byte, 32)
+		_, _ = rand.Read(k)
+		return base64.StdEncoding.EncodeToString(k)
+	}
+	oldKey, newKey := key(), key()
+	open := func(current, old string) *storage.Store {
+		kr, err := storage.ParseKeyring(current, old)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return storage.New(rs.Client(t), storage.WithTokenKeys(kr))
+	}
+	if err := open(oldKey, "").SaveInstallation(ctx, rapport.Installation{Team: slackfake.TeamID, BotUserID: slackfake.BotUserID,
+		BotToken: slackfake.InstalledBotToken, Installer: "UDAVE", InstalledAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	getenv := env("RAPPORT_MODE", "http", "SLACK_SIGNING_SECRET", slackfake.SigningSecret, "REDIS_URL", rs.URL(),
+		"SLACK_CLIENT_ID", slackfake.ClientID, "SLACK_CLIENT_SECRET", slackfake.ClientSecret,
+		"RAPPORT_PUBLIC_URL", "https://rapport.example.com", "RAPPORT_STATE_SECRET", strings.Repeat("s", 32),
+		"RAPPORT_TOKEN_KEY", newKey, "RAPPORT_TOKEN_KEY_OLD", oldKey)
+	if err := run(ctx, []string{"rotate-token-key"}, getenv, &out, io.Discard); err != nil {
+		t.Fatalf("rotate-token-key: %v", err)
+	}
+	if !strings.Contains(out.String(), "re-sealed 1 bot tokens") {
+		t.Errorf("rotate-token-key printed %q; want 1 token re-sealed", out.String())
+	}
+	// The new key alone now opens the token.
+	in, err := open(newKey, "").Installation(ctx, slackfake.TeamID)
+	if err != nil || in.BotToken.Reveal() != slackfake.InstalledBotToken {
+		t.Errorf("with the new key alone the token reads %v, %v; want the installed token", in.BotToken, err)
 	}
 }

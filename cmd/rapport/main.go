@@ -6,6 +6,7 @@
 //	rapport healthcheck  exit 0 when the local bot is ready (for container health checks)
 //	rapport doctor     check an install, print a fix for each problem, exit 1 if there is any
 //	rapport rebuild-aggregates TEAM_ID  recompute a team's numbers from its referrals
+//	rapport rotate-token-key  re-seal stored bot tokens under RAPPORT_TOKEN_KEY
 package main
 
 import (
@@ -69,6 +70,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return fmt.Errorf("configuration:\n%w", indent(err))
 		}
 		return rebuildAggregates(ctx, cfg, args[1], stdout)
+	case "rotate-token-key":
+		cfg, err := loadConfig(getenv)
+		if err != nil {
+			return fmt.Errorf("configuration:\n%w", indent(err))
+		}
+		return rotateTokenKey(ctx, cfg, stdout)
 	case "help", "-h", "-help", "--help":
 		usage(stdout)
 		return nil
@@ -93,6 +100,9 @@ Usage:
                        recompute the numbers (leaderboards, stats, ledgers) of a workspace from
                        its referrals, in short slices, in the group's time zone: after an upgrade
                        or a change of time zone; the bot may keep running
+  rapport rotate-token-key
+                       HTTP mode with OAuth: re-seal every stored bot token under RAPPORT_TOKEN_KEY,
+                       after the previous key moved to RAPPORT_TOKEN_KEY_OLD
   rapport help         this text
 
 Environment:
