@@ -5,7 +5,8 @@
 //
 // The manifest is embedded so that `rapport manifest` prints the exact text
 // to paste into Slack's "Create app from manifest" dialog, and so that a
-// released binary and its manifest can never disagree.
+// released binary and its manifest can never disagree. The HTTP-mode manifest
+// (`rapport manifest http BASE_URL`) is built from it by HTTPManifest.
 package deploy
 
 import _ "embed"

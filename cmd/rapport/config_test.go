@@ -153,13 +153,3 @@ func TestRunRefusesBadConfigBeforeConnecting(t *testing.T) {
 		t.Fatalf("err = %v, want a REDIS_URL configuration error", err)
 	}
 }
-
-func TestManifestCommand(t *testing.T) {
-	var out bytes.Buffer
-	if err := run(context.Background(), []string{"manifest"}, env(), &out, &out); err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(out.String(), "socket_mode_enabled: true") {
-		t.Errorf("manifest output:\n%s", out.String())
-	}
-}

@@ -2,7 +2,7 @@
 //
 //	rapport [run]      start the bot (configured from the environment; see --help)
 //	rapport demo       play a short story against an in-process fake Slack and Redis
-//	rapport manifest   print the Slack app manifest to paste at api.slack.com/apps
+//	rapport manifest [socket | http BASE_URL]  print the Slack app manifest to paste at api.slack.com/apps
 //	rapport healthcheck  exit 0 when the local bot is ready (for container health checks)
 //	rapport doctor     check an install, print a fix for each problem, exit 1 if there is any
 //	rapport rebuild-aggregates TEAM_ID  recompute a team's numbers from its referrals
@@ -54,8 +54,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "demo":
 		return demo(ctx, stdout)
 	case "manifest":
-		_, err := stdout.Write(deploy.Manifest)
-		return err
+		return manifest(args[1:], stdout, stderr)
 	case "healthcheck":
 		return healthcheck(ctx, getenv)
 	case "doctor":
@@ -89,9 +88,14 @@ func usage(w io.Writer) {
 	fmt.Fprint(w, `Rapport: the referral bot for business networking groups on Slack.
 
 Usage:
-  rapport [run]        start the bot (Socket Mode), configured from the environment
+  rapport [run]        start the bot (RAPPORT_MODE: socket or http), configured from the environment
   rapport demo         play a short story against a fake Slack and an in-memory Redis
-  rapport manifest     print the Slack app manifest to paste at https://api.slack.com/apps
+  rapport manifest [socket]
+                       print the Slack app manifest to paste at https://api.slack.com/apps,
+                       for Socket Mode (the default)
+  rapport manifest http BASE_URL
+                       the manifest for RAPPORT_MODE=http, Slack reaching Rapport at BASE_URL
+                       (https://rapport.example.com): request URLs, the OAuth redirect URL
   rapport healthcheck  exit 0 when the bot on RAPPORT_HTTP_ADDR is ready
   rapport doctor       check the install: the configuration, Redis (reachable, noeviction, persisted),
                        the Slack tokens and granted scopes, the recognition channel and the time
@@ -108,6 +112,32 @@ Usage:
 Environment:
 `)
 	printVariables(w)
+}
+
+// manifest prints the Slack app manifest for a mode: socket (the default) or http at a base URL.
+func manifest(args []string, stdout, stderr io.Writer) error {
+	mode := "socket"
+	if len(args) > 0 {
+		mode = args[0]
+	}
+	var (
+		out []byte
+		err error
+	)
+	switch {
+	case mode == "socket" && len(args) <= 1:
+		out = deploy.Manifest
+	case mode == "http" && len(args) == 2:
+		if out, err = deploy.HTTPManifest(args[1]); err != nil {
+			return fmt.Errorf("manifest http BASE_URL: %w", err)
+		}
+	default:
+		usage(stderr)
+		fmt.Fprintf(stderr, "\nrapport: manifest takes socket, or http and the public BASE_URL (rapport manifest http https://rapport.example.com); got %q\n", strings.Join(args, " "))
+		return errUsage
+	}
+	_, err = stdout.Write(out)
+	return err
 }
 
 func indent(err error) error {
