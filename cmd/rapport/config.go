@@ -15,6 +15,8 @@ import (
 
 	"github.com/rapportbot/rapport"
 	"github.com/rapportbot/rapport/bot"
+	"github.com/rapportbot/rapport/bot/install"
+	"github.com/rapportbot/rapport/deploy"
 	"github.com/rapportbot/rapport/storage"
 	"github.com/robfig/cron/v3"
 )
@@ -264,11 +266,10 @@ func loadOAuth(get func(string) string, bad func(name, format string, args ...an
 	if n := len(o.StateSecret); n < 32 {
 		bad("RAPPORT_STATE_SECRET", "is %d bytes; want at least 32 (openssl rand -base64 32), the same on every replica", n)
 	}
-	pub := strings.TrimSuffix(get("RAPPORT_PUBLIC_URL"), "/")
-	if u, err := url.Parse(pub); pub == "" || err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		bad("RAPPORT_PUBLIC_URL", "%q is not this deployment's public URL: give its https base (https://rapport.example.com), whose /slack/oauth_redirect is in the Slack app's Redirect URLs", pub)
+	if pub, err := deploy.PublicBase(get("RAPPORT_PUBLIC_URL")); err != nil {
+		bad("RAPPORT_PUBLIC_URL", "%v; its /slack/oauth_redirect is in the Slack app's Redirect URLs", err)
 	} else {
-		o.RedirectURL = pub + "/slack/oauth_redirect"
+		o.RedirectURL = pub + install.RedirectPath
 	}
 	var err error
 	if o.Keys, err = storage.ParseKeyring(get("RAPPORT_TOKEN_KEY"), get("RAPPORT_TOKEN_KEY_OLD")); err != nil {
