@@ -109,7 +109,7 @@ func TestExport(t *testing.T) {
 				t.Errorf("the export carries a prospect's contact (%q)", private)
 			}
 		}
-		loc := h.app.settings.Snapshot().TimeZone
+		loc := h.app.single.settings.Snapshot().TimeZone
 		day := func(n int64) string {
 			r, err := h.store.Referral(h.ctx, slackfake.TeamID, n)
 			if err != nil {
@@ -153,7 +153,7 @@ func TestExport(t *testing.T) {
 		before := len(h.fake.Files())
 		h.fake.AddUser(slack.User{ID: "UERIN", Name: "erin", RealName: "Erin Owner", TZ: "America/Phoenix", IsOwner: true,
 			Profile: slack.UserProfile{RealName: "Erin Owner", DisplayName: "Erin Owner"}})
-		if err := h.app.handlers.SyncMembers(h.ctx); err != nil {
+		if err := h.app.single.handlers.SyncMembers(h.ctx); err != nil {
 			t.Fatal(err)
 		}
 		erin := person{h.fake, "UERIN"}
@@ -254,7 +254,7 @@ func TestSettings(t *testing.T) {
 	}
 	// The settings in force (the harness's environment, nothing saved yet), as the form asks for
 	// them: hours, days, a day and a time of the week; never a Go duration or a cron spec.
-	if want := h.app.settings.Snapshot().Values(); want[rapport.SetFollowUpSLA] != "24h" || want[rapport.SetPublicValues] != "false" ||
+	if want := h.app.single.settings.Snapshot().Values(); want[rapport.SetFollowUpSLA] != "24h" || want[rapport.SetPublicValues] != "false" ||
 		want[rapport.SetDigestSchedule] != "0 9 * * 1" || want[rapport.SetExpireAfter] != "2160h" {
 		t.Fatalf("the harness's defaults changed: %v", want)
 	}
@@ -300,7 +300,7 @@ func TestSettings(t *testing.T) {
 			!strings.Contains(p.Errors[rapport.SetTimeZone], "America/Phoenix") {
 			t.Errorf("a bad zone got %s; want a field error", ack.Payload)
 		}
-		if sla := h.app.settings.Snapshot().FollowUpSLA; sla != 24*time.Hour {
+		if sla := h.app.single.settings.Snapshot().FollowUpSLA; sla != 24*time.Hour {
 			t.Errorf("a refused form changed the SLA to %v", sla)
 		}
 	})
@@ -310,7 +310,7 @@ func TestSettings(t *testing.T) {
 		erinUser := slack.User{ID: "UERIN", Name: "erin", RealName: "Erin Owner", TZ: "America/Phoenix", IsOwner: true,
 			Profile: slack.UserProfile{RealName: "Erin Owner", DisplayName: "Erin Owner"}}
 		h.fake.AddUser(erinUser)
-		if err := h.app.handlers.SyncMembers(h.ctx); err != nil {
+		if err := h.app.single.handlers.SyncMembers(h.ctx); err != nil {
 			t.Fatal(err)
 		}
 		erin := person{h.fake, "UERIN"}
@@ -318,7 +318,7 @@ func TestSettings(t *testing.T) {
 		form := h.openedView(erin, 1)
 		erinUser.IsOwner = false
 		h.fake.AddUser(erinUser)
-		if err := h.app.handlers.SyncMembers(h.ctx); err != nil {
+		if err := h.app.single.handlers.SyncMembers(h.ctx); err != nil {
 			t.Fatal(err)
 		}
 		ack, err := erin.submitView(h.ctx, form, settingsSubmission(initial, map[string]string{rapport.SetFollowUpSLA: "1"}))
@@ -328,7 +328,7 @@ func TestSettings(t *testing.T) {
 		if err := contains(string(ack.Payload), "Only the group's admins"); err != nil {
 			t.Error(err)
 		}
-		if sla := h.app.settings.Snapshot().FollowUpSLA; sla != 24*time.Hour {
+		if sla := h.app.single.settings.Snapshot().FollowUpSLA; sla != 24*time.Hour {
 			t.Errorf("a former admin's form changed the SLA to %v", sla)
 		}
 	})
@@ -523,7 +523,7 @@ func TestHelpFollowsDirectory(t *testing.T) {
 		t.Errorf("help shows the admins' section to a person the directory does not know:\n%s", s)
 	}
 	h.fake.AddUser(erinUser)
-	if err := h.app.handlers.SyncMembers(h.ctx); err != nil {
+	if err := h.app.single.handlers.SyncMembers(h.ctx); err != nil {
 		t.Fatal(err)
 	}
 	if err := contains(help(), "*For admins*", "/refer outbox", "/refer list"); err != nil {
@@ -531,7 +531,7 @@ func TestHelpFollowsDirectory(t *testing.T) {
 	}
 	erinUser.IsOwner = false
 	h.fake.AddUser(erinUser)
-	if err := h.app.handlers.SyncMembers(h.ctx); err != nil {
+	if err := h.app.single.handlers.SyncMembers(h.ctx); err != nil {
 		t.Fatal(err)
 	}
 	if s := help(); strings.Contains(s, "For admins") {

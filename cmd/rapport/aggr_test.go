@@ -77,12 +77,12 @@ func TestNumbersRebuiltInNewZone(t *testing.T) {
 	h := start(t)
 	h.referred()
 	h.wait("the outbox to drain", h.outboxEmpty)
-	values := h.app.settings.Snapshot().Values()
+	values := h.app.single.settings.Snapshot().Values()
 	values[rapport.SetTimeZone] = "America/Phoenix"
-	if _, err := h.app.settings.Save(h.ctx, "Ezone", "UDAVE", values); err != nil {
+	if _, err := h.app.single.settings.Save(h.ctx, "Ezone", "UDAVE", values); err != nil {
 		t.Fatal(err)
 	}
-	h.app.wakeAggregates() // what the sweep's "aggregates" job does after every sweep
+	h.app.single.wakeAggregates() // what the sweep's "aggregates" job does after every sweep
 	h.wait("the numbers rebuilt in the new zone", func() bool { return h.aggrMark() == "America/Phoenix" })
 	if err := contains(h.say(h.dave, "leaderboard"), "1. <@UALICE>: *1* hot · 0 warm · 0 leads"); err != nil {
 		t.Error(err)

@@ -8,8 +8,6 @@ import (
 	"maps"
 	"net"
 	"net/http"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/rapportbot/rapport"
@@ -22,8 +20,6 @@ import (
 	"github.com/rapportbot/rapport/storage"
 	"github.com/redis/go-redis/v9"
 	"github.com/slack-go/slack"
-	"github.com/slack-go/slack/slackevents"
-	"github.com/slack-go/slack/socketmode"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	"golang.org/x/sync/errgroup"
@@ -46,37 +42,32 @@ var (
 // app is one Rapport process wired from its parts. The demo and the end-to-end tests build the same
 // app as production does, with their own Redis, fake Slack, clock and listener.
 type app struct {
-	log       *zap.Logger
-	rdb       redis.UniversalClient
-	ownsRDB   bool
-	store     *storage.Store
-	team      string // the workspace, from auth.test
-	handlers  *handlers.Handlers
-	catalogue *notify.Catalogue
-	settings  *handlers.Settings
-	bot       *bot.Bot
-	sched     *scheduler.Scheduler
+	log     *zap.Logger
+	rdb     redis.UniversalClient
+	ownsRDB bool
+	store   *storage.Store
 	// transport carries every Slack call; closed with the app, so no connection outlives it.
 	transport *http.Transport
-	// gateway is the process's HTTP server (health, and in HTTP mode Slack's requests and the
-	// install pages); nil when the process serves no HTTP.
+	// gateway is the process's HTTP server (health, metrics, and in HTTP mode Slack's requests and
+	// the install pages); nil when the process serves no HTTP.
 	gateway *bot.Gateway
 	// installer serves HTTP mode's OAuth install; nil without SLACK_CLIENT_ID.
 	installer *install.Installer
-	// installs carries each saved installation to the run loop that serves its workspace.
-	installs chan rapport.Installation
-	// stopTeam ends the workspace's work (its bot, sweep and jobs) when it is uninstalled.
-	stopTeam   func()
-	stopTeamMu sync.Mutex
+	metrics   *metrics.Metrics // served at GET /metrics
+	// single is the one workspace of a process configured with SLACK_BOT_TOKEN; nil with the OAuth
+	// install, whose workspaces come and go (spaces).
+	single *workspace
+	spaces spaces
+	// installs and uninstalls carry the install pages' news to serveInstalls at once; without
+	// them it would see it on its next look at the store.
+	installs   chan installed
+	uninstalls chan string
 	cfg        Config
 	now        func() time.Time
 	deps       deps
-	metrics    *metrics.Metrics       // served at GET /metrics
-	served     atomic.Pointer[string] // the workspace served, once known: for the scrape
 	// redisUnchecked is set when Redis did not answer the start-up check of its eviction policy and
 	// persistence: run checks it every recheckRedis until it does.
 	redisUnchecked bool
-	aggrWake       chan struct{} // keepAggregates' signal (wakeAggregates)
 	recheckRedis   time.Duration
 	allowEviction  bool
 }
@@ -96,7 +87,8 @@ type deps struct {
 
 func newApp(ctx context.Context, cfg Config, log *zap.Logger, d deps) (_ *app, err error) {
 	a := &app{log: log, rdb: d.rdb, allowEviction: cfg.AllowEviction, recheckRedis: d.recheckRedis,
-		aggrWake: make(chan struct{}, 1), installs: make(chan rapport.Installation, 1), cfg: cfg, now: d.now, deps: d}
+		installs: make(chan installed, 64), uninstalls: make(chan string, 64), cfg: cfg, now: d.now, deps: d,
+		spaces: spaces{by: map[string]*workspace{}}}
 	if a.recheckRedis <= 0 {
 		a.recheckRedis = 5 * time.Second
 	}
@@ -119,11 +111,7 @@ func newApp(ctx context.Context, cfg Config, log *zap.Logger, d deps) (_ *app, e
 	a.rdb.AddHook(a.metrics.Hook())
 	// Against Redis's clock, which stamped the entries' IDs: not the app's (a test's may be ahead).
 	a.metrics.WatchOutbox(ctx, func(ctx context.Context) (int64, time.Time, error) {
-		var teams []string
-		if t := a.served.Load(); t != nil {
-			teams = []string{*t}
-		}
-		b, err := a.store.Backlog(ctx, teams)
+		b, err := a.store.Backlog(ctx, a.spaces.teams())
 		return b.Pending, b.Oldest, err
 	}, time.Now)
 	var opts []storage.Option
@@ -150,7 +138,7 @@ func newApp(ctx context.Context, cfg Config, log *zap.Logger, d deps) (_ *app, e
 			ClientID: o.ClientID, ClientSecret: o.ClientSecret, StateSecret: o.StateSecret, RedirectURL: o.RedirectURL,
 			AuthorizeURL: authorizeURL(cfg.APIURL), APIURL: cfg.APIURL, Store: a.store, Retain: o.Retain,
 			HTTPClient: &http.Client{Timeout: 10 * time.Second, Transport: a.transport},
-			OnInstall:  a.installed, OnUninstall: a.uninstalled, Now: a.now, Log: log.Named("install"),
+			OnInstall:  a.onInstall, OnUninstall: a.onUninstall, Now: a.now, Log: log.Named("install"),
 		})
 		if err != nil {
 			return nil, err
@@ -177,8 +165,10 @@ func newApp(ctx context.Context, cfg Config, log *zap.Logger, d deps) (_ *app, e
 			return nil, err
 		}
 	}
+	// The aggregates keep the numbers by each group's weeks, months, quarters and years.
+	a.store.SetZone(a.zone)
 	if cfg.BotToken != "" {
-		if err := a.initTeam(ctx, cfg.BotToken); err != nil {
+		if a.single, err = a.newWorkspace(ctx, cfg.BotToken); err != nil {
 			if ln != nil {
 				ln.Close()
 			}
@@ -186,79 +176,6 @@ func newApp(ctx context.Context, cfg Config, log *zap.Logger, d deps) (_ *app, e
 		}
 	}
 	return a, nil
-}
-
-// initTeam connects to the workspace token is the bot token of and wires its work: the handlers,
-// the message catalogue, the sweep and jobs, and the bot.
-func (a *app) initTeam(ctx context.Context, token string) (err error) {
-	cfg, d, now := a.cfg, a.deps, a.now
-	api := slackAPI(cfg, token, a.metrics.Transport(a.transport))
-	id, err := bot.Connect(ctx, api)
-	if err != nil {
-		return err
-	}
-	a.team = id.TeamID
-	log := a.log.With(zap.String("team", id.TeamID))
-	a.served.Store(&id.TeamID)
-	a.metrics.SetInstalledTeams(1)
-	a.settings = handlers.NewSettings(a.store, id.TeamID, cfg.Settings(), now, log.Named("settings"))
-	// The aggregates keep the numbers by the group's weeks, months, quarters and years.
-	a.store.SetZone(func(string) *time.Location { return a.settings.Snapshot().TimeZone })
-	a.handlers = handlers.New(log.Named("handlers"), a.store, api,
-		handlers.Config{Team: id.TeamID, Admins: cfg.Admins, BotUser: id.UserID}, a.settings, now)
-	a.catalogue = notify.New(log.Named("notify"), a.store, a.settings, id.TeamID, cfg.Admins, now)
-	mux := bot.NewMux()
-	a.handlers.Register(mux)
-	if a.installer != nil {
-		// Slack's word that the app left the workspace (or lost its bot token): its work stops.
-		uninstalled := func(_ context.Context, r *bot.Request) (any, error) {
-			if ev, ok := r.Event.InnerEvent.Data.(*slackevents.TokensRevokedEvent); ok && len(ev.Tokens.Bot) == 0 {
-				return nil, nil // a user's token alone: nothing of Rapport's
-			}
-			r.After(func(ctx context.Context) error {
-				_, err := a.installer.Uninstalled(ctx, r.Team)
-				return err
-			})
-			return nil, nil
-		}
-		mux.Event("app_uninstalled", uninstalled)
-		mux.Event("tokens_revoked", uninstalled)
-	}
-
-	a.sched, err = scheduler.New(a.store, scheduler.Config{
-		Team: id.TeamID, Schedule: cfg.SweepSchedule,
-		Timing:   func() rapport.Timing { return a.settings.Snapshot().Timing() },
-		Quiet:    func() rapport.QuietHours { return a.settings.Snapshot().QuietHours },
-		Weekends: func() bool { return a.settings.Snapshot().NudgeWeekends },
-		Notices:  notify.StageNotices,
-		// Expiry's moves owe what any move owes (both members told, their DMs redrawn).
-		MoveNotices: func(m rapport.Move) []rapport.Notice {
-			return notify.Notices(notify.Change{Move: &m, Settings: a.settings.Snapshot()})
-		},
-		Jobs: []scheduler.Job{
-			// Admins' changes made on another replica reach this one's sweep.
-			{Name: "settings", Run: func(ctx context.Context, _ time.Time) error { return a.settings.Refresh(ctx) }},
-			{Name: "members", Run: a.handlers.RefreshMembers},
-			{Name: "digest", Run: a.catalogue.RunDigest}, // weekly digest and inactivity nudges; claims its ISO week once per cluster
-			// After an admin changes the time zone (read by "settings" above), the numbers are rebuilt in the new one.
-			{Name: "aggregates", Run: func(context.Context, time.Time) error { a.wakeAggregates(); return nil }},
-		},
-	}, log.Named("scheduler"))
-	if err != nil {
-		return err
-	}
-	var sock *socketmode.Client
-	if !cfg.HTTPMode {
-		sock = socketmode.New(api)
-	}
-	a.bot, err = bot.New(bot.Config{
-		Logger: log.Named("bot"), API: api, Socket: sock, SigningSecret: cfg.SigningSecret, Identity: id, Mux: mux,
-		Dedupe: a.store, Outbox: a.store, Renderer: a.catalogue, OnFault: a.catalogue.AlertAdmins, Ready: a.store.Ping, Gateway: a.gateway,
-		ReclaimAfter: cfg.ReclaimAfter, Journal: cfg.StateDir, RateLimits: cfg.RateLimits, MaxInFlight: cfg.MaxInFlight,
-		FaultRecheck: d.faultRecheck, HomeKinds: []string{notify.Home.Kind},
-		Metrics: a.metrics,
-	})
-	return err
 }
 
 // slackAPI is the Web API client of the bot token and cfg's app token, calling over rt.
@@ -279,8 +196,8 @@ func (c Config) Settings() rapport.Settings {
 	}
 }
 
-// run serves until ctx ends: the gateway, and the workspace's work, from the start when its bot
-// token is known, or once it is installed (HTTP mode with OAuth).
+// run serves until ctx ends: the gateway, and the workspace of SLACK_BOT_TOKEN or every workspace
+// installed (HTTP mode with OAuth).
 func (a *app) run(ctx context.Context) error {
 	g, gctx := errgroup.WithContext(ctx)
 	if a.gateway != nil {
@@ -292,110 +209,24 @@ func (a *app) run(ctx context.Context) error {
 	if a.installer != nil {
 		g.Go(func() error { a.purgeUninstalled(gctx); return nil })
 	}
-	if a.bot != nil {
-		g.Go(func() error { return a.runTeam(gctx) })
+	if a.single != nil {
+		g.Go(func() error { return a.runWorkspace(gctx, a.single) })
 	} else {
-		g.Go(func() error { return a.serveInstalls(gctx) })
+		g.Go(func() error { a.serveInstalls(gctx); return nil })
 	}
 	return g.Wait()
 }
 
-// serveInstalls serves the workspace Rapport is installed in: the one installed already, or the
-// first to install; after an uninstall, the next install. One process serves one workspace so far:
-// another workspace's install is saved, and waits for its own process. An install or uninstall
-// another replica took is seen within installCheck.
-func (a *app) serveInstalls(ctx context.Context) error {
-	for {
-		in, fresh, ok := a.nextInstall(ctx)
-		if !ok {
-			return nil
-		}
-		if err := a.initTeam(ctx, in.BotToken.Reveal()); err != nil {
-			a.log.Error("installed workspace not served", zap.String("installed_team", in.Team), zap.Error(err))
-			continue
-		}
-		a.log.Info("serving the installed workspace", zap.String("installed_team", in.Team))
-		if fresh && in.Installer != "" {
-			if err := a.catalogue.WelcomeInstaller(ctx, in.Installer, in.InstalledAt); err != nil {
-				a.log.Warn("installer not welcomed", zap.Error(err))
-			}
-		}
-		teamCtx, stop := context.WithCancel(ctx)
-		a.stopTeamMu.Lock()
-		a.stopTeam = stop
-		a.stopTeamMu.Unlock()
-		go a.watchInstall(teamCtx, in, stop)
-		err := a.runTeam(teamCtx)
-		stop()
-		if ctx.Err() != nil {
-			return err
-		}
-		a.served.Store(nil)
-		a.metrics.SetInstalledTeams(0)
-		a.log.Info("the workspace's work stopped: uninstalled or installed again")
+// zone is the group's time zone of team, for the aggregates (storage.Store.SetZone): its settings',
+// or the environment's for a workspace not served here (yet).
+func (a *app) zone(team string) *time.Location {
+	if w := a.spaces.get(team); w != nil {
+		return w.settings.Snapshot().TimeZone
 	}
-}
-
-// installCheck is how often a process looks for an install or uninstall another replica took.
-const installCheck = 5 * time.Second
-
-// nextInstall waits for the installation to serve: one this process saved (fresh), or one the
-// store holds; false when ctx ends.
-func (a *app) nextInstall(ctx context.Context) (in rapport.Installation, fresh, ok bool) {
-	tick := time.NewTicker(installCheck)
-	defer tick.Stop()
-	waiting := false
-	for {
-		ins, _, err := a.store.ListInstallations(ctx, "", 1)
-		switch {
-		case err != nil && ctx.Err() == nil:
-			a.log.Warn("installations not read", zap.Error(err))
-		case len(ins) > 0 && ins[0].Installed() && (a.team == "" || ins[0].Team == a.team):
-			return ins[0], false, true
-		case !waiting:
-			a.log.Info("no workspace installed yet: waiting for an install at " + install.InstallPath)
-			waiting = true
-		}
-		select {
-		case <-ctx.Done():
-			return in, false, false
-		case in = <-a.installs:
-			if a.team != "" && in.Team != a.team {
-				a.log.Warn("installed in another workspace; this process serves one", zap.String("installed_team", in.Team))
-				continue
-			}
-			return in, true, true
-		case <-tick.C:
-		}
+	if w := a.single; w != nil && w.team == team {
+		return w.settings.Snapshot().TimeZone
 	}
-}
-
-// watchInstall stops the workspace's work (stop) once its installation is gone or holds another
-// token: an uninstall or a re-install, maybe on another replica.
-func (a *app) watchInstall(ctx context.Context, served rapport.Installation, stop func()) {
-	tick := time.NewTicker(installCheck)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case in := <-a.installs: // saved here: serve it at once
-			if in.Team == served.Team {
-				select {
-				case a.installs <- in: // for nextInstall, once the work has stopped
-				default:
-				}
-				stop()
-				return
-			}
-		case <-tick.C:
-		}
-		in, err := a.store.Installation(ctx, served.Team)
-		if err == nil && (!in.Installed() || in.BotToken != served.BotToken) {
-			stop()
-			return
-		}
-	}
+	return a.cfg.TimeZone
 }
 
 // purgeEvery is how often uninstalled workspaces' data is looked at for deletion.
@@ -427,93 +258,6 @@ func (a *app) purgeUninstalled(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
-		}
-	}
-}
-
-// installed is told of each saved installation (install.Config.OnInstall).
-func (a *app) installed(_ context.Context, in rapport.Installation) error {
-	select {
-	case a.installs <- in:
-	default: // one is waiting already; the store has the latest
-	}
-	return nil
-}
-
-// uninstalled stops the workspace's work (install.Config.OnUninstall).
-func (a *app) uninstalled(_ context.Context, team string) error {
-	a.stopTeamMu.Lock()
-	defer a.stopTeamMu.Unlock()
-	if team == a.team && a.stopTeam != nil {
-		a.stopTeam()
-	}
-	return nil
-}
-
-// runTeam syncs the member directory, then serves the workspace and sweeps its reminders until ctx
-// ends.
-func (a *app) runTeam(ctx context.Context) error {
-	if err := a.settings.Refresh(ctx); err != nil {
-		a.log.Warn("settings not read at start; using the environment's until the next sweep", zap.Error(err))
-	}
-	if err := a.handlers.SyncMembers(ctx); err != nil {
-		// Not fatal: Redis may come back; referrals to unknown members trigger a new sync.
-		a.log.Warn("member directory not synced at start", zap.Error(err))
-	}
-	if err := a.store.BackfillOpen(ctx, a.team); err != nil {
-		// Not fatal: the next start tries again; until then older open referrals miss the leader's view.
-		a.log.Warn("open referrals saved before this version not indexed yet", zap.Error(err))
-	}
-	// A store without referrals is marked built at once; one with referrals and no aggregates (an
-	// upgrade) is rebuilt beside the bot.
-	if built, err := a.store.AggregatesBuilt(ctx, a.team, a.settings.Snapshot().TimeZone); err != nil || !built {
-		a.wakeAggregates()
-	}
-	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { a.keepAggregates(gctx); return nil })
-	g.Go(func() error { return a.bot.Run(gctx) })
-	g.Go(func() error { return a.sched.Run(gctx) })
-	return g.Wait()
-}
-
-// wakeAggregates asks keepAggregates to check the aggregates, without waiting.
-func (a *app) wakeAggregates() {
-	select {
-	case a.aggrWake <- struct{}{}:
-	default:
-	}
-}
-
-// keepAggregates rebuilds the group's aggregates (leaderboards, stats, ledgers, the Home's numbers)
-// whenever they were not built in the group's time zone: once after an upgrade from a version
-// without them, and after an admin changes the zone. It runs beside the bot: the rebuild goes in
-// short slices and counts the referrals that move meanwhile (storage.RebuildAggregates), and one
-// replica rebuilds while the others find it running. It checks at start and after every sweep.
-func (a *app) keepAggregates(ctx context.Context) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-a.aggrWake:
-		}
-		loc := a.settings.Snapshot().TimeZone
-		built, err := a.store.AggregatesBuilt(ctx, a.team, loc)
-		if err != nil || built {
-			if err != nil && ctx.Err() == nil {
-				a.log.Warn("aggregates not checked; trying again after the next sweep", zap.Error(err))
-			}
-			continue
-		}
-		a.log.Info("rebuilding the numbers from the referrals", zap.Stringer("time_zone", loc))
-		start := time.Now()
-		n, err := a.store.RebuildAggregates(ctx, a.team, loc)
-		switch {
-		case errors.Is(err, storage.ErrRebuildRunning):
-			a.log.Info("another replica is rebuilding the numbers")
-		case err != nil && ctx.Err() == nil:
-			a.log.Warn("numbers not rebuilt; trying again after the next sweep", zap.Error(err))
-		case err == nil:
-			a.log.Info("numbers rebuilt", zap.Int("referrals", n), zap.Duration("took", time.Since(start)))
 		}
 	}
 }

@@ -228,7 +228,7 @@ func daysPass(ctx context.Context, fake *slackfake.Server, a *app, s *screen, ca
 		{"   Another day: a second nudge, and Carol is told", 48*time.Hour + 2*time.Minute, []person{dave, carol}},
 	} {
 		s.step(step.title)
-		if _, err := a.sched.Tick(ctx, start.Add(step.after)); err != nil {
+		if _, err := a.single.sched.Tick(ctx, start.Add(step.after)); err != nil {
 			return err
 		}
 		if err := settle(ctx, a); err != nil {

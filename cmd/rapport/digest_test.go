@@ -24,12 +24,12 @@ func (h *harness) digestSettings(values map[string]string) {
 		h.t.Fatal(err)
 	}
 	for _, r := range h.replicas {
-		if err := r.app.settings.Refresh(h.ctx); err != nil {
+		if err := r.app.single.settings.Refresh(h.ctx); err != nil {
 			h.t.Fatal(err)
 		}
-		r.app.wakeAggregates()
+		r.app.single.wakeAggregates()
 	}
-	zone := h.app.settings.Snapshot().TimeZone
+	zone := h.app.single.settings.Snapshot().TimeZone
 	h.wait("the numbers built in the group's zone", func() bool {
 		built, err := h.store.AggregatesBuilt(h.ctx, slackfake.TeamID, zone)
 		return err == nil && built
@@ -42,7 +42,7 @@ func (h *harness) runDigestEverywhere(now time.Time) {
 	var wg sync.WaitGroup
 	errs := make(chan error, len(h.replicas))
 	for _, r := range h.replicas {
-		wg.Go(func() { errs <- r.app.catalogue.RunDigest(h.ctx, now) })
+		wg.Go(func() { errs <- r.app.single.catalogue.RunDigest(h.ctx, now) })
 	}
 	wg.Wait()
 	close(errs)

@@ -17,7 +17,7 @@ func TestRustedReferralExpires(t *testing.T) {
 	h := start(t)
 	t0 := time.Now()
 	h.referred()
-	if exp := h.app.settings.Snapshot().ExpireAfter; exp != 90*24*time.Hour {
+	if exp := h.app.single.settings.Snapshot().ExpireAfter; exp != 90*24*time.Hour {
 		t.Fatalf("the default expiry is %v; want 90 days", exp)
 	}
 	// Carol's referral of the same prospect to Dave is warned about while R-1 is open.

@@ -175,7 +175,7 @@ func TestMissingScopeHoldsChartUntilGranted(t *testing.T) {
 	// The app was installed without files:write: Slack refuses the upload, however often it is tried.
 	h.fake.FailNext(upload, "missing_scope", 1000)
 	refused := time.Now()
-	if err := h.app.catalogue.RunDigest(h.ctx, at.Add(time.Minute)); err != nil {
+	if err := h.app.single.catalogue.RunDigest(h.ctx, at.Add(time.Minute)); err != nil {
 		t.Fatal(err)
 	}
 	alerts := func() []slackfake.Message {

@@ -151,7 +151,10 @@ func launchEnv(t testing.TB, n int, behindProxy bool, tweak func(*deps), env map
 			t.Fatal(err)
 		}
 		runCtx, stop := context.WithCancel(context.Background())
-		r := &replica{app: a, stop: stop, done: make(chan error, 1), bot: a.bot}
+		r := &replica{app: a, stop: stop, done: make(chan error, 1)}
+		if a.single != nil {
+			r.bot = a.single.bot
+		}
 		go func() { r.done <- a.run(runCtx) }()
 		return r
 	}

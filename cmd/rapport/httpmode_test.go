@@ -14,7 +14,7 @@ func TestHTTPModeReferralLoop(t *testing.T) {
 	h.closeWon(h.bob, "R-1", "2500", 0)
 	h.wait("the thank-you", func() bool {
 		for _, m := range h.fake.Messages() {
-			if m.Channel == h.app.settings.Snapshot().RecognitionChannel && strings.Contains(messageText(m), "<@UALICE>") {
+			if m.Channel == h.app.single.settings.Snapshot().RecognitionChannel && strings.Contains(messageText(m), "<@UALICE>") {
 				return true
 			}
 		}

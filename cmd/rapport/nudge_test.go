@@ -13,7 +13,7 @@ import (
 // tick runs one sweep of the first replica at now and waits until what it queued is delivered.
 func (h *harness) tick(now time.Time) scheduler.Result {
 	h.t.Helper()
-	res, err := h.app.sched.Tick(h.ctx, now)
+	res, err := h.app.single.sched.Tick(h.ctx, now)
 	if err != nil {
 		h.t.Fatalf("tick at %v: %v", now, err)
 	}
@@ -115,7 +115,7 @@ func TestTwoReplicasSendEachNudgeOnce(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			res, err := r.app.sched.Tick(h.ctx, t0.Add(25*time.Hour))
+			res, err := r.app.single.sched.Tick(h.ctx, t0.Add(25*time.Hour))
 			if err != nil {
 				t.Error(err)
 			}

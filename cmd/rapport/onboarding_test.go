@@ -13,7 +13,7 @@ import (
 func (h *harness) newcomer(id, name string) person {
 	h.t.Helper()
 	h.fake.AddUser(demoUser(id, name, "America/Phoenix"))
-	if err := h.app.handlers.SyncMembers(h.ctx); err != nil {
+	if err := h.app.single.handlers.SyncMembers(h.ctx); err != nil {
 		h.t.Fatal(err)
 	}
 	return person{h.fake, id}

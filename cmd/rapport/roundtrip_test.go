@@ -65,7 +65,7 @@ func (m *tripMeter) idle() bool {
 func (m *tripMeter) measure(act func(), delivered func() bool) afterAck {
 	m.h.t.Helper()
 	// Settings read on their own schedule (at most every 10 s): read now, so none falls in the count.
-	if err := m.h.app.settings.Refresh(redistest.Untraced(m.h.ctx)); err != nil {
+	if err := m.h.app.single.settings.Refresh(redistest.Untraced(m.h.ctx)); err != nil {
 		m.h.t.Fatal(err)
 	}
 	began := time.Now()

@@ -42,7 +42,7 @@ func (h *harness) group(n int) []person {
 	for i, p := range people {
 		ids[i] = p.id
 	}
-	if err := h.app.handlers.SyncMembers(h.ctx); err != nil {
+	if err := h.app.single.handlers.SyncMembers(h.ctx); err != nil {
 		h.t.Fatal(err)
 	}
 	if err := h.store.MarkWelcomed(h.ctx, slackfake.TeamID, ids...); err != nil {
@@ -374,7 +374,7 @@ func BenchmarkReferrals(b *testing.B) {
 // reminders that fall due together. Prospects are told apart by tag.
 func (h *harness) seedDue(people []person, n int, created time.Time, tag string) {
 	h.t.Helper()
-	stage, due, _ := h.app.settings.Snapshot().Timing().FirstReminder(rapport.StatusNew, created)
+	stage, due, _ := h.app.single.settings.Snapshot().Timing().FirstReminder(rapport.StatusNew, created)
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for range benchWorkers {
@@ -431,7 +431,7 @@ func BenchmarkNudges(b *testing.B) {
 		b.StartTimer()
 
 		t0 := time.Now()
-		res, err := h.app.sched.Tick(h.ctx, at.Add(h.app.settings.Snapshot().FollowUpSLA+time.Minute))
+		res, err := h.app.single.sched.Tick(h.ctx, at.Add(h.app.single.settings.Snapshot().FollowUpSLA+time.Minute))
 		ticked := time.Since(t0)
 		if err != nil || res.Claimed != due {
 			b.Fatalf("Tick = %+v, %v; want %d claimed", res, err, due)

@@ -34,7 +34,7 @@ func (h *harness) withNia() person {
 	h.t.Helper()
 	h.fake.AddUser(slack.User{ID: "UNIA", Name: "nia", RealName: "Nia York", TZ: "America/New_York",
 		Profile: slack.UserProfile{RealName: "Nia York", DisplayName: "Nia York"}})
-	if err := h.app.handlers.SyncMembers(h.ctx); err != nil {
+	if err := h.app.single.handlers.SyncMembers(h.ctx); err != nil {
 		h.t.Fatal(err)
 	}
 	return person{h.fake, "UNIA"}

@@ -1,0 +1,148 @@
+package main
+
+import (
+	"context"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/rapportbot/rapport"
+	"github.com/rapportbot/rapport/bot/install"
+)
+
+// installed is an installation saved by this process's install pages: its installer is welcomed.
+type installed struct {
+	in    rapport.Installation
+	fresh bool
+}
+
+// installCheck is how often a process looks at the store for installs and uninstalls another
+// replica took (this one's own are seen at once).
+const installCheck = 5 * time.Second
+
+// running is one workspace's work started by serveInstalls.
+type running struct {
+	token string
+	stop  context.CancelFunc
+	done  chan struct{}
+}
+
+// serveInstalls runs one workspace's work for each workspace Rapport is installed in (HTTP mode
+// with the OAuth install): those the store lists, at start and every installCheck, and each
+// installed here at once. A workspace uninstalled stops; one installed again with another token
+// starts again with it. Each workspace has its own outbox sender, so one's backlog or Slack's 429s
+// for it hold up no other's.
+func (a *app) serveInstalls(ctx context.Context) {
+	run := map[string]*running{}
+	defer func() {
+		for _, r := range run {
+			<-r.done // ctx is done: each drains and stops
+		}
+	}()
+	start := func(in rapport.Installation, welcome bool) {
+		token := in.BotToken.Reveal()
+		if r := run[in.Team]; r != nil {
+			select {
+			case <-r.done: // ended on its own (Slack refused its token at start): try again
+			default:
+				if r.token == token {
+					return
+				}
+				r.stop() // installed again with a new token
+				<-r.done
+			}
+		}
+		wctx, stop := context.WithCancel(ctx)
+		r := &running{token: token, stop: stop, done: make(chan struct{})}
+		run[in.Team] = r
+		go func() {
+			defer close(r.done)
+			defer stop()
+			w, err := a.newWorkspace(wctx, token)
+			if err != nil {
+				a.log.Error("installed workspace not served", zap.String("installed_team", in.Team), zap.Error(err))
+				return
+			}
+			w.log.Info("serving the installed workspace")
+			if welcome && in.Installer != "" {
+				if err := w.catalogue.WelcomeInstaller(wctx, in.Installer, in.InstalledAt); err != nil {
+					w.log.Warn("installer not welcomed", zap.Error(err))
+				}
+			}
+			if err := a.runWorkspace(wctx, w); err != nil && wctx.Err() == nil {
+				w.log.Error("the workspace's work stopped", zap.Error(err))
+			}
+		}()
+	}
+	stop := func(team string) {
+		if r := run[team]; r != nil {
+			r.stop()
+			<-r.done
+			delete(run, team)
+			a.log.Info("the workspace's work stopped: uninstalled", zap.String("uninstalled_team", team))
+		}
+	}
+	look := func() {
+		seen := map[string]bool{}
+		after := ""
+		for {
+			ins, next, err := a.store.ListInstallations(ctx, after, 500)
+			if err != nil {
+				if ctx.Err() == nil {
+					a.log.Warn("installations not read; looking again shortly", zap.Error(err))
+				}
+				return
+			}
+			for _, in := range ins {
+				seen[in.Team] = true
+				start(in, false)
+			}
+			if next == "" {
+				break
+			}
+			after = next
+		}
+		for team := range run {
+			if !seen[team] {
+				stop(team)
+			}
+		}
+		if len(run) == 0 {
+			a.log.Info("no workspace installed yet: waiting for an install at " + install.InstallPath)
+		}
+	}
+	look()
+	tick := time.NewTicker(installCheck)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case i := <-a.installs:
+			start(i.in, i.fresh)
+		case team := <-a.uninstalls:
+			stop(team)
+		case <-tick.C:
+			look()
+		}
+	}
+}
+
+// onInstall is told of each installation the install pages saved (install.Config.OnInstall).
+func (a *app) onInstall(_ context.Context, in rapport.Installation) error {
+	select {
+	case a.installs <- installed{in, true}:
+	default: // a burst of installs: serveInstalls finds this one in the store within installCheck
+		a.log.Warn("installs arrive faster than they start; this one starts within seconds", zap.String("installed_team", in.Team))
+	}
+	return nil
+}
+
+// onUninstall stops the workspace's work (install.Config.OnUninstall).
+func (a *app) onUninstall(_ context.Context, team string) error {
+	select {
+	case a.uninstalls <- team:
+	default: // serveInstalls finds the installation gone within installCheck
+	}
+	return nil
+}
