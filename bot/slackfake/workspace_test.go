@@ -3,6 +3,12 @@ package slackfake_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -107,6 +113,14 @@ func TestWorkspacesApart(t *testing.T) {
 	}
 
 	t.Run("FaultsPerWorkspace", func(t *testing.T) {
+		b.RateLimitNext("chat.postMessage", time.Second, 1)
+		if _, _, err := apiA.PostMessageContext(ctx, "UALICE", slack.MsgOptionText("A goes on", false)); err != nil {
+			t.Errorf("A while B is rate limited: %v", err)
+		}
+		var limited *slack.RateLimitedError
+		if _, _, err := apiB.PostMessageContext(ctx, "UBOB", slack.MsgOptionText("B waits", false)); !errors.As(err, &limited) {
+			t.Errorf("B's rate-limited post: %v, want a 429", err)
+		}
 		b.RefuseBotToken("token_revoked")
 		b.FailNext("users.info", "internal_error", 1)
 		s.FailNext("auth.test", "internal_error", 1)
@@ -215,6 +229,42 @@ func TestWorkspacePayloads(t *testing.T) {
 	}
 	if gone := decode[eventCallback](t, b.AppUninstalled()); gone.TeamID != secondTeam || gone.Event.Type != "app_uninstalled" {
 		t.Errorf("B's app_uninstalled: %+v", gone)
+	}
+}
+
+// TestWorkspaceOverHTTP: in HTTP mode every workspace's requests go to the app's one Request URL,
+// signed with its one secret, each carrying its team.
+func TestWorkspaceOverHTTP(t *testing.T) {
+	s, b := twoWorkspaces(t)
+	var (
+		mu    sync.Mutex
+		teams []string
+	)
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		ts, _ := strconv.ParseInt(r.Header.Get("X-Slack-Request-Timestamp"), 10, 64)
+		if r.URL.Path != "/slack/commands" || r.Header.Get("X-Slack-Signature") != slackfake.Sign(slackfake.SigningSecret, time.Unix(ts, 0), body) {
+			http.Error(w, "unsigned", http.StatusUnauthorized)
+			return
+		}
+		form, _ := url.ParseQuery(string(body))
+		mu.Lock()
+		teams = append(teams, form.Get("team_id"))
+		mu.Unlock()
+	}))
+	t.Cleanup(app.Close)
+	s.DeliverOverHTTP(app.URL, slackfake.SigningSecret)
+	ctx := waitCtx(t)
+	if _, err := b.Send(ctx, "slash_commands", b.SlashCommand("UBOB", "")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Send(ctx, "slash_commands", s.SlashCommand("UALICE", "")); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(teams) != 2 || teams[0] != secondTeam || teams[1] != slackfake.TeamID {
+		t.Errorf("the app's Request URL received commands from %v; want B's, then A's", teams)
 	}
 }
 
