@@ -22,71 +22,100 @@ type sustainedLimit struct {
 	hits      map[string][]time.Time // window key → accepted call times
 }
 
-// FailNext makes the next n calls to method answer {"ok":false,"error":slackError} with HTTP 200,
-// the way Slack reports API errors. Calls with a bad token still fail on the token first.
+// FailNext is Workspace.FailNext of the default workspace.
 func (s *Server) FailNext(method, slackError string, n int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.failures[method] = &failure{err: slackError, n: n}
+	s.def.FailNext(method, slackError, n)
 }
 
-// RefuseBotToken makes every call with the bot token, auth.test included, answer
+// FailNext makes the next n calls to method in the workspace answer {"ok":false,"error":slackError}
+// with HTTP 200, the way Slack reports API errors. Calls with a bad token still fail on the token
+// first. The default workspace's also meet apps.connections.open (the app-level token's) and
+// oauth.v2.access (no token).
+func (w *Workspace) FailNext(method, slackError string, n int) {
+	w.s.mu.Lock()
+	defer w.s.mu.Unlock()
+	w.failures[method] = &failure{err: slackError, n: n}
+}
+
+// RefuseBotToken is Workspace.RefuseBotToken of the default workspace.
+func (s *Server) RefuseBotToken(slackError string) { s.def.RefuseBotToken(slackError) }
+
+// RefuseBotToken makes every call with the workspace's bot token (fixed or installed), auth.test
+// included, answer
 // {"ok":false,"error":slackError}, as Slack does for a revoked or expired token (token_revoked,
 // invalid_auth, account_inactive); "" accepts the token again.
-func (s *Server) RefuseBotToken(slackError string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.botRefused = slackError
+func (w *Workspace) RefuseBotToken(slackError string) {
+	w.s.mu.Lock()
+	defer w.s.mu.Unlock()
+	w.botRefused = slackError
 }
+
+// RemoveBot is Workspace.RemoveBot of the default workspace.
+func (s *Server) RemoveBot(channel string) { s.def.RemoveBot(channel) }
 
 // RemoveBot takes the bot out of channel (a private channel it was never invited to, or one it was
 // removed from): chat.postMessage there answers not_in_channel until InviteBot.
-func (s *Server) RemoveBot(channel string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.outside == nil {
-		s.outside = map[string]bool{}
+func (w *Workspace) RemoveBot(channel string) {
+	w.s.mu.Lock()
+	defer w.s.mu.Unlock()
+	if w.outside == nil {
+		w.outside = map[string]bool{}
 	}
-	s.outside[channel] = true
+	w.outside[channel] = true
 }
+
+// InviteBot is Workspace.InviteBot of the default workspace.
+func (s *Server) InviteBot(channel string) { s.def.InviteBot(channel) }
 
 // InviteBot puts the bot back in channel.
-func (s *Server) InviteBot(channel string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.outside, channel)
+func (w *Workspace) InviteBot(channel string) {
+	w.s.mu.Lock()
+	defer w.s.mu.Unlock()
+	delete(w.outside, channel)
 }
 
-// RateLimitNext makes the next n calls to method answer HTTP 429 with Retry-After in whole seconds
-// (rounded up), which slack-go turns into *slack.RateLimitedError.
+// RateLimitNext is Workspace.RateLimitNext of the default workspace.
 func (s *Server) RateLimitNext(method string, retryAfter time.Duration, n int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.rateNext[method] = &rateNext{after: retryAfter, n: n}
+	s.def.RateLimitNext(method, retryAfter, n)
+}
+
+// RateLimitNext makes the next n calls to method in the workspace answer HTTP 429 with Retry-After
+// in whole seconds (rounded up), which slack-go turns into *slack.RateLimitedError. Slack limits
+// each workspace apart: another workspace's calls go through. The default workspace's also meet
+// apps.connections.open.
+func (w *Workspace) RateLimitNext(method string, retryAfter time.Duration, n int) {
+	w.s.mu.Lock()
+	defer w.s.mu.Unlock()
+	w.rateNext[method] = &rateNext{after: retryAfter, n: n}
+}
+
+// SetRateLimit is Workspace.SetRateLimit of the default workspace.
+func (s *Server) SetRateLimit(method string, perMinute int) {
+	s.def.SetRateLimit(method, perMinute)
 }
 
 // SetRateLimit enforces a sustained limit of perMinute accepted calls to method in any sliding
 // minute; calls over it get HTTP 429 with the wait until a slot frees. chat.postMessage is
 // limited per channel, as in Slack (about one per second per channel); every other method per
-// workspace. perMinute <= 0 removes the limit.
-func (s *Server) SetRateLimit(method string, perMinute int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+// workspace. Each workspace has its own limits. perMinute <= 0 removes the limit.
+func (w *Workspace) SetRateLimit(method string, perMinute int) {
+	w.s.mu.Lock()
+	defer w.s.mu.Unlock()
 	if perMinute <= 0 {
-		delete(s.limits, method)
+		delete(w.limits, method)
 		return
 	}
-	s.limits[method] = &sustainedLimit{perMinute: perMinute, hits: map[string][]time.Time{}}
+	w.limits[method] = &sustainedLimit{perMinute: perMinute, hits: map[string][]time.Time{}}
 }
 
 // rateLimitedLocked reports whether r must be refused with 429 and for how long.
-func (s *Server) rateLimitedLocked(r *request, after *time.Duration) bool {
-	if rn := s.rateNext[r.method]; rn != nil && rn.n > 0 {
+func (w *Workspace) rateLimitedLocked(r *request, after *time.Duration) bool {
+	if rn := w.rateNext[r.method]; rn != nil && rn.n > 0 {
 		rn.n--
 		*after = rn.after
 		return true
 	}
-	l := s.limits[r.method]
+	l := w.limits[r.method]
 	if l == nil {
 		return false
 	}
@@ -94,7 +123,7 @@ func (s *Server) rateLimitedLocked(r *request, after *time.Duration) bool {
 	if r.method == "chat.postMessage" {
 		key = r.params["channel"]
 	}
-	now := s.now()
+	now := w.s.now()
 	hits := l.hits[key]
 	for len(hits) > 0 && now.Sub(hits[0]) >= time.Minute {
 		hits = hits[1:]
@@ -109,8 +138,8 @@ func (s *Server) rateLimitedLocked(r *request, after *time.Duration) bool {
 }
 
 // takeFailureLocked consumes one injected failure for method, if any.
-func (s *Server) takeFailureLocked(method string) string {
-	f := s.failures[method]
+func (w *Workspace) takeFailureLocked(method string) string {
+	f := w.failures[method]
 	if f == nil || f.n <= 0 {
 		return ""
 	}

@@ -28,13 +28,16 @@ type upload struct {
 	completed bool
 }
 
-// Files returns completed uploads in completion order.
-func (s *Server) Files() []File {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+// Files is Workspace.Files of the default workspace.
+func (s *Server) Files() []File { return s.def.Files() }
+
+// Files returns the workspace's completed uploads in completion order.
+func (w *Workspace) Files() []File {
+	w.s.mu.Lock()
+	defer w.s.mu.Unlock()
 	var out []File
-	for _, id := range s.completed {
-		f := s.uploads[id].file
+	for _, id := range w.completed {
+		f := w.uploads[id].file
 		f.Content = append([]byte(nil), f.Content...)
 		out = append(out, f)
 	}
@@ -43,18 +46,18 @@ func (s *Server) Files() []File {
 
 // filesGetUploadURLExternal hands out an upload_url on the fake's own scheme and host: slack-go
 // only sends the token to slack.com over https or to the host of its API URL.
-func (s *Server) filesGetUploadURLExternal(r *request) (map[string]any, string) {
+func (w *Workspace) filesGetUploadURLExternal(r *request) (map[string]any, string) {
 	length, err := strconv.Atoi(r.params["length"])
 	if r.params["filename"] == "" || err != nil || length <= 0 {
 		return nil, "invalid_arguments"
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	id := fmt.Sprintf("F%08d", s.nextSeqLocked())
+	w.s.mu.Lock()
+	defer w.s.mu.Unlock()
+	id := fmt.Sprintf("F%08d", w.s.nextSeqLocked())
 	path := "/upload/v1/" + randHex(16)
-	s.uploads[id] = &upload{file: File{ID: id, Filename: r.params["filename"]}, path: path}
-	s.notifyLocked()
-	return map[string]any{"upload_url": s.http.URL + path, "file_id": id}, ""
+	w.uploads[id] = &upload{file: File{ID: id, Filename: r.params["filename"]}, path: path}
+	w.s.notifyLocked()
+	return map[string]any{"upload_url": w.s.http.URL + path, "file_id": id}, ""
 }
 
 // serveUpload receives the file body, as multipart (field "file", what slack-go sends) or raw,
@@ -67,8 +70,11 @@ func (s *Server) serveUpload(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, u := range s.uploads {
-		if u.path == r.URL.Path && !u.completed {
+	for _, ws := range s.teams {
+		for _, u := range ws.uploads {
+			if u.path != r.URL.Path || u.completed {
+				continue
+			}
 			u.file.Content, u.uploaded = content, true
 			s.notifyLocked()
 			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -107,7 +113,7 @@ func readUpload(r *http.Request) ([]byte, error) {
 	}
 }
 
-func (s *Server) filesCompleteUploadExternal(r *request) (map[string]any, string) {
+func (w *Workspace) filesCompleteUploadExternal(r *request) (map[string]any, string) {
 	var summaries []struct {
 		ID    string `json:"id"`
 		Title string `json:"title"`
@@ -115,34 +121,34 @@ func (s *Server) filesCompleteUploadExternal(r *request) (map[string]any, string
 	if json.Unmarshal([]byte(r.params["files"]), &summaries) != nil || len(summaries) == 0 {
 		return nil, "invalid_arguments"
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	w.s.mu.Lock()
+	defer w.s.mu.Unlock()
 	channel := r.params["channel_id"]
 	if channel != "" {
 		// A conversation id is required: a user id is not a channel here, unlike chat.postMessage.
 		if strings.HasPrefix(channel, "U") || strings.HasPrefix(channel, "W") {
 			return nil, "channel_not_found"
 		}
-		if _, _, e := s.resolveLocked(channel); e != "" {
+		if _, _, e := w.resolveLocked(channel); e != "" {
 			return nil, e
 		}
 	}
 	for _, f := range summaries {
-		if u := s.uploads[f.ID]; u == nil || !u.uploaded || u.completed {
+		if u := w.uploads[f.ID]; u == nil || !u.uploaded || u.completed {
 			return nil, "file_not_found"
 		}
 	}
 	var out []map[string]any
 	for _, f := range summaries {
-		u := s.uploads[f.ID]
+		u := w.uploads[f.ID]
 		u.completed = true
 		u.file.Title, u.file.Channel = f.Title, channel
 		if u.file.Title == "" {
 			u.file.Title = u.file.Filename
 		}
-		s.completed = append(s.completed, f.ID)
+		w.completed = append(w.completed, f.ID)
 		out = append(out, map[string]any{"id": f.ID, "title": u.file.Title, "name": u.file.Filename})
 	}
-	s.notifyLocked()
+	w.s.notifyLocked()
 	return map[string]any{"files": out}, ""
 }

@@ -22,21 +22,27 @@ type Message struct {
 	Updated int
 }
 
-// Messages returns every visible message in posting order.
-func (s *Server) Messages() []Message {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Message(nil), s.messages...)
+// Messages is Workspace.Messages of the default workspace.
+func (s *Server) Messages() []Message { return s.def.Messages() }
+
+// DMs is Workspace.DMs of the default workspace.
+func (s *Server) DMs(userID string) []Message { return s.def.DMs(userID) }
+
+// Messages returns every visible message in the workspace in posting order.
+func (w *Workspace) Messages() []Message {
+	w.s.mu.Lock()
+	defer w.s.mu.Unlock()
+	return append([]Message(nil), w.messages...)
 }
 
 // DMs returns the messages in the bot's DM with userID. Like Slack, a post to the user id and a
 // post to the D… id from conversations.open land in the same conversation.
-func (s *Server) DMs(userID string) []Message {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	dm := s.dms[userID]
+func (w *Workspace) DMs(userID string) []Message {
+	w.s.mu.Lock()
+	defer w.s.mu.Unlock()
+	dm := w.dms[userID]
 	var out []Message
-	for _, m := range s.messages {
+	for _, m := range w.messages {
 		if dm != "" && m.Channel == dm {
 			out = append(out, m)
 		}
@@ -45,25 +51,25 @@ func (s *Server) DMs(userID string) []Message {
 }
 
 // dmLocked returns the stable DM id for userID, opening it on first use.
-func (s *Server) dmLocked(userID string) string {
-	if id, ok := s.dms[userID]; ok {
+func (w *Workspace) dmLocked(userID string) string {
+	if id, ok := w.dms[userID]; ok {
 		return id
 	}
-	id := fmt.Sprintf("D%08d", s.nextSeqLocked())
-	s.dms[userID] = id
+	id := fmt.Sprintf("D%08d", w.s.nextSeqLocked())
+	w.dms[userID] = id
 	return id
 }
 
 // resolveLocked maps a channel argument to the conversation a message lands in and the DM user.
-func (s *Server) resolveLocked(channel string) (id, user, errStr string) {
+func (w *Workspace) resolveLocked(channel string) (id, user, errStr string) {
 	switch {
 	case strings.HasPrefix(channel, "U") || strings.HasPrefix(channel, "W"):
-		if _, ok := s.userLocked(channel); !ok {
+		if _, ok := w.userLocked(channel); !ok {
 			return "", "", "channel_not_found"
 		}
-		return s.dmLocked(channel), channel, ""
+		return w.dmLocked(channel), channel, ""
 	case strings.HasPrefix(channel, "D"):
-		for u, d := range s.dms {
+		for u, d := range w.dms {
 			if d == channel {
 				return d, u, ""
 			}
@@ -74,20 +80,20 @@ func (s *Server) resolveLocked(channel string) (id, user, errStr string) {
 	return "", "", "channel_not_found"
 }
 
-func (s *Server) conversationsOpen(r *request) (map[string]any, string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+func (w *Workspace) conversationsOpen(r *request) (map[string]any, string) {
+	w.s.mu.Lock()
+	defer w.s.mu.Unlock()
 	users := strings.Split(r.params["users"], ",")
 	if r.params["users"] == "" || len(users) != 1 {
 		// Group DMs (mpim) are outside what Rapport uses.
 		return nil, "users_list_not_supplied"
 	}
-	if _, ok := s.userLocked(users[0]); !ok {
+	if _, ok := w.userLocked(users[0]); !ok {
 		return nil, "user_not_found"
 	}
-	_, already := s.dms[users[0]]
-	id := s.dmLocked(users[0])
-	s.notifyLocked()
+	_, already := w.dms[users[0]]
+	id := w.dmLocked(users[0])
+	w.s.notifyLocked()
 	return map[string]any{"no_op": already, "already_open": already, "channel": map[string]any{"id": id}}, ""
 }
 
@@ -109,10 +115,10 @@ func messageFields(p map[string]string) (json.RawMessage, map[string]any, string
 
 // messageJSON is the message object Slack returns from chat.postMessage and chat.update, and
 // puts in block_actions payloads.
-func messageJSON(m Message) map[string]any {
+func (w *Workspace) messageJSON(m Message) map[string]any {
 	out := map[string]any{
-		"type": "message", "user": BotUserID, "bot_id": BotID, "app_id": AppID,
-		"team": TeamID, "text": m.Text, "ts": m.TS,
+		"type": "message", "user": w.botUserID, "bot_id": w.botID, "app_id": AppID,
+		"team": w.id, "text": m.Text, "ts": m.TS,
 	}
 	if m.Blocks != nil {
 		out["blocks"] = m.Blocks
@@ -123,42 +129,42 @@ func messageJSON(m Message) map[string]any {
 	return out
 }
 
-func (s *Server) chatPostMessage(r *request) (map[string]any, string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ch, user, e := s.resolveLocked(r.params["channel"])
+func (w *Workspace) chatPostMessage(r *request) (map[string]any, string) {
+	w.s.mu.Lock()
+	defer w.s.mu.Unlock()
+	ch, user, e := w.resolveLocked(r.params["channel"])
 	if e != "" {
 		return nil, e
 	}
-	if s.outside[ch] {
+	if w.outside[ch] {
 		return nil, "not_in_channel"
 	}
 	blocks, extra, e := messageFields(r.params)
 	if e != "" {
 		return extra, e
 	}
-	m := Message{Channel: ch, User: user, TS: s.newTSLocked(), Text: r.params["text"],
+	m := Message{Channel: ch, User: user, TS: w.s.newTSLocked(), Text: r.params["text"],
 		Blocks: blocks, ThreadTS: r.params["thread_ts"]}
-	s.messages = append(s.messages, m)
-	s.notifyLocked()
-	return map[string]any{"channel": ch, "ts": m.TS, "message": messageJSON(m)}, ""
+	w.messages = append(w.messages, m)
+	w.s.notifyLocked()
+	return map[string]any{"channel": ch, "ts": m.TS, "message": w.messageJSON(m)}, ""
 }
 
-func (s *Server) chatUpdate(r *request) (map[string]any, string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ch, _, e := s.resolveLocked(r.params["channel"])
+func (w *Workspace) chatUpdate(r *request) (map[string]any, string) {
+	w.s.mu.Lock()
+	defer w.s.mu.Unlock()
+	ch, _, e := w.resolveLocked(r.params["channel"])
 	if e != "" {
 		return nil, e
 	}
-	i := s.findMessageLocked(ch, r.params["ts"])
+	i := w.findMessageLocked(ch, r.params["ts"])
 	if i < 0 {
 		return nil, "message_not_found"
 	}
 	if code, msgs := MessageProblems(r.params["text"], []byte(r.params["blocks"])); code != "" {
 		return map[string]any{"response_metadata": map[string]any{"messages": msgs}}, code
 	}
-	m := &s.messages[i]
+	m := &w.messages[i]
 	if b, ok := r.params["blocks"]; ok {
 		m.Blocks = json.RawMessage(b)
 	}
@@ -166,13 +172,13 @@ func (s *Server) chatUpdate(r *request) (map[string]any, string) {
 		m.Text = t
 	}
 	m.Updated++
-	s.notifyLocked()
-	return map[string]any{"channel": ch, "ts": m.TS, "text": m.Text, "message": messageJSON(*m)}, ""
+	w.s.notifyLocked()
+	return map[string]any{"channel": ch, "ts": m.TS, "text": m.Text, "message": w.messageJSON(*m)}, ""
 }
 
 // findMessageLocked finds a non-ephemeral message: ephemeral ones cannot be edited through the API.
-func (s *Server) findMessageLocked(channel, ts string) int {
-	for i, m := range s.messages {
+func (w *Workspace) findMessageLocked(channel, ts string) int {
+	for i, m := range w.messages {
 		if m.Channel == channel && m.TS == ts && !m.Ephemeral {
 			return i
 		}
@@ -180,15 +186,15 @@ func (s *Server) findMessageLocked(channel, ts string) int {
 	return -1
 }
 
-func (s *Server) chatPostEphemeral(r *request) (map[string]any, string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ch, dmUser, e := s.resolveLocked(r.params["channel"])
+func (w *Workspace) chatPostEphemeral(r *request) (map[string]any, string) {
+	w.s.mu.Lock()
+	defer w.s.mu.Unlock()
+	ch, dmUser, e := w.resolveLocked(r.params["channel"])
 	if e != "" {
 		return nil, e
 	}
 	user := r.params["user"]
-	if _, ok := s.userLocked(user); !ok {
+	if _, ok := w.userLocked(user); !ok {
 		return nil, "user_not_found"
 	}
 	if dmUser != "" && dmUser != user {
@@ -198,9 +204,9 @@ func (s *Server) chatPostEphemeral(r *request) (map[string]any, string) {
 	if e != "" {
 		return extra, e
 	}
-	m := Message{Channel: ch, User: user, TS: s.newTSLocked(), Text: r.params["text"],
+	m := Message{Channel: ch, User: user, TS: w.s.newTSLocked(), Text: r.params["text"],
 		Blocks: blocks, Ephemeral: true, ThreadTS: r.params["thread_ts"]}
-	s.messages = append(s.messages, m)
-	s.notifyLocked()
+	w.messages = append(w.messages, m)
+	w.s.notifyLocked()
 	return map[string]any{"message_ts": m.TS}, ""
 }

@@ -14,8 +14,9 @@ const (
 	ClientID     = "1111111111.2222222222"
 	ClientSecret = "fake-client-secret"
 
-	// InstalledBotToken is the bot token an install into the fake's own team (TeamID) is issued.
-	// Once issued, the Web API takes it as that team's bot token, as it takes BotToken.
+	// InstalledBotToken is the bot token an install into the default workspace (TeamID) is issued.
+	// Once issued, the Web API takes it as that team's bot token, as it takes BotToken. An install
+	// into another workspace is issued its Workspace.InstalledBotToken.
 	InstalledBotToken = "xoxb-fake-installed-token"
 
 	// InstallerID is who clicks Allow unless a test says otherwise (Consent.User). Add them
@@ -30,17 +31,16 @@ const codeLifetime = 10 * time.Minute
 // Consent is how the person at the fake's authorize page answers.
 type Consent struct {
 	Deny     bool   // they click Cancel: the redirect brings error=access_denied
-	Team     string // the workspace they install into; "" is TeamID
-	TeamName string // its name; "" is TeamName for TeamID, else "Team <id>"
+	Team     string // the workspace they install into; "" is TeamID. Add it first (AddWorkspace): the fake's Web API serves no other
+	TeamName string // its name; "" is the workspace's own (TeamName for TeamID), else "Team <id>"
 	User     string // who they are; "" is InstallerID
 }
 
-// oauthState is the fake's OAuth v2: the consent it plays, the codes it issued, the tokens
-// those were exchanged for. Guarded by Server.mu.
+// oauthState is the fake's OAuth v2: the consent it plays and the codes it issued. The tokens
+// those were exchanged for are among Server.tokens. Guarded by Server.mu.
 type oauthState struct {
 	consent Consent
 	codes   map[string]*authCode
-	issued  map[string]string // bot token → team
 }
 
 type authCode struct {
@@ -96,8 +96,8 @@ func (s *Server) serveAuthorize(w http.ResponseWriter, hr *http.Request) {
 		}
 		if name == "" {
 			name = "Team " + team
-			if team == TeamID {
-				name = TeamName
+			if ws := s.teams[team]; ws != nil {
+				name = ws.name
 			}
 		}
 		user := c.User
@@ -146,7 +146,7 @@ func (s *Server) serveOAuthAccess(w http.ResponseWriter, hr *http.Request) {
 	s.calls = append(s.calls, Call{Method: "oauth.v2.access", At: s.now(),
 		Params: map[string]string{"client_id": id, "code": code, "redirect_uri": redirect}}) // the secret is left out, as tokens are
 	s.notifyLocked()
-	if e := s.takeFailureLocked("oauth.v2.access"); e != "" {
+	if e := s.def.takeFailureLocked("oauth.v2.access"); e != "" {
 		writeError(w, e)
 		return
 	}
@@ -166,15 +166,15 @@ func (s *Server) serveOAuthAccess(w http.ResponseWriter, hr *http.Request) {
 		return
 	}
 	c.used = true
+	// An install into a workspace the fake serves makes its Web API take the token, with the scopes
+	// asked for (a reinstall grants what it asks); into any other, the token is issued all the same
+	// and refused (invalid_auth), as the fake has no such workspace to serve.
 	token, botUser := "xoxb-"+strings.ToLower(c.team)+"-fake-installed-token", "U"+c.team+"BOT"
-	if c.team == TeamID {
-		token, botUser = InstalledBotToken, BotUserID
-		s.scopes = strings.Split(c.scopes, ",") // a (re)install grants what it asked for
+	if ws := s.teams[c.team]; ws != nil {
+		token, botUser = ws.installedToken, ws.botUserID
+		ws.scopes = strings.Split(c.scopes, ",")
+		s.tokens[token] = ws
 	}
-	if s.oauth.issued == nil {
-		s.oauth.issued = map[string]string{}
-	}
-	s.oauth.issued[token] = c.team
 	writeJSON(w, http.StatusOK, map[string]any{
 		"ok":                    true,
 		"app_id":                AppID,
@@ -187,15 +187,4 @@ func (s *Server) serveOAuthAccess(w http.ResponseWriter, hr *http.Request) {
 		"enterprise":            nil,
 		"is_enterprise_install": false,
 	})
-}
-
-// asBotToken maps a bot token an install into the fake's own team was issued to BotToken: the
-// Web API serves both as that team's bot. Other tokens are returned as they are.
-func (s *Server) asBotToken(token string) string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if token != "" && s.oauth.issued[token] == TeamID {
-		return BotToken
-	}
-	return token
 }

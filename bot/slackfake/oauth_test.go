@@ -142,7 +142,7 @@ func TestOAuthRefusals(t *testing.T) {
 		if err != nil || resp.Team.ID != "T0SECOND" || resp.AccessToken == slackfake.InstalledBotToken || resp.AuthedUser.ID != "UOTHER" {
 			t.Fatalf("install into another team: %+v, %v", resp, err)
 		}
-		// The fake's Web API serves one workspace: another team's token is not its bot's.
+		// A team the fake does not serve (no AddWorkspace): its token is issued, and refused.
 		if _, err := newAPI(t, s, resp.AccessToken).AuthTestContext(waitCtx(t)); slackErr(err) != "invalid_auth" {
 			t.Errorf("auth.test with another team's token: %v, want invalid_auth", err)
 		}

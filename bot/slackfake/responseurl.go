@@ -16,6 +16,7 @@ const (
 // responseURL is where an interaction may be answered later: the conversation it came from, the
 // user who triggered it and, for a message button, the message it sits on.
 type responseURL struct {
+	ws        *Workspace
 	channel   string
 	user      string
 	messageTS string
@@ -25,10 +26,10 @@ type responseURL struct {
 
 // newResponseURLLocked issues a URL on the fake's own host in the shape of Slack's
 // https://hooks.slack.com/{commands|actions}/T…/…/… so slack-go posts to it unchanged.
-func (s *Server) newResponseURLLocked(kind, channel, user, messageTS string) string {
-	path := fmt.Sprintf("/%s/%s/%d/%s", kind, TeamID, s.nextSeqLocked(), randHex(12))
-	s.responses[path] = &responseURL{channel: channel, user: user, messageTS: messageTS, issued: s.now()}
-	return s.http.URL + path
+func (w *Workspace) newResponseURLLocked(kind, channel, user, messageTS string) string {
+	path := fmt.Sprintf("/%s/%s/%d/%s", kind, w.id, w.s.nextSeqLocked(), randHex(12))
+	w.s.responses[path] = &responseURL{ws: w, channel: channel, user: user, messageTS: messageTS, issued: w.s.now()}
+	return w.s.http.URL + path
 }
 
 // responseBody is what slack-go (and any app) posts to a response_url.
@@ -73,25 +74,26 @@ func (s *Server) serveResponseURL(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ru.uses++
+	ws := ru.ws
 
 	original := -1
-	for i, m := range s.messages {
+	for i, m := range ws.messages {
 		if ru.messageTS != "" && m.Channel == ru.channel && m.TS == ru.messageTS {
 			original = i
 		}
 	}
 	switch {
 	case body.DeleteOriginal && original >= 0:
-		s.messages = append(s.messages[:original], s.messages[original+1:]...)
+		ws.messages = append(ws.messages[:original], ws.messages[original+1:]...)
 	case body.ReplaceOriginal && original >= 0:
-		m := &s.messages[original]
+		m := &ws.messages[original]
 		m.Text, m.Blocks = body.Text, body.Blocks
 		m.Updated++
 	default:
 		m := Message{Channel: ru.channel, TS: s.newTSLocked(), Text: body.Text, Blocks: body.Blocks,
 			ThreadTS: body.ThreadTS}
 		if body.ResponseType == "in_channel" {
-			for u, d := range s.dms {
+			for u, d := range ws.dms {
 				if d == ru.channel {
 					m.User = u
 				}
@@ -99,7 +101,7 @@ func (s *Server) serveResponseURL(w http.ResponseWriter, r *http.Request) {
 		} else {
 			m.User, m.Ephemeral = ru.user, true
 		}
-		s.messages = append(s.messages, m)
+		ws.messages = append(ws.messages, m)
 	}
 	s.notifyLocked()
 	writeJSON(w, http.StatusOK, map[string]any{"ok": true})

@@ -26,7 +26,7 @@ var methodScopes = map[string][]string{
 // appTokenScopes are the scopes the app-level token was generated with.
 var appTokenScopes = []string{"connections:write"}
 
-// manifestScopes are the bot scopes of Rapport's manifest: the fake workspace installed the app
+// manifestScopes are the bot scopes of Rapport's manifest: every fake workspace installed the app
 // from it.
 func manifestScopes() []string {
 	scopes, err := deploy.BotScopes()
@@ -36,21 +36,24 @@ func manifestScopes() []string {
 	return scopes
 }
 
-// SetScopes replaces the scopes granted to the bot token, as reinstalling the app after its
-// scopes changed does. New grants the manifest's (deploy.BotScopes).
-func (s *Server) SetScopes(scopes ...string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.scopes = slices.Clone(scopes)
+// SetScopes is Workspace.SetScopes of the default workspace.
+func (s *Server) SetScopes(scopes ...string) { s.def.SetScopes(scopes...) }
+
+// SetScopes replaces the scopes granted to the workspace's bot token, as reinstalling the app
+// after its scopes changed does. A workspace starts with the manifest's (deploy.BotScopes).
+func (w *Workspace) SetScopes(scopes ...string) {
+	w.s.mu.Lock()
+	defer w.s.mu.Unlock()
+	w.scopes = slices.Clone(scopes)
 }
 
 // scopesLocked does what Slack does once a token is accepted: every reply carries the token's
 // granted scopes in X-OAuth-Scopes and the method's accepted ones in X-Accepted-OAuth-Scopes; a
 // token holding none of the accepted scopes gets missing_scope, naming what was needed and what
 // the token provides. It returns that reply, or nil when the call may go on.
-func (s *Server) scopesLocked(h http.Header, r *request) map[string]any {
-	granted := s.scopes
-	if r.token == AppToken {
+func (w *Workspace) scopesLocked(h http.Header, r *request, app bool) map[string]any {
+	granted := w.scopes
+	if app {
 		granted = appTokenScopes
 	}
 	h.Set("X-OAuth-Scopes", strings.Join(granted, ","))

@@ -1,7 +1,8 @@
 // Package slackfake is a protocol-faithful fake of the parts of Slack that Rapport uses: the Web
 // API over HTTP and Socket Mode over WebSocket. The real slack-go client runs against it unchanged
 // (point slack.OptionAPIURL at APIURL), so tests exercise the same wire format, error strings and
-// reconnect behaviour as production, and a demo can run without a workspace.
+// reconnect behaviour as production, and a demo can run without a workspace. Like Slack, it
+// serves several workspaces behind one API URL, each call's token selecting one (AddWorkspace).
 package slackfake
 
 import (
@@ -16,8 +17,9 @@ import (
 	"github.com/slack-go/slack"
 )
 
-// Identities of the fake workspace and app. They are fixed so that tests can name them in
-// assertions without asking the server.
+// Identities of the fake's default workspace and of the app. They are fixed so that tests can
+// name them in assertions without asking the server. A workspace added by AddWorkspace has its own
+// (Workspace.BotToken…); the app, its app-level token and AppID are one for every workspace.
 const (
 	BotToken  = "xoxb-fake-bot-token"
 	AppToken  = "xapp-fake-app-token"
@@ -51,23 +53,13 @@ type Server struct {
 	wg      sync.WaitGroup // socket goroutines: hijacked connections escape httptest's own tracking
 	seq     int            // source of unique ids and timestamps
 
-	calls      []Call
-	failures   map[string]*failure
-	botRefused string          // when set, every call with the bot token answers this error (a revoked token)
-	scopes     []string        // granted to the bot token (X-OAuth-Scopes)
-	outside    map[string]bool // channels the bot is not in: posting there is not_in_channel
-	rateNext   map[string]*rateNext
-	limits     map[string]*sustainedLimit
-	users      []slack.User
-	dms        map[string]string // user id → D… id
-	messages   []Message
-	triggers   map[string]*trigger
-	responses  map[string]*responseURL
-	views      []View
-	homeViews  map[string]string  // user id → view id of the published home tab
-	uploads    map[string]*upload // file id → upload in any step
-	completed  []string           // file ids in completion order
-	oauth      oauthState         // OAuth v2 install (oauth.go)
+	calls     []Call
+	teams     map[string]*Workspace // team id → workspace; def among them
+	def       *Workspace            // TeamID: what the Server's own builders and inspectors mean
+	tokens    map[string]*Workspace // bot token (fixed or installed) → its workspace
+	triggers  map[string]*trigger
+	responses map[string]*responseURL
+	oauth     oauthState // OAuth v2 install (oauth.go)
 
 	targets  []target // set by DeliverOverHTTP: envelopes go to an app in HTTP mode
 	tickets  map[string]bool
@@ -88,11 +80,11 @@ func WithPingInterval(d time.Duration) Option {
 	return func(s *Server) { s.pingInterval = d }
 }
 
-// WithUsers adds workspace members besides the bot user and Slackbot.
+// WithUsers adds members of the default workspace besides the bot user and Slackbot.
 func WithUsers(users ...slack.User) Option {
 	return func(s *Server) {
 		for _, u := range users {
-			s.addUserLocked(u)
+			s.def.addUserLocked(u)
 		}
 	}
 }
@@ -114,24 +106,16 @@ func New(opts ...Option) *Server {
 		now:          time.Now,
 		startSec:     time.Now().Unix(),
 		changed:      make(chan struct{}),
-		failures:     map[string]*failure{},
-		rateNext:     map[string]*rateNext{},
-		limits:       map[string]*sustainedLimit{},
-		dms:          map[string]string{},
+		teams:        map[string]*Workspace{},
+		tokens:       map[string]*Workspace{},
 		triggers:     map[string]*trigger{},
 		responses:    map[string]*responseURL{},
-		homeViews:    map[string]string{},
-		uploads:      map[string]*upload{},
 		tickets:      map[string]bool{},
 		conns:        map[int]*socket{},
 		acks:         map[string][]Ack{},
 		waiters:      map[string][]chan Ack{},
-		scopes:       manifestScopes(),
 	}
-	s.addUserLocked(slack.User{ID: SlackbotUserID, Name: "slackbot", RealName: "Slackbot",
-		Profile: slack.UserProfile{RealName: "Slackbot", DisplayName: "Slackbot"}})
-	s.addUserLocked(slack.User{ID: BotUserID, Name: "rapport", RealName: "Rapport", IsBot: true,
-		Profile: slack.UserProfile{RealName: "Rapport", BotID: BotID}})
+	s.def = s.newWorkspaceLocked(TeamID, TeamName, "fake", BotToken, InstalledBotToken, BotUserID, BotID)
 	for _, o := range opts {
 		o(s)
 	}

@@ -19,34 +19,38 @@ type View struct {
 }
 
 type trigger struct {
+	ws     *Workspace // where it was issued: another workspace's token cannot use it
 	user   string
 	issued time.Time
 	used   bool
 }
 
-// Views returns every view call that succeeded, oldest first.
-func (s *Server) Views() []View {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]View(nil), s.views...)
+// Views is Workspace.Views of the default workspace.
+func (s *Server) Views() []View { return s.def.Views() }
+
+// Views returns every view call in the workspace that succeeded, oldest first.
+func (w *Workspace) Views() []View {
+	w.s.mu.Lock()
+	defer w.s.mu.Unlock()
+	return append([]View(nil), w.views...)
 }
 
 // newTriggerLocked issues a trigger_id in Slack's "n.n.hex" shape, valid once within 3 s.
-func (s *Server) newTriggerLocked(user string) string {
-	id := fmt.Sprintf("%d.%d.%s", s.nextSeqLocked(), s.startSec, randHex(16))
-	s.triggers[id] = &trigger{user: user, issued: s.now()}
+func (w *Workspace) newTriggerLocked(user string) string {
+	id := fmt.Sprintf("%d.%d.%s", w.s.nextSeqLocked(), w.s.startSec, randHex(16))
+	w.s.triggers[id] = &trigger{ws: w, user: user, issued: w.s.now()}
 	return id
 }
 
 // checkTriggerLocked returns the trigger's user, or Slack's error for a trigger it would refuse.
-func (s *Server) checkTriggerLocked(id string) (*trigger, string) {
-	t := s.triggers[id]
+func (w *Workspace) checkTriggerLocked(id string) (*trigger, string) {
+	t := w.s.triggers[id]
 	switch {
-	case t == nil:
+	case t == nil || t.ws != w:
 		return nil, "invalid_trigger_id"
 	case t.used:
 		return nil, "exchanged_trigger_id"
-	case s.now().Sub(t.issued) > triggerTTL:
+	case w.s.now().Sub(t.issued) > triggerTTL:
 		return nil, "expired_trigger_id"
 	}
 	return t, ""
@@ -70,22 +74,22 @@ func decodeViewCall(r *request) (*viewCall, string) {
 	return &c, ""
 }
 
-func (s *Server) viewsOpen(r *request) (map[string]any, string) {
-	return s.openOrPush(r, "views.open")
+func (w *Workspace) viewsOpen(r *request) (map[string]any, string) {
+	return w.openOrPush(r, "views.open")
 }
 
-func (s *Server) viewsPush(r *request) (map[string]any, string) {
-	return s.openOrPush(r, "views.push")
+func (w *Workspace) viewsPush(r *request) (map[string]any, string) {
+	return w.openOrPush(r, "views.push")
 }
 
-func (s *Server) openOrPush(r *request, method string) (map[string]any, string) {
+func (w *Workspace) openOrPush(r *request, method string) (map[string]any, string) {
 	c, e := decodeViewCall(r)
 	if e != "" {
 		return nil, e
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	t, e := s.checkTriggerLocked(c.TriggerID)
+	w.s.mu.Lock()
+	defer w.s.mu.Unlock()
+	t, e := w.checkTriggerLocked(c.TriggerID)
 	if e != "" {
 		return nil, e
 	}
@@ -93,21 +97,21 @@ func (s *Server) openOrPush(r *request, method string) (map[string]any, string) 
 		return extra, e
 	}
 	t.used = true
-	id := fmt.Sprintf("V%08d", s.nextSeqLocked())
-	v := s.storeViewLocked(c.View, id, id, nil)
-	s.views = append(s.views, View{ID: id, TriggerID: c.TriggerID, User: t.user, Method: method, View: v})
-	s.notifyLocked()
+	id := fmt.Sprintf("V%08d", w.s.nextSeqLocked())
+	v := w.storeViewLocked(c.View, id, id, nil)
+	w.views = append(w.views, View{ID: id, TriggerID: c.TriggerID, User: t.user, Method: method, View: v})
+	w.s.notifyLocked()
 	return map[string]any{"view": v}, ""
 }
 
-func (s *Server) viewsUpdate(r *request) (map[string]any, string) {
+func (w *Workspace) viewsUpdate(r *request) (map[string]any, string) {
 	c, e := decodeViewCall(r)
 	if e != "" {
 		return nil, e
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	cur, old := s.currentViewLocked(c.ViewID, c.ExternalID)
+	w.s.mu.Lock()
+	defer w.s.mu.Unlock()
+	cur, old := w.currentViewLocked(c.ViewID, c.ExternalID)
 	if cur == nil {
 		return nil, "not_found"
 	}
@@ -117,43 +121,43 @@ func (s *Server) viewsUpdate(r *request) (map[string]any, string) {
 	if extra, e := validateView(c.View, old["type"].(string)); e != "" {
 		return extra, e
 	}
-	v := s.storeViewLocked(c.View, cur.ID, old["root_view_id"], old["previous_view_id"])
-	s.views = append(s.views, View{ID: cur.ID, User: cur.User, Method: "views.update", View: v})
-	s.notifyLocked()
+	v := w.storeViewLocked(c.View, cur.ID, old["root_view_id"], old["previous_view_id"])
+	w.views = append(w.views, View{ID: cur.ID, User: cur.User, Method: "views.update", View: v})
+	w.s.notifyLocked()
 	return map[string]any{"view": v}, ""
 }
 
-func (s *Server) viewsPublish(r *request) (map[string]any, string) {
+func (w *Workspace) viewsPublish(r *request) (map[string]any, string) {
 	c, e := decodeViewCall(r)
 	if e != "" {
 		return nil, e
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, ok := s.userLocked(c.UserID); !ok {
+	w.s.mu.Lock()
+	defer w.s.mu.Unlock()
+	if _, ok := w.userLocked(c.UserID); !ok {
 		return nil, "user_not_found"
 	}
 	if extra, e := validateView(c.View, "home"); e != "" {
 		return extra, e
 	}
-	id, ok := s.homeViews[c.UserID]
+	id, ok := w.homeViews[c.UserID]
 	if !ok {
-		id = fmt.Sprintf("V%08d", s.nextSeqLocked())
-		s.homeViews[c.UserID] = id
-	} else if _, old := s.currentViewLocked(id, ""); c.Hash != nil && *c.Hash != old["hash"] {
+		id = fmt.Sprintf("V%08d", w.s.nextSeqLocked())
+		w.homeViews[c.UserID] = id
+	} else if _, old := w.currentViewLocked(id, ""); c.Hash != nil && *c.Hash != old["hash"] {
 		return nil, "hash_conflict"
 	}
-	v := s.storeViewLocked(c.View, id, id, nil)
-	s.views = append(s.views, View{ID: id, User: c.UserID, Method: "views.publish", View: v})
-	s.notifyLocked()
+	v := w.storeViewLocked(c.View, id, id, nil)
+	w.views = append(w.views, View{ID: id, User: c.UserID, Method: "views.publish", View: v})
+	w.s.notifyLocked()
 	return map[string]any{"view": v}, ""
 }
 
 // currentViewLocked finds the latest state of a view by id or external_id. Only a view that may
 // match is decoded: a lookup by id compares ids alone, however many views the fake served.
-func (s *Server) currentViewLocked(id, externalID string) (*View, map[string]any) {
-	for i := len(s.views) - 1; i >= 0; i-- {
-		v := &s.views[i]
+func (w *Workspace) currentViewLocked(id, externalID string) (*View, map[string]any) {
+	for i := len(w.views) - 1; i >= 0; i-- {
+		v := &w.views[i]
 		var m map[string]any
 		match := id != "" && v.ID == id
 		if !match && externalID != "" {
@@ -172,7 +176,7 @@ func (s *Server) currentViewLocked(id, externalID string) (*View, map[string]any
 
 // storeViewLocked completes a requested view into the object Slack returns: ids, a fresh hash,
 // an empty state and the app's identity.
-func (s *Server) storeViewLocked(req map[string]any, id string, root, previous any) json.RawMessage {
+func (w *Workspace) storeViewLocked(req map[string]any, id string, root, previous any) json.RawMessage {
 	v := map[string]any{
 		"private_metadata": "", "callback_id": "", "external_id": "",
 		"clear_on_close": false, "notify_on_close": false, "close": nil, "submit": nil,
@@ -181,12 +185,12 @@ func (s *Server) storeViewLocked(req map[string]any, id string, root, previous a
 		v[k] = val
 	}
 	v["id"] = id
-	v["team_id"] = TeamID
+	v["team_id"] = w.id
 	v["app_id"] = AppID
-	v["bot_id"] = BotID
-	v["app_installed_team_id"] = TeamID
+	v["bot_id"] = w.botID
+	v["app_installed_team_id"] = w.id
 	v["state"] = map[string]any{"values": map[string]any{}}
-	v["hash"] = fmt.Sprintf("%d.%s", s.startSec, randHex(4))
+	v["hash"] = fmt.Sprintf("%d.%s", w.s.startSec, randHex(4))
 	v["root_view_id"] = root
 	v["previous_view_id"] = previous
 	b, _ := json.Marshal(v)

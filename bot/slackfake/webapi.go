@@ -19,6 +19,9 @@ type Call struct {
 	// Body is the raw request body when it was JSON.
 	Body json.RawMessage
 	At   time.Time
+	// Team is the workspace whose bot token (fixed or installed) made the call, and so whose state
+	// it read and wrote; "" for the app-level token, no token or one Slack does not know.
+	Team string
 }
 
 // request is a decoded Web API call handed to a method handler.
@@ -32,42 +35,48 @@ type request struct {
 // handler serves one Web API method and returns the reply fields besides "ok". A non-empty
 // error string makes the reply {"ok":false,"error":…} plus any fields returned with it
 // (response_metadata.messages, as Slack sends for invalid_arguments).
-type handler func(s *Server, r *request) (map[string]any, string)
+type handler func(w *Workspace, r *request) (map[string]any, string)
 
 // methods is every Web API method the fake knows; anything else is unknown_method, as in Slack.
 var methods = map[string]handler{
-	"auth.test":                    (*Server).authTest,
-	"users.list":                   (*Server).usersList,
-	"users.info":                   (*Server).usersInfo,
-	"conversations.open":           (*Server).conversationsOpen,
-	"conversations.info":           (*Server).conversationsInfo,
-	"chat.postMessage":             (*Server).chatPostMessage,
-	"chat.update":                  (*Server).chatUpdate,
-	"chat.postEphemeral":           (*Server).chatPostEphemeral,
-	"views.open":                   (*Server).viewsOpen,
-	"views.update":                 (*Server).viewsUpdate,
-	"views.push":                   (*Server).viewsPush,
-	"views.publish":                (*Server).viewsPublish,
-	"files.getUploadURLExternal":   (*Server).filesGetUploadURLExternal,
-	"files.completeUploadExternal": (*Server).filesCompleteUploadExternal,
-	"apps.connections.open":        (*Server).appsConnectionsOpen,
+	"auth.test":                    (*Workspace).authTest,
+	"users.list":                   (*Workspace).usersList,
+	"users.info":                   (*Workspace).usersInfo,
+	"conversations.open":           (*Workspace).conversationsOpen,
+	"conversations.info":           (*Workspace).conversationsInfo,
+	"chat.postMessage":             (*Workspace).chatPostMessage,
+	"chat.update":                  (*Workspace).chatUpdate,
+	"chat.postEphemeral":           (*Workspace).chatPostEphemeral,
+	"views.open":                   (*Workspace).viewsOpen,
+	"views.update":                 (*Workspace).viewsUpdate,
+	"views.push":                   (*Workspace).viewsPush,
+	"views.publish":                (*Workspace).viewsPublish,
+	"files.getUploadURLExternal":   (*Workspace).filesGetUploadURLExternal,
+	"files.completeUploadExternal": (*Workspace).filesCompleteUploadExternal,
+	"apps.connections.open": func(w *Workspace, r *request) (map[string]any, string) {
+		return w.s.appsConnectionsOpen(r) // the app's, whichever workspace
+	},
 }
 
 // serveAPI decodes a call, records it, applies token checks, scopes and injected failures in
-// Slack's order, then runs the method.
+// Slack's order, then runs the method against the workspace the token selects.
 func (s *Server) serveAPI(w http.ResponseWriter, hr *http.Request) {
 	r, err := decodeRequest(hr)
 	if err != nil {
 		writeJSON(w, http.StatusOK, map[string]any{"ok": false, "error": "invalid_form_data"})
 		return
 	}
-	r.token = s.asBotToken(r.token) // an installed token of the fake's own team (oauth.go)
 	s.mu.Lock()
-	s.calls = append(s.calls, Call{Method: r.method, Params: r.params, Body: r.body, At: s.now()})
+	ws, app := s.tokenLocked(r.token)
+	team := ""
+	if ws != nil && !app {
+		team = ws.id
+	}
+	s.calls = append(s.calls, Call{Method: r.method, Params: r.params, Body: r.body, At: s.now(), Team: team})
 	s.notifyLocked()
 	h, known := methods[r.method]
 	var retryAfter time.Duration
-	limited := known && s.rateLimitedLocked(r, &retryAfter)
+	limited := known && ws != nil && ws.rateLimitedLocked(r, &retryAfter)
 	s.mu.Unlock()
 
 	switch {
@@ -79,19 +88,19 @@ func (s *Server) serveAPI(w http.ResponseWriter, hr *http.Request) {
 		writeJSON(w, http.StatusTooManyRequests, map[string]any{"ok": false, "error": "ratelimited"})
 		return
 	}
-	if e := checkToken(r); e != "" {
+	if e := checkToken(r, ws, app); e != "" {
 		writeError(w, e)
 		return
 	}
 	s.mu.Lock()
 	refused, injected := "", ""
 	var missingScope map[string]any
-	if r.token == BotToken {
-		refused = s.botRefused
+	if !app {
+		refused = ws.botRefused
 	}
 	if refused == "" {
-		if missingScope = s.scopesLocked(w.Header(), r); missingScope == nil {
-			injected = s.takeFailureLocked(r.method)
+		if missingScope = ws.scopesLocked(w.Header(), r, app); missingScope == nil {
+			injected = ws.takeFailureLocked(r.method)
 		}
 	}
 	s.mu.Unlock()
@@ -108,7 +117,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, hr *http.Request) {
 		return
 	}
 
-	reply, e := h(s, r)
+	reply, e := h(ws, r)
 	out := map[string]any{"ok": e == ""}
 	maps.Copy(out, reply)
 	if e != "" {
@@ -117,23 +126,28 @@ func (s *Server) serveAPI(w http.ResponseWriter, hr *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
+// tokenLocked is the workspace a token selects: a bot token's (fixed, or issued by an install), or
+// for the app-level token (app true) the default workspace, whose faults (FailNext, RateLimitNext)
+// apps.connections.open meets. nil for any other token.
+func (s *Server) tokenLocked(token string) (ws *Workspace, app bool) {
+	if token == AppToken {
+		return s.def, true
+	}
+	return s.tokens[token], false
+}
+
 // checkToken enforces Slack's token types: the app-level token opens sockets and nothing else,
-// the bot token does everything else.
-func checkToken(r *request) string {
-	want, other := BotToken, AppToken
-	if r.method == "apps.connections.open" {
-		want, other = AppToken, BotToken
-	}
-	switch r.token {
-	case want:
-		return ""
-	case "":
+// a workspace's bot token does everything else.
+func checkToken(r *request, ws *Workspace, app bool) string {
+	switch {
+	case r.token == "":
 		return "not_authed"
-	case other:
-		return "not_allowed_token_type"
-	default:
+	case ws == nil:
 		return "invalid_auth"
+	case app != (r.method == "apps.connections.open"):
+		return "not_allowed_token_type"
 	}
+	return ""
 }
 
 // decodeRequest reads a form or JSON call. Slack takes the token from the form or from a Bearer
