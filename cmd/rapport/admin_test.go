@@ -156,7 +156,7 @@ func TestExport(t *testing.T) {
 		if err := h.app.single.handlers.SyncMembers(h.ctx); err != nil {
 			t.Fatal(err)
 		}
-		erin := person{h.fake, "UERIN"}
+		erin := person{h.fake.Workspace(slackfake.TeamID), "UERIN"}
 		if err := contains(h.adminCommand(erin, "export all").Text, "Preparing your export"); err != nil {
 			t.Fatal(err)
 		}
@@ -313,7 +313,7 @@ func TestSettings(t *testing.T) {
 		if err := h.app.single.handlers.SyncMembers(h.ctx); err != nil {
 			t.Fatal(err)
 		}
-		erin := person{h.fake, "UERIN"}
+		erin := person{h.fake.Workspace(slackfake.TeamID), "UERIN"}
 		h.adminCommand(erin, "settings")
 		form := h.openedView(erin, 1)
 		erinUser.IsOwner = false
@@ -510,7 +510,7 @@ func TestHelpFollowsDirectory(t *testing.T) {
 	h := start(t)
 	erinUser := slack.User{ID: "UERIN", Name: "erin", RealName: "Erin Owner", TZ: "America/Phoenix", IsOwner: true,
 		Profile: slack.UserProfile{RealName: "Erin Owner", DisplayName: "Erin Owner"}}
-	erin := person{h.fake, "UERIN"}
+	erin := person{h.fake.Workspace(slackfake.TeamID), "UERIN"}
 	help := func() string {
 		t.Helper()
 		ack, err := erin.command(h.ctx, "help")

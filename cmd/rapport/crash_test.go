@@ -101,7 +101,7 @@ func newCrashRig(t *testing.T, env map[string]string) *crashRig {
 		}
 	}
 	r := &crashRig{t: t, ctx: ctx, fake: fake, redis: rs, rdb: rdb, store: storage.New(rdb),
-		alice: person{fake, "UALICE"}, bob: person{fake, "UBOB"},
+		alice: person{fake.Workspace(slackfake.TeamID), "UALICE"}, bob: person{fake.Workspace(slackfake.TeamID), "UBOB"},
 		env: map[string]string{
 			"SLACK_APP_TOKEN": slackfake.AppToken, "SLACK_BOT_TOKEN": slackfake.BotToken,
 			"SLACK_API_URL": fake.APIURL(), "REDIS_URL": rs.URL(),

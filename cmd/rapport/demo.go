@@ -82,8 +82,9 @@ func story(ctx context.Context, fake *slackfake.Server, a *app, s *screen) error
 	if err := fake.WaitConnections(ctx, 1); err != nil {
 		return fmt.Errorf("bot did not connect: %w", err)
 	}
-	alice, bob := person{fake, "UALICE"}, person{fake, "UBOB"}
-	carol, dave := person{fake, "UCAROL"}, person{fake, "UDAVE"}
+	ws := fake.Workspace(slackfake.TeamID)
+	alice, bob := person{ws, "UALICE"}, person{ws, "UBOB"}
+	carol, dave := person{ws, "UCAROL"}, person{ws, "UDAVE"}
 	s.title("Rapport demo: a chapter of four (Alice, insurance; Bob, roofing; Carol, accounting; Dave, family law)")
 
 	s.step("1. A hot referral")

@@ -126,8 +126,9 @@ func launchEnv(t testing.TB, n int, behindProxy bool, tweak func(*deps), env map
 		t.Cleanup(func() { lines.check(t) })
 		logger = lines.tee(logger)
 	}
+	ws := fake.Workspace(slackfake.TeamID)
 	h := &harness{t: t, fake: fake, redis: rs, proxy: proxy, ctx: ctx, prefix: prefix,
-		alice: person{fake, "UALICE"}, bob: person{fake, "UBOB"}, carol: person{fake, "UCAROL"}, dave: person{fake, "UDAVE"}}
+		alice: person{ws, "UALICE"}, bob: person{ws, "UBOB"}, carol: person{ws, "UCAROL"}, dave: person{ws, "UDAVE"}}
 	h.spawn = func(i int) *replica {
 		d := deps{rdb: rdb, prefix: prefix, noHTTP: true}
 		if tweak != nil {

@@ -16,7 +16,7 @@ func (h *harness) newcomer(id, name string) person {
 	if err := h.app.single.handlers.SyncMembers(h.ctx); err != nil {
 		h.t.Fatal(err)
 	}
-	return person{h.fake, id}
+	return person{h.fake.Workspace(slackfake.TeamID), id}
 }
 
 // welcomes are p's welcome DMs.
@@ -69,7 +69,7 @@ func TestWelcomeOnTeamJoin(t *testing.T) {
 		if _, err := h.fake.Send(h.ctx, "events_api", h.fake.TeamJoin(demoUser(id, name, "Europe/London"))); err != nil {
 			t.Fatal(err)
 		}
-		return person{h.fake, id}
+		return person{h.fake.Workspace(slackfake.TeamID), id}
 	}
 	gus := join("UGUS", "Gus Lane") // off by default
 	h.wait("the outbox to drain", h.outboxEmpty)

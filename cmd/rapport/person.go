@@ -14,7 +14,7 @@ import (
 // person drives the fake Slack as one member would: typing /refer, filling in the form, reading DMs.
 // The demo tells its story with it and the end-to-end tests use it, so both exercise the same path.
 type person struct {
-	fake *slackfake.Server
+	fake *slackfake.Workspace
 	id   string
 }
 

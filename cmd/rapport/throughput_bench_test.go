@@ -36,7 +36,7 @@ func (h *harness) group(n int) []person {
 	for i := len(people); i < n; i++ {
 		id := fmt.Sprintf("UMEMBER%02d", i)
 		h.fake.AddUser(demoUser(id, fmt.Sprintf("Member %d", i), "America/Phoenix"))
-		people = append(people, person{h.fake, id})
+		people = append(people, person{h.fake.Workspace(slackfake.TeamID), id})
 	}
 	ids := make([]string, len(people))
 	for i, p := range people {

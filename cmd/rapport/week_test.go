@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/rapportbot/rapport/bot/slackfake"
 	"strings"
 	"testing"
 	"time"
@@ -37,7 +38,7 @@ func (h *harness) withNia() person {
 	if err := h.app.single.handlers.SyncMembers(h.ctx); err != nil {
 		h.t.Fatal(err)
 	}
-	return person{h.fake, "UNIA"}
+	return person{h.fake.Workspace(slackfake.TeamID), "UNIA"}
 }
 
 // referTo saves a hot referral from giver to receiver of a prospect of its own and waits for the DM.
