@@ -243,22 +243,21 @@ func (b *Bot) Run(ctx context.Context) error {
 	return err
 }
 
-// intake dispatches an HTTP-mode request on the bot's work and returns where its ack will come;
-// false once the bot drains (or before it runs).
-func (b *Bot) intake(req *Request) (chan any, bool) {
+// intake dispatches an HTTP-mode request on the bot's work and returns where its ack will come, or
+// why it cannot: the bot is not running yet, or drains.
+func (b *Bot) intake(req *Request) (chan any, string) {
 	b.imu.RLock()
 	defer b.imu.RUnlock()
-	if b.work == nil || b.closed {
-		return nil, false
+	switch {
+	case b.closed:
+		return nil, "shutting down"
+	case b.work == nil:
+		return nil, "starting"
 	}
 	got := b.httpAcks.await(req.EnvelopeID)
 	b.disp.dispatch(b.work, req)
-	return got, true
+	return got, ""
 }
-
-// Ready reports whether the bot serves Slack: its socket connected, or in HTTP mode its endpoints
-// open (Run has started). /readyz asks this and Redis.
-func (b *Bot) Ready() bool { return b.status.get() }
 
 // readEvents drains slack-go's Events channel; each envelope is served on its own tracked goroutine,
 // or, when MaxInFlight envelopes are already in flight, acked as busy on this one.

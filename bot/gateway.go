@@ -18,6 +18,9 @@ type GatewayConfig struct {
 	Listener net.Listener
 	// Ready reports whether the process's storage answers, for /readyz.
 	Ready func(ctx context.Context) error
+	// Started, if set, reports whether the process has started what it serves: /readyz says
+	// "starting" until it does, so no request is routed to a replica that would refuse it.
+	Started func() bool
 	// SigningSecret turns on HTTP mode: Slack's requests come to PathEvents, PathInteractivity and
 	// PathCommands, signed with it, and go to the Bot of the workspace they come from.
 	SigningSecret string
@@ -55,8 +58,8 @@ func (g *Gateway) Attach(b *Bot) {
 	}
 }
 
-// Detach stops routing team's requests: they are answered 404 from now on, as for a workspace
-// never attached.
+// Detach stops routing team's requests: they are acked bare from now on, as for a workspace never
+// attached.
 func (g *Gateway) Detach(team string) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -88,7 +91,10 @@ func (g *Gateway) Run(ctx context.Context) error {
 	for pattern, h := range g.cfg.Routes {
 		mux.Handle(pattern, h)
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	// Slack's requests are small and come whole: a client that trickles one is cut off rather than
+	// holding a connection (and the shutdown) for as long as it likes.
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second,
+		IdleTimeout: 90 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(g.cfg.Listener) }()
 	select {
@@ -110,6 +116,10 @@ func (g *Gateway) serveReady(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	if err := g.cfg.Ready(rctx); err != nil {
 		http.Error(w, "redis unreachable", http.StatusServiceUnavailable)
+		return
+	}
+	if g.cfg.Started != nil && !g.cfg.Started() {
+		http.Error(w, "starting", http.StatusServiceUnavailable)
 		return
 	}
 	g.mu.RLock()

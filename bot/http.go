@@ -80,9 +80,15 @@ func (g *Gateway) slackEndpoint(typ string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		received := time.Now()
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBody))
-		if err != nil {
-			log.Warn("request refused: body unreadable or too large", zap.String("path", r.URL.Path), zap.Error(err))
-			http.Error(w, "request body unreadable or too large", http.StatusRequestEntityTooLarge)
+		var tooLarge *http.MaxBytesError
+		switch {
+		case errors.As(err, &tooLarge):
+			log.Warn("request refused: body too large", zap.String("path", r.URL.Path), zap.Int64("limit", tooLarge.Limit))
+			http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
+			return
+		case err != nil:
+			log.Warn("request refused: body unreadable", zap.String("path", r.URL.Path), zap.Error(err))
+			http.Error(w, "request body unreadable", http.StatusBadRequest)
 			return
 		}
 		if err := verifySignature(r.Header, body, g.cfg.SigningSecret); err != nil {
@@ -116,11 +122,11 @@ func (g *Gateway) slackEndpoint(typ string) http.HandlerFunc {
 			log.Info("Slack retried a request", zap.String("envelope_id", req.EnvelopeID),
 				zap.String("retry_num", n), zap.String("retry_reason", r.Header.Get("X-Slack-Retry-Reason")))
 		}
-		got, ok := b.intake(req)
-		if !ok {
-			// The workspace's bot is stopping (SIGTERM, an uninstall): not 200, so Slack tells the
-			// person it failed, and retries an event (on another replica, once this one is gone).
-			http.Error(w, "shutting down", http.StatusServiceUnavailable)
+		got, why := b.intake(req)
+		if why != "" {
+			// The workspace's bot is starting or stopping (SIGTERM, an uninstall): not 200, so Slack
+			// tells the person it failed, and retries an event (on another replica, or later).
+			http.Error(w, why, http.StatusServiceUnavailable)
 			return
 		}
 		t := time.NewTimer(responseWait)

@@ -32,18 +32,27 @@ func PublicBase(base string) (string, error) {
 	const want = "want the https URL Slack reaches Rapport at, such as https://rapport.example.com (http only for localhost or 127.0.0.1)"
 	u, err := url.Parse(base)
 	if err != nil || u.Host == "" || u.Opaque != "" {
-		return "", fmt.Errorf("public URL %q is not an absolute URL: %s", base, want)
+		return "", fmt.Errorf("public URL %q is not an absolute URL: %s", redacted(base, u, err), want)
 	}
 	switch host := u.Hostname(); {
 	case u.Scheme == "https":
 	case u.Scheme == "http" && (host == "localhost" || host == "127.0.0.1"):
 	default:
-		return "", fmt.Errorf("public URL %q: Slack sends its requests over https only: %s", base, want)
+		return "", fmt.Errorf("public URL %q: Slack sends its requests over https only: %s", u.Redacted(), want)
 	}
 	if u.User != nil || strings.ContainsAny(base, "?#") {
-		return "", fmt.Errorf("public URL %q has credentials, a query or a fragment: %s", base, want)
+		return "", fmt.Errorf("public URL %q has credentials, a query or a fragment: %s", u.Redacted(), want)
 	}
 	return strings.TrimRight(base, "/"), nil
+}
+
+// redacted is base as an error may quote it: without a password, and not at all when it does not
+// parse (it might hold one).
+func redacted(base string, u *url.URL, err error) string {
+	if err != nil {
+		return "(unreadable)"
+	}
+	return u.Redacted()
 }
 
 // HTTPManifest is the Slack app manifest for RAPPORT_MODE=http with Rapport reachable at base:

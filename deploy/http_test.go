@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"bytes"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -146,8 +147,20 @@ func TestHTTPManifest(t *testing.T) {
 				t.Errorf("HTTPManifest(%q) = a manifest, want an error:\n%s", base, out)
 				continue
 			}
-			if msg := err.Error(); !strings.Contains(msg, strconv.Quote(base)) || !strings.Contains(msg, "https://rapport.example.com") {
-				t.Errorf("HTTPManifest(%q) error %q: want it to quote the argument and show an example", base, msg)
+			// The argument is quoted as url.URL.Redacted shows it (no password), or not at all when
+			// it does not parse.
+			quoted := strconv.Quote(base)
+			if u, err := url.Parse(base); err != nil {
+				quoted = `"(unreadable)"`
+			} else {
+				quoted = strconv.Quote(u.Redacted())
+			}
+			msg := err.Error()
+			if !strings.Contains(msg, quoted) || !strings.Contains(msg, "https://rapport.example.com") {
+				t.Errorf("HTTPManifest(%q) error %q: want it to quote %s and show an example", base, msg, quoted)
+			}
+			if strings.Contains(msg, "pw@") {
+				t.Errorf("HTTPManifest(%q) error %q shows the password", base, msg)
 			}
 		}
 	})

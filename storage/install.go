@@ -110,7 +110,9 @@ func (s *Store) Installation(ctx context.Context, team string) (rapport.Installa
 }
 
 // ListInstallations returns up to limit installed teams whose IDs sort after after ("" for the
-// first page), in ID order, and the after of the next page ("" after the last). A page may hold
+// first page), in ID order, and the after of the next page ("" after the last). A team whose
+// installation cannot be read (its token sealed under a key the keyring lacks) is left out of the
+// page and named in the error, returned with the rest of the page. A page may hold
 // fewer than limit while more follow: index entries whose installation is missing or uninstalled
 // are skipped. Each page is two round trips, however many teams are installed.
 func (s *Store) ListInstallations(ctx context.Context, after string, limit int) ([]rapport.Installation, string, error) {
@@ -137,6 +139,7 @@ func (s *Store) ListInstallations(ctx context.Context, after string, limit int) 
 		return nil, "", fail(op, err)
 	}
 	var out []rapport.Installation
+	var bad []error
 	for i, t := range teams {
 		h := cmds[i].Val()
 		if len(h) == 0 {
@@ -144,11 +147,17 @@ func (s *Store) ListInstallations(ctx context.Context, after string, limit int) 
 		}
 		in, err := s.decodeInstallation(t, h)
 		if err != nil {
-			return nil, "", fail(op, err)
+			// One team's token the keyring cannot open (its key gone from RAPPORT_TOKEN_KEY_OLD)
+			// keeps no other from the page.
+			bad = append(bad, err)
+			continue
 		}
 		if in.Installed() {
 			out = append(out, in)
 		}
+	}
+	if len(bad) > 0 {
+		return out, next, fail(op, errors.Join(bad...))
 	}
 	return out, next, nil
 }

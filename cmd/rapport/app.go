@@ -8,6 +8,7 @@ import (
 	"maps"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/rapportbot/rapport"
@@ -65,6 +66,7 @@ type app struct {
 	cfg        Config
 	now        func() time.Time
 	deps       deps
+	startedUp  atomic.Bool // the workspaces installed at start have started (started)
 	// redisUnchecked is set when Redis did not answer the start-up check of its eviction policy and
 	// persistence: run checks it every recheckRedis until it does.
 	redisUnchecked bool
@@ -160,7 +162,7 @@ func newApp(ctx context.Context, cfg Config, log *zap.Logger, d deps) (_ *app, e
 			secret = cfg.SigningSecret
 		}
 		if a.gateway, err = bot.NewGateway(bot.GatewayConfig{Logger: log.Named("gateway"), Listener: ln,
-			Ready: a.store.Ping, SigningSecret: secret, Routes: routes}); err != nil {
+			Ready: a.store.Ping, Started: a.started, SigningSecret: secret, Routes: routes}); err != nil {
 			ln.Close()
 			return nil, err
 		}

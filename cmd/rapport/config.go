@@ -31,7 +31,7 @@ var variables = []variable{
 	{"RAPPORT_MODE", "socket", "socket (one workspace, no public URL: Slack is reached over a WebSocket) or http (Slack POSTs signed requests to /slack/events, /slack/interactivity and /slack/commands on RAPPORT_HTTP_ADDR, behind a public HTTPS URL)"},
 	{"SLACK_APP_TOKEN", "", "required in Socket Mode: App-Level token (xapp-…) with connections:write"},
 	{"SLACK_SIGNING_SECRET", "", "required in HTTP mode: the app's Signing Secret (Basic Information → App Credentials); requests it did not sign get 401"},
-	{"SLACK_BOT_TOKEN", "", "required, but in HTTP mode with OAuth install: Bot User OAuth token (xoxb-…)"},
+	{"SLACK_BOT_TOKEN", "", "required, but in HTTP mode with the OAuth install (then unset): Bot User OAuth token (xoxb-…)"},
 	{"SLACK_CLIENT_ID", "", "HTTP mode: the app's Client ID (Basic Information); set, it turns on the OAuth install at /slack/install, and SLACK_BOT_TOKEN becomes optional"},
 	{"SLACK_CLIENT_SECRET", "", "with SLACK_CLIENT_ID: the app's Client Secret"},
 	{"RAPPORT_PUBLIC_URL", "", "with SLACK_CLIENT_ID: this deployment's public https base URL; Slack's Redirect URL is its /slack/oauth_redirect"},
@@ -143,8 +143,13 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	}
 	if c.HTTPMode && get("SLACK_CLIENT_ID") != "" {
 		c.OAuth = loadOAuth(get, bad)
+		if c.BotToken != "" {
+			// Both would serve the token's workspace outside the installs: its uninstall would
+			// not stop it, and its data would be purged while it is served.
+			bad("SLACK_BOT_TOKEN", "set it (one workspace) or SLACK_CLIENT_ID (workspaces install Rapport at /slack/install), not both")
+		}
 	}
-	if c.OAuth == nil || c.BotToken != "" {
+	if c.OAuth == nil {
 		token("SLACK_BOT_TOKEN", c.BotToken, "xoxb-", "Bot User OAuth token")
 	}
 

@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rapportbot/rapport/bot"
 	"github.com/rapportbot/rapport/bot/slackfake"
 	"github.com/rapportbot/rapport/storage"
 	"github.com/rapportbot/rapport/storage/redistest"
@@ -153,9 +152,6 @@ func launchEnv(t testing.TB, n int, behindProxy bool, tweak func(*deps), env map
 		}
 		runCtx, stop := context.WithCancel(context.Background())
 		r := &replica{app: a, stop: stop, done: make(chan error, 1)}
-		if a.single != nil {
-			r.bot = a.single.bot
-		}
 		go func() { r.done <- a.run(runCtx) }()
 		return r
 	}
@@ -169,13 +165,11 @@ func launchEnv(t testing.TB, n int, behindProxy bool, tweak func(*deps), env map
 		t.Fatal(err)
 	}
 	t.Cleanup(h.shutdown)
+	// Ready as /readyz says it (settings, directory and aggregates checked), as production waits.
+	for _, r := range h.replicas {
+		h.wait("the replica started", r.app.started)
+	}
 	if cfg.HTTPMode {
-		// Ready once started up (settings, directory, aggregates checked), as a socket connects then.
-		for _, r := range h.replicas {
-			if r.bot != nil { // nil: no workspace installed yet
-				h.wait("the replica ready", func() bool { return r.bot.Ready() })
-			}
-		}
 		return h
 	}
 	if err := fake.WaitConnections(ctx, n); err != nil {
@@ -196,7 +190,6 @@ func socketOnly(t *testing.T, what string) {
 // replica is one running Rapport process of a harness.
 type replica struct {
 	app  *app
-	bot  *bot.Bot // the bot it started with; nil before an install
 	stop context.CancelFunc
 	done chan error
 }

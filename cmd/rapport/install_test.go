@@ -162,7 +162,7 @@ func TestRotateTokenKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out strings.Builder
-	getenv := env("RAPPORT_MODE", "http", "SLACK_SIGNING_SECRET", slackfake.SigningSecret, "REDIS_URL", rs.URL(),
+	getenv := env("RAPPORT_MODE", "http", "SLACK_SIGNING_SECRET", slackfake.SigningSecret, "REDIS_URL", rs.URL(), "SLACK_BOT_TOKEN", "",
 		"SLACK_CLIENT_ID", slackfake.ClientID, "SLACK_CLIENT_SECRET", slackfake.ClientSecret,
 		"RAPPORT_PUBLIC_URL", "https://rapport.example.com", "RAPPORT_STATE_SECRET", strings.Repeat("s", 32),
 		"RAPPORT_TOKEN_KEY", newKey, "RAPPORT_TOKEN_KEY_OLD", oldKey)
@@ -176,5 +176,22 @@ func TestRotateTokenKey(t *testing.T) {
 	in, err := open(newKey, "").Installation(ctx, slackfake.TeamID)
 	if err != nil || in.BotToken.Reveal() != slackfake.InstalledBotToken {
 		t.Errorf("with the new key alone the token reads %v, %v; want the installed token", in.BotToken, err)
+	}
+}
+
+// TestOAuthConfig: the OAuth install's variables are checked together, each problem named.
+func TestOAuthConfig(t *testing.T) {
+	_, err := loadConfig(env("RAPPORT_MODE", "http", "SLACK_SIGNING_SECRET", "s", "SLACK_CLIENT_ID", "1.2",
+		"RAPPORT_PUBLIC_URL", "http://rapport.example.com", "RAPPORT_STATE_SECRET", "short", "RAPPORT_TOKEN_KEY", "not-base64!"))
+	if err == nil {
+		t.Fatal("loadConfig accepted a broken OAuth configuration")
+	}
+	if err := contains(err.Error(),
+		"SLACK_BOT_TOKEN: set it (one workspace) or SLACK_CLIENT_ID",
+		"SLACK_CLIENT_SECRET: missing",
+		"RAPPORT_STATE_SECRET: is 5 bytes; want at least 32",
+		"RAPPORT_PUBLIC_URL: public URL \"http://rapport.example.com\": Slack sends its requests over https only",
+		"RAPPORT_TOKEN_KEY: is not base64"); err != nil {
+		t.Error(err)
 	}
 }

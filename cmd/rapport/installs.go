@@ -25,7 +25,12 @@ type running struct {
 	token string
 	stop  context.CancelFunc
 	done  chan struct{}
+	up    chan struct{} // closed once its start-up steps ran, or it failed to start
 }
+
+// startWait bounds how long /readyz waits for the workspaces installed at start to start: one whose
+// Slack does not answer must not keep the others' requests away.
+const startWait = 20 * time.Second
 
 // serveInstalls runs one workspace's work for each workspace Rapport is installed in (HTTP mode
 // with the OAuth install): those the store lists, at start and every installCheck, and each
@@ -53,16 +58,24 @@ func (a *app) serveInstalls(ctx context.Context) {
 			}
 		}
 		wctx, stop := context.WithCancel(ctx)
-		r := &running{token: token, stop: stop, done: make(chan struct{})}
+		r := &running{token: token, stop: stop, done: make(chan struct{}), up: make(chan struct{})}
 		run[in.Team] = r
 		go func() {
 			defer close(r.done)
 			defer stop()
 			w, err := a.newWorkspace(wctx, token)
 			if err != nil {
+				close(r.up)
 				a.log.Error("installed workspace not served", zap.String("installed_team", in.Team), zap.Error(err))
 				return
 			}
+			go func() {
+				select {
+				case <-w.ready:
+				case <-wctx.Done():
+				}
+				close(r.up)
+			}()
 			w.log.Info("serving the installed workspace")
 			if welcome && in.Installer != "" {
 				if err := w.catalogue.WelcomeInstaller(wctx, in.Installer, in.InstalledAt); err != nil {
@@ -83,15 +96,15 @@ func (a *app) serveInstalls(ctx context.Context) {
 		}
 	}
 	look := func() {
-		seen := map[string]bool{}
+		seen, whole := map[string]bool{}, true
 		after := ""
 		for {
 			ins, next, err := a.store.ListInstallations(ctx, after, 500)
+			if err != nil && ctx.Err() == nil {
+				a.log.Warn("installations not all read; looking again shortly", zap.Error(err))
+			}
 			if err != nil {
-				if ctx.Err() == nil {
-					a.log.Warn("installations not read; looking again shortly", zap.Error(err))
-				}
-				return
+				whole = false // what was not read is not known to be gone
 			}
 			for _, in := range ins {
 				seen[in.Team] = true
@@ -103,7 +116,7 @@ func (a *app) serveInstalls(ctx context.Context) {
 			after = next
 		}
 		for team := range run {
-			if !seen[team] {
+			if whole && !seen[team] {
 				stop(team)
 			}
 		}
@@ -112,6 +125,26 @@ func (a *app) serveInstalls(ctx context.Context) {
 		}
 	}
 	look()
+	initial := make([]*running, 0, len(run))
+	for _, r := range run {
+		initial = append(initial, r)
+	}
+	go func() { // ready once the workspaces installed at start serve, or after startWait
+		t := time.NewTimer(startWait)
+		defer t.Stop()
+		for _, r := range initial {
+			select {
+			case <-r.up:
+			case <-t.C:
+				a.log.Warn("ready before every installed workspace started: some are slow to start")
+				a.startedUp.Store(true)
+				return
+			case <-ctx.Done():
+				return
+			}
+		}
+		a.startedUp.Store(true)
+	}()
 	tick := time.NewTicker(installCheck)
 	defer tick.Stop()
 	for {
@@ -145,4 +178,19 @@ func (a *app) onUninstall(_ context.Context, team string) error {
 	default: // serveInstalls finds the installation gone within installCheck
 	}
 	return nil
+}
+
+// started reports whether the process serves what it should at start: its workspace's start-up
+// steps ran (SLACK_BOT_TOKEN), or those of the workspaces installed at start (OAuth). /readyz
+// waits for it, so a rollout routes no request to a replica still starting.
+func (a *app) started() bool {
+	if a.single != nil {
+		select {
+		case <-a.single.ready:
+			return true
+		default:
+			return false
+		}
+	}
+	return a.startedUp.Load()
 }

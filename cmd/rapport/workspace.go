@@ -33,6 +33,9 @@ type workspace struct {
 	sched     *scheduler.Scheduler
 	bot       *bot.Bot
 	aggrWake  chan struct{} // keepAggregates' signal (wakeAggregates)
+	// ready closes once the start-up steps ran (settings, member directory, indexes, aggregates
+	// checked): /readyz waits for it.
+	ready chan struct{}
 }
 
 // newWorkspace connects to the workspace token is the bot token of and wires its work.
@@ -44,7 +47,7 @@ func (a *app) newWorkspace(ctx context.Context, token string) (_ *workspace, err
 		return nil, err
 	}
 	w := &workspace{team: id.TeamID, token: token, log: a.log.With(zap.String("team", id.TeamID)),
-		aggrWake: make(chan struct{}, 1)}
+		aggrWake: make(chan struct{}, 1), ready: make(chan struct{})}
 	log := w.log
 	w.settings = handlers.NewSettings(a.store, id.TeamID, cfg.Settings(), now, log.Named("settings"))
 	w.handlers = handlers.New(log.Named("handlers"), a.store, api,
@@ -106,8 +109,9 @@ func (a *app) newWorkspace(ctx context.Context, token string) (_ *workspace, err
 	return w, nil
 }
 
-// runWorkspace syncs the member directory, then serves the workspace and sweeps its reminders
-// until ctx ends; the workspace counts among the served (spaces) meanwhile.
+// runWorkspace serves the workspace and sweeps its reminders until ctx ends, its bot taking Slack's
+// requests from the start while the start-up steps run beside it (settings, member directory,
+// indexes, aggregates); the workspace counts among the served (spaces) meanwhile.
 func (a *app) runWorkspace(ctx context.Context, w *workspace) error {
 	a.spaces.add(w)
 	a.metrics.SetInstalledTeams(a.spaces.len())
@@ -115,15 +119,30 @@ func (a *app) runWorkspace(ctx context.Context, w *workspace) error {
 		a.spaces.remove(w)
 		a.metrics.SetInstalledTeams(a.spaces.len())
 	}()
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return w.bot.Run(gctx) })
+	g.Go(func() error { return w.sched.Run(gctx) })
+	g.Go(func() error {
+		a.startUp(gctx, w)
+		a.keepAggregates(gctx, w)
+		return nil
+	})
+	return g.Wait()
+}
+
+// startUp reads the workspace's settings and members and checks its indexes and aggregates, then
+// closes w.ready. None of it is fatal: each is tried again later.
+func (a *app) startUp(ctx context.Context, w *workspace) {
+	defer close(w.ready)
 	if err := w.settings.Refresh(ctx); err != nil {
 		w.log.Warn("settings not read at start; using the environment's until the next sweep", zap.Error(err))
 	}
 	if err := w.handlers.SyncMembers(ctx); err != nil {
-		// Not fatal: Redis may come back; referrals to unknown members trigger a new sync.
+		// Referrals to unknown members trigger a new sync.
 		w.log.Warn("member directory not synced at start", zap.Error(err))
 	}
 	if err := a.store.BackfillOpen(ctx, w.team); err != nil {
-		// Not fatal: the next start tries again; until then older open referrals miss the leader's view.
+		// The next start tries again; until then older open referrals miss the leader's view.
 		w.log.Warn("open referrals saved before this version not indexed yet", zap.Error(err))
 	}
 	// A store without referrals is marked built at once; one with referrals and no aggregates (an
@@ -131,11 +150,6 @@ func (a *app) runWorkspace(ctx context.Context, w *workspace) error {
 	if built, err := a.store.AggregatesBuilt(ctx, w.team, w.settings.Snapshot().TimeZone); err != nil || !built {
 		w.wakeAggregates()
 	}
-	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { a.keepAggregates(gctx, w); return nil })
-	g.Go(func() error { return w.bot.Run(gctx) })
-	g.Go(func() error { return w.sched.Run(gctx) })
-	return g.Wait()
 }
 
 // wakeAggregates asks keepAggregates to check the aggregates, without waiting.
