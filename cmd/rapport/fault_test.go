@@ -36,6 +36,13 @@ func startFaulty(t *testing.T) (*harness, string) {
 // readyz is what a load balancer sees at url: the status and the body.
 func (h *harness) readyz(url string) (int, string) {
 	h.t.Helper()
+	code, body := h.get(url)
+	return code, strings.TrimSpace(body)
+}
+
+// get is GET url: the status and the body.
+func (h *harness) get(url string) (int, string) {
+	h.t.Helper()
 	req, err := http.NewRequestWithContext(h.ctx, http.MethodGet, url, nil)
 	if err != nil {
 		h.t.Fatal(err)
@@ -47,7 +54,7 @@ func (h *harness) readyz(url string) (int, string) {
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, strings.TrimSpace(string(body))
+	return resp.StatusCode, string(body)
 }
 
 func (h *harness) deadLetters() int64 {

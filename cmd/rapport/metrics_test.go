@@ -24,21 +24,12 @@ type scrape map[string]*dto.MetricFamily
 // scrape reads url as Prometheus does, in its text format.
 func (h *harness) scrape(url string) scrape {
 	h.t.Helper()
-	req, err := http.NewRequestWithContext(h.ctx, http.MethodGet, url, nil)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	req.Close = true // no idle connection outlives the test
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		h.t.Fatalf("GET /metrics: %s", resp.Status)
+	code, body := h.get(url)
+	if code != http.StatusOK {
+		h.t.Fatalf("GET /metrics: %d", code)
 	}
 	parser := expfmt.NewTextParser(model.UTF8Validation)
-	fams, err := parser.TextToMetricFamilies(resp.Body)
+	fams, err := parser.TextToMetricFamilies(strings.NewReader(body))
 	if err != nil {
 		h.t.Fatalf("GET /metrics: %v", err)
 	}
