@@ -15,37 +15,9 @@ import (
 // Each refers, is nudged and gets its digest in its own workspace, with its own token; when one
 // uninstalls, its work stops and the other's goes on.
 func TestTwoWorkspacesSideBySide(t *testing.T) {
-	h, base := startInstallable(t)
-	h.allow(45 * time.Second)
-	second := h.fake.AddWorkspace("T0SECOND", "Second Chapter",
-		demoUser("UERIKA", "Erika Stone", "Europe/London"), demoUser("UFINN", "Finn Walsh", "Europe/London"),
-		slack.User{ID: "UGWEN", Name: "gwen", RealName: "Gwen Hart", TZ: "Europe/London", IsAdmin: true,
-			Profile: slack.UserProfile{RealName: "Gwen Hart", DisplayName: "Gwen Hart"}})
-	erika, finn, gwen := person{second, "UERIKA"}, person{second, "UFINN"}, person{second, "UGWEN"}
-	if err := h.store.MarkWelcomed(h.ctx, second.ID(), "UERIKA", "UFINN"); err != nil {
-		t.Fatal(err)
-	}
-	pending := func(team string) func() bool {
-		return func() bool { n, err := h.store.Pending(h.ctx, team); return err == nil && n == 0 }
-	}
-	welcomed := func(p person) func() bool {
-		return func() bool {
-			for _, m := range p.dms() {
-				if strings.Contains(m.Text, "Rapport is installed") {
-					return true
-				}
-			}
-			return false
-		}
-	}
-
-	// Each workspace's admin installs Rapport; each is welcomed in their own workspace.
-	h.fake.Consent(slackfake.Consent{User: "UDAVE"})
-	h.installFromBrowser(base)
-	h.fake.Consent(slackfake.Consent{Team: second.ID(), User: "UGWEN"})
-	h.installFromBrowser(base)
-	h.wait("Dave's welcome", welcomed(h.dave))
-	h.wait("Gwen's welcome", welcomed(gwen))
+	h, second := startTwoWorkspaces(t)
+	erika, finn := person{second, "UERIKA"}, person{second, "UFINN"}
+	pending := h.pendingIn
 
 	// A referral in each.
 	t0 := time.Now()
@@ -55,7 +27,7 @@ func TestTwoWorkspacesSideBySide(t *testing.T) {
 	if ack := h.refer(erika, f); ack.ResponseAction != "" {
 		t.Fatalf("Erika's referral refused: %s", pretty(ack))
 	}
-	h.wait("Finn's and Erika's DMs", func() bool { return len(finn.dms()) == 1 && len(erika.dms()) == 1 && pending(second.ID())() })
+	h.wait("Finn's and Erika's DMs", func() bool { return len(finn.dms()) == 1 && len(erika.dms()) == 1 && pending(second.ID()) == 0 })
 	// Each member's DMs came through their own workspace, so with its own bot token.
 	first := h.fake.Workspace(slackfake.TeamID)
 	if n := len(first.DMs("UFINN")) + len(second.DMs("UBOB")); n != 0 {
@@ -73,7 +45,7 @@ func TestTwoWorkspacesSideBySide(t *testing.T) {
 		}
 	}
 	h.wait("both nudges", func() bool {
-		return len(h.bob.dms()) == 2 && len(finn.dms()) == 2 && h.outboxEmpty() && pending(second.ID())()
+		return len(h.bob.dms()) == 2 && len(finn.dms()) == 2 && h.outboxEmpty() && pending(second.ID()) == 0
 	})
 
 	// Each workspace's digest, in its own channel, names its own members only.
@@ -119,5 +91,70 @@ func TestTwoWorkspacesSideBySide(t *testing.T) {
 			}
 		}
 		return false
+	})
+}
+
+// startTwoWorkspaces is a Rapport in HTTP mode with the OAuth install, installed in the fake's own
+// workspace (by Dave) and in a second one (by Gwen, an admin there, with Erika and Finn), both
+// welcomed. Erika and Finn count as welcomed to Rapport already.
+func startTwoWorkspaces(t *testing.T) (*harness, *slackfake.Workspace) {
+	t.Helper()
+	h, base := startInstallable(t)
+	h.allow(45 * time.Second)
+	second := h.fake.AddWorkspace("T0SECOND", "Second Chapter",
+		demoUser("UERIKA", "Erika Stone", "Europe/London"), demoUser("UFINN", "Finn Walsh", "Europe/London"),
+		slack.User{ID: "UGWEN", Name: "gwen", RealName: "Gwen Hart", TZ: "Europe/London", IsAdmin: true,
+			Profile: slack.UserProfile{RealName: "Gwen Hart", DisplayName: "Gwen Hart"}})
+	if err := h.store.MarkWelcomed(h.ctx, second.ID(), "UERIKA", "UFINN"); err != nil {
+		t.Fatal(err)
+	}
+	welcomed := func(p person) func() bool {
+		return func() bool {
+			for _, m := range p.dms() {
+				if strings.Contains(m.Text, "Rapport is installed") {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	h.fake.Consent(slackfake.Consent{User: "UDAVE"})
+	h.installFromBrowser(base)
+	h.fake.Consent(slackfake.Consent{Team: second.ID(), User: "UGWEN"})
+	h.installFromBrowser(base)
+	h.wait("Dave's welcome", welcomed(h.dave))
+	h.wait("Gwen's welcome", welcomed(person{second, "UGWEN"}))
+	return h, second
+}
+
+// pendingIn is how many messages team's outbox still owes (-1 when Redis does not say).
+func (h *harness) pendingIn(team string) int64 {
+	n, err := h.store.Pending(h.ctx, team)
+	if err != nil {
+		return -1
+	}
+	return n
+}
+
+// TestOneWorkspaceThrottledHoldsUpNoOther (issue 12, fair delivery): while Slack answers 429 to a
+// workspace's DMs, another workspace's referral is delivered as fast as ever; the throttled one's
+// DM goes once Slack's Retry-After has passed.
+func TestOneWorkspaceThrottledHoldsUpNoOther(t *testing.T) {
+	h, second := startTwoWorkspaces(t)
+	erika, finn := person{second, "UERIKA"}, person{second, "UFINN"}
+	second.RateLimitNext("chat.postMessage", 4*time.Second, 1)
+	f := hotForm()
+	f.receiver = "UFINN"
+	if ack := h.refer(erika, f); ack.ResponseAction != "" {
+		t.Fatalf("Erika's referral refused: %s", pretty(ack))
+	}
+	h.wait("the second workspace throttled", func() bool { return len(second.Calls("chat.postMessage")) >= 1 })
+	// The first workspace's referral goes while the second still owes its DM.
+	h.referred()
+	if n := h.pendingIn(second.ID()); n < 1 {
+		t.Errorf("the second workspace owes %d messages once the first's were delivered; want its throttled DM still owed", n)
+	}
+	h.wait("the throttled DMs once Retry-After passed", func() bool {
+		return len(finn.dms()) == 1 && len(erika.dms()) == 1 && h.pendingIn(second.ID()) == 0
 	})
 }
