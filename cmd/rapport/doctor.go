@@ -70,6 +70,7 @@ func doctor(ctx context.Context, getenv func(string) string, stdout io.Writer) e
 	closeRedis := c.redis(ctx)
 	defer closeRedis()
 	c.botToken(ctx)
+	c.installations(ctx)
 	c.grantedScopes()
 	c.modeSettings(ctx)
 	c.settings(ctx)
@@ -138,7 +139,11 @@ func (c *checkup) redis(ctx context.Context) (closeRedis func()) {
 	rdb, err := storage.Open(c.cfg.RedisURL, c.cfg.RedisSentinelMaster)
 	if err == nil {
 		closeRedis = func() { rdb.Close() }
-		store := storage.New(rdb)
+		var opts []storage.Option
+		if c.cfg.OAuth != nil && c.cfg.OAuth.Keys != nil {
+			opts = append(opts, storage.WithTokenKeys(c.cfg.OAuth.Keys))
+		}
+		store := storage.New(rdb, opts...)
 		if err = store.Ping(ctx); err == nil {
 			c.store = store
 		}
@@ -201,4 +206,40 @@ func (c *checkup) timeZone() {
 		from = "chosen in /refer settings; RAPPORT_TIMEZONE is " + c.cfg.TimeZone.String()
 	}
 	c.ok(check, "%s (%s), where it is %s now", loc, from, time.Now().In(loc).Format("Mon 15:04"))
+}
+
+// installations checks, with the OAuth install, that every stored bot token opens with the
+// keyring (RAPPORT_TOKEN_KEY and RAPPORT_TOKEN_KEY_OLD), and says how many workspaces are installed.
+func (c *checkup) installations(ctx context.Context) {
+	const check = "installations"
+	switch {
+	case c.cfg.OAuth == nil:
+		return
+	case c.vars["RAPPORT_TOKEN_KEY"] != nil || c.vars["RAPPORT_TOKEN_KEY_OLD"] != nil:
+		c.skipped(check, "the token key is not valid")
+		return
+	case c.store == nil:
+		c.skipped(check, "Redis does not answer")
+		return
+	}
+	n, after := 0, ""
+	var unread []error
+	for {
+		ins, next, err := c.store.ListInstallations(ctx, after, 500)
+		n += len(ins)
+		if err != nil {
+			unread = append(unread, err)
+		}
+		if next == "" {
+			break
+		}
+		after = next
+	}
+	if len(unread) > 0 {
+		c.problem(check, fmt.Sprintf("%d workspaces installed and served; some are not: %v", n, errors.Join(unread...)),
+			"put the key their tokens were sealed under back in RAPPORT_TOKEN_KEY_OLD, then run rapport rotate-token-key "+
+				"to re-seal them under RAPPORT_TOKEN_KEY; if Redis failed, run rapport doctor again")
+		return
+	}
+	c.ok(check, "%d workspaces installed; every bot token opens with RAPPORT_TOKEN_KEY", n)
 }

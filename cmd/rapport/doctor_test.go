@@ -8,10 +8,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -222,5 +225,52 @@ func TestDoctorHTTPMode(t *testing.T) {
 	}
 	if strings.Contains(out, slackfake.SigningSecret) {
 		t.Errorf("doctor's output shows the signing secret:\n%s", out)
+	}
+}
+
+// TestDoctorInstallations: with the OAuth install, the doctor says how many workspaces are
+// installed, and names a token the keyring cannot open.
+func TestDoctorInstallations(t *testing.T) {
+	fake := slackfake.New()
+	t.Cleanup(fake.Close)
+	rs := redistest.StartOwn(t, sound...)
+	key := func() string {
+		k := make([]byte, 32)
+		_, _ = rand.Read(k)
+		return base64.StdEncoding.EncodeToString(k)
+	}
+	sealedUnder, other := key(), key()
+	kr, err := storage.ParseKeyring(sealedUnder, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := storage.New(rs.Client(t), storage.WithTokenKeys(kr)).SaveInstallation(t.Context(), rapport.Installation{
+		Team: slackfake.TeamID, BotUserID: slackfake.BotUserID, BotToken: slackfake.InstalledBotToken, InstalledAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	oauth := func(tokenKey string) []string {
+		return []string{"RAPPORT_MODE", "http", "SLACK_SIGNING_SECRET", slackfake.SigningSecret, "SLACK_APP_TOKEN", "",
+			"SLACK_BOT_TOKEN", "", "SLACK_CLIENT_ID", slackfake.ClientID, "SLACK_CLIENT_SECRET", slackfake.ClientSecret,
+			"RAPPORT_PUBLIC_URL", "https://rapport.example.com", "RAPPORT_STATE_SECRET", strings.Repeat("s", 32),
+			"RAPPORT_TOKEN_KEY", tokenKey}
+	}
+	out, err := runDoctor(t, fake, rs.URL(), oauth(other)...)
+	if err == nil {
+		t.Errorf("doctor with a key that opens no token = nil error; want exit 1. It printed:\n%s", out)
+	}
+	if err := contains(out, "problem  installations: 0 workspaces installed and served; some are not", "open "+slackfake.TeamID+"'s bot token",
+		"fix: put the key their tokens were sealed under back in RAPPORT_TOKEN_KEY_OLD"); err != nil {
+		t.Error(err)
+	}
+	out, err = runDoctor(t, fake, rs.URL(), oauth(sealedUnder)...)
+	if err != nil {
+		t.Errorf("doctor with the right key = %v; want exit 0. It printed:\n%s", err, out)
+	}
+	if err := contains(out, "ok       installations: 1 workspaces installed; every bot token opens with RAPPORT_TOKEN_KEY",
+		"skipped  bot token: not checked: no SLACK_BOT_TOKEN"); err != nil {
+		t.Error(err)
+	}
+	if strings.Contains(out, sealedUnder) || strings.Contains(out, slackfake.InstalledBotToken) {
+		t.Errorf("doctor's output shows the token key or a token:\n%s", out)
 	}
 }
