@@ -98,7 +98,8 @@ Usage:
                        (https://rapport.example.com): request URLs, the OAuth redirect URL
   rapport healthcheck  exit 0 when the bot on RAPPORT_HTTP_ADDR is ready
   rapport doctor       check the install: the configuration, Redis (reachable, noeviction, persisted),
-                       the Slack tokens and granted scopes, the recognition channel and the time
+                       the Slack tokens and granted scopes, the mode's settings, the installed
+                       workspaces' tokens (OAuth install), the recognition channel and the time
                        zone; prints a fix under each problem and exits 1 if there is any
   rapport rebuild-aggregates TEAM_ID
                        recompute the numbers (leaderboards, stats, ledgers) of a workspace from
