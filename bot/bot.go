@@ -8,8 +8,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
 	"strconv"
 	"sync"
@@ -25,8 +23,8 @@ import (
 // exits within 5 s of SIGTERM.
 const drainDeadline = 3500 * time.Millisecond
 
-// Config wires a Bot. Every field is required but HTTPListener, Routes, Gateway and the tuning fields
-// after them, and one of Socket and SigningSecret.
+// Config wires a Bot. Every field is required but Gateway and the tuning fields after it, and one of
+// Socket and SigningSecret.
 type Config struct {
 	Logger *zap.Logger
 	API    *slack.Client
@@ -39,15 +37,9 @@ type Config struct {
 	Dedupe        Deduper
 	Outbox        OutboxStore
 	Renderer      Renderer
-	// Ready reports whether the bot's storage answers, for /readyz.
-	Ready func(ctx context.Context) error
-	// HTTPListener is a gateway of the bot's own (NewGateway), run with it, serving /healthz,
-	// /readyz and Routes, and in HTTP mode Slack's requests.
-	HTTPListener net.Listener
-	// Routes are more endpoints on HTTPListener, by http.ServeMux pattern ("GET /metrics").
-	Routes map[string]http.Handler
-	// Gateway, instead of HTTPListener, is the process's gateway, shared by the bots of every
-	// workspace it serves and run by the process; the bot attaches to it.
+	// Gateway is the process's HTTP server, shared by the bots of every workspace it serves and run
+	// by the process: the bot attaches to it, for /readyz and, in HTTP mode, Slack's requests. HTTP
+	// mode needs it; nil in Socket Mode serves no HTTP.
 	Gateway *Gateway
 	// ReclaimAfter is how long an outbox entry held by a sender that is alive but stuck waits
 	// before another takes it over (a dead sender's heartbeat lapses, and its entries are taken
@@ -86,8 +78,7 @@ type Bot struct {
 	status   connStatus
 	httpAcks *httpAcks // HTTP mode's acks; nil in Socket Mode
 
-	gw     *Gateway // nil: no HTTP at all
-	ownsGW bool     // gw is the bot's own (Config.HTTPListener): Run runs it
+	gw *Gateway // nil: no HTTP at all
 	// HTTP mode's intake: requests are dispatched on work while it is open (from Run's start until
 	// its drain); imu orders closing it before the drain's wait.
 	imu    sync.RWMutex
@@ -99,14 +90,12 @@ type Bot struct {
 func New(cfg Config) (*Bot, error) {
 	switch {
 	case cfg.Logger == nil, cfg.API == nil, cfg.Mux == nil, cfg.Dedupe == nil,
-		cfg.Outbox == nil, cfg.Renderer == nil, cfg.Ready == nil:
+		cfg.Outbox == nil, cfg.Renderer == nil:
 		return nil, errors.New("bot: incomplete config")
 	case (cfg.Socket == nil) == (cfg.SigningSecret == ""):
 		return nil, errors.New("bot: give either a Socket Mode client or a signing secret (HTTP mode)")
-	case cfg.HTTPListener != nil && cfg.Gateway != nil:
-		return nil, errors.New("bot: give an HTTPListener or a Gateway, not both")
-	case cfg.Socket == nil && cfg.HTTPListener == nil && cfg.Gateway == nil:
-		return nil, errors.New("bot: HTTP mode needs a gateway (HTTPListener or Gateway)")
+	case cfg.Socket == nil && cfg.Gateway == nil:
+		return nil, errors.New("bot: HTTP mode needs a Gateway")
 	case cfg.Identity.TeamID == "":
 		return nil, errors.New("bot: no team: call Connect first")
 	}
@@ -127,14 +116,6 @@ func New(cfg Config) (*Bot, error) {
 		b.disp.ack = b.httpAcks
 	}
 	b.gw = cfg.Gateway
-	if cfg.HTTPListener != nil {
-		gw, err := NewGateway(GatewayConfig{Logger: log, Listener: cfg.HTTPListener, Ready: cfg.Ready,
-			SigningSecret: cfg.SigningSecret, Routes: cfg.Routes})
-		if err != nil {
-			return nil, err
-		}
-		b.gw, b.ownsGW = gw, true
-	}
 	if b.gw != nil {
 		b.gw.Attach(b)
 	}
@@ -215,13 +196,10 @@ func (b *Bot) Run(ctx context.Context) error {
 		}()
 	}
 	defer stopSock()
-	if b.gw != nil && !b.ownsGW {
+	if b.gw != nil {
 		defer b.gw.Detach(b.disp.team)
 	}
 	g.Go(func() error { return b.sender.run(gctx, work) })
-	if b.ownsGW {
-		g.Go(func() error { return b.gw.Run(gctx) })
-	}
 	// The drain starts as soon as no new envelope can arrive, alongside the other loops' stopping
 	// (the outbox's blocked read takes up to readBlock to notice), so the two do not add up.
 	drained := make(chan struct{})

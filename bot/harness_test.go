@@ -51,6 +51,7 @@ type env struct {
 	bot   *bot.Bot
 	// health is the base URL of /healthz and /readyz, when the env has an HTTP listener.
 	health string
+	gw     *bot.Gateway // serves health, and Slack's requests in HTTP mode; nil without HTTP
 	// httpMode: the bot runs in HTTP mode (options.httpMode).
 	httpMode bool
 
@@ -144,7 +145,7 @@ func newEnv(t *testing.T, o options) *env {
 	}
 	cfg := bot.Config{
 		Logger: log, API: api, Socket: socketmode.New(api), Identity: id, Mux: mux,
-		Dedupe: store, Outbox: store, Renderer: o.renderer, Ready: o.ready, OnFault: o.onFault,
+		Dedupe: store, Outbox: store, Renderer: o.renderer, OnFault: o.onFault,
 		FaultRecheck: o.faultRecheck,
 		MaxInFlight:  o.maxInFlight,
 		Metrics:      o.metrics,
@@ -157,8 +158,15 @@ func newEnv(t *testing.T, o options) *env {
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() { _ = ln.Close() }) // Run closes it; this is for a bot that never ran
-		cfg.HTTPListener = ln
+		t.Cleanup(func() { _ = ln.Close() }) // the gateway's Run closes it; this is for one that never ran
+		secret := ""
+		if o.httpMode {
+			secret = slackfake.SigningSecret
+		}
+		if e.gw, err = bot.NewGateway(bot.GatewayConfig{Logger: log, Listener: ln, Ready: o.ready, SigningSecret: secret}); err != nil {
+			t.Fatal(err)
+		}
+		cfg.Gateway = e.gw
 		e.health = "http://" + ln.Addr().String()
 	}
 	if o.httpMode {
@@ -186,11 +194,24 @@ func start(t *testing.T, o options) *env {
 	return e
 }
 
-// run starts Run on a context of its own, cancelled by stopBot as SIGTERM would.
+// run starts Run, and the gateway's if the env has one, on a context of their own, cancelled by
+// stopBot as SIGTERM would; done reports when both returned.
 func (e *env) run() {
 	ctx, stop := context.WithCancel(context.WithoutCancel(e.ctx))
 	e.stop, e.done, e.stopped = stop, make(chan error, 1), false
-	go func() { e.done <- e.bot.Run(ctx) }()
+	go func() {
+		var wg sync.WaitGroup
+		if e.gw != nil {
+			wg.Go(func() {
+				if err := e.gw.Run(ctx); err != nil {
+					e.t.Errorf("gateway: %v", err)
+				}
+			})
+		}
+		err := e.bot.Run(ctx)
+		wg.Wait()
+		e.done <- err
+	}()
 }
 
 // stopBot cancels Run's context and returns how long Run took to return, failing the test if it

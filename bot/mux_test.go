@@ -81,6 +81,6 @@ func offlineConfig(t *testing.T, m *bot.Mux) bot.Config {
 	return bot.Config{
 		Logger: zaptest.NewLogger(t), API: api, Socket: socketmode.New(api),
 		Identity: bot.Identity{TeamID: "T0OFFLINE"}, Mux: m, Dedupe: store, Outbox: store,
-		Renderer: &renderer{}, Ready: store.Ping,
+		Renderer: &renderer{},
 	}
 }

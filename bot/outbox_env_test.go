@@ -83,7 +83,7 @@ func newSender(tb testing.TB, ctx context.Context, api *slack.Client, store *sto
 	}
 	cfg := bot.Config{
 		Logger: log, API: api, Socket: socketmode.New(api), Identity: id, Mux: bot.NewMux(),
-		Dedupe: store, Outbox: store, Renderer: r, Ready: store.Ping, RateLimits: rateLimits,
+		Dedupe: store, Outbox: store, Renderer: r, RateLimits: rateLimits,
 		ReclaimAfter: reclaim,
 	}
 	for _, o := range opts {

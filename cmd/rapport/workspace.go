@@ -98,7 +98,7 @@ func (a *app) newWorkspace(ctx context.Context, token string) (_ *workspace, err
 	}
 	w.bot, err = bot.New(bot.Config{
 		Logger: log.Named("bot"), API: api, Socket: sock, SigningSecret: cfg.SigningSecret, Identity: id, Mux: mux,
-		Dedupe: a.store, Outbox: a.store, Renderer: w.catalogue, OnFault: w.catalogue.AlertAdmins, Ready: a.store.Ping,
+		Dedupe: a.store, Outbox: a.store, Renderer: w.catalogue, OnFault: w.catalogue.AlertAdmins,
 		Gateway: a.gateway, ReclaimAfter: cfg.ReclaimAfter, Journal: cfg.StateDir, RateLimits: cfg.RateLimits,
 		MaxInFlight: cfg.MaxInFlight, FaultRecheck: a.deps.faultRecheck, HomeKinds: []string{notify.Home.Kind},
 		Metrics: a.metrics,
