@@ -36,6 +36,12 @@ type benchTeam struct {
 func startWorkspaces(b *testing.B, n, replicas, pool int) (*harness, []*benchTeam, time.Duration) {
 	b.Helper()
 	ln, _, env := installableEnv(b)
+	if sweep := os.Getenv("RAPPORT_BENCH_SWEEP"); sweep != "" {
+		env["RAPPORT_SWEEP_SCHEDULE"] = sweep
+	}
+	if digest := os.Getenv("RAPPORT_BENCH_DIGEST"); digest != "" {
+		env["RAPPORT_DIGEST_SCHEDULE"] = digest
+	}
 	var teams []*benchTeam
 	var began time.Time
 	var redisURL string // the harness' Redis, known once prepared
@@ -147,6 +153,10 @@ func redisIdle(b *testing.B, h *harness, d time.Duration) (cmds, core float64) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	stats0, err := redistest.CommandStats(h.ctx, rdb)
+	if err != nil {
+		b.Fatal(err)
+	}
 	n0, t0 := processed(), time.Now()
 	select { // a measurement over a span of time, not a wait for a condition
 	case <-time.After(d):
@@ -154,6 +164,14 @@ func redisIdle(b *testing.B, h *harness, d time.Duration) (cmds, core float64) {
 		b.Fatal(h.ctx.Err())
 	}
 	n1, took := processed(), time.Since(t0)
+	stats1, err := redistest.CommandStats(h.ctx, rdb)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("idle commands per second (commandstats over %v):", d)
+	for _, l := range redistest.TopCommands(stats0, stats1, int(d/time.Second), 6) {
+		b.Log("  " + l)
+	}
 	cpu1, err := redistest.CPU(h.ctx, rdb)
 	if err != nil {
 		b.Fatal(err)
@@ -171,7 +189,11 @@ func redisIdle(b *testing.B, h *harness, d time.Duration) (cmds, core float64) {
 // test process: Rapport, the fake Slack and the harness) and redis_clients (INFO clients), both
 // after the referrals. The Redis client's pool has room for every workspace's blocked outbox read
 // (pool_size=n+100 in REDIS_URL); RAPPORT_BENCH_POOL=default leaves go-redis's default pool (10 per
-// CPU). n=1000 runs with RAPPORT_BENCH_1000=1.
+// CPU), RAPPORT_BENCH_POOL=3000 sets that size. n=1000 runs with RAPPORT_BENCH_1000=1; RAPPORT_BENCH_TEAMS=20,30 runs those counts instead.
+// The sweep is the tests' (never); RAPPORT_BENCH_SWEEP="@every 5s" runs every workspace's sweep on
+// that schedule, and then the idle figures are over 10 s, sweeps included; the first sweep of each
+// queues this week's digest and inactivity nudges when their time has passed (Monday 9:00), which
+// RAPPORT_BENCH_DIGEST="59 23 * * 0" puts off to the week's last minute.
 //
 //	go test ./cmd/rapport -run '^$' -bench Workspaces -benchtime 1x -timeout 20m
 func BenchmarkWorkspaces(b *testing.B) {
@@ -179,12 +201,29 @@ func BenchmarkWorkspaces(b *testing.B) {
 	if os.Getenv("RAPPORT_BENCH_1000") == "1" {
 		sizes = append(sizes, 1000)
 	}
+	if list := os.Getenv("RAPPORT_BENCH_TEAMS"); list != "" {
+		sizes = nil
+		for _, f := range strings.Split(list, ",") {
+			n, err := strconv.Atoi(f)
+			if err != nil || n < 1 {
+				b.Fatalf("RAPPORT_BENCH_TEAMS=%s: want workspace counts, comma-separated", list)
+			}
+			sizes = append(sizes, n)
+		}
+	}
 	for _, replicas := range []int{1, 2} {
 		for _, n := range sizes {
 			b.Run(fmt.Sprintf("replicas=%d/teams=%d", replicas, n), func(b *testing.B) {
 				pool := n + 100
-				if os.Getenv("RAPPORT_BENCH_POOL") == "default" {
+				switch p := os.Getenv("RAPPORT_BENCH_POOL"); p {
+				case "":
+				case "default":
 					pool = 0
+				default:
+					var err error
+					if pool, err = strconv.Atoi(p); err != nil || pool < 1 {
+						b.Fatalf("RAPPORT_BENCH_POOL=%s: want default or a pool size", p)
+					}
 				}
 				benchmarkWorkspaces(b, n, replicas, pool)
 			})
@@ -195,7 +234,11 @@ func BenchmarkWorkspaces(b *testing.B) {
 func benchmarkWorkspaces(b *testing.B, n, replicas, pool int) {
 	h, teams, started := startWorkspaces(b, n, replicas, pool)
 	b.Logf("%d workspaces served by %d replicas %v after the start", n, replicas, started.Round(time.Millisecond))
-	idleCmds, idleCPU := redisIdle(b, h, 3*time.Second)
+	idle := 3 * time.Second
+	if os.Getenv("RAPPORT_BENCH_SWEEP") != "" {
+		idle = 10 * time.Second // sweeps among the idle work
+	}
+	idleCmds, idleCPU := redisIdle(b, h, idle)
 	b.Logf("idle: Redis ran %.0f commands/s (%.1f per workspace), %.1f %% of a core", idleCmds, idleCmds/float64(n), idleCPU*100)
 
 	// Each workspace's form, opened by its first member: 8 at a time.
