@@ -84,6 +84,15 @@ func launch(t testing.TB, n int, behindProxy bool, tweak func(*deps)) *harness {
 // launchEnv is launch with the variables in env set over the harness' own.
 func launchEnv(t testing.TB, n int, behindProxy bool, tweak func(*deps), env map[string]string) *harness {
 	t.Helper()
+	return launchPrepared(t, n, behindProxy, tweak, env, nil)
+}
+
+// launchPrepared is launchEnv with prepare, when not nil, run before the first replica starts, with
+// a store as the replicas' (their prefix and token keys): what the store and the fake Slack hold
+// when the process starts (installations saved earlier, say). prepare may call h.allow.
+func launchPrepared(t testing.TB, n int, behindProxy bool, tweak func(*deps), env map[string]string,
+	prepare func(h *harness, store *storage.Store)) *harness {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), testDeadline)
 	t.Cleanup(cancel)
 	fake := slackfake.New(slackfake.WithUsers(demoMembers...), slackfake.WithPingInterval(time.Second))
@@ -155,13 +164,20 @@ func launchEnv(t testing.TB, n int, behindProxy bool, tweak func(*deps), env map
 		go func() { r.done <- a.run(runCtx) }()
 		return r
 	}
+	if prepare != nil {
+		opts := []storage.Option{storage.WithPrefix(prefix)}
+		if cfg.OAuth != nil {
+			opts = append(opts, storage.WithTokenKeys(cfg.OAuth.Keys))
+		}
+		prepare(h, storage.New(rdb, opts...))
+	}
 	for i := 0; i < n; i++ {
 		h.replicas = append(h.replicas, h.spawn(i))
 	}
 	h.app, h.store = h.replicas[0].app, h.replicas[0].app.store
 	// The four have used Rapport before: their welcome DM (onboarding_test.go) would add one DM to
 	// every count of the other tests. Newcomers of a test are welcomed as in production.
-	if err := h.store.MarkWelcomed(ctx, slackfake.TeamID, "UALICE", "UBOB", "UCAROL", "UDAVE"); err != nil {
+	if err := h.store.MarkWelcomed(h.ctx, slackfake.TeamID, "UALICE", "UBOB", "UCAROL", "UDAVE"); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(h.shutdown)

@@ -26,26 +26,34 @@ func startInstallable(t *testing.T) (*harness, string) { return startInstallable
 // startInstallableAt is startInstallable with the replicas' clock now (nil: time.Now).
 func startInstallableAt(t *testing.T, now func() time.Time) (*harness, string) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := "http://" + ln.Addr().String()
-	key := make([]byte, 32)
-	_, _ = rand.Read(key)
+	ln, base, env := installableEnv(t)
 	first := true
 	h := launchEnv(t, 1, false, func(d *deps) {
 		if first { // the public URL's; replicas started later get listeners of their own
 			d.listener, first = ln, false
 		}
 		d.now = now
-	}, map[string]string{
+	}, env)
+	return h, base
+}
+
+// installableEnv is the environment of a Rapport in HTTP mode with the OAuth install on and no bot
+// token (a fresh token key), with the listener of its public URL, base.
+func installableEnv(t testing.TB) (ln net.Listener, base string, env map[string]string) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base = "http://" + ln.Addr().String()
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
+	return ln, base, map[string]string{
 		"RAPPORT_MODE": "http", "SLACK_BOT_TOKEN": "", "SLACK_APP_TOKEN": "",
 		"SLACK_CLIENT_ID": slackfake.ClientID, "SLACK_CLIENT_SECRET": slackfake.ClientSecret,
 		"RAPPORT_PUBLIC_URL": base, "RAPPORT_STATE_SECRET": strings.Repeat("s", 32),
 		"RAPPORT_TOKEN_KEY": base64.StdEncoding.EncodeToString(key),
-	})
-	return h, base
+	}
 }
 
 // installFromBrowser is an admin adding Rapport to the workspace: /slack/install, Slack's consent
