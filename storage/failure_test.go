@@ -3,6 +3,7 @@ package storage_test
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -135,5 +136,39 @@ func TestOpen(t *testing.T) {
 		if err := storage.CheckURL(tt.url, tt.master); err == nil {
 			t.Errorf("CheckURL(%q, %q) passed what Open refuses", tt.url, tt.master)
 		}
+	}
+}
+
+// TestOpenPoolSize: the pool holds a blocking read for each of 1,000 workspaces beside go-redis's
+// own 10 per CPU, unless REDIS_URL's pool_size says otherwise, in every form.
+func TestOpenPoolSize(t *testing.T) {
+	pool := func(rdb redis.UniversalClient) int {
+		switch c := rdb.(type) {
+		case *redis.Client:
+			return c.Options().PoolSize
+		case *redis.ClusterClient:
+			return c.Options().PoolSize
+		}
+		return -1
+	}
+	def := 10*runtime.GOMAXPROCS(0) + 1000
+	for _, tt := range []struct {
+		url, master string
+		want        int
+	}{
+		{"redis://localhost:6380/0", "", def},
+		{"redis://localhost:6380/0?pool_size=7", "", 7},
+		{"redis://10.0.0.1:7000?addr=10.0.0.2:7000", "", def},
+		{"redis://10.0.0.1:7000?addr=10.0.0.2:7000&pool_size=9", "", 9},
+		{"redis://s1:26379?addr=s2:26379", "mymaster", def},
+	} {
+		rdb, err := storage.Open(tt.url, tt.master)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := pool(rdb); got != tt.want {
+			t.Errorf("Open(%q, %q): pool of %d; want %d", tt.url, tt.master, got, tt.want)
+		}
+		_ = rdb.Close()
 	}
 }

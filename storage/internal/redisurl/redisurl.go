@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"runtime"
 	"strings"
 	"time"
 
@@ -50,6 +51,13 @@ func Parse(rawURL, sentinelMaster string) (Client, error) {
 		return Client{}, errors.New("not a URL (redis://[user:password@]host:port/db)")
 	}
 	q := u.Query()
+	// Each workspace a process serves holds a connection in its outbox's blocking read: go-redis's
+	// default pool (10 per CPU) would run out at about 15 workspaces, and every other command wait
+	// for it. The pool only caps the connections: they are opened as they are needed.
+	poolSize := 0
+	if !q.Has("pool_size") {
+		poolSize = DefaultPoolSize()
+	}
 	if q.Has("master_name") {
 		return Client{}, errors.New("master_name is not read from the URL: name the Sentinel master in REDIS_SENTINEL_MASTER")
 	}
@@ -63,6 +71,9 @@ func Parse(rawURL, sentinelMaster string) (Client, error) {
 		o.ContextTimeoutEnabled = true
 		o.DialTimeout, o.ReadTimeout, o.WriteTimeout = timeout, timeout, timeout
 		o.MaxRetries, o.DialerRetries = maxRetries, dialerRetries
+		if poolSize > 0 {
+			o.PoolSize = poolSize
+		}
 		return Client{Form: Sentinel, failover: o}, nil
 	case q.Has("addr"):
 		if db := strings.Trim(u.Path, "/"); db != "" && db != "0" {
@@ -75,6 +86,9 @@ func Parse(rawURL, sentinelMaster string) (Client, error) {
 		o.ContextTimeoutEnabled = true
 		o.DialTimeout, o.ReadTimeout, o.WriteTimeout = timeout, timeout, timeout
 		o.MaxRetries, o.DialerRetries = maxRetries, dialerRetries
+		if poolSize > 0 {
+			o.PoolSize = poolSize // per node
+		}
 		return Client{Form: Cluster, clust: o}, nil
 	default:
 		o, err := redis.ParseURL(rawURL)
@@ -84,9 +98,16 @@ func Parse(rawURL, sentinelMaster string) (Client, error) {
 		o.ContextTimeoutEnabled = true
 		o.DialTimeout, o.ReadTimeout, o.WriteTimeout = timeout, timeout, timeout
 		o.MaxRetries, o.DialerRetries = maxRetries, dialerRetries
+		if poolSize > 0 {
+			o.PoolSize = poolSize
+		}
 		return Client{Form: Single, single: o}, nil
 	}
 }
+
+// DefaultPoolSize is the connection pool of a URL that sets no pool_size: go-redis's 10 per CPU,
+// and 1,000 more for the blocking reads of as many workspaces.
+func DefaultPoolSize() int { return 10*runtime.GOMAXPROCS(0) + 1000 }
 
 // New returns the client: a *redis.Client for one server or a Sentinel's master, a
 // *redis.ClusterClient for a cluster.
