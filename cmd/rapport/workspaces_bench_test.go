@@ -211,7 +211,7 @@ func BenchmarkWorkspaces(b *testing.B) {
 			sizes = append(sizes, n)
 		}
 	}
-	for _, replicas := range []int{1, 2} {
+	for _, replicas := range []int{1, 2, 4} {
 		for _, n := range sizes {
 			b.Run(fmt.Sprintf("replicas=%d/teams=%d", replicas, n), func(b *testing.B) {
 				pool := n + 100
