@@ -306,39 +306,7 @@ func BenchmarkReferrals(b *testing.B) {
 				b.StartTimer()
 
 				t0 := time.Now()
-				acked := make([]time.Time, benchRun)
-				next := make(chan int)
-				var wg sync.WaitGroup
-				for range benchWorkers {
-					wg.Go(func() {
-						for k := range next {
-							ack, err := h.fake.SendPrepared(h.ctx, envs[k])
-							if err != nil {
-								b.Error(err)
-								continue
-							}
-							if pl := decodeAck(ack); pl.ResponseAction != "" {
-								b.Errorf("referral %d refused: %s", refs+k, ack.Payload)
-								continue
-							}
-							acked[k] = ack.At
-						}
-					})
-				}
-				var pace <-chan time.Time
-				if c.rate > 0 {
-					tick := time.NewTicker(time.Second / time.Duration(c.rate))
-					defer tick.Stop()
-					pace = tick.C
-				}
-				for k := range benchRun {
-					if pace != nil {
-						<-pace
-					}
-					next <- k
-				}
-				close(next)
-				wg.Wait()
+				acked, _ := submitAll(b, h, envs, refs, c.rate)
 				if b.Failed() {
 					return
 				}
@@ -461,4 +429,44 @@ func BenchmarkNudges(b *testing.B) {
 	b.ReportMetric(float64(took.Nanoseconds())/float64(nudges), "ns/op")
 	b.ReportMetric(float64(nudges)/took.Seconds(), "nudges/s")
 	b.ReportMetric(float64(ticking.Milliseconds())/float64(rounds), "tick_ms")
+}
+
+// submitAll sends the prepared form submissions envs by benchWorkers senders, each waiting for its
+// ack before the next, at rate a second (0: at full speed), and returns when each was acked and how
+// long each ack took. refs numbers the first in errors.
+func submitAll(b *testing.B, h *harness, envs []slackfake.Prepared, refs, rate int) (acked []time.Time, took []time.Duration) {
+	acked, took = make([]time.Time, len(envs)), make([]time.Duration, len(envs))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range benchWorkers {
+		wg.Go(func() {
+			for k := range next {
+				ack, err := h.fake.SendPrepared(h.ctx, envs[k])
+				if err != nil {
+					b.Error(err)
+					continue
+				}
+				if pl := decodeAck(ack); pl.ResponseAction != "" {
+					b.Errorf("referral %d refused: %s", refs+k, ack.Payload)
+					continue
+				}
+				acked[k], took[k] = ack.At, ack.At.Sub(ack.Sent)
+			}
+		})
+	}
+	var pace <-chan time.Time
+	if rate > 0 {
+		tick := time.NewTicker(time.Second / time.Duration(rate))
+		defer tick.Stop()
+		pace = tick.C
+	}
+	for k := range envs {
+		if pace != nil {
+			<-pace
+		}
+		next <- k
+	}
+	close(next)
+	wg.Wait()
+	return acked, took
 }

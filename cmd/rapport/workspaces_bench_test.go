@@ -308,34 +308,8 @@ func benchmarkWorkspaces(b *testing.B, n, replicas, pool int) {
 		b.StartTimer()
 
 		t0 := time.Now()
-		acked := make([]time.Time, benchRun)
-		next := make(chan int)
-		var wg sync.WaitGroup
-		var mu sync.Mutex
-		for range benchWorkers {
-			wg.Go(func() {
-				for k := range next {
-					ack, err := h.fake.SendPrepared(h.ctx, envs[k])
-					if err != nil {
-						b.Error(err)
-						continue
-					}
-					if pl := decodeAck(ack); pl.ResponseAction != "" {
-						b.Errorf("referral %d refused: %s", refs+k, ack.Payload)
-						continue
-					}
-					acked[k] = ack.At
-					mu.Lock()
-					acks = append(acks, ack.At.Sub(ack.Sent))
-					mu.Unlock()
-				}
-			})
-		}
-		for k := range benchRun {
-			next <- k
-		}
-		close(next)
-		wg.Wait()
+		acked, ackTook := submitAll(b, h, envs, refs, 0)
+		acks = append(acks, ackTook...)
 		if b.Failed() {
 			return
 		}
