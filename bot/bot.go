@@ -78,7 +78,9 @@ type Bot struct {
 	status   connStatus
 	httpAcks *httpAcks // HTTP mode's acks; nil in Socket Mode
 
-	gw *Gateway // nil: no HTTP at all
+	gw        *Gateway      // nil: no HTTP at all
+	serving   chan struct{} // closed once Run takes Slack's requests (Serving)
+	serveOnce sync.Once
 	// HTTP mode's intake: requests are dispatched on work while it is open (from Run's start until
 	// its drain); imu orders closing it before the drain's wait.
 	imu    sync.RWMutex
@@ -102,7 +104,7 @@ func New(cfg Config) (*Bot, error) {
 	if err := cfg.Mux.Err(); err != nil {
 		return nil, fmt.Errorf("bot routes: %w", err)
 	}
-	b := &Bot{cfg: cfg}
+	b := &Bot{cfg: cfg, serving: make(chan struct{})}
 	log := cfg.Logger
 	if cfg.Metrics == nil {
 		cfg.Metrics = nopMetrics{}
@@ -196,6 +198,7 @@ func (b *Bot) Run(ctx context.Context) error {
 		}()
 	}
 	defer stopSock()
+	b.serveOnce.Do(func() { close(b.serving) })
 	if b.gw != nil {
 		defer b.gw.Detach(b.disp.team)
 	}
@@ -220,6 +223,10 @@ func (b *Bot) Run(ctx context.Context) error {
 	}
 	return err
 }
+
+// Serving is closed once Run takes Slack's requests: its socket reader runs, or in HTTP mode its
+// gateway hands it requests. (In Socket Mode the socket may still be connecting: /readyz says so.)
+func (b *Bot) Serving() <-chan struct{} { return b.serving }
 
 // intake dispatches an HTTP-mode request on the bot's work and returns where its ack will come, or
 // why it cannot: the bot is not running yet, or drains.

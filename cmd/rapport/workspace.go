@@ -34,7 +34,7 @@ type workspace struct {
 	bot       *bot.Bot
 	aggrWake  chan struct{} // keepAggregates' signal (wakeAggregates)
 	// ready closes once the start-up steps ran (settings, member directory, indexes, aggregates
-	// checked): /readyz waits for it.
+	// checked) and the bot takes Slack's requests: /readyz waits for it.
 	ready chan struct{}
 }
 
@@ -109,9 +109,9 @@ func (a *app) newWorkspace(ctx context.Context, token string) (_ *workspace, err
 	return w, nil
 }
 
-// runWorkspace serves the workspace and sweeps its reminders until ctx ends, its bot taking Slack's
-// requests from the start while the start-up steps run beside it (settings, member directory,
-// indexes, aggregates); the workspace counts among the served (spaces) meanwhile.
+// runWorkspace reads the workspace's settings and members and checks its indexes and aggregates,
+// then serves it and sweeps its reminders until ctx ends; the workspace counts among the served
+// (spaces) meanwhile, and w.ready closes once its bot takes Slack's requests.
 func (a *app) runWorkspace(ctx context.Context, w *workspace) error {
 	a.spaces.add(w)
 	a.metrics.SetInstalledTeams(a.spaces.len())
@@ -119,21 +119,25 @@ func (a *app) runWorkspace(ctx context.Context, w *workspace) error {
 		a.spaces.remove(w)
 		a.metrics.SetInstalledTeams(a.spaces.len())
 	}()
+	// Before the bot: a referral to a member needs the directory, or it is refused as unknown.
+	a.startUp(ctx, w)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return w.bot.Run(gctx) })
 	g.Go(func() error { return w.sched.Run(gctx) })
-	g.Go(func() error {
-		a.startUp(gctx, w)
-		a.keepAggregates(gctx, w)
-		return nil
-	})
+	g.Go(func() error { a.keepAggregates(gctx, w); return nil })
+	go func() {
+		select {
+		case <-w.bot.Serving():
+			close(w.ready)
+		case <-gctx.Done():
+		}
+	}()
 	return g.Wait()
 }
 
-// startUp reads the workspace's settings and members and checks its indexes and aggregates, then
-// closes w.ready. None of it is fatal: each is tried again later.
+// startUp reads the workspace's settings and members and checks its indexes and aggregates. None
+// of it is fatal: each is tried again later.
 func (a *app) startUp(ctx context.Context, w *workspace) {
-	defer close(w.ready)
 	if err := w.settings.Refresh(ctx); err != nil {
 		w.log.Warn("settings not read at start; using the environment's until the next sweep", zap.Error(err))
 	}
