@@ -156,6 +156,19 @@ func (w *dmWatch) look() {
 }
 
 // waitAll waits until the DMs of referrals 0 to n-1 have all arrived and nothing is owed any more.
+// latencies appends to lat, for each referral acked at acked[k] (the referrals from first on),
+// how long after its ack its receiver's DM came, and returns when the last DM came.
+func (w *dmWatch) latencies(first int, acked []time.Time, lat *[]time.Duration) (last time.Time) {
+	for k, a := range acked {
+		at := w.at[first+k]
+		*lat = append(*lat, at.Sub(a))
+		if at.After(last) {
+			last = at
+		}
+	}
+	return last
+}
+
 func (w *dmWatch) waitAll(n int) {
 	w.h.t.Helper()
 	w.h.wait(fmt.Sprintf("%d receiver DMs", n), func() bool {
@@ -316,14 +329,7 @@ func BenchmarkReferrals(b *testing.B) {
 				if watch.twice > 0 {
 					b.Errorf("%d receiver DMs arrived twice", watch.twice)
 				}
-				var last time.Time
-				for k, a := range acked {
-					at := watch.at[refs+k]
-					lat = append(lat, at.Sub(a))
-					if at.After(last) {
-						last = at
-					}
-				}
+				last := watch.latencies(refs, acked, &lat)
 				took += last.Sub(t0)
 				publishes, _ := h.fake.CallsAfter(began, "views.publish")
 				b.ReportMetric(float64(len(publishes)), "home_publishes")

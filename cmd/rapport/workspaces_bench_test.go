@@ -113,20 +113,13 @@ func startWorkspaces(b *testing.B, n, replicas, pool int) (*harness, []*benchTea
 }
 
 // redisClients is Redis's connected_clients (INFO clients).
-func redisClients(b *testing.B, h *harness) int {
+func redisClients(b *testing.B, h *harness) int64 {
 	b.Helper()
-	info, err := h.redis.Client(b).Info(h.ctx, "clients").Result()
+	n, err := redistest.InfoInt(h.ctx, h.redis.Client(b), "clients", "connected_clients")
 	if err != nil {
 		b.Fatal(err)
 	}
-	for _, line := range strings.Split(info, "\n") {
-		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "connected_clients:"); ok {
-			n, _ := strconv.Atoi(v)
-			return n
-		}
-	}
-	b.Fatal("INFO clients: no connected_clients")
-	return 0
+	return n
 }
 
 // redisIdle is what Redis does for Rapport while nobody uses it, over d: the commands it runs a
@@ -135,19 +128,12 @@ func redisClients(b *testing.B, h *harness) int {
 func redisIdle(b *testing.B, h *harness, d time.Duration) (cmds, core float64) {
 	b.Helper()
 	rdb := h.redis.Client(b)
-	processed := func() int {
-		info, err := rdb.Info(h.ctx, "stats").Result()
+	processed := func() int64 {
+		n, err := redistest.InfoInt(h.ctx, rdb, "stats", "total_commands_processed")
 		if err != nil {
 			b.Fatal(err)
 		}
-		for _, line := range strings.Split(info, "\n") {
-			if v, ok := strings.CutPrefix(strings.TrimSpace(line), "total_commands_processed:"); ok {
-				n, _ := strconv.Atoi(v)
-				return n
-			}
-		}
-		b.Fatal("INFO stats: no total_commands_processed")
-		return 0
+		return n
 	}
 	cpu0, err := redistest.CPU(h.ctx, rdb)
 	if err != nil {
@@ -319,14 +305,7 @@ func benchmarkWorkspaces(b *testing.B, n, replicas, pool int) {
 		if watch.twice > 0 {
 			b.Errorf("%d receiver DMs arrived twice", watch.twice)
 		}
-		var last time.Time
-		for k, a := range acked {
-			at := watch.at[refs+k]
-			lat = append(lat, at.Sub(a))
-			if at.After(last) {
-				last = at
-			}
-		}
+		last := watch.latencies(refs, acked, &lat)
 		took += last.Sub(t0)
 		refs += benchRun
 		b.StartTimer()

@@ -132,3 +132,18 @@ func CPU(ctx context.Context, rdb redis.UniversalClient) (time.Duration, error) 
 	}
 	return time.Duration(secs * float64(time.Second)), nil
 }
+
+// InfoInt is the whole-number field of INFO section (connected_clients of "clients",
+// total_commands_processed of "stats").
+func InfoInt(ctx context.Context, rdb redis.UniversalClient, section, field string) (int64, error) {
+	info, err := rdb.Info(ctx, section).Result()
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(info, "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), field+":"); ok {
+			return strconv.ParseInt(v, 10, 64)
+		}
+	}
+	return 0, fmt.Errorf("INFO %s: no %s", section, field)
+}
