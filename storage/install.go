@@ -87,7 +87,22 @@ func (s *Store) SaveInstallation(ctx context.Context, in rapport.Installation) e
 	if err := s.rdb.ZRem(ctx, s.purgeKey(), in.Team).Err(); err != nil {
 		return fail(op, err)
 	}
-	return nil
+	return s.bumpInstalls(ctx, op)
+}
+
+// bumpInstalls tells every replica the installations changed (InstallsVersion).
+func (s *Store) bumpInstalls(ctx context.Context, op string) error {
+	return fail(op, s.rdb.Incr(ctx, s.installsVersionKey()).Err())
+}
+
+// InstallsVersion changes whenever an installation is saved or removed: a replica that saw a
+// version has seen every installation as of it, and need not read them again until it changes.
+func (s *Store) InstallsVersion(ctx context.Context) (int64, error) {
+	v, err := s.rdb.Get(ctx, s.installsVersionKey()).Int64()
+	if errors.Is(err, redis.Nil) {
+		return 0, nil
+	}
+	return v, fail("read installations' version", err)
 }
 
 // Installation returns team's installation: ENOTFOUND when Rapport was never installed there (or
@@ -229,7 +244,7 @@ func (s *Store) RemoveInstallation(ctx context.Context, team string, now time.Ti
 	if err := s.rdb.ZRem(ctx, s.installsKey(), team).Err(); err != nil {
 		return time.Time{}, fail(op, err)
 	}
-	return msTime(got), nil
+	return msTime(got), s.bumpInstalls(ctx, op)
 }
 
 // checkTeam refuses a team ID that is not one of Slack's (upper-case letters and digits): it is

@@ -205,8 +205,12 @@ func (k keys) prospects(email, phone string) []string {
 func (k keys) install() string { return k.base + "install" }
 
 // installsKey, purgeKey and onceKey are the global keys (see the layout above).
-func (s *Store) installsKey() string        { return s.prefix + ":installs" }
-func (s *Store) purgeKey() string           { return s.prefix + ":purge" }
+func (s *Store) installsKey() string { return s.prefix + ":installs" }
+func (s *Store) purgeKey() string    { return s.prefix + ":purge" }
+
+// installsVersionKey counts the changes of the installations (saved, removed), so that a replica
+// reads them all again only when one changed (InstallsVersion).
+func (s *Store) installsVersionKey() string { return s.prefix + ":installs:ver" }
 func (s *Store) onceKey(name string) string { return s.prefix + ":once:" + name }
 
 // digestRan claims a week's digest, once per cluster.

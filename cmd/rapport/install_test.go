@@ -203,3 +203,24 @@ func TestOAuthConfig(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestInstallSeenByEveryReplica: an install and an uninstall taken on one replica reach the other
+// on its next look at the installations' version.
+func TestInstallSeenByEveryReplica(t *testing.T) {
+	h, base := startInstallable(t)
+	h.allow(40 * time.Second)
+	h.replicas = append(h.replicas, h.spawn(1))
+	other := h.replicas[1].app
+	h.wait("the second replica started", other.started)
+	h.fake.Consent(slackfake.Consent{User: "UDAVE"})
+	h.installFromBrowser(base)
+	h.wait("the install served by both replicas", func() bool {
+		return h.app.serving(slackfake.TeamID) && other.serving(slackfake.TeamID)
+	})
+	if _, err := h.fake.Send(h.ctx, "events_api", h.fake.AppUninstalled()); err != nil {
+		t.Fatal(err)
+	}
+	h.wait("the uninstall seen by both replicas", func() bool {
+		return !h.app.serving(slackfake.TeamID) && !other.serving(slackfake.TeamID)
+	})
+}

@@ -17,8 +17,13 @@ type installed struct {
 }
 
 // installCheck is how often a process looks at the store for installs and uninstalls another
-// replica took (this one's own are seen at once).
-const installCheck = 5 * time.Second
+// replica took (this one's own are seen at once): one GET of the installations' version, and a read
+// of them all only when it changed, or every fullLookEvery checks (a change whose version bump
+// Redis refused).
+const (
+	installCheck  = 5 * time.Second
+	fullLookEvery = 12
+)
 
 // running is one workspace's work started by serveInstalls.
 type running struct {
@@ -95,7 +100,16 @@ func (a *app) serveInstalls(ctx context.Context) {
 			a.log.Info("the workspace's work stopped: uninstalled", zap.String("uninstalled_team", team))
 		}
 	}
+	// seenVersion is the installations' version the last whole look saw (-1: none yet); looks
+	// counts the ticks since, for a whole look every fullLookEvery whatever the version says.
+	seenVersion, looks := int64(-1), 0
 	look := func() {
+		version, verr := a.store.InstallsVersion(ctx)
+		looks++
+		if verr == nil && version == seenVersion && looks < fullLookEvery {
+			return // nothing saved or removed since: nothing to start or stop
+		}
+		looks = 0
 		seen, whole := map[string]bool{}, true
 		after := ""
 		for {
@@ -119,6 +133,9 @@ func (a *app) serveInstalls(ctx context.Context) {
 			if whole && !seen[team] {
 				stop(team)
 			}
+		}
+		if whole && verr == nil {
+			seenVersion = version
 		}
 		if len(run) == 0 {
 			a.log.Info("no workspace installed yet: waiting for an install at " + install.InstallPath)

@@ -242,3 +242,18 @@ func (s *spaces) teams() []string {
 	slices.Sort(out)
 	return out
 }
+
+// serving reports whether the process serves team now: its workspace started and its bot takes
+// Slack's requests.
+func (a *app) serving(team string) bool {
+	w := a.spaces.get(team)
+	if w == nil {
+		return false
+	}
+	select {
+	case <-w.ready:
+		return true
+	default:
+		return false
+	}
+}
