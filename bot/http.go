@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rapportbot/rapport/deploy"
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
 	"go.uber.org/zap"
@@ -24,9 +25,9 @@ import (
 // secret, and shows the person whatever the response carries. The request goes through the same
 // dispatcher as a Socket Mode envelope; its ack, instead of a frame on the socket, is the response.
 const (
-	PathEvents        = "/slack/events"
-	PathInteractivity = "/slack/interactivity"
-	PathCommands      = "/slack/commands"
+	PathEvents        = deploy.PathEvents
+	PathInteractivity = deploy.PathInteractivity
+	PathCommands      = deploy.PathCommands
 
 	// maxRequestBody bounds what is read of a request before its signature is checked. Slack's
 	// largest payloads (a block action from a full App Home) are tens of kilobytes.

@@ -9,15 +9,14 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// The paths Rapport serves in HTTP mode: bot.PathEvents, bot.PathInteractivity, bot.PathCommands
-// and install.RedirectPath, install.InstallPath. deploy cannot import them (bot/install imports
-// deploy); cmd/rapport's manifest test holds the two spellings equal.
+// The paths Rapport serves in HTTP mode, here because the manifest names them and every package
+// that serves or calls them (bot, bot/install, the fake Slack) can import deploy.
 const (
-	pathEvents        = "/slack/events"
-	pathInteractivity = "/slack/interactivity"
-	pathCommands      = "/slack/commands"
-	pathRedirect      = "/slack/oauth_redirect"
-	pathInstall       = "/slack/install"
+	PathEvents        = "/slack/events"
+	PathInteractivity = "/slack/interactivity"
+	PathCommands      = "/slack/commands"
+	PathOAuthRedirect = "/slack/oauth_redirect"
+	PathInstall       = "/slack/install"
 )
 
 // httpEvents are the events only HTTP mode subscribes to: with OAuth, many workspaces share the
@@ -89,18 +88,18 @@ func HTTPManifest(base string) ([]byte, error) {
 				return fmt.Errorf("no slash command")
 			}
 			for _, c := range cmds.Content {
-				if err := set(c, "url", str(base+pathCommands), "command"); err != nil {
+				if err := set(c, "url", str(base+PathCommands), "command"); err != nil {
 					return err
 				}
 			}
 			return nil
 		}},
 		{[]string{"oauth_config"}, func(o *yaml.Node) error {
-			urls := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Content: []*yaml.Node{str(base + pathRedirect)}}
+			urls := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Content: []*yaml.Node{str(base + PathOAuthRedirect)}}
 			return set(o, "redirect_urls", urls, "")
 		}},
 		{[]string{"settings", "event_subscriptions"}, func(es *yaml.Node) error {
-			if err := set(es, "request_url", str(base+pathEvents), ""); err != nil {
+			if err := set(es, "request_url", str(base+PathEvents), ""); err != nil {
 				return err
 			}
 			bot := lookup(es, "bot_events")
@@ -113,7 +112,7 @@ func HTTPManifest(base string) ([]byte, error) {
 			return nil
 		}},
 		{[]string{"settings", "interactivity"}, func(in *yaml.Node) error {
-			return set(in, "request_url", str(base+pathInteractivity), "is_enabled")
+			return set(in, "request_url", str(base+PathInteractivity), "is_enabled")
 		}},
 		{[]string{"settings"}, func(s *yaml.Node) error {
 			v := lookup(s, "socket_mode_enabled")
@@ -165,7 +164,7 @@ func httpHeader(base string) string {
 #      (Basic Information → App Credentials), RAPPORT_STATE_SECRET and RAPPORT_TOKEN_KEY (each
 #      openssl rand -base64 32), and RAPPORT_PUBLIC_URL=` + base + `
 #      Manage Distribution → Activate Public Distribution lets other workspaces install; share
-#      ` + base + pathInstall + `
+#      ` + base + PathInstall + `
 #      One workspace without OAuth instead: Install App → Install to Workspace; the Bot User
 #      OAuth Token (xoxb-…) is SLACK_BOT_TOKEN.
 #   4. Invite @rapport to the recognition channel (file uploads need membership).

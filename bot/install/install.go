@@ -28,8 +28,8 @@ const DefaultAuthorizeURL = "https://slack.com/oauth/v2/authorize"
 
 // Paths the installer serves (Routes), as the app's settings page names them.
 const (
-	InstallPath  = "/slack/install"
-	RedirectPath = "/slack/oauth_redirect"
+	InstallPath  = deploy.PathInstall
+	RedirectPath = deploy.PathOAuthRedirect
 )
 
 // stateCookie ties a state to the browser that started the install, as Slack's Bolt does: a link

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/rapportbot/rapport/deploy"
 	"io"
 	"net/http"
 	"net/url"
@@ -100,11 +101,11 @@ func HTTPBody(frame []byte) (path, contentType string, body []byte, retry int, r
 		for k, f := range fields {
 			v.Set(k, fmt.Sprint(f))
 		}
-		return "/slack/commands", form, []byte(v.Encode()), 0, "", nil
+		return deploy.PathCommands, form, []byte(v.Encode()), 0, "", nil
 	case "interactive":
-		return "/slack/interactivity", form, []byte(url.Values{"payload": {string(env.Payload)}}.Encode()), 0, "", nil
+		return deploy.PathInteractivity, form, []byte(url.Values{"payload": {string(env.Payload)}}.Encode()), 0, "", nil
 	case "events_api":
-		return "/slack/events", "application/json", env.Payload, env.RetryAttempt, env.RetryReason, nil
+		return deploy.PathEvents, "application/json", env.Payload, env.RetryAttempt, env.RetryReason, nil
 	}
 	return "", "", nil, 0, "", fmt.Errorf("slackfake: no HTTP endpoint for envelopes of type %q", env.Type)
 }
