@@ -41,7 +41,7 @@ type workspace struct {
 // newWorkspace connects to the workspace token is the bot token of and wires its work.
 func (a *app) newWorkspace(ctx context.Context, token string) (_ *workspace, err error) {
 	cfg, now := a.cfg, a.now
-	api := slackAPI(cfg, token, a.metrics.Transport(a.transport))
+	api := slackAPI(cfg, token, a.metrics.Transport(bot.DropEchoes(a.transport)))
 	id, err := bot.Connect(ctx, api)
 	if err != nil {
 		return nil, err
