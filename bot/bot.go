@@ -135,6 +135,7 @@ func New(cfg Config) (*Bot, error) {
 			b.sender.homeKinds[k] = true
 		}
 	}
+	b.disp.lag = b.sender.lag
 	b.sender.journal = journal{dir: cfg.Journal, team: b.sender.team, consumer: b.sender.consumer}
 	if b.sender.reclaim <= 0 {
 		b.sender.reclaim = DefaultReclaimAfter

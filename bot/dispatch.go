@@ -53,6 +53,7 @@ type dispatcher struct {
 	status  *connStatus
 	bounds  *bounds
 	metrics Metrics
+	lag     func(now time.Time) time.Duration // how far the outbox is behind (sender.lag); nil: never
 	wg      sync.WaitGroup
 }
 
@@ -189,6 +190,9 @@ func (d *dispatcher) serve(ctx context.Context, r *Request, h Handler, route str
 	s.release() // the handler's hold
 	if !won {
 		return
+	}
+	if res.err == nil {
+		d.awaitOutbox(ctx, r)
 	}
 	ack, afterErr := d.ackFor(r, res.err, res.ack)
 	d.send(ctx, r, outcome(res.err), ack)

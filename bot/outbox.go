@@ -158,6 +158,7 @@ type sender struct {
 	onFault   func(ctx context.Context, f Fault) error // tells admins of a fault they can mend; nil: nobody
 	journal   journal                                  // deliveries not recorded at shutdown; dir "": none
 	lease     atomic.Int64                             // UnixNano until which held entries are surely this sender's
+	dmLanes   atomic.Pointer[[]*lane]                  // the lanes of DMs while run runs, for lag
 	metrics   Metrics                                  // hears of dead letters and nudges, once each is recorded
 }
 
@@ -175,6 +176,9 @@ func (s *sender) run(stop, work context.Context) error {
 		l.coalesce, l.published = true, map[string]time.Time{}
 	}
 	s.rec.lanes = lanes
+	dm := lanes[:s.workers]
+	s.dmLanes.Store(&dm)
+	defer s.dmLanes.Store(nil)
 	var recDone sync.WaitGroup
 	recDone.Go(func() { s.rec.run(stop, work) })
 	var authDone sync.WaitGroup

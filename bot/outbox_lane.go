@@ -5,6 +5,7 @@ import (
 	"context"
 	"hash/maphash"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rapportbot/rapport"
@@ -36,6 +37,8 @@ type lane struct {
 	coalesce   bool
 	superseded []*item
 	published  map[string]time.Time
+
+	oldest atomic.Int64 // UnixNano when the oldest message ready to go was read (noteOldest); 0 none
 }
 
 // queue is one recipient's entries in stream order.
@@ -123,6 +126,7 @@ func (l *lane) run(stop, work context.Context) {
 			return
 		}
 		l.settleSuperseded()
+		l.noteOldest()
 		if len(l.ready) == 0 {
 			l.mu.Lock()
 			idle := len(l.inbox) == 0
