@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"regexp"
@@ -123,6 +124,7 @@ var benchEmailRE = regexp.MustCompile(`bench(\d+)@prospect\.example`)
 // receiver's DM of each referral arrived.
 type dmWatch struct {
 	h     *harness
+	fake  *slackfake.Server
 	to    func(i int) string // the receiver of referral i
 	read  int                // calls read so far
 	at    map[int]time.Time
@@ -130,14 +132,21 @@ type dmWatch struct {
 }
 
 func newDMWatch(h *harness, to func(i int) string) *dmWatch {
-	_, read := h.fake.CallsAfter(0, "")
-	return &dmWatch{h: h, to: to, read: read, at: map[int]time.Time{}}
+	w := watchDMs(h.fake, to)
+	w.h = h
+	return w
+}
+
+// watchDMs follows the receiver DMs fake gets, whichever bot sends them.
+func watchDMs(fake *slackfake.Server, to func(i int) string) *dmWatch {
+	_, read := fake.CallsAfter(0, "")
+	return &dmWatch{fake: fake, to: to, read: read, at: map[int]time.Time{}}
 }
 
 // look reads the calls made since the last look.
 func (w *dmWatch) look() {
 	var calls []slackfake.Call
-	calls, w.read = w.h.fake.CallsAfter(w.read, "chat.postMessage")
+	calls, w.read = w.fake.CallsAfter(w.read, "chat.postMessage")
 	for _, c := range calls {
 		m := benchEmailRE.FindStringSubmatch(c.Params["blocks"])
 		if m == nil {
@@ -302,24 +311,13 @@ func BenchmarkReferrals(b *testing.B) {
 			var lat []time.Duration
 			for b.Loop() {
 				b.StopTimer()
-				envs := make([]slackfake.Prepared, benchRun)
-				for k := range envs {
-					i := refs + k
-					g, r := pairOf(i, len(people))
-					f := hotForm()
-					f.receiver, f.email, f.phone = people[r].id, benchEmail(i), ""
-					view := modal // the same form twice saves once: a form of its own each
-					view.ID = fmt.Sprintf("VBENCH%d", i)
-					if envs[k], err = slackfake.PrepareSend("interactive", people[g].submissionOf(view, f)); err != nil {
-						b.Fatal(err)
-					}
-				}
+				envs := prepareForms(b, people, modal, refs, benchRun)
 				_, began := h.fake.CallsAfter(0, "")
 				usage := newRedisUsage(h)
 				b.StartTimer()
 
 				t0 := time.Now()
-				acked, _ := submitAll(b, h, envs, refs, c.rate)
+				acked, _ := submitAll(b, h.ctx, h.fake, envs, refs, c.rate)
 				if b.Failed() {
 					return
 				}
@@ -341,6 +339,25 @@ func BenchmarkReferrals(b *testing.B) {
 			percentiles(b, lat, "dm_p50_ms", "dm_p99_ms")
 		})
 	}
+}
+
+// prepareForms builds the submissions of referrals from to from+n-1 among people, each a form of
+// its own (the same form twice saves once) sent as Slack sends it: the whole view, blocks and all.
+func prepareForms(b *testing.B, people []person, modal slack.View, from, n int) []slackfake.Prepared {
+	envs := make([]slackfake.Prepared, n)
+	for k := range envs {
+		i := from + k
+		g, r := pairOf(i, len(people))
+		f := hotForm()
+		f.receiver, f.email, f.phone = people[r].id, benchEmail(i), ""
+		view := modal
+		view.ID = fmt.Sprintf("VBENCH%d", i)
+		var err error
+		if envs[k], err = slackfake.PrepareSend("interactive", people[g].submissionOf(view, f)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return envs
 }
 
 // seedDue saves n new referrals among people through the real create script, as made at created,
@@ -440,14 +457,14 @@ func BenchmarkNudges(b *testing.B) {
 // submitAll sends the prepared form submissions envs by benchWorkers senders, each waiting for its
 // ack before the next, at rate a second (0: at full speed), and returns when each was acked and how
 // long each ack took. refs numbers the first in errors.
-func submitAll(b *testing.B, h *harness, envs []slackfake.Prepared, refs, rate int) (acked []time.Time, took []time.Duration) {
+func submitAll(b *testing.B, ctx context.Context, fake *slackfake.Server, envs []slackfake.Prepared, refs, rate int) (acked []time.Time, took []time.Duration) {
 	acked, took = make([]time.Time, len(envs)), make([]time.Duration, len(envs))
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for range benchWorkers {
 		wg.Go(func() {
 			for k := range next {
-				ack, err := h.fake.SendPrepared(h.ctx, envs[k])
+				ack, err := fake.SendPrepared(ctx, envs[k])
 				if err != nil {
 					b.Error(err)
 					continue

@@ -294,7 +294,7 @@ func benchmarkWorkspaces(b *testing.B, n, replicas, pool int) {
 		b.StartTimer()
 
 		t0 := time.Now()
-		acked, ackTook := submitAll(b, h, envs, refs, 0)
+		acked, ackTook := submitAll(b, h.ctx, h.fake, envs, refs, 0)
 		acks = append(acks, ackTook...)
 		if b.Failed() {
 			return
