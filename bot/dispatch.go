@@ -36,9 +36,11 @@ type acker interface {
 	AckCtx(ctx context.Context, envelopeID string, payload any) error
 }
 
-// ephemeralPoster tells a person privately what went wrong with a button they clicked.
-type ephemeralPoster interface {
+// replier tells a person privately what went wrong with a button they clicked (an ephemeral
+// message) or a global shortcut they used (a modal, on the shortcut's trigger).
+type replier interface {
 	PostEphemeralContext(ctx context.Context, channelID, userID string, options ...slack.MsgOption) (string, error)
+	OpenViewContext(ctx context.Context, triggerID string, view slack.ModalViewRequest) (*slack.ViewResponse, error)
 }
 
 // dispatcher turns socketmode events into handler calls: one ack per envelope, within the deadline,
@@ -47,7 +49,7 @@ type dispatcher struct {
 	log     *zap.Logger
 	mux     *Mux
 	ack     acker
-	api     ephemeralPoster
+	api     replier
 	dedupe  Deduper
 	team    string
 	status  *connStatus

@@ -128,6 +128,12 @@ func TestErrorsReachThePerson(t *testing.T) {
 			m.Action("accept", func(context.Context, *bot.Request) (any, error) {
 				return nil, rapport.Errorf(rapport.EFORBIDDEN, "Only the receiver can accept this referral.")
 			})
+			m.MessageShortcut("refer_message", func(context.Context, *bot.Request) (any, error) {
+				return nil, rapport.Errorf(rapport.EINVALID, "That is one of Rapport's own messages.")
+			})
+			m.GlobalShortcut("give_referral", func(context.Context, *bot.Request) (any, error) {
+				return nil, rapport.Errorf(rapport.EINVALID, "Rapport is not set up here yet.")
+			})
 		}})
 		submit := func(email string) slackfake.Ack {
 			ack, _ := e.send("interactive", e.fake.ViewSubmission(alice, formView,
@@ -182,6 +188,42 @@ func TestErrorsReachThePerson(t *testing.T) {
 				for _, m := range e.fake.Messages() {
 					if m.Ephemeral && m.User == alice && m.Channel == slackfake.GeneralChannelID &&
 						m.Text == "Only the receiver can accept this referral." {
+						return true
+					}
+				}
+				return false
+			})
+		})
+
+		t.Run("MessageShortcutRefused", func(t *testing.T) {
+			// A message shortcut's ack carries nothing either: its response_url answers in the
+			// message's channel, to the person only.
+			msg := e.fake.Post(slackfake.GeneralChannelID, "UBOB", "We do roofs")
+			ack, _ := e.send("interactive", e.fake.MessageShortcut(alice, "refer_message", msg))
+			if ack.Payload != nil {
+				t.Errorf("message shortcut acked with %s; want a bare ack", ack.Payload)
+			}
+			e.wait("the ephemeral refusal", func() bool {
+				for _, m := range e.fake.Messages() {
+					if m.Ephemeral && m.User == alice && m.Channel == slackfake.GeneralChannelID &&
+						m.Text == "That is one of Rapport's own messages." {
+						return true
+					}
+				}
+				return false
+			})
+		})
+
+		t.Run("GlobalShortcutRefused", func(t *testing.T) {
+			// A global shortcut has neither a channel nor a response_url: its trigger opens a modal.
+			p := e.fake.GlobalShortcut(alice, "give_referral")
+			ack, _ := e.send("interactive", p)
+			if ack.Payload != nil {
+				t.Errorf("global shortcut acked with %s; want a bare ack", ack.Payload)
+			}
+			e.wait("the refusal in a modal", func() bool {
+				for _, v := range e.fake.Views() {
+					if v.TriggerID == p["trigger_id"] && strings.Contains(string(v.View), "Rapport is not set up here yet.") {
 						return true
 					}
 				}

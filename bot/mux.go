@@ -49,14 +49,17 @@ func (r *Request) User() string {
 	return ""
 }
 
-// Mux routes envelopes to handlers by slash command, block action_id, view callback_id and event type.
-// Registering the same route twice is an error reported by Err, so a typo fails at start-up.
+// Mux routes envelopes to handlers by slash command, block action_id, view callback_id, shortcut
+// callback_id and event type. Registering the same route twice is an error reported by Err, so a typo
+// fails at start-up.
 type Mux struct {
-	commands map[string]Handler
-	actions  map[string]Handler
-	views    map[string]Handler
-	events   map[string]Handler
-	errs     []error
+	commands         map[string]Handler
+	actions          map[string]Handler
+	views            map[string]Handler
+	messageShortcuts map[string]Handler
+	globalShortcuts  map[string]Handler
+	events           map[string]Handler
+	errs             []error
 }
 
 // NewMux returns an empty Mux.
@@ -66,6 +69,9 @@ func NewMux() *Mux {
 		actions:  map[string]Handler{},
 		views:    map[string]Handler{},
 		events:   map[string]Handler{},
+		// Each kind apart: a message and a global shortcut may share a callback_id.
+		messageShortcuts: map[string]Handler{},
+		globalShortcuts:  map[string]Handler{},
 	}
 }
 
@@ -77,6 +83,18 @@ func (m *Mux) Action(actionID string, h Handler) { m.add(m.actions, "action", ac
 
 // View routes a view submission by the view's callback_id.
 func (m *Mux) View(callbackID string, h Handler) { m.add(m.views, "view", callbackID, h) }
+
+// MessageShortcut routes a message shortcut (a message_action, from a message's menu) by the
+// callback_id the app's manifest gives it.
+func (m *Mux) MessageShortcut(callbackID string, h Handler) {
+	m.add(m.messageShortcuts, "message shortcut", callbackID, h)
+}
+
+// GlobalShortcut routes a global shortcut (a shortcut, from the composer or the search bar) by the
+// callback_id the app's manifest gives it.
+func (m *Mux) GlobalShortcut(callbackID string, h Handler) {
+	m.add(m.globalShortcuts, "global shortcut", callbackID, h)
+}
 
 // Event routes an Events API event by its inner type ("app_home_opened").
 func (m *Mux) Event(typ string, h Handler) { m.add(m.events, "event", typ, h) }
@@ -110,6 +128,12 @@ func (m *Mux) route(r *Request) (Handler, string) {
 		case slack.InteractionTypeViewSubmission:
 			id := r.Interaction.View.CallbackID
 			return m.views[id], "view:" + id
+		case slack.InteractionTypeMessageAction:
+			id := r.Interaction.CallbackID
+			return m.messageShortcuts[id], "message_action:" + id
+		case slack.InteractionTypeShortcut:
+			id := r.Interaction.CallbackID
+			return m.globalShortcuts[id], "shortcut:" + id
 		}
 		return nil, "interactive:" + string(r.Interaction.Type)
 	case "events_api":

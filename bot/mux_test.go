@@ -33,6 +33,10 @@ func TestNewRefusesBadRoutes(t *testing.T) {
 			[]string{"view", `"refer_form"`, "twice"}},
 		{"DuplicateEvent", func(m *bot.Mux) { m.Event("app_home_opened", ok); m.Event("app_home_opened", ok) },
 			[]string{"event", `"app_home_opened"`, "twice"}},
+		{"DuplicateMessageShortcut", func(m *bot.Mux) { m.MessageShortcut("refer_message", ok); m.MessageShortcut("refer_message", ok) },
+			[]string{"message shortcut", `"refer_message"`, "twice"}},
+		{"DuplicateGlobalShortcut", func(m *bot.Mux) { m.GlobalShortcut("give_referral", ok); m.GlobalShortcut("give_referral", ok) },
+			[]string{"global shortcut", `"give_referral"`, "twice"}},
 		{"EveryMistake", func(m *bot.Mux) {
 			m.Command("/refer", ok)
 			m.Command("/refer", ok)
@@ -65,6 +69,8 @@ func TestNewRefusesBadRoutes(t *testing.T) {
 		m.Action("/refer", ok)
 		m.View("/refer", ok)
 		m.Event("/refer", ok)
+		m.MessageShortcut("/refer", ok)
+		m.GlobalShortcut("/refer", ok)
 		if _, err := bot.New(offlineConfig(t, m)); err != nil {
 			t.Fatalf("New: %v", err)
 		}

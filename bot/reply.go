@@ -39,10 +39,24 @@ func (d *dispatcher) ackFor(r *Request, err error, ack any) (any, func(context.C
 			title = "Check your DMs"
 			msg += " *Back* returns to your form, still filled in."
 		}
-		return slack.NewPushViewSubmissionResponse(NoticeModal(title, msg)), nil
-	case r.Type == "interactive" && r.Interaction.Type == slack.InteractionTypeBlockActions:
+		return slack.NewPushViewSubmissionResponse(NoticeModal(title, msg, "Back")), nil
+	case r.Type == "interactive" && r.Interaction.Type == slack.InteractionTypeShortcut:
+		// A global shortcut has no channel and no response_url: its trigger opens a modal that says
+		// it, within the trigger's 3 s (after-ack work starts at once).
+		trigger := r.Interaction.TriggerID
+		if trigger == "" {
+			return nil, nil
+		}
+		return nil, func(ctx context.Context) error {
+			if _, err := d.api.OpenViewContext(ctx, trigger, *NoticeModal("Rapport", msg, "Close")); err != nil {
+				return fmt.Errorf("views.open: %w", err)
+			}
+			return nil
+		}
+	case r.Type == "interactive" && (r.Interaction.Type == slack.InteractionTypeBlockActions ||
+		r.Interaction.Type == slack.InteractionTypeMessageAction):
 		// The response_url reaches whoever clicked, wherever the message is; chat.postEphemeral
-		// would refuse a person who is not in the channel.
+		// would refuse a person who is not in the channel. A message shortcut has one too.
 		if url := r.Interaction.ResponseURL; url != "" {
 			return nil, func(ctx context.Context) error { return Respond(ctx, url, msg, false) }
 		}
@@ -141,12 +155,13 @@ func FieldErrorsAck(fe rapport.FieldErrors) *slack.ViewSubmissionResponse {
 	return slack.NewErrorsViewSubmissionResponse(map[string]string(fe))
 }
 
-// NoticeModal is a modal with one paragraph and a Close button.
-func NoticeModal(title, text string) *slack.ModalViewRequest {
+// NoticeModal is a modal with one paragraph and a button that closes it, labelled closeLabel:
+// "Back" over a form it was pushed on, "Close" alone.
+func NoticeModal(title, text, closeLabel string) *slack.ModalViewRequest {
 	return &slack.ModalViewRequest{
 		Type:   slack.VTModal,
 		Title:  slack.NewTextBlockObject(slack.PlainTextType, title, false, false),
-		Close:  slack.NewTextBlockObject(slack.PlainTextType, "Back", false, false),
+		Close:  slack.NewTextBlockObject(slack.PlainTextType, closeLabel, false, false),
 		Blocks: slack.Blocks{BlockSet: []slack.Block{slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, text, false, false), nil, nil)}},
 	}
 }

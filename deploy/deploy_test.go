@@ -35,6 +35,7 @@ type manifest struct {
 			UsageHint    string `yaml:"usage_hint"`
 			ShouldEscape bool   `yaml:"should_escape"`
 		} `yaml:"slash_commands"`
+		Shortcuts []shortcut `yaml:"shortcuts"`
 	} `yaml:"features"`
 	OAuthConfig struct {
 		Scopes struct {
@@ -52,6 +53,14 @@ type manifest struct {
 		SocketModeEnabled    bool `yaml:"socket_mode_enabled"`
 		TokenRotationEnabled bool `yaml:"token_rotation_enabled"`
 	} `yaml:"settings"`
+}
+
+// shortcut is one of features.shortcuts.
+type shortcut struct {
+	Name        string `yaml:"name"`
+	Type        string `yaml:"type"`
+	CallbackID  string `yaml:"callback_id"`
+	Description string `yaml:"description"`
 }
 
 func parseManifest(t *testing.T) manifest {
@@ -114,6 +123,29 @@ func TestManifest(t *testing.T) {
 		}
 		if c.Description == "" || c.UsageHint == "" {
 			t.Errorf("/refer description %q, usage_hint %q: want both set", c.Description, c.UsageHint)
+		}
+	})
+
+	t.Run("Shortcuts", func(t *testing.T) {
+		// The callback IDs are those the handlers route: a shortcut with another would reach no
+		// handler, and Slack would show the person an error after 3 s.
+		want := []shortcut{
+			{Name: "Refer this", Type: "message", CallbackID: ShortcutReferMessage},
+			{Name: "Give a referral", Type: "global", CallbackID: ShortcutGiveReferral},
+		}
+		got := m.Features.Shortcuts
+		if len(got) != len(want) {
+			t.Fatalf("features.shortcuts = %+v, want %d shortcuts", got, len(want))
+		}
+		for i, w := range want {
+			g := got[i]
+			if g.Name != w.Name || g.Type != w.Type || g.CallbackID != w.CallbackID {
+				t.Errorf("shortcut %d = %+v, want %s (%s) with callback_id %s", i, g, w.Name, w.Type, w.CallbackID)
+			}
+			// The manifest schema's: a description is required, of at most 150 characters.
+			if g.Description == "" || len(g.Description) > 150 {
+				t.Errorf("shortcut %q: description %q, want 1..150 characters", g.Name, g.Description)
+			}
 		}
 	})
 

@@ -48,6 +48,7 @@ type httpFields struct {
 			UsageHint    string `yaml:"usage_hint"`
 			ShouldEscape bool   `yaml:"should_escape"`
 		} `yaml:"slash_commands"`
+		Shortcuts []shortcut `yaml:"shortcuts"`
 	} `yaml:"features"`
 	OAuthConfig struct {
 		RedirectURLs []string  `yaml:"redirect_urls"`

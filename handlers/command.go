@@ -71,6 +71,7 @@ const helpMembers = "*Rapport* keeps the group's referrals moving.\n" +
 	"*Give and follow up*\n" +
 	"• `/refer` — give a referral (opens a short form)\n" +
 	"• `/refer @member what they need` — the same, with the receiver and the need filled in\n" +
+	"• *Refer this* in a message's ⋯ menu — the form filled in from the message (*Give a referral* among the shortcuts opens it anywhere)\n" +
 	"• `/refer list` — your open referrals, given and received\n" +
 	"• `/refer show R-12` — a referral and its timeline\n" +
 	"*Thank and ask*\n" +

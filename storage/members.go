@@ -92,6 +92,32 @@ func (s *Store) Member(ctx context.Context, team, id string) (rapport.Member, er
 	return m, nil
 }
 
+// MembersByID returns the members of the directory among ids, by ID, in one round trip (HMGET): an
+// ID the directory does not know is missing from the map.
+func (s *Store) MembersByID(ctx context.Context, team string, ids []string) (map[string]rapport.Member, error) {
+	out := make(map[string]rapport.Member, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	op := fmt.Sprintf("get %d members", len(ids))
+	vals, err := s.rdb.HMGet(ctx, s.keys(team).members(), ids...).Result()
+	if err != nil {
+		return nil, fail(op, err)
+	}
+	for i, v := range vals {
+		raw, ok := v.(string)
+		if !ok {
+			continue // nil: not in the directory
+		}
+		var m rapport.Member
+		if err := json.Unmarshal([]byte(raw), &m); err != nil {
+			return nil, fail(op, fmt.Errorf("decode member %s: %w", ids[i], err))
+		}
+		out[m.ID] = m
+	}
+	return out, nil
+}
+
 // Members returns the whole directory, ordered by user ID so callers and tests see a stable order.
 func (s *Store) Members(ctx context.Context, team string) ([]rapport.Member, error) {
 	all, err := s.rdb.HGetAll(ctx, s.keys(team).members()).Result()

@@ -23,6 +23,15 @@ func TestMembers(t *testing.T) {
 		t.Errorf("Member(UNOBODY) error = %v, want %s", err, rapport.ENOTFOUND)
 	}
 
+	byID, err := f.st.MembersByID(ctx(t), team, []string{"UROB", "UNOBODY", directory[0].ID})
+	if err != nil {
+		t.Fatalf("MembersByID: %v", err)
+	}
+	wantByID := map[string]rapport.Member{"UROB": directory[1], directory[0].ID: directory[0]}
+	if diff := cmp.Diff(wantByID, byID); diff != "" {
+		t.Errorf("MembersByID (-want +got):\n%s", diff)
+	}
+
 	// A refresh overwrites who changed and keeps who is no longer listed.
 	left := rapport.Member{ID: "UROB", Name: "rob", RealName: "Rob Receiver", Deleted: true}
 	if err := f.st.PutMembers(ctx(t), team, []rapport.Member{left}); err != nil {

@@ -16,7 +16,8 @@ func (s *Server) MessageIM(userID, text string) map[string]any {
 }
 
 // MessageIM is the message.im event of userID typing text in the bot's DM (the Messages tab). The
-// typed message is not recorded among Messages: those are what the bot posted.
+// typed message is not recorded among Messages: those are what the bot posted and what Post
+// recorded.
 func (w *Workspace) MessageIM(userID, text string) map[string]any {
 	w.s.mu.Lock()
 	defer w.s.mu.Unlock()

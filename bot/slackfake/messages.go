@@ -20,6 +20,9 @@ type Message struct {
 	ThreadTS  string
 	// Updated counts the edits applied by chat.update or replace_original.
 	Updated int
+	// Author is who posted it: "" for Rapport, a member's (or another app's bot user's) ID for a
+	// message Post recorded. Rapport can neither edit nor reply in place of an authored message.
+	Author string
 }
 
 // Messages is Workspace.Messages of the default workspace.
@@ -113,9 +116,31 @@ func messageFields(p map[string]string) (json.RawMessage, map[string]any, string
 	return blocks, nil, ""
 }
 
+// Post is Workspace.Post of the default workspace.
+func (s *Server) Post(channelID, userID, text string) Message {
+	return s.def.Post(channelID, userID, text)
+}
+
+// Post records userID posting text in channelID (a C… or G… channel), as a member types a message
+// in Slack's client, and returns it: something to use a message shortcut on (MessageShortcut). text
+// is what Slack stores, so as Slack's client writes it: &, < and > escaped, mentions as <@U…>,
+// links as <https://…|label>. A userID that is a bot user (IsBot, with a Profile.BotID) posts as
+// another app would.
+func (w *Workspace) Post(channelID, userID, text string) Message {
+	w.s.mu.Lock()
+	defer w.s.mu.Unlock()
+	m := Message{Channel: channelID, TS: w.s.newTSLocked(), Text: text, Author: userID}
+	w.messages = append(w.messages, m)
+	w.s.notifyLocked()
+	return m
+}
+
 // messageJSON is the message object Slack returns from chat.postMessage and chat.update, and
-// puts in block_actions payloads.
+// puts in block_actions and message_action payloads.
 func (w *Workspace) messageJSON(m Message) map[string]any {
+	if m.Author != "" {
+		return w.authoredJSONLocked(m)
+	}
 	out := map[string]any{
 		"type": "message", "user": w.botUserID, "bot_id": w.botID, "app_id": AppID,
 		"team": w.id, "text": m.Text, "ts": m.TS,
@@ -159,6 +184,11 @@ func (w *Workspace) chatUpdate(r *request) (map[string]any, string) {
 	}
 	i := w.findMessageLocked(ch, r.params["ts"])
 	if i < 0 {
+		for _, m := range w.messages {
+			if m.Channel == ch && m.TS == r.params["ts"] && m.Author != "" {
+				return nil, "cant_update_message" // someone else's
+			}
+		}
 		return nil, "message_not_found"
 	}
 	if code, msgs := MessageProblems(r.params["text"], []byte(r.params["blocks"])); code != "" {
@@ -176,10 +206,28 @@ func (w *Workspace) chatUpdate(r *request) (map[string]any, string) {
 	return map[string]any{"channel": ch, "ts": m.TS, "text": m.Text, "message": w.messageJSON(*m)}, ""
 }
 
-// findMessageLocked finds a non-ephemeral message: ephemeral ones cannot be edited through the API.
+// authoredJSONLocked is the message object of a message someone else posted (Post): a person's
+// carries the client's client_msg_id, another app's its bot_id (and no subtype, as a message
+// posted with a bot token has none).
+func (w *Workspace) authoredJSONLocked(m Message) map[string]any {
+	out := map[string]any{"type": "message", "user": m.Author, "team": w.id, "text": m.Text, "ts": m.TS}
+	if u, ok := w.userLocked(m.Author); ok && u.IsBot && u.Profile.BotID != "" {
+		out["bot_id"] = u.Profile.BotID
+	} else {
+		h := randHex(16)
+		out["client_msg_id"] = h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+	}
+	if m.ThreadTS != "" {
+		out["thread_ts"] = m.ThreadTS
+	}
+	return out
+}
+
+// findMessageLocked finds a message Rapport may edit: its own, not ephemeral (ephemeral ones cannot
+// be edited through the API).
 func (w *Workspace) findMessageLocked(channel, ts string) int {
 	for i, m := range w.messages {
-		if m.Channel == channel && m.TS == ts && !m.Ephemeral {
+		if m.Channel == channel && m.TS == ts && !m.Ephemeral && m.Author == "" {
 			return i
 		}
 	}

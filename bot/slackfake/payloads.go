@@ -79,7 +79,7 @@ func (w *Workspace) BlockAction(userID string, action slack.BlockAction, in Cont
 	w.s.mu.Lock()
 	defer w.s.mu.Unlock()
 	if action.ActionTs == "" {
-		action.ActionTs = fmt.Sprintf("%d.%06d", w.s.now().Unix(), w.s.nextSeqLocked()%1000000)
+		action.ActionTs = w.actionTSLocked()
 	}
 	p := map[string]any{
 		"type":                  "block_actions",
@@ -161,6 +161,67 @@ func (w *Workspace) ViewSubmission(userID string, view slack.View, values map[st
 		"enterprise":            nil,
 		"is_enterprise_install": false,
 	}
+}
+
+// MessageShortcut is Workspace.MessageShortcut of the default workspace.
+func (s *Server) MessageShortcut(userID, callbackID string, m Message) map[string]any {
+	return s.def.MessageShortcut(userID, callbackID, m)
+}
+
+// MessageShortcut is the message_action payload of userID choosing the app's message shortcut
+// callbackID in the menu of message m (one Post recorded, or one the bot posted), as Slack sends
+// it: the message as Slack stores it, its channel, the team's domain (which a permalink is built
+// from), a trigger_id and a response_url that answers in that channel, only to userID. The
+// response_url cannot replace or delete m: it is no message of the app's.
+func (w *Workspace) MessageShortcut(userID, callbackID string, m Message) map[string]any {
+	name := w.userName(userID)
+	w.s.mu.Lock()
+	defer w.s.mu.Unlock()
+	return map[string]any{
+		"type":                  "message_action",
+		"token":                 verificationToken,
+		"action_ts":             w.actionTSLocked(),
+		"team":                  map[string]any{"id": w.id, "domain": w.domain},
+		"user":                  map[string]any{"id": userID, "username": name, "name": name, "team_id": w.id},
+		"channel":               map[string]any{"id": m.Channel, "name": channelName(m.Channel)},
+		"is_enterprise_install": false,
+		"enterprise":            nil,
+		"callback_id":           callbackID,
+		"trigger_id":            w.newTriggerLocked(userID),
+		"message_ts":            m.TS,
+		"message":               w.messageJSON(m),
+		"response_url":          w.newResponseURLLocked("app", m.Channel, userID, ""),
+	}
+}
+
+// GlobalShortcut is Workspace.GlobalShortcut of the default workspace.
+func (s *Server) GlobalShortcut(userID, callbackID string) map[string]any {
+	return s.def.GlobalShortcut(userID, callbackID)
+}
+
+// GlobalShortcut is the shortcut payload of userID choosing the app's global shortcut callbackID
+// (from the composer's shortcuts or the search bar), as Slack sends it: no channel, no message and
+// no response_url, only a trigger_id to open a modal with.
+func (w *Workspace) GlobalShortcut(userID, callbackID string) map[string]any {
+	name := w.userName(userID)
+	w.s.mu.Lock()
+	defer w.s.mu.Unlock()
+	return map[string]any{
+		"type":                  "shortcut",
+		"token":                 verificationToken,
+		"action_ts":             w.actionTSLocked(),
+		"team":                  map[string]any{"id": w.id, "domain": w.domain},
+		"user":                  map[string]any{"id": userID, "username": name, "team_id": w.id},
+		"is_enterprise_install": false,
+		"enterprise":            nil,
+		"callback_id":           callbackID,
+		"trigger_id":            w.newTriggerLocked(userID),
+	}
+}
+
+// actionTSLocked is an action_ts in Slack's "seconds.micros" form.
+func (w *Workspace) actionTSLocked() string {
+	return fmt.Sprintf("%d.%06d", w.s.now().Unix(), w.s.nextSeqLocked()%1000000)
 }
 
 // AppHomeOpened is Workspace.AppHomeOpened of the default workspace.

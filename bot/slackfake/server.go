@@ -126,6 +126,7 @@ func New(opts ...Option) *Server {
 	mux.HandleFunc("/upload/v1/", s.serveUpload)
 	mux.HandleFunc("/commands/", s.serveResponseURL)
 	mux.HandleFunc("/actions/", s.serveResponseURL)
+	mux.HandleFunc("/app/", s.serveResponseURL)                // a message shortcut's
 	mux.HandleFunc("/api/oauth.v2.access", s.serveOAuthAccess) // no token: the app's credentials
 	mux.HandleFunc("/oauth/v2/authorize", s.serveAuthorize)
 	s.http = httptest.NewServer(mux)

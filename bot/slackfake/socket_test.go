@@ -259,3 +259,63 @@ func TestInteractivePayloadsDecode(t *testing.T) {
 		t.Errorf("event payload without event_id: %s", raw)
 	}
 }
+
+// TestShortcutPayloadsDecode: a message shortcut on a member's message and a global shortcut reach
+// the app as slack-go decodes them, with what a handler reads: the shortcut's callback_id and
+// trigger, the message as stored with its author, the channel, the team's domain, and for the
+// message shortcut a response_url that answers the person alone.
+func TestShortcutPayloadsDecode(t *testing.T) {
+	s := newFake(t, slackfake.WithUsers(slack.User{ID: "UALICE", Name: "alice"}, slack.User{ID: "UBOB", Name: "bob"},
+		slack.User{ID: "UAPP", Name: "deploys", IsBot: true, Profile: slack.UserProfile{BotID: "BAPP"}}))
+	api := newAPI(t, s, slackfake.BotToken)
+	events := make(chan socketmode.Event, 10)
+	startBot(t, s, func(evt socketmode.Event) any {
+		events <- evt
+		return nil
+	})
+	ctx := waitCtx(t)
+
+	m := s.Post(slackfake.GeneralChannelID, "UBOB", "We fix roofs &amp; gutters, ask <@UALICE>")
+	if _, err := s.Send(ctx, "interactive", s.MessageShortcut("UALICE", "refer_message", m)); err != nil {
+		t.Fatal(err)
+	}
+	ma := (<-events).Data.(slack.InteractionCallback)
+	if ma.Type != slack.InteractionTypeMessageAction || ma.CallbackID != "refer_message" || ma.User.ID != "UALICE" ||
+		ma.TriggerID == "" || ma.ResponseURL == "" || ma.Team.ID != slackfake.TeamID || ma.Team.Domain == "" ||
+		ma.Channel.ID != slackfake.GeneralChannelID || ma.MessageTs != m.TS || ma.Message.Timestamp != m.TS ||
+		ma.Message.User != "UBOB" || ma.Message.BotID != "" || ma.Message.Text != m.Text {
+		t.Errorf("message_action = %+v", ma)
+	}
+	if _, _, err := api.PostMessageContext(ctx, "", slack.MsgOptionText("no", false),
+		slack.MsgOptionResponseURL(ma.ResponseURL, slack.ResponseTypeEphemeral)); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Messages(); len(got) != 2 || got[0].Text != m.Text || !got[1].Ephemeral || got[1].User != "UALICE" {
+		t.Errorf("messages after the answer = %+v", got)
+	}
+	// Bob's message is Bob's: Rapport cannot edit it.
+	if _, _, _, err := api.UpdateMessageContext(ctx, m.Channel, m.TS, slack.MsgOptionText("x", false)); err == nil || err.Error() != "cant_update_message" {
+		t.Errorf("chat.update of a member's message: %v", err)
+	}
+
+	app := s.Post(slackfake.GeneralChannelID, "UAPP", "Deploy finished")
+	if _, err := s.Send(ctx, "interactive", s.MessageShortcut("UALICE", "refer_message", app)); err != nil {
+		t.Fatal(err)
+	}
+	if am := (<-events).Data.(slack.InteractionCallback); am.Message.BotID != "BAPP" || am.Message.User != "UAPP" {
+		t.Errorf("another app's message = %+v", am.Message)
+	}
+
+	if _, err := s.Send(ctx, "interactive", s.GlobalShortcut("UALICE", "give_referral")); err != nil {
+		t.Fatal(err)
+	}
+	gs := (<-events).Data.(slack.InteractionCallback)
+	if gs.Type != slack.InteractionTypeShortcut || gs.CallbackID != "give_referral" || gs.User.ID != "UALICE" ||
+		gs.TriggerID == "" || gs.ResponseURL != "" || gs.Channel.ID != "" || gs.Team.ID != slackfake.TeamID {
+		t.Errorf("shortcut = %+v", gs)
+	}
+	if _, err := api.OpenViewContext(ctx, gs.TriggerID, slack.ModalViewRequest{Type: slack.VTModal,
+		Title: slack.NewTextBlockObject("plain_text", "Refer", false, false)}); err != nil {
+		t.Errorf("views.open on the shortcut's trigger: %v", err)
+	}
+}

@@ -218,7 +218,7 @@ func TestReferSubcommands(t *testing.T) {
 		name, text string
 		want       []string
 	}{
-		{"Help", "help", []string{"/refer list", "/refer help", "/refer @member", "*Give and follow up*", "*The numbers*"}},
+		{"Help", "help", []string{"/refer list", "/refer help", "/refer @member", "*Refer this*", "*Give and follow up*", "*The numbers*"}},
 		{"EmptyList", "list", []string{"no open referrals"}},
 		{"Unknown", "frobnicate <b>", []string{"I don't know `/refer frobnicate`", "/refer help"}},
 	}
