@@ -39,15 +39,18 @@ func Days(from, to time.Time, loc *time.Location) []Period {
 
 // Span is what the weekly digest counts of a span of days, by the rules of the numbers: the board
 // of the referrals created in it and of the business closed in it, that business's value by
-// currency (minor units), the thank-yous and recommendations made in it, and how many referrals
-// created by a deadline still wait for a first move; with the members' current asks, which the
-// digest repeats.
+// currency (minor units), the thank-yous and recommendations made in it, the confirmed 1:1s held
+// in it, and how many referrals created by a deadline still wait for a first move; with the
+// members' current asks, which the digest repeats.
 type Span struct {
 	Board           Board
 	Value           map[string]int64
 	Thanks, Vouches []Recognition
 	Waiting         int
 	Asks            []Ask
+	// OneOnOnes counts the confirmed 1:1s held in the span, each once; Met, each member's.
+	OneOnOnes int
+	Met       map[string]int
 }
 
 // DayTotal is the group's numbers of one day: referrals given that day by temperature (rule 1,

@@ -252,6 +252,8 @@ const (
 	EntryStage  = "stage"  // the reminder stage a nudge was claimed for
 	EntryNotice = "notice" // mrkdwn shown on top of a Home (a refused click)
 	EntryBody   = "body"   // JSON the message is drawn from (a thank-you, a computed digest)
+	// EntryOneOnOne is the number of the 1:1 a message is about (its Ref is 0).
+	EntryOneOnOne = "oneone"
 )
 
 // Submission is a validated draft as it arrived, with what saving it exactly once needs.

@@ -238,6 +238,7 @@ type MemberStats struct {
 	ReportedBack       int           // received referrals on which the member reached the prospect
 	VouchesGiven       int           // recommendations the member made (/refer vouch), apart from referrals
 	VouchesReceived    int           // recommendations others made of the member
+	OneOnOnes          int           // confirmed 1:1s the member had, by the day they met (oneone.go)
 }
 
 // Conversion is the share of received referrals that closed.
@@ -322,6 +323,8 @@ type Balance struct {
 	ClosedFromOther int64 // value the member closed from the other's referrals
 	VouchedFor      int   // recommendations the member made of the other
 	VouchedBy       int   // recommendations the other made of the member
+	Met             int   // confirmed 1:1s of the two, all time
+	LastMet         Date  // the day of the latest of them; zero when none
 }
 
 // OneSided reports whether the other sent business the member never returned.

@@ -61,6 +61,7 @@ func (h *Handlers) subcommands() map[string]subcommand {
 		"leaderboard": h.leaderboard,
 		"stats":       h.stats,
 		"ledger":      h.ledger,
+		"1to1":        h.oneOnOne,
 		"outbox":      h.outboxStatus,
 		"open":        h.openList,
 	}
@@ -79,10 +80,12 @@ const helpMembers = "*Rapport* keeps the group's referrals moving.\n" +
 	"• `/refer vouch @member to whom and why` — record a recommendation\n" +
 	"• `/refer ask what you want referrals for` — your ask (`/refer ask clear` removes it)\n" +
 	"• `/refer asks` — what everyone is asking for\n" +
+	"*Meet*\n" +
+	"• `/refer 1to1 @member [when] [note]` — record a one-to-one (when: today, yesterday, friday, 2026-05-02); they confirm it with one tap\n" +
 	"*The numbers*\n" +
 	"• `/refer leaderboard [day|week|month|quarter|year|all]` — top givers, closed business, fastest follow-ups\n" +
 	"• `/refer stats [@member] [period]` — the numbers of a member\n" +
-	"• `/refer ledger` — your give and take with every member\n" +
+	"• `/refer ledger` — your give and take with every member, and when you last met\n" +
 	"• `/refer help` — this list"
 
 // helpAdmins is what /refer help adds for the group's admins.

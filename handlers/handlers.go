@@ -31,6 +31,7 @@ type Store interface {
 	LeaderStore
 	WelcomeStore
 	ShortcutStore
+	OneOnOneStore
 }
 
 // ReferralStore keeps referrals, their timelines and the member directory.
@@ -101,6 +102,8 @@ func (h *Handlers) Register(mux *bot.Mux) {
 		mux.Action(notify.ActionID(a), h.fromHome(h.click))
 	}
 	mux.Action(actionShareBoard, h.shareBoard)
+	mux.Action(notify.ActionOneOnOneConfirm, h.answerOneOnOne)
+	mux.Action(notify.ActionOneOnOneDecline, h.answerOneOnOne)
 	mux.Action(actionResend, h.resend)
 	mux.Action(actionResendAll, h.resend)
 	h.registerHome(mux)

@@ -122,12 +122,13 @@ func (h *Handlers) stats(ctx context.Context, r *bot.Request, rest string) (any,
 		fmt.Sprintf("• Closed: *%d*%s, conversion %s\n", s.ClosedCount, money(s.ClosedValue), kit.Percent(s.Conversion())) +
 		fmt.Sprintf("• Business their referrals brought others: *%d*%s\n", s.BroughtCount, money(s.BroughtValue)) +
 		fmt.Sprintf("• Median time to first contact: *%s*\n", contact) +
-		fmt.Sprintf("• Recommendations (`/refer vouch`): *%d* given, *%d* received", s.VouchesGiven, s.VouchesReceived)
+		fmt.Sprintf("• Recommendations (`/refer vouch`): *%d* given, *%d* received\n", s.VouchesGiven, s.VouchesReceived) +
+		fmt.Sprintf("• One-to-ones (`/refer 1to1`): *%d* confirmed", s.OneOnOnes)
 	return bot.Ephemeral(text, kit.Section(text)), nil
 }
 
 // ledger answers "/refer ledger": give and take with every member (rule 6), one-sided first, with
-// what the other member is asking for.
+// what the other member is asking for, and how often and when they last met (confirmed 1:1s).
 func (h *Handlers) ledger(ctx context.Context, r *bot.Request, _ string) (any, error) {
 	me := r.Command.UserID
 	balances, err := h.store.Balances(ctx, r.Team, me, true)
@@ -143,7 +144,7 @@ func (h *Handlers) ledger(ctx context.Context, r *bot.Request, _ string) (any, e
 		askOf[a.Member] = a.Text
 	}
 	if len(balances) == 0 {
-		return bot.Ephemeral("No referrals or recommendations given or received yet. `/refer asks` shows what members are looking for."), nil
+		return bot.Ephemeral("No referrals, recommendations or one-to-ones yet. `/refer asks` shows what members are looking for; `/refer 1to1 @member` records a meeting."), nil
 	}
 	var lines []string
 	for _, b := range kit.First(balances, 15) {
@@ -170,6 +171,9 @@ func (h *Handlers) ledger(ctx context.Context, r *bot.Request, _ string) (any, e
 		}
 		if b.VouchedFor > 0 || b.VouchedBy > 0 {
 			parts = append(parts, fmt.Sprintf("recommendations: %d by you, %d by them", b.VouchedFor, b.VouchedBy))
+		}
+		if b.Met > 0 {
+			parts = append(parts, fmt.Sprintf("one-to-ones: %d, last on %s", b.Met, b.LastMet.LongLabel()))
 		}
 		line := "• " + strings.Join(parts, " · ")
 		lines = append(lines, line)

@@ -7,7 +7,7 @@ import (
 	"github.com/rapportbot/rapport"
 )
 
-// SocialStore keeps asks, thank-yous and recommendations, and the numbers.
+// SocialStore keeps asks, thank-yous and recommendations, and the numbers (with the 1:1s).
 type SocialStore interface {
 	SetAsk(ctx context.Context, team, member, text string, now time.Time) error
 	Asks(ctx context.Context, team string) ([]rapport.Ask, error)
@@ -17,6 +17,7 @@ type SocialStore interface {
 	// (storage/aggr.go), each in one round trip whatever the history.
 	Board(ctx context.Context, team string, p rapport.Period) (rapport.Board, error)
 	MemberStats(ctx context.Context, team, member string, p rapport.Period) (rapport.MemberStats, error)
-	Balances(ctx context.Context, team, member string, withVouches bool) ([]rapport.Balance, error)
+	// Balances with withSocial false leaves recommendations and 1:1s out (the Home's give and take).
+	Balances(ctx context.Context, team, member string, withSocial bool) ([]rapport.Balance, error)
 	Enqueue(ctx context.Context, team, envelopeID, kind, to string, fields map[string]string) error
 }

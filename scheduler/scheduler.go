@@ -27,6 +27,9 @@ type Store interface {
 	// that closes one, with its messages, in one step.
 	StaleOpen(ctx context.Context, team string, until time.Time, limit int) ([]int64, error)
 	Move(ctx context.Context, m rapport.Move) (rapport.Moved, error)
+	// ExpireOneOnOnes expires the 1:1s nobody confirmed by now, with the messages each owes, a
+	// page of limit per step, and says how many it expired.
+	ExpireOneOnOnes(ctx context.Context, team string, now time.Time, limit int, ns []rapport.Notice) (int, error)
 }
 
 // Config configures a Scheduler.
@@ -45,7 +48,11 @@ type Config struct {
 	// MoveNotices lists the messages a move owes (the catalogue's notify.Notices): expiry's moves
 	// queue them. nil: referrals never expire.
 	MoveNotices func(rapport.Move) []rapport.Notice
-	Batch       int // reminders read and claimed per round trip; 0: DefaultBatch
+	// OneOnOneNotices lists the messages a 1:1 owes as it comes to a status (the catalogue's
+	// notify.OneOnOneNotices): expiry's queue those of rapport.OneOnOneExpired (the recorder
+	// told). nil: 1:1s never expire.
+	OneOnOneNotices func(rapport.OneOnOneStatus) []rapport.Notice
+	Batch           int // reminders read and claimed per round trip; 0: DefaultBatch
 	// Jobs run after each sweep, on the same schedule: periodic work that decides for itself whether
 	// it is due (the weekly digest claims its week in Redis, so it runs once per cluster).
 	Jobs []Job
@@ -119,7 +126,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 			s.log.Error("reminder sweep", zap.Error(err), zap.Int("claimed", res.Claimed), zap.Int("expired", res.Expired))
 		case res != Result{}:
 			s.log.Info("reminder sweep", zap.Int("claimed", res.Claimed), zap.Int("postponed", res.Postponed),
-				zap.Int("stale", res.Stale), zap.Int("expired", res.Expired))
+				zap.Int("stale", res.Stale), zap.Int("expired", res.Expired), zap.Int("oneones_expired", res.OneOnOnesExpired))
 		}
 	}))
 	c.Start()

@@ -12,10 +12,11 @@ import (
 
 // Result counts what one sweep did. Stale counts reminders it found due but did not claim: the
 // referral had moved on, or another replica claimed them first. Expired counts the referrals it
-// closed as expired.
-type Result struct{ Claimed, Postponed, Stale, Expired int }
+// closed as expired, OneOnOnesExpired the 1:1s nobody confirmed in time.
+type Result struct{ Claimed, Postponed, Stale, Expired, OneOnOnesExpired int }
 
-// Tick first closes the referrals that rusted open (expire), then claims every reminder due at now,
+// Tick first closes the referrals that rusted open (expire) and expires the 1:1s nobody confirmed
+// within rapport.OneOnOneExpiry (the recorder told), then claims every reminder due at now,
 // a page of Batch at a time: a reminder falling in the receiver's quiet hours or, unless the group
 // nudges on weekends, on their weekend (in their own time zone) is postponed to the end of them; any
 // other is claimed, with its messages queued and the next stage scheduled, one claim script per page.
@@ -25,6 +26,12 @@ func (s *Scheduler) Tick(ctx context.Context, now time.Time) (Result, error) {
 	var err error
 	if res.Expired, err = s.expire(ctx, now, timing); err != nil {
 		return res, err
+	}
+	if s.cfg.OneOnOneNotices != nil {
+		res.OneOnOnesExpired, err = s.store.ExpireOneOnOnes(ctx, s.cfg.Team, now, s.cfg.Batch, s.cfg.OneOnOneNotices(rapport.OneOnOneExpired))
+		if err != nil {
+			return res, err
+		}
 	}
 	zones := map[string]*time.Location{} // receiver → zone, read once per tick
 	var last rapport.Due

@@ -21,9 +21,11 @@ import (
 // of its fields alone, and every script that changes a referral takes its contribution away
 // before and adds it back after, in the same script: the sums are right by construction, whatever
 // the move (create, a step, pass on, withdraw and refer again, undo, expiry, an admin's
-// correction). A recommendation adds its own. The periods a referral counts in are fixed when it
-// is created (aggr_created) and closed (aggr_won) from the group's zone then; a change of zone
-// takes effect for past referrals with a rebuild, which the app starts by itself (AggregatesBuilt).
+// correction). A recommendation adds its own, and so does a 1:1 when its partner confirms it (it
+// is never taken back: a confirmed 1:1 stays confirmed). The periods a referral counts in are fixed
+// when it is created (aggr_created) and closed (aggr_won) from the group's zone then, a 1:1's when
+// it is recorded (the day met); a change of zone takes effect for past referrals and 1:1s with a
+// rebuild, which the app starts by itself (AggregatesBuilt).
 //
 // Counters (the rules of rapport.Leaderboard, StatsOf and Ledger):
 //
@@ -35,15 +37,20 @@ import (
 //	                                 bc, bv:<cur>     business the giver's referral brought
 //	in the periods of its closing    wc, wv:<cur>     closed business credited to the giver (the board)
 //	in the periods of a vouch        vg, vr           recommendations given, received
+//	in the periods of the day met    oo               confirmed 1:1s, for each of the two members
 //	aggr:days, "<yyyymmdd>|…"        hot, warm, cold, po   the group's totals of a day (creation)
 //	                                 wc, wv:<cur>     and of its closed business (closing): the chart
+//	                                 oo               and its confirmed 1:1s, each once
 //	aggr:pair:<U>, "<other>|…"       g, r, p          given to, received from, received and passed on
 //	                                 cf:<cur>         value the other closed from U's referrals
 //	                                 cr:<cur>         value U closed from the other's referrals
 //	                                 vf, vb           U vouched for the other, the other for U
+//	                                 m, ml            confirmed 1:1s of the two; the latest day they
+//	                                                  met (yyyymmdd: a maximum, not a sum)
 //
 // While `rapport rebuild-aggregates` runs, aggr:rebuild holds how far it got (ref: the referral
-// number, vouch: the ms of recognitions); the scripts then count only what it already counted.
+// number, vouch: the ms of recognitions, oneone: the 1:1 number); the scripts then count only what
+// it already counted.
 
 // Suffixes of the aggregate keys, which the scripts build (luaAggr).
 const (
@@ -71,6 +78,7 @@ var aggrFields = []string{fGiver, fReceiver, fSpoke, fMayShare, fExpects, fStatu
 //	aggrRef(n, sign)          adds (1) or takes away (-1) referral n's contribution, and its
 //	                          place in its members' open indexes
 //	aggrVouch(at, from, to, periods, sign)  a recommendation's
+//	aggrOneOnOne(n)           adds confirmed 1:1 n's
 func buildLuaAggr() string {
 	var b strings.Builder
 	var names, edges []string
@@ -217,6 +225,29 @@ local function aggrVouch(at, from, to, periods, sign)
   aggrPair(from, to, 'vf', sign)
   aggrPair(to, from, 'vb', sign)
 end
+
+-- aggrLatest keeps in member's ledger the latest day (yyyymmdd) they met other.
+local function aggrLatest(member, other, day)
+  if not day or not tonumber(day) then return end
+  local key, field = AGGR_PAIR .. member, other .. '|ml'
+  if tonumber(day) > tonumber(redis.call('HGET', key, field) or '0') then redis.call('HSET', key, field, day) end
+end
+
+-- aggrOneOnOne adds confirmed 1:1 n: once for each of its two members in the periods of the day
+-- they met, once in the group's total of that day, and in both ledgers (how many, and when last).
+local function aggrOneOnOne(n)
+  if not aggrCounted('oneone', n) then return end
+  local v = redis.call('HMGET', oneOnOneKey(n), O.recorder, O.partner, O.periods, O.met)
+  local a, b, ap, met = v[1], v[2], v[3], v[4]
+  if not a or not b or a == '' or b == '' or a == b then return end
+  aggrIn(ap, a, 'oo', 1)
+  aggrIn(ap, b, 'oo', 1)
+  aggrDay(ap, 'oo', 1)
+  aggrPair(a, b, 'm', 1)
+  aggrPair(b, a, 'm', 1)
+  aggrLatest(a, b, met)
+  aggrLatest(b, a, met)
+end
 `
 
 // periodsField writes the periods t is in, in loc (rapport.PeriodNames), as a referral keeps them
@@ -342,36 +373,41 @@ func statsOf(c counters) rapport.MemberStats {
 	s := rapport.MemberStats{
 		Hot: c.int("hot"), Warm: c.int("warm"), Leads: c.int("cold"), PassedOn: c.int("po"), Received: c.int("rc"),
 		ClosedCount: c.int("cc"), ClosedValue: c.value("cv:"), BroughtCount: c.int("bc"), BroughtValue: c.value("bv:"),
-		ReportedBack: c.int("rb"), VouchesGiven: c.int("vg"), VouchesReceived: c.int("vr"),
+		ReportedBack: c.int("rb"), VouchesGiven: c.int("vg"), VouchesReceived: c.int("vr"), OneOnOnes: c.int("oo"),
 	}
 	s.Given = s.Hot + s.Warm + s.Leads
 	s.MedianFirstContact, _ = c.firstContact()
 	return s
 }
 
-// Balances returns member's ledger (rapport.Ledger) from its aggregates, in one round trip.
-// withVouches false leaves recommendations out, as the Home's balances do.
-func (s *Store) Balances(ctx context.Context, team, member string, withVouches bool) ([]rapport.Balance, error) {
+// Balances returns member's ledger (rapport.Ledger) from its aggregates, in one round trip, with
+// their confirmed 1:1s with each member. withSocial false leaves recommendations and 1:1s out, as
+// the Home's balances (referrals given and received) do.
+func (s *Store) Balances(ctx context.Context, team, member string, withSocial bool) ([]rapport.Balance, error) {
 	h, err := s.rdb.HGetAll(ctx, s.keys(team).aggrPair(member)).Result()
 	if err != nil {
 		return nil, fail("read the ledger of "+member, err)
 	}
-	return balancesOf(readSums(h), withVouches), nil
+	return balancesOf(readSums(h), withSocial), nil
 }
 
-func balancesOf(sums periodSums, withVouches bool) []rapport.Balance {
+// socialCounters are the ledger's counters of recommendations and 1:1s.
+var socialCounters = []string{"vf", "vb", "m", "ml"}
+
+func balancesOf(sums periodSums, withSocial bool) []rapport.Balance {
 	out := make([]rapport.Balance, 0, len(sums))
 	for other, raw := range sums {
 		c := counters(raw)
 		b := rapport.Balance{Other: other, Given: c.int("g"), Received: c.int("r"), PassedOn: c.int("p"),
 			ClosedForOther: c.value("cf:"), ClosedFromOther: c.value("cr:")}
-		if withVouches {
-			b.VouchedFor, b.VouchedBy = c.int("vf"), c.int("vb")
+		if withSocial {
+			b.VouchedFor, b.VouchedBy, b.Met = c.int("vf"), c.int("vb"), c.int("m")
+			b.LastMet, _ = rapport.ParseCompactDate(strconv.FormatInt(c["ml"], 10))
 		}
 		// The ledger lists whoever the member exchanged with: any counter kept (zeros are not).
 		kept := len(c)
-		if !withVouches {
-			for _, v := range []string{"vf", "vb"} {
+		if !withSocial {
+			for _, v := range socialCounters {
 				if _, ok := c[v]; ok {
 					kept--
 				}
@@ -396,7 +432,7 @@ const rebuildSlice = 10
 //
 // KEYS: 1 aggr:rebuild, 2 aggr:keys (the aggregates it removes are listed there). ARGV: 1 team base.
 var rebuildStartScript = redis.NewScript(luaKeys + luaRules + luaAggr + `
-redis.call('HSET', KEYS[1], 'ref', 0, 'vouch', -1)
+redis.call('HSET', KEYS[1], 'ref', 0, 'vouch', -1, 'oneone', 0)
 local ks = redis.call('SPOP', KEYS[2], 100)
 for _, k in ipairs(ks) do redis.call('UNLINK', k) end
 return redis.call('SCARD', KEYS[2])
@@ -438,15 +474,37 @@ end
 return 0
 `)
 
-// rebuildEndScript ends a rebuild when it has counted every referral and recommendation: it
-// replies 0, or 1 with the referral mark when referrals came past it, or 2 when recommendations did.
+// rebuildOneOnOnesScript counts 1:1s ARGV[2].. (at most rebuildSlice): for each, its number and
+// the periods of the day met in the zone, which it keeps in the 1:1 (a pending one counts in them
+// once confirmed). It moves the rebuild's 1:1 mark to ARGV[2] (the slice's last number), counts
+// those that count (confirmed: ONEONE_COUNTS), and returns the last 1:1 number.
 //
-// KEYS: 1 vouches. ARGV: 1 team base.
+// KEYS: 1 oneone:seq, 2 aggr:rebuild. ARGV: 1 team base, 2 the slice's last number, 3.. pairs of
+// n and its periods.
+var rebuildOneOnOnesScript = redis.NewScript(luaKeys + luaRules + luaAggr + `
+for i = 3, #ARGV, 2 do
+  local key = oneOnOneKey(ARGV[i])
+  if redis.call('EXISTS', key) == 1 then redis.call('HSET', key, O.periods, ARGV[i + 1]) end
+end
+redis.call('HSET', KEYS[2], 'oneone', ARGV[2])
+for i = 3, #ARGV, 2 do
+  if ONEONE_COUNTS[redis.call('HGET', oneOnOneKey(ARGV[i]), O.status) or ''] then aggrOneOnOne(ARGV[i]) end
+end
+return tonumber(redis.call('GET', KEYS[1]) or '0')
+`)
+
+// rebuildEndScript ends a rebuild when it has counted every referral, recommendation and 1:1: it
+// replies 0, or 1 with the referral mark when referrals came past it, 2 when recommendations did,
+// or 3 with the 1:1 mark when 1:1s did.
+//
+// KEYS: 1 vouches, 2 oneone:seq. ARGV: 1 team base.
 var rebuildEndScript = redis.NewScript(luaKeys + luaRules + luaAggr + `
-local mark = redis.call('HMGET', AGGR_REBUILD, 'ref', 'vouch')
+local mark = redis.call('HMGET', AGGR_REBUILD, 'ref', 'vouch', 'oneone')
 if not mark[1] then return {0, 0} end
 if tonumber(mark[1]) < tonumber(redis.call('GET', BASE .. 'seq') or '0') then return {1, tonumber(mark[1])} end
 if #redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. mark[2], '+inf', 'LIMIT', 0, 1) > 0 then return {2, 0} end
+local oneone = tonumber(mark[3] or '0')
+if oneone < tonumber(redis.call('GET', KEYS[2]) or '0') then return {3, oneone} end
 redis.call('DEL', AGGR_REBUILD)
 return {0, 0}
 `)
@@ -460,13 +518,13 @@ const aggrLockTTL = 30 * time.Second
 var ErrRebuildRunning = errors.New("a rebuild of the aggregates is already running")
 
 // aggrBuiltScript says whether team's aggregates were built as ARGV[2] says (the mark
-// migrated:aggr holds the layout and zone of the last complete rebuild: builtMark); a team with no referral and no
-// recommendation has nothing to build, and is marked at once.
+// migrated:aggr holds the layout and zone of the last complete rebuild: builtMark); a team with no
+// referral, no recommendation and no 1:1 has nothing to build, and is marked at once.
 //
-// KEYS: 1 migrated:aggr, 2 seq, 3 vouches. ARGV: 1 team base, 2 builtMark.
+// KEYS: 1 migrated:aggr, 2 seq, 3 vouches, 4 oneone:seq. ARGV: 1 team base, 2 builtMark.
 var aggrBuiltScript = redis.NewScript(`
 if redis.call('GET', KEYS[1]) == ARGV[2] then return 1 end
-if redis.call('EXISTS', KEYS[2]) == 0 and redis.call('EXISTS', KEYS[3]) == 0 then
+if redis.call('EXISTS', KEYS[2], KEYS[3], KEYS[4]) == 0 then
   redis.call('SET', KEYS[1], ARGV[2])
   return 1
 end
@@ -490,7 +548,7 @@ func builtMark(loc *time.Location) string {
 // periods are the zone's weeks, months, quarters and years), until RebuildAggregates completes.
 func (s *Store) AggregatesBuilt(ctx context.Context, team string, loc *time.Location) (bool, error) {
 	k := s.keys(team)
-	n, err := aggrBuiltScript.Run(ctx, s.rdb, []string{k.migrated("aggr"), k.seq(), k.recognition(rapport.RecognitionVouch)},
+	n, err := aggrBuiltScript.Run(ctx, s.rdb, []string{k.migrated("aggr"), k.seq(), k.recognition(rapport.RecognitionVouch), k.oneOnOneSeq()},
 		k.base, builtMark(loc)).Int()
 	if err != nil {
 		return false, fail("check the aggregates", err)
@@ -498,12 +556,12 @@ func (s *Store) AggregatesBuilt(ctx context.Context, team string, loc *time.Loca
 	return n == 1, nil
 }
 
-// RebuildAggregates recomputes every aggregate of team from its referrals and recommendations, in
-// scripts of at most rebuildSlice referrals each, with the periods of loc (the group's zone), and
-// marks them built in loc (AggregatesBuilt). One process at a time rebuilds (a lock, renewed as it
-// goes; another gets ErrRebuildRunning). The writes meanwhile count only what the rebuild has
-// reached, so the sums are right at the end whatever moved during it; while it runs the numbers
-// are partial. It returns how many referrals it counted.
+// RebuildAggregates recomputes every aggregate of team from its referrals, recommendations and
+// confirmed 1:1s, in scripts of at most rebuildSlice referrals (or 1:1s) each, with the periods of
+// loc (the group's zone), and marks them built in loc (AggregatesBuilt). One process at a time
+// rebuilds (a lock, renewed as it goes; another gets ErrRebuildRunning). The writes meanwhile
+// count only what the rebuild has reached, so the sums are right at the end whatever moved during
+// it; while it runs the numbers are partial. It returns how many referrals it counted.
 func (s *Store) RebuildAggregates(ctx context.Context, team string, loc *time.Location) (int, error) {
 	const op = "rebuild aggregates"
 	k := s.keys(team)
@@ -569,8 +627,11 @@ func (s *Store) rebuildAggregates(ctx context.Context, k keys, loc *time.Locatio
 	if err := s.rebuildVouches(ctx, k, "-inf", loc); err != nil {
 		return counted, err
 	}
+	if err := s.rebuildOneOnOnes(ctx, k, 1, loc); err != nil {
+		return counted, err
+	}
 	for {
-		res, err := rebuildEndScript.Run(ctx, s.rdb, []string{k.recognition(rapport.RecognitionVouch)}, k.base).Int64Slice()
+		res, err := rebuildEndScript.Run(ctx, s.rdb, []string{k.recognition(rapport.RecognitionVouch), k.oneOnOneSeq()}, k.base).Int64Slice()
 		if err != nil || len(res) != 2 {
 			return counted, fmt.Errorf("end: %v %v", res, err)
 		}
@@ -581,6 +642,10 @@ func (s *Store) rebuildAggregates(ctx context.Context, k keys, loc *time.Locatio
 			c, err := s.rebuildRefs(ctx, k, res[1]+1, loc)
 			counted += c
 			if err != nil {
+				return counted, err
+			}
+		case 3:
+			if err := s.rebuildOneOnOnes(ctx, k, res[1]+1, loc); err != nil {
 				return counted, err
 			}
 		default:
@@ -673,4 +738,35 @@ func (s *Store) rebuildVouches(ctx context.Context, k keys, from string, loc *ti
 		}
 		from = "(" + strconv.FormatFloat(vs[len(vs)-1].Score, 'f', 0, 64)
 	}
+}
+
+// rebuildOneOnOnes counts 1:1s from number next to the last, a slice per script.
+func (s *Store) rebuildOneOnOnes(ctx context.Context, k keys, next int64, loc *time.Location) error {
+	last, err := s.rdb.Get(ctx, k.oneOnOneSeq()).Int64()
+	if err != nil && err != redis.Nil {
+		return err
+	}
+	for next <= last {
+		end := min(next+rebuildSlice-1, last)
+		pipe := s.rdb.Pipeline()
+		cmds := make([]*redis.StringCmd, 0, end-next+1)
+		for n := next; n <= end; n++ {
+			cmds = append(cmds, pipe.HGet(ctx, k.oneOnOne(n), oMet))
+		}
+		if _, err := pipe.Exec(ctx); err != nil && err != redis.Nil {
+			return err
+		}
+		args := []any{k.base, end}
+		for i, c := range cmds {
+			if met, ok := rapport.ParseCompactDate(c.Val()); ok {
+				args = append(args, next+int64(i), periodsField(met.Start(loc), loc))
+			}
+		}
+		seq, err := rebuildOneOnOnesScript.Run(ctx, s.rdb, []string{k.oneOnOneSeq(), k.aggrRebuild()}, args...).Int64()
+		if err != nil {
+			return err
+		}
+		next, last = end+1, seq
+	}
+	return nil
 }

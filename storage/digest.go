@@ -80,7 +80,8 @@ func (s *Store) GivenCounts(ctx context.Context, team string, members []string, 
 }
 
 // Span reads, in one round trip, what the weekly digest shows of [from, to): the numbers of the
-// days it touches in the group's zone (rapport.Days) from their aggregates, the thank-yous and
+// days it touches in the group's zone (rapport.Days) from their aggregates (with the confirmed
+// 1:1s held on those days: the group's from its days' totals, each 1:1 once), the thank-yous and
 // recommendations made in [from, to), how many referrals created at or before waitingBy are still
 // new (the waiting index), and the members' current asks.
 func (s *Store) Span(ctx context.Context, team string, from, to, waitingBy time.Time) (rapport.Span, error) {
@@ -91,9 +92,15 @@ func (s *Store) Span(ctx context.Context, team string, from, to, waitingBy time.
 	var thanks, vouches *redis.StringSliceCmd
 	var waiting *redis.IntCmd
 	var asks *redis.MapStringStringCmd
+	var met *redis.SliceCmd
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		oneones := make([]string, len(days))
 		for i, d := range days {
 			hs[i] = p.HGetAll(ctx, k.aggr(d.ID()))
+			oneones[i] = strings.TrimPrefix(d.ID(), "day:") + "|oo"
+		}
+		if len(days) > 0 {
+			met = p.HMGet(ctx, k.aggrDays(), oneones...)
 		}
 		thanks = p.ZRangeByScore(ctx, k.recognition(rapport.RecognitionThanks), within)
 		vouches = p.ZRangeByScore(ctx, k.recognition(rapport.RecognitionVouch), within)
@@ -111,7 +118,18 @@ func (s *Store) Span(ctx context.Context, team string, from, to, waitingBy time.
 	out := rapport.Span{Board: boardOf(sums), Waiting: int(waiting.Val()),
 		Thanks:  recognitionsOf(rapport.RecognitionThanks, thanks.Val()),
 		Vouches: recognitionsOf(rapport.RecognitionVouch, vouches.Val()), Asks: asksOf(asks.Val())}
-	for _, c := range sums {
+	if met != nil {
+		for _, v := range met.Val() {
+			out.OneOnOnes += atoi(v)
+		}
+	}
+	for member, c := range sums {
+		if n := c["oo"]; n > 0 {
+			if out.Met == nil {
+				out.Met = map[string]int{}
+			}
+			out.Met[member] = int(n)
+		}
 		for name, v := range c {
 			if cur, ok := strings.CutPrefix(name, "wv:"); ok && v != 0 {
 				if out.Value == nil {

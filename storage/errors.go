@@ -16,7 +16,7 @@ import (
 // fail is the storage boundary for errors: every exported Store method returns its errors through
 // it, so callers see the domain's kinds and never go-redis's. It keeps what a person may read as it
 // is (a *rapport.Error from a script's reply, rapport.FieldErrors, *rapport.ProspectTaken,
-// *rapport.Refused), and turns anything else into a *rapport.Error without a Message (the Slack
+// *rapport.Refused, *rapport.OneOnOneRefused), and turns anything else into a *rapport.Error without a Message (the Slack
 // face words it from the Code) whose Op says what failed and Err why:
 //
 //   - redis.Nil: ENOTFOUND;
@@ -32,8 +32,10 @@ func fail(op string, err error) error {
 		fields  rapport.FieldErrors
 		taken   *rapport.ProspectTaken
 		refused *rapport.Refused
+		oneone  *rapport.OneOnOneRefused
 	)
-	if errors.As(err, &domain) || errors.As(err, &fields) || errors.As(err, &taken) || errors.As(err, &refused) {
+	if errors.As(err, &domain) || errors.As(err, &fields) || errors.As(err, &taken) || errors.As(err, &refused) ||
+		errors.As(err, &oneone) {
 		return err
 	}
 	code := rapport.EINTERNAL

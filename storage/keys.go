@@ -37,7 +37,8 @@ const sendersGroup = "senders"
 //	waiting            zset    referrals still new, by created ms: the digest's    every script that calls aggrRef     none
 //	                           count of overdue first moves
 //	aggr:<period>      hash    the numbers of a period (rapport.Period.ID: day:…,    create, move, undo, Recognize       none
-//	                           week:…, month:…, quarter:…, year:…, all):           (vouches), RebuildAggregates
+//	                           week:…, month:…, quarter:…, year:…, all):           (vouches), AnswerOneOnOne (1:1s),
+//	                                                                               RebuildAggregates
 //	                           "<U>|<counter>" → a sum (aggr.go lists the counters)
 //	aggr:days          hash    the group's totals per day: "<yyyymmdd>|<counter>"  as aggr:<period>                    none
 //	aggr:pair:<U>      hash    U's ledger: "<other>|<counter>" → a sum             as aggr:<period>                    none
@@ -52,8 +53,8 @@ const sendersGroup = "senders"
 //	                           (rapport.DueID), by due ms
 //	members            hash    the member directory: U → JSON memberRecord         PutMembers                          none
 //	                           (rapport.Member and its can_receive flag)
-//	seen:<envelope>    string  the referral an envelope saved (0: another write)   create, Enqueue, Recognize,         24 h
-//	                                                                               PutSettings
+//	seen:<envelope>    string  the referral an envelope saved (0: another write;   create, Enqueue, Recognize,         24 h
+//	                           the 1:1's number for RecordOneOnOne)                PutSettings, RecordOneOnOne
 //	view:<view>        string  the referral a form (Slack modal view) saved        create                              24 h
 //	after:<w>:<b>      hash    envelope or event → 1: its after-ack work ran; one  FirstAfterAck                       24 buckets of w ms
 //	                           bucket (b: Unix ms / w, Redis's clock) per w ms                                         (the caller's TTL
@@ -61,7 +62,8 @@ const sendersGroup = "senders"
 //	outbox             stream  messages owed to Slack (kind, ref, to, …);          create, move, claim, OpenedHome,    entries leave when
 //	                           consumer group "senders". An entry leaves only in   QueueHome, Enqueue, Recognize,      delivered or dead
 //	                           the step that settles it, so gone is settled (what  QueueDigest, EnqueueMessage,        (RecordOutbox)
-//	                           Delivered reads: no per-entry key)                  NudgeNow, Welcome
+//	                           Delivered reads: no per-entry key)                  NudgeNow, Welcome, the 1:1
+//	                                                                               scripts
 //	dead               stream  outbox entries given up on, with the reason         RecordOutbox                        none; the oldest
 //	                                                                                                                   go past MAXLEN ~
 //	                                                                                                                   10,000 (deadCap)
@@ -73,6 +75,14 @@ const sendersGroup = "senders"
 //	ref:<n>:nudged     string  Unix ms an admin's "Nudge now" queued a nudge       NudgeNow                            a day (rapport.
 //	                           about referral n to its receiver                                                        NudgeEvery)
 //	asks               hash    U → JSON ask {text, at}                             SetAsk                              none
+//	oneone:seq         string  the last 1:1 number (INCR)                          RecordOneOnOne                      none
+//	oneone:<n>         hash    a 1:1 (oneone.go: oneOnOneFields), with the         RecordOneOnOne, AnswerOneOnOne,     none
+//	                           periods it counts in once confirmed (ap)            ExpireOneOnOnes, RebuildAggregates
+//	oneone:pending     zset    1:1s waiting for their partner, by expiry ms        RecordOneOnOne, AnswerOneOnOne,     none
+//	                                                                               ExpireOneOnOnes
+//	oneone:pairs       hash    "<U>|<U>|<yyyymmdd>" (the two sorted) → the         as oneone:pending                   none
+//	                           pending or confirmed 1:1 of a pair on a day: the
+//	                           duplicate check
 //	settings           hash    setting name → an admin's override                  PutSettings                         none
 //	thanks, vouches    zset    recognitions "<ms>:<from>:<to>", by ms              Recognize                           none
 //	ran:digest:<week>  string  the week's digest is queued (claimed once)          QueueDigest                         caller's (> a week)
@@ -103,7 +113,7 @@ const sendersGroup = "senders"
 // the outbox; remark (a note, an ask) writes ref:<n> (asked), its events, open and the outbox.
 //
 // Scripts get every key they touch in KEYS, except those whose names depend on what the script
-// reads or increments: a referral's hash (ref:<n>), the linked referral's indexes (given:<U>,
+// reads or increments: a referral's hash (ref:<n>), a 1:1's (oneone:<n>), the linked referral's indexes (given:<U>,
 // received:<U>), prospect sets (prospect:<digest>), the aggregates (aggr:…), the heartbeats of the consumers the outbox's
 // group lists (alive:<consumer>) and the after-ack buckets named by Redis's clock (after:<w>:<b>).
 // Those they build from ARGV[1], which in every script that builds keys is the team base, and only
@@ -123,11 +133,12 @@ const (
 	sfxProspect     = "prospect:"
 	sfxAlive        = "alive:"
 	sfxAfter        = "after:"
+	sfxOneOnOne     = "oneone:" // a 1:1's hash: oneone:<n> (oneone.go)
 )
 
 // luaKeys declares the key builders of the scripts that build keys: such a script takes the team
 // base as ARGV[1] and builds keys only through these (refKey(n), givenKey(U), receivedKey(U),
-// prospectKey(digest), aliveKey(consumer), afterKey(bucket)).
+// prospectKey(digest), aliveKey(consumer), afterKey(bucket), oneOnOneKey(n)).
 var luaKeys = "-- generated by storage/keys.go; do not edit here\nlocal BASE = ARGV[1]\n" +
 	luaKeyBuilder("refKey", sfxRef) +
 	luaKeyBuilder("givenKey", sfxGiven) +
@@ -136,7 +147,8 @@ var luaKeys = "-- generated by storage/keys.go; do not edit here\nlocal BASE = A
 	luaKeyBuilder("aliveKey", sfxAlive) +
 	luaKeyBuilder("givenOpenKey", sfxGivenOpen) +
 	luaKeyBuilder("receivedOpenKey", sfxReceivedOpen) +
-	luaKeyBuilder("afterKey", sfxAfter)
+	luaKeyBuilder("afterKey", sfxAfter) +
+	luaKeyBuilder("oneOnOneKey", sfxOneOnOne)
 
 func luaKeyBuilder(name, suffix string) string {
 	return "local function " + name + "(id) return BASE .. " + luaQuote(suffix) + " .. id end\n"
@@ -171,6 +183,12 @@ func (k keys) open() string                    { return k.base + "open" }       
 func (k keys) dead() string                    { return k.base + "dead" }
 func (k keys) welcomed() string                { return k.base + "welcomed" }  // members welcomed once ever
 func (k keys) nudged(n int64) string           { return k.ref(n) + ":nudged" } // an admin's nudge, once a day
+
+// The keys of 1:1s (oneone.go).
+func (k keys) oneOnOne(n int64) string { return k.base + sfxOneOnOne + strconv.FormatInt(n, 10) }
+func (k keys) oneOnOneSeq() string     { return k.base + sfxOneOnOne + "seq" }
+func (k keys) oneOnOnePending() string { return k.base + sfxOneOnOne + "pending" }
+func (k keys) oneOnOnePairs() string   { return k.base + sfxOneOnOne + "pairs" }
 
 // alive is the heartbeat of an outbox sender (a consumer of the group): while it lives, nobody takes
 // the sender's entries over before the idle reclaim.

@@ -24,6 +24,8 @@ import (
 //	STATUS_NEW, STATUS_WON
 //	ROLE          the roles a notice may address (ROLE.giver = 'giver')
 //	ENTRY         an outbox entry's field names (ENTRY.kind = 'kind')
+//	O, ONEONE     a 1:1's hash field names (O.status = 'st') and its statuses (oneone.go)
+//	ONEONE_COUNTS the set of 1:1 statuses that count in the numbers (rapport.OneOnOneStatus.Counts)
 //	canReceive(raw)          whether a member directory record says the member may receive a referral
 //	dueID(n, stage, receiver) rapport.DueID
 //	copiedToLinked(f)        whether a pass on copies field f to the linked referral
@@ -37,6 +39,7 @@ var luaRoles = []struct {
 }{
 	{"receiver", rapport.RoleReceiver}, {"giver", rapport.RoleGiver}, {"linked", rapport.RoleLinked},
 	{"passer", rapport.RolePasser}, {"channel", rapport.RoleChannel}, {"member", rapport.RoleMember},
+	{"recorder", rapport.RoleRecorder}, {"partner", rapport.RolePartner},
 }
 
 func buildLuaRules() string {
@@ -76,10 +79,24 @@ func buildLuaRules() string {
 	luaTable(&b, "ROLE", roles)
 
 	var entry []string
-	for _, f := range []string{entryKind, entryRef, entryTo, rapport.EntryEvent, rapport.EntryStage, rapport.EntryNotice} {
+	for _, f := range []string{entryKind, entryRef, entryTo, rapport.EntryEvent, rapport.EntryStage, rapport.EntryNotice, rapport.EntryOneOnOne} {
 		entry = append(entry, f+" = "+luaQuote(f))
 	}
 	luaTable(&b, "ENTRY", entry)
+
+	var oneone, oneoneStatus, oneoneCounts []string
+	for _, f := range oneOnOneFields {
+		oneone = append(oneone, f.lua+" = "+luaQuote(f.name))
+	}
+	luaTable(&b, "O", oneone)
+	for _, st := range rapport.OneOnOneStatuses {
+		oneoneStatus = append(oneoneStatus, string(st)+" = "+luaQuote(string(st)))
+		if st.Counts() {
+			oneoneCounts = append(oneoneCounts, luaSetEntry(string(st)))
+		}
+	}
+	luaTable(&b, "ONEONE", oneoneStatus)
+	luaTable(&b, "ONEONE_COUNTS", oneoneCounts)
 
 	luaTable(&b, "LINK_SKIP", skip)
 	luaTable(&b, "LINK_SKIP_TEXT", skipText)

@@ -80,6 +80,7 @@ func (a *app) newWorkspace(ctx context.Context, token string) (_ *workspace, err
 		MoveNotices: func(m rapport.Move) []rapport.Notice {
 			return notify.Notices(notify.Change{Move: &m, Settings: w.settings.Snapshot()})
 		},
+		OneOnOneNotices: notify.OneOnOneNotices, // an unconfirmed 1:1 expires, its recorder told
 		Jobs: []scheduler.Job{
 			// Admins' changes made on another replica reach this one's sweep.
 			{Name: "settings", Run: func(ctx context.Context, _ time.Time) error { return w.settings.Refresh(ctx) }},

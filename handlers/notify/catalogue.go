@@ -1,9 +1,9 @@
 // Package notify is Rapport's message catalogue: every kind of message Rapport can owe, in one
 // registry (kinds.go). Each kind is one typed entry that says
 //   - who it goes to (the roles it may be addressed to: giver, receiver, passer, linked receiver,
-//     channel, member),
-//   - which changes owe it (a referral saved, a move, a reminder falling due), so the scripts that
-//     write those changes queue it in the same step,
+//     channel, member; a 1:1's recorder and partner),
+//   - which changes owe it (a referral saved, a move, a reminder falling due, a 1:1 recorded or
+//     answered), so the scripts that write those changes queue it in the same step,
 //   - the stored state it is drawn from, how it is drawn, and when it is no longer owed.
 //
 // The outbox holds only a reference (kind, referral or fields, recipient); the sender asks the
@@ -40,6 +40,8 @@ type Store interface {
 	Enqueue(ctx context.Context, team, id, kind, to string, fields map[string]string) error
 	// OpenAll reads the admins' part of the Home: the group's open referrals, the stalest first.
 	OpenAll(ctx context.Context, team string, until time.Time, limit int) ([]rapport.OpenReferral, int64, error)
+	// OneOnOne reads a 1:1 (ENOTFOUND when there is none).
+	OneOnOne(ctx context.Context, team string, n int64) (rapport.OneOnOne, error)
 	DigestStore
 }
 
@@ -162,12 +164,13 @@ type kind interface {
 	render(ctx context.Context, c *Catalogue, team string, e rapport.OutboxEntry) (bot.Delivery, bool, error)
 }
 
-// Change is something that happened and may owe messages: a referral saved (Created), a move, or
-// a reminder stage falling due.
+// Change is something that happened and may owe messages: a referral saved (Created), a move, a
+// reminder stage falling due, or a 1:1 coming to a status (recorded: pending, or answered).
 type Change struct {
 	Created  *rapport.Draft
 	Move     *rapport.Move
 	Stage    rapport.Stage
+	OneOnOne rapport.OneOnOneStatus
 	Settings rapport.Settings
 }
 

@@ -28,6 +28,7 @@ type sampleStore struct {
 	gave    map[string]int
 	members []rapport.Member
 	open    []rapport.OpenReferral // the group's open referrals, the stalest first
+	oneone  rapport.OneOnOne       // Alice's 1:1 with Bob, M-7
 	queued  []rapport.OutboxEntry  // by Enqueue, each id once
 	ids     map[string]bool
 	readErr error // returned by every read when set
@@ -53,8 +54,10 @@ func newSampleStore() *sampleStore {
 		{At: at.Add(time.Hour), Actor: "UBOB", Action: rapport.ActAccept, From: rapport.StatusNew, To: rapport.StatusAccepted},
 		{At: at.Add(2 * time.Hour), Actor: "UBOB", Action: rapport.ActContacted, From: rapport.StatusAccepted, To: rapport.StatusContacted, Note: "Left a voicemail <3"},
 	}
+	oneone := rapport.OneOnOne{Number: 7, Recorder: "UALICE", Partner: "UBOB", Met: rapport.Date{Year: 2026, Month: time.March, Day: 9},
+		Note: "Talked roofs & bakeries <!channel>", Status: rapport.OneOnOnePending, Created: at}
 	return &sampleStore{ref: ref, events: events, home: homeSample(), facts: digestFixtureFacts(),
-		asks: []rapport.Ask{{Member: "UDAVE", Text: "Families planning an estate", At: at}}, gave: map[string]int{}}
+		asks: []rapport.Ask{{Member: "UDAVE", Text: "Families planning an estate", At: at}}, gave: map[string]int{}, oneone: oneone}
 }
 
 func digestFixtureFacts() []rapport.Fact { facts, _, _, _, _ := digestFixture(); return facts }
@@ -154,6 +157,13 @@ func (s *sampleStore) OpenAll(_ context.Context, _ string, _ time.Time, limit in
 	return s.open[:min(limit, len(s.open))], int64(len(s.open)), s.readErr
 }
 
+func (s *sampleStore) OneOnOne(_ context.Context, _ string, n int64) (rapport.OneOnOne, error) {
+	if n != s.oneone.Number {
+		return rapport.OneOnOne{}, rapport.Errorf(rapport.ENOTFOUND, "That one-to-one is no longer on record.")
+	}
+	return s.oneone, s.readErr
+}
+
 func (s *sampleStore) Enqueue(_ context.Context, _, id, kind, to string, fields map[string]string) error {
 	if s.ids == nil {
 		s.ids = map[string]bool{}
@@ -177,6 +187,9 @@ func sampleCatalogue(st *sampleStore, set rapport.Settings) *Catalogue {
 // it was posted and the business undone.
 func kindSample(st *sampleStore, kind string) {
 	switch kind {
+	case "oneone.confirmed", "oneone.declined", "oneone.expired":
+		st.oneone.Status = rapport.OneOnOneStatus(strings.TrimPrefix(kind, "oneone."))
+		return
 	case "referral.shoutout":
 		st.ref.Status = rapport.StatusWon
 		return
@@ -210,6 +223,9 @@ func samples(t *testing.T) map[string]rapport.OutboxEntry {
 	ms := strconv.FormatInt(at.UnixMilli(), 10)
 	ref := func(kind, to string, fields map[string]string) rapport.OutboxEntry {
 		return rapport.OutboxEntry{ID: "1-1", Kind: kind, Ref: 12, To: to, Fields: fields}
+	}
+	oneone := func(kind, to string) rapport.OutboxEntry {
+		return rapport.OutboxEntry{ID: "1-1", Kind: kind, To: to, Fields: map[string]string{rapport.EntryOneOnOne: "7"}}
 	}
 	return map[string]rapport.OutboxEntry{
 		"referral.received":           ref("referral.received", "UBOB", nil),
@@ -249,12 +265,16 @@ func samples(t *testing.T) map[string]rapport.OutboxEntry {
 			e.ID = "1-1"
 			return e
 		}(),
-		"digest.chart":    {ID: "1-1", Kind: "digest.chart", To: "C0WINS", Fields: map[string]string{digestFieldAt: ms, digestFieldWeek: "2026-W10"}},
-		"digest.inactive": {ID: "1-1", Kind: "digest.inactive", To: "UCAROL", Fields: map[string]string{digestFieldSince: ms, digestFieldWeek: "2026-W10"}},
-		"nudge.leader":    ref("nudge.leader", "UBOB", map[string]string{rapport.EntryBy: "UADMIN"}),
-		"member.welcome":  {ID: "1-1", Kind: "member.welcome", To: "UERIN"},
-		"member.answer":   {ID: "1-1", Kind: "member.answer", To: "UERIN"},
-		"install.welcome": {ID: "1-1", Kind: "install.welcome", To: "UDAVE"},
+		"digest.chart":     {ID: "1-1", Kind: "digest.chart", To: "C0WINS", Fields: map[string]string{digestFieldAt: ms, digestFieldWeek: "2026-W10"}},
+		"digest.inactive":  {ID: "1-1", Kind: "digest.inactive", To: "UCAROL", Fields: map[string]string{digestFieldSince: ms, digestFieldWeek: "2026-W10"}},
+		"nudge.leader":     ref("nudge.leader", "UBOB", map[string]string{rapport.EntryBy: "UADMIN"}),
+		"member.welcome":   {ID: "1-1", Kind: "member.welcome", To: "UERIN"},
+		"oneone.ask":       oneone("oneone.ask", "UBOB"),
+		"oneone.confirmed": oneone("oneone.confirmed", "UALICE"),
+		"oneone.declined":  oneone("oneone.declined", "UALICE"),
+		"oneone.expired":   oneone("oneone.expired", "UALICE"),
+		"member.answer":    {ID: "1-1", Kind: "member.answer", To: "UERIN"},
+		"install.welcome":  {ID: "1-1", Kind: "install.welcome", To: "UDAVE"},
 	}
 }
 

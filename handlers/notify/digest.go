@@ -21,6 +21,7 @@ const (
 	digestWeeks     = 12                 // the chart's span in weeks of 7 days (overdue referrals: all that wait)
 	digestMaxSteps  = 2 * 8 * 24 * 60    // bounds the walk over a week of cron times (every 30 s)
 	digestAsks      = 5                  // newest asks the digest repeats (rule 7)
+	digestMetMost   = 3                  // members named for the most 1:1s
 	digestNudgeAsks = 3                  // asks of others an inactive member is shown
 	digestListMax   = 12                 // members named on one line before "and N more"
 	digestAskClip   = 200                // runes of an ask shown in a list

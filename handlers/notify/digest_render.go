@@ -87,6 +87,19 @@ func digestPost(s digestState) bot.Delivery {
 			d.Vouches, digestWord(d.Vouches, "recommendation", "recommendations"), digestMentions(d.Vouched))))
 	}
 
+	if d.OneOnOnes > 0 {
+		line := fmt.Sprintf(":coffee: *%d %s this week*: the meetings where members learn whom to refer.",
+			d.OneOnOnes, digestWord(d.OneOnOnes, "one-to-one", "one-to-ones"))
+		var ms []string
+		for _, m := range d.MetMost {
+			ms = append(ms, fmt.Sprintf("%s (%d)", kit.Mention(m.Member), m.Count))
+		}
+		if len(ms) > 0 {
+			line += " Most: " + strings.Join(ms, ", ") + "."
+		}
+		blocks = append(blocks, kit.Section(line))
+	}
+
 	if len(d.Asks) > 0 {
 		var as []string
 		for _, a := range d.Asks {
@@ -99,10 +112,14 @@ func digestPost(s digestState) bot.Delivery {
 		blocks = append(blocks, kit.Section(fmt.Sprintf(":hourglass_flowing_sand: %d %s still waiting for a first move after %s. A quick accept or pass-on keeps givers giving.",
 			d.Overdue, digestWord(d.Overdue, "referral is", "referrals are"), kit.Duration(d.SLA))))
 	}
-	blocks = append(blocks, kit.Context("Give a referral with `/refer` · post what you need with `/refer ask …` · thank anyone with `/refer thanks @member …` · recommend one with `/refer vouch @member …`"))
+	blocks = append(blocks, kit.Context("Give a referral with `/refer` · post what you need with `/refer ask …` · thank anyone with `/refer thanks @member …` · recommend one with `/refer vouch @member …` · record a one-to-one with `/refer 1to1 @member`"))
 
-	text := fmt.Sprintf("Weekly digest: %d %s given (%d hot), %d %s closed.", given,
+	text := fmt.Sprintf("Weekly digest: %d %s given (%d hot), %d %s closed", given,
 		digestWord(given, "referral", "referrals"), d.Hot, d.Closed, digestWord(d.Closed, "deal", "deals"))
+	if d.OneOnOnes > 0 {
+		text += fmt.Sprintf(", %d %s", d.OneOnOnes, digestWord(d.OneOnOnes, "one-to-one", "one-to-ones"))
+	}
+	text += "."
 	return bot.Delivery{Channel: channel, Text: text, Blocks: blocks}
 }
 

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/rapportbot/rapport"
+	"github.com/rapportbot/rapport/handlers/kit"
 )
 
 // weekly is a computed digest: what the group did in the 7 days [From, To). It travels in its outbox
@@ -25,9 +26,17 @@ type weekly struct {
 	Thanked   []thanked            `json:"thanked,omitempty"`    // /refer thanks in the week, most thanked first
 	Vouches   int                  `json:"vouches"`              // /refer vouch in the week (rule 17)
 	Vouched   []string             `json:"vouched,omitempty"`    // the members recommended, most first
+	OneOnOnes int                  `json:"one_to_ones"`          // confirmed 1:1s held in the week, each once
+	MetMost   []memberCount        `json:"met_most,omitempty"`   // the members who had the most (two or more), at most 3
 	Asks      []rapport.Ask        `json:"asks,omitempty"`       // newest first
 	Overdue   int                  `json:"overdue"`              // open referrals still new past the follow-up SLA
 	SLA       time.Duration        `json:"sla"`
+}
+
+// memberCount is a member and how many of something they had.
+type memberCount struct {
+	Member string `json:"member"`
+	Count  int    `json:"count"`
 }
 
 // thanked is a member thanked in public, and by whom.
@@ -70,6 +79,19 @@ func summarize(span rapport.Span, set rapport.Settings, from, to time.Time) week
 	for _, t := range thankedList(span.Vouches) {
 		d.Vouched = append(d.Vouched, t.Member)
 	}
+	d.OneOnOnes = span.OneOnOnes
+	for m, n := range span.Met {
+		if n > 1 { // one each is no ranking
+			d.MetMost = append(d.MetMost, memberCount{Member: m, Count: n})
+		}
+	}
+	sort.Slice(d.MetMost, func(i, j int) bool {
+		if d.MetMost[i].Count != d.MetMost[j].Count {
+			return d.MetMost[i].Count > d.MetMost[j].Count
+		}
+		return d.MetMost[i].Member < d.MetMost[j].Member
+	})
+	d.MetMost = kit.First(d.MetMost, digestMetMost)
 	for _, a := range span.Asks {
 		if len(d.Asks) == digestAsks {
 			break

@@ -99,6 +99,9 @@ func digestOf(facts []rapport.Fact, thanks, vouches []rapport.Recognition, asks 
 	from, to := digestSpan(at, set.TimeZone, digestDays)
 	span := rapport.SpanOf(facts, thanks, vouches, rapport.Period{Name: "span", From: from, To: to}, at.Add(-set.FollowUpSLA))
 	span.Asks = asks
+	// The week's confirmed 1:1s, as the days' aggregates keep them: Alice and Bob met twice, Carol
+	// and Dave once.
+	span.OneOnOnes, span.Met = 3, map[string]int{"UALICE": 2, "UBOB": 2, "UCAROL": 1, "UDAVE": 1}
 	return summarize(span, set, from, to)
 }
 
@@ -109,10 +112,11 @@ func TestSummarize(t *testing.T) {
 		t.Errorf("the digest of %v covers %v – %v; want the week before, Monday to Sunday", at, d.From, d.To)
 	}
 	got := map[string]int{"hot": d.Hot, "warm": d.Warm, "leads": d.Leads, "passed on": d.PassedOn, "closed": d.Closed, "overdue": d.Overdue,
-		"usd": int(d.Value["USD"]), "eur": int(d.Value["EUR"]), "asks": len(d.Asks), "thanked": len(d.Thanked), "vouches": d.Vouches}
+		"usd": int(d.Value["USD"]), "eur": int(d.Value["EUR"]), "asks": len(d.Asks), "thanked": len(d.Thanked), "vouches": d.Vouches,
+		"one-to-ones": d.OneOnOnes}
 	// Hot: R2 and R8 (Alice's); R9 is Bob's pass-on of R8, not given again; R10 was withdrawn.
 	want := map[string]int{"hot": 2, "warm": 2, "leads": 1, "passed on": 1, "closed": 2, "overdue": 3, "usd": 250000, "eur": 90000,
-		"asks": 2, "thanked": 2, "vouches": 3}
+		"asks": 2, "thanked": 2, "vouches": 3, "one-to-ones": 3}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("summary (-want +got):\n%s", diff)
 	}
@@ -121,6 +125,9 @@ func TestSummarize(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"UDAVE", "UBOB"}, d.Vouched); diff != "" {
 		t.Errorf("recommended, most first (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]memberCount{{"UALICE", 2}, {"UBOB", 2}}, d.MetMost); diff != "" {
+		t.Errorf("most 1:1s: those with two or more, most first (-want +got):\n%s", diff)
 	}
 	if len(d.TopGivers) != 1 || d.TopGivers[0].Member != "UALICE" || d.TopGivers[0].Hot != 2 {
 		t.Errorf("top givers = %+v; want Alice with 2 hot", d.TopGivers)

@@ -159,6 +159,7 @@ func homeNumbers(s rapport.MemberStats, c homeContext) []slack.Block {
 		kit.MD(fmt.Sprintf("*Closed*\n%d · %s", s.ClosedCount, kit.Money(s.ClosedValue, c.currency))),
 		kit.MD(fmt.Sprintf("*Conversion*\n%s", kit.Percent(s.Conversion()))),
 		kit.MD(fmt.Sprintf("*Recommendations*\n%d given · %d received", s.VouchesGiven, s.VouchesReceived)),
+		kit.MD(fmt.Sprintf("*One-to-ones*\n%d confirmed", s.OneOnOnes)),
 	}
 	return []slack.Block{
 		kit.Section("*Your numbers: " + c.month.From.In(c.loc).Format("January 2006") + "*"),

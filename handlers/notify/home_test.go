@@ -89,6 +89,7 @@ func homeSample() rapport.HomeData {
 	}
 	month = append(month, homeFact(homeRef(9, "UCAROL", "UDAVE", rapport.StatusNew, day(11))))
 	withNumbers(&d, "UBOB", member, month)
+	d.Stats.OneOnOnes = 2
 	d.Ask = rapport.Ask{Member: "UBOB", Text: "Introductions to property managers <in> Tempe", At: day(1)}
 	d.Opened = true
 	return d

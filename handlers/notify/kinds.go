@@ -154,11 +154,40 @@ var (
 		Owes: onStage(rapport.StageReport2, rapport.RoleReceiver),
 		Read: readReferral, Owed: waitingForOutcome, Draw: nudgeReport2,
 	})
+	// OneOnOneAsk asks the member a 1:1 was recorded with to confirm it, or decline it; no longer
+	// owed once it was answered or expired.
+	OneOnOneAsk = register(&Message[oneOnOneState]{
+		Kind: "oneone.ask", About: "a request to confirm a one-to-one", To: roles(rapport.RolePartner),
+		Owes: onOneOnOne(rapport.OneOnOnePending, rapport.RolePartner),
+		Read: readOneOnOne, Owed: oneOnOneStatus(rapport.OneOnOnePending), Draw: oneOnOneAsk,
+	})
+	// OneOnOneConfirmed tells the recorder of a 1:1 that it was confirmed: it counts.
+	OneOnOneConfirmed = register(&Message[oneOnOneState]{
+		Kind: "oneone.confirmed", About: "the notice of a confirmed one-to-one", To: roles(rapport.RoleRecorder),
+		Owes: onOneOnOne(rapport.OneOnOneConfirmed, rapport.RoleRecorder),
+		Read: readOneOnOne, Owed: oneOnOneStatus(rapport.OneOnOneConfirmed), Draw: oneOnOneConfirmed,
+	})
+	// OneOnOneDeclined tells the recorder of a 1:1 that it was declined, kindly.
+	OneOnOneDeclined = register(&Message[oneOnOneState]{
+		Kind: "oneone.declined", About: "the notice of a declined one-to-one", To: roles(rapport.RoleRecorder),
+		Owes: onOneOnOne(rapport.OneOnOneDeclined, rapport.RoleRecorder),
+		Read: readOneOnOne, Owed: oneOnOneStatus(rapport.OneOnOneDeclined), Draw: oneOnOneDeclined,
+	})
+	// OneOnOneExpired tells the recorder of a 1:1 that nobody confirmed it in time, kindly.
+	OneOnOneExpired = register(&Message[oneOnOneState]{
+		Kind: "oneone.expired", About: "the notice of an unconfirmed one-to-one", To: roles(rapport.RoleRecorder),
+		Owes: onOneOnOne(rapport.OneOnOneExpired, rapport.RoleRecorder),
+		Read: readOneOnOne, Owed: oneOnOneStatus(rapport.OneOnOneExpired), Draw: oneOnOneExpired,
+	})
 	// Home publishes a member's App Home as it stands, for members who opened it recently (or with
 	// a notice on top, for one who just clicked in it).
 	Home = register(&Message[homeState]{
-		Kind: "home", About: "an App Home", To: roles(rapport.RoleReceiver, rapport.RoleGiver, rapport.RoleLinked, rapport.RoleMember),
+		Kind: "home", About: "an App Home", To: roles(rapport.RoleReceiver, rapport.RoleGiver, rapport.RoleLinked, rapport.RoleMember,
+			rapport.RoleRecorder, rapport.RolePartner),
 		Owes: func(ch Change) []rapport.Notice {
+			if ch.OneOnOne == rapport.OneOnOneConfirmed {
+				return to(rapport.RoleRecorder, rapport.RolePartner) // both members' numbers moved
+			}
 			if ch.Created == nil && ch.Move == nil {
 				return nil
 			}
