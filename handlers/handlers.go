@@ -30,6 +30,7 @@ type Store interface {
 	OutboxStore
 	LeaderStore
 	WelcomeStore
+	StepStore
 }
 
 // ReferralStore keeps referrals, their timelines and the member directory.
@@ -105,6 +106,7 @@ func (h *Handlers) Register(mux *bot.Mux) {
 	h.registerHome(mux)
 	h.registerMends(mux)
 	h.registerLeader(mux)
+	h.registerStep(mux)
 	for a := range outcomeForms {
 		mux.View(outcomeCallback(a), h.submitOutcome)
 	}
