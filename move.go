@@ -38,17 +38,20 @@ type Move struct {
 type Notice struct {
 	Kind   string
 	To     Role
-	Target string // the channel (RoleChannel) or member (RoleMember) it goes to
+	Target string // the channel (RoleChannel), member (RoleMember) or step execution (RoleStep) it goes to
 }
 
 // Roles that address messages beyond those who act: RoleLinked is the receiver of the referral a
 // move created (pass on, withdraw and refer again), RolePasser the member who passed a referral
-// on, RoleChannel a channel and RoleMember one member, named in Notice.Target.
+// on, RoleChannel a channel and RoleMember one member, named in Notice.Target; RoleStep is the run
+// of a Workflow Builder step that recorded a referral (its function_execution_id, in Notice.Target),
+// owed its completion.
 const (
 	RoleLinked  Role = "linked"
 	RolePasser  Role = "passer"
 	RoleChannel Role = "channel"
 	RoleMember  Role = "member"
+	RoleStep    Role = "step"
 )
 
 // Moved is what a move did.

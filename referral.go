@@ -267,4 +267,8 @@ type Submission struct {
 	Reminder       Stage     // the first reminder owed (Timing.FirstReminder), saved with it
 	ReminderAt     time.Time // when it falls due
 	Notify         []Notice  // the messages it owes, queued in the same step
+	// Step is the run of a Workflow Builder step that carried it (its function_execution_id): run
+	// again, it saves nothing new. A step names its giver, where the form's giver is who submits
+	// it, so a step's giver is checked against the member directory as the receiver is.
+	Step string
 }

@@ -23,6 +23,9 @@ const (
 	FieldFacts    = "facts"
 	FieldNote     = "note"
 	FieldConfirm  = "confirm" // "Send anyway" on the duplicate-prospect step
+	// FieldGiver is the giver when someone other than the giver names them (a Workflow Builder
+	// step): the form's giver is who submits it.
+	FieldGiver = "giver"
 )
 
 // Limits on what a giver may type, in characters. They keep a referral under 2 KB in Redis and every

@@ -351,6 +351,8 @@ func (r *renderer) Render(_ context.Context, _ string, e rapport.OutboxEntry) (b
 		return bot.Delivery{}, false, nil
 	case "unknown":
 		return bot.Delivery{}, false, &bot.Undeliverable{Reason: "unknown_kind", Err: errors.New("no such kind")}
+	case "step.done": // e.To is a workflow step's run
+		return bot.Delivery{Channel: e.To, Step: &bot.Completion{Outputs: map[string]string{"referral": "R-17"}}}, true, nil
 	}
 	return bot.Delivery{Channel: e.To, Text: "About referral: " + e.Kind}, true, nil
 }

@@ -47,7 +47,8 @@ type OutboxStore interface {
 
 // Delivery is what the sender does for one outbox entry, as the renderer drew it: post a message,
 // or update one already posted (TS set), or publish a member's App Home (Home set), or upload a
-// file to a conversation (File set; a user ID in Channel means the bot's DM with them).
+// file to a conversation (File set; a user ID in Channel means the bot's DM with them), or
+// complete a Workflow Builder step's run (Step set; Channel is the run's function_execution_id).
 type Delivery struct {
 	Channel string // a user ID (the bot's DM with them) or a channel ID
 	TS      string // when set, chat.update this message instead of posting
@@ -56,6 +57,15 @@ type Delivery struct {
 	Slot    string                    // where the referral remembers this message, for later edits ("" = nowhere)
 	Home    *slack.HomeTabViewRequest // when set, views.publish this as the Home tab of the user in Channel
 	File    *Upload                   // when set, upload this file to Channel (a conversation ID) instead
+	Step    *Completion               `json:",omitempty"` // when set, complete the step's run named in Channel instead
+}
+
+// Completion ends a Workflow Builder step's run: functions.completeSuccess with Outputs (the
+// step's output parameters by name), or, when Error is set, functions.completeError with it (what
+// the workflow's people read about why the step failed).
+type Completion struct {
+	Outputs map[string]string
+	Error   string
 }
 
 // Upload is a file to share in a conversation, sent with Slack's upload flow (files.getUploadURLExternal,
@@ -108,6 +118,8 @@ type poster interface {
 	UpdateMessageContext(ctx context.Context, channelID, timestamp string, options ...slack.MsgOption) (string, string, string, error)
 	PublishViewContext(ctx context.Context, req slack.PublishViewContextRequest) (*slack.ViewResponse, error)
 	UploadFileContext(ctx context.Context, params slack.UploadFileParameters) (*slack.FileSummary, error)
+	FunctionCompleteSuccessContext(ctx context.Context, functionExecutionID string, options ...slack.FunctionCompleteSuccessRequestOption) error
+	FunctionCompleteErrorContext(ctx context.Context, functionExecutionID, errorMessage string) error
 	AuthTestContext(ctx context.Context) (*slack.AuthTestResponse, error)
 	OpenConversationContext(ctx context.Context, params *slack.OpenConversationParameters) (*slack.Channel, bool, bool, error)
 }
@@ -230,6 +242,12 @@ func (s *sender) deliver(ctx context.Context, p Delivery) (string, string, error
 		_, err := s.api.UploadFileContext(ctx, slack.UploadFileParameters{Channel: channel, Filename: p.File.Filename,
 			Title: p.File.Title, InitialComment: p.File.Comment, FileSize: len(p.File.Content), Content: string(p.File.Content)})
 		return channel, "", err
+	}
+	if c := p.Step; c != nil { // no ts either: the entry's removal alone stops a second completion
+		if c.Error != "" {
+			return p.Channel, "", s.api.FunctionCompleteErrorContext(ctx, p.Channel, c.Error)
+		}
+		return p.Channel, "", s.api.FunctionCompleteSuccessContext(ctx, p.Channel, slack.FunctionCompleteSuccessRequestOptionOutput(c.Outputs))
 	}
 	opts := []slack.MsgOption{slack.MsgOptionText(p.Text, false), slack.MsgOptionParse(false)}
 	if len(p.Blocks) > 0 {

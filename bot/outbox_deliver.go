@@ -187,6 +187,12 @@ func methodOf(p Delivery) string {
 	if p.File != nil { // an upload is one call of each of its methods: paced on the first
 		return "files.getUploadURLExternal"
 	}
+	if p.Step != nil {
+		if p.Step.Error != "" {
+			return "functions.completeError"
+		}
+		return "functions.completeSuccess"
+	}
 	if p.TS != "" {
 		return "chat.update"
 	}

@@ -58,6 +58,9 @@ var faultClasses = map[string]faultClass{
 	"invalid_blocks": faultMessage, "msg_too_long": faultMessage, "no_text": faultMessage,
 	"message_not_found": faultMessage, "cant_update_message": faultMessage, "edit_window_closed": faultMessage,
 	"invalid_arguments": faultMessage, "restricted_action": faultMessage,
+	// A workflow step's run that cannot be completed: gone, completed already, or its outputs refused.
+	"function_execution_not_found": faultMessage, "execution_not_in_running_state": faultMessage,
+	"parameter_validation_failed": faultMessage,
 }
 
 // classify sorts err, and names it for logs and dead letters: Slack's error code, or the kind of

@@ -83,6 +83,30 @@ func TestOutbox(t *testing.T) {
 	})
 }
 
+// TestOutboxCompletesStep: a workflow step's run is completed through the outbox like a DM, with
+// its outputs, once; a completion Slack refuses for good (the run completed already) is
+// dead-lettered at once, not retried.
+func TestOutboxCompletesStep(t *testing.T) {
+	t.Parallel()
+	e := start(t, options{})
+	run := slackfake.FunctionExecutionID(e.fake.FunctionExecuted("record_referral", nil))
+	for range 2 { // the second as if a crashed replica's entry were queued again
+		if _, err := e.store.EnqueueMessage(e.ctx, slackfake.TeamID, "step.done", 17, run); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.wait("one completion, one dead letter", func() bool { return len(e.fake.Completions()) == 1 && e.dead() == 1 })
+	if c := e.fake.Completions()[0]; c.ExecutionID != run || c.Outputs["referral"] != "R-17" || c.Error != "" {
+		t.Errorf("completion = %+v; want run %s completed with R-17", c, run)
+	}
+	if n := len(e.fake.Calls("functions.completeSuccess")); n != 2 {
+		t.Errorf("%d functions.completeSuccess calls; want 2: the second refused (execution_not_in_running_state), not retried", n)
+	}
+	if n := e.pending(); n != 0 {
+		t.Errorf("%d entries pending; want none", n)
+	}
+}
+
 // enqueue adds a message for alice to the outbox, as a handler's save would.
 func (e *env) enqueue(kind string) string {
 	e.t.Helper()

@@ -46,6 +46,9 @@ var slackRates = map[string]rate{
 
 	"files.getUploadURLExternal":   tier4,
 	"files.completeUploadExternal": tier4,
+
+	"functions.completeSuccess": tier3,
+	"functions.completeError":   tier3,
 }
 
 func rateOf(method string) rate {

@@ -53,6 +53,23 @@ type manifest struct {
 		SocketModeEnabled    bool `yaml:"socket_mode_enabled"`
 		TokenRotationEnabled bool `yaml:"token_rotation_enabled"`
 	} `yaml:"settings"`
+	Functions map[string]struct {
+		Title            string                       `yaml:"title"`
+		Description      string                       `yaml:"description"`
+		InputParameters  map[string]manifestParameter `yaml:"input_parameters"`
+		OutputParameters map[string]manifestParameter `yaml:"output_parameters"`
+	} `yaml:"functions"`
+}
+
+// manifestParameter is an input or output of a function, with the keys of Slack's custom steps
+// (docs.slack.dev/tools/bolt-js/concepts/custom-steps).
+type manifestParameter struct {
+	Type        string `yaml:"type"`
+	Title       string `yaml:"title"`
+	Description string `yaml:"description"`
+	Hint        string `yaml:"hint"`
+	IsRequired  bool   `yaml:"is_required"`
+	Name        string `yaml:"name"`
 }
 
 // shortcut is one of features.shortcuts.
@@ -104,8 +121,10 @@ func TestManifest(t *testing.T) {
 		if m.Settings.TokenRotationEnabled {
 			t.Error("settings.token_rotation_enabled is true: Rapport uses a long-lived bot token")
 		}
-		if m.Settings.OrgDeployEnabled {
-			t.Error("settings.org_deploy_enabled is true: Rapport installs into one workspace")
+		// Workflow Builder offers an app's steps only when it is org-ready; that changes nothing for
+		// a workspace outside an Enterprise organization.
+		if len(m.Functions) > 0 && !m.Settings.OrgDeployEnabled {
+			t.Error("settings.org_deploy_enabled is false: Workflow Builder would not offer the functions")
 		}
 	})
 
@@ -161,9 +180,34 @@ func TestManifest(t *testing.T) {
 
 	t.Run("Events", func(t *testing.T) {
 		// Every event the handlers route: the Home tab, a DM typed to Rapport, a new member.
-		for _, ev := range []string{"app_home_opened", "message.im", "team_join"} {
+		for _, ev := range []string{"app_home_opened", "message.im", "team_join", "function_executed"} {
 			if !slices.Contains(m.Settings.EventSubscriptions.BotEvents, ev) {
 				t.Errorf("settings.event_subscriptions.bot_events = %v, want %s", m.Settings.EventSubscriptions.BotEvents, ev)
+			}
+		}
+	})
+
+	t.Run("Functions", func(t *testing.T) {
+		// Slack's types for a step's parameters; Rapport reads no other.
+		types := []string{"string", "boolean", "slack#/types/user_id"}
+		fs, err := Functions()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(fs) != len(m.Functions) || len(fs) == 0 {
+			t.Fatalf("Functions() read %d functions, the manifest has %d; want the same, at least one", len(fs), len(m.Functions))
+		}
+		for _, f := range fs {
+			if n := len(f.Title); n == 0 || f.Description == "" {
+				t.Errorf("function %s: title %q, description %q; want both", f.CallbackID, f.Title, f.Description)
+			}
+			for _, p := range append(append([]Parameter(nil), f.Inputs...), f.Outputs...) {
+				if !slices.Contains(types, p.Type) || p.Title == "" {
+					t.Errorf("function %s, parameter %s: type %q, title %q; want a type of %v and a title", f.CallbackID, p.Name, p.Type, p.Title, types)
+				}
+			}
+			if len(f.Inputs) != len(m.Functions[f.CallbackID].InputParameters) || len(f.Outputs) == 0 {
+				t.Errorf("function %s: %d inputs read, %d outputs; want every input and at least one output", f.CallbackID, len(f.Inputs), len(f.Outputs))
 			}
 		}
 	})

@@ -38,6 +38,7 @@ func decodeHTTP(t *testing.T, base string) (httpFields, manifest, string) {
 type httpFields struct {
 	Metadata           yaml.Node `yaml:"_metadata"`
 	DisplayInformation yaml.Node `yaml:"display_information"`
+	Functions          yaml.Node `yaml:"functions"`
 	Features           struct {
 		AppHome       yaml.Node `yaml:"app_home"`
 		BotUser       yaml.Node `yaml:"bot_user"`
@@ -92,8 +93,8 @@ func TestHTTPManifest(t *testing.T) {
 		if h.Settings.SocketModeEnabled {
 			t.Error("settings.socket_mode_enabled is true: Slack would send nothing to the request URLs")
 		}
-		if h.Settings.TokenRotationEnabled || h.Settings.OrgDeployEnabled {
-			t.Errorf("token_rotation_enabled %v, org_deploy_enabled %v: want both false as in Socket Mode",
+		if h.Settings.TokenRotationEnabled || !h.Settings.OrgDeployEnabled {
+			t.Errorf("token_rotation_enabled %v, org_deploy_enabled %v: want false and true as in Socket Mode",
 				h.Settings.TokenRotationEnabled, h.Settings.OrgDeployEnabled)
 		}
 	})

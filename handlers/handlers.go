@@ -32,6 +32,7 @@ type Store interface {
 	WelcomeStore
 	ShortcutStore
 	OneOnOneStore
+	StepStore
 }
 
 // ReferralStore keeps referrals, their timelines and the member directory.
@@ -110,6 +111,7 @@ func (h *Handlers) Register(mux *bot.Mux) {
 	h.registerMends(mux)
 	h.registerLeader(mux)
 	h.registerShortcuts(mux)
+	h.registerStep(mux)
 	for a := range outcomeForms {
 		mux.View(outcomeCallback(a), h.submitOutcome)
 	}

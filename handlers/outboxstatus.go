@@ -46,6 +46,11 @@ var deadWords = map[string]string{
 	notify.ReasonUnknownKind: "no message of that kind exists any more (see the logs)",
 	notify.ReasonUnreadable:  "the entry could not be read (see the logs)",
 	notify.ReasonNotFound:    "what it was about no longer exists",
+
+	// A workflow step's completion (the step "Record a referral").
+	"function_execution_not_found":   "the workflow's run is gone",
+	"execution_not_in_running_state": "the workflow's step had already ended (timed out, or completed)",
+	"parameter_validation_failed":    "Slack refused the step's outputs: the app may need updating from its manifest",
 }
 
 func deadMeaning(reason string) string {
@@ -105,10 +110,13 @@ func (h *Handlers) outboxStatus(ctx context.Context, r *bot.Request, _ string) (
 	return bot.Ephemeral(text, blocks...), nil
 }
 
-// recipient names a member or a channel by its ID.
+// recipient names a member, a channel or a workflow step's run by its ID.
 func recipient(id string) string {
 	if strings.HasPrefix(id, "C") || strings.HasPrefix(id, "G") {
 		return "<#" + kit.Esc(id) + ">"
+	}
+	if strings.HasPrefix(id, "Fx") {
+		return "a workflow step (`" + kit.Esc(id) + "`)"
 	}
 	return kit.Mention(id)
 }

@@ -29,10 +29,9 @@ func (h *Handlers) submitReferral(ctx context.Context, r *bot.Request) (any, err
 		return bot.FieldErrorsAck(errs), nil
 	}
 	log := h.log.With(zap.String("envelope_id", r.EnvelopeID), zap.String("user", giver))
-	now, set := h.now(), h.settings.Snapshot()
-	stage, due, _ := set.Timing().FirstReminder(rapport.StatusNew, now)
-	ref, replayed, err := h.store.CreateReferral(ctx, rapport.Submission{Team: r.Team, EnvelopeID: r.EnvelopeID,
-		ViewID: r.Interaction.View.ID, Draft: d, AllowDuplicate: confirmed, Now: now, Reminder: stage, ReminderAt: due, Notify: notify.Notices(notify.Change{Created: &d, Settings: set})})
+	sub := h.newSubmission(r, d, "")
+	sub.ViewID, sub.AllowDuplicate = r.Interaction.View.ID, confirmed
+	ref, replayed, err := h.store.CreateReferral(ctx, sub)
 	var taken *rapport.ProspectTaken
 	var fe rapport.FieldErrors
 	switch {
@@ -51,4 +50,14 @@ func (h *Handlers) submitReferral(ctx context.Context, r *bot.Request) (any, err
 	log.Info("referral saved", zap.String("referral", ref.ID()), zap.Bool("replayed", replayed),
 		zap.String("temperature", string(ref.Temperature())))
 	return nil, nil
+}
+
+// newSubmission is d to save now, as the form and a Workflow Builder step both save it: with its
+// first reminder and every message it owes (the step's completion among them, when step names its
+// run).
+func (h *Handlers) newSubmission(r *bot.Request, d rapport.Draft, step string) rapport.Submission {
+	now, set := h.now(), h.settings.Snapshot()
+	stage, due, _ := set.Timing().FirstReminder(rapport.StatusNew, now)
+	return rapport.Submission{Team: r.Team, EnvelopeID: r.EnvelopeID, Step: step, Draft: d, Now: now,
+		Reminder: stage, ReminderAt: due, Notify: notify.Notices(notify.Change{Created: &d, Step: step, Settings: set})}
 }

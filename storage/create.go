@@ -54,17 +54,21 @@ end
 // saved is saved together with every message it owes, and a retry or redelivery cannot save it
 // twice (the form's key, written by the same script, names the referral it saved).
 //
-// KEYS: 1 once (the form's view key; the envelope's seen key when the submission names no form),
-// 2 members, 3 seq, 4 given, 5 received, 6 outbox, 7 due, 8 all, 9 open, 10.. prospect sets (0–2).
+// KEYS: 1 once (the form's view key; a workflow step run's step key; the envelope's seen key when
+// the submission names neither), 2 members, 3 seq, 4 given, 5 received, 6 outbox, 7 due, 8 all,
+// 9 open, 10.. prospect sets (0–2).
 // ARGV: 1 team base ("…{T}:"), 2 giver, 3 receiver, 4 allow duplicate (0/1), 5 created Unix ms,
 // 6 seen TTL s, 7 the messages it owes (JSON notices, as the move script reads them), 8 first
-// reminder stage ("" for none), 9 its due Unix ms, 10.. the referral hash as field/value pairs (with the periods it counts in,
+// reminder stage ("" for none), 9 its due Unix ms, 10 check the giver too (0/1: a step names its
+// giver), 11.. the referral hash as field/value pairs (with the periods it counts in,
 // aggr_created). It adds the referral's contribution to the aggregates (aggr.go).
 //
 // The referral's own key depends on the number INCR returns, so it cannot be passed in KEYS: the
 // script builds it with refKey from the team base, and reads earlier referrals' keys the same way.
-// Replies {'ok', n}, {'replay', n, HGETALL}, {'receiver', directory record or nil} when the
-// receiver may not receive a referral, or {'taken', n, receiver}.
+// Replies {'ok', n}, {'replay', n, HGETALL}, {'answered'} when the once key holds 0 (a step's run
+// answered with an error, or an envelope that wrote something else: nothing is saved after that),
+// {'giver' or 'receiver', directory record or nil} when that member may not give or receive a
+// referral, or {'taken', n, receiver}.
 var createScript = redis.NewScript(luaKeys + luaRules + luaProspectTaken + luaAggr + `
 local giver, receiver = ARGV[2], ARGV[3]
 -- The same form again (Slack redelivers its envelope, or it is submitted again after its first
@@ -74,7 +78,12 @@ if prev and prev > 0 then
   local h = redis.call('HGETALL', refKey(prev))
   if #h > 0 then return {'replay', prev, h} end
 end
+if prev == 0 then return {'answered'} end
 
+if ARGV[10] == '1' then
+  local g = redis.call('HGET', KEYS[2], giver)
+  if not canReceive(g) then return {'giver', g} end
+end
 local raw = redis.call('HGET', KEYS[2], receiver)
 if not canReceive(raw) then return {'receiver', raw} end
 
@@ -85,7 +94,7 @@ if taken and ARGV[4] ~= '1' then return {'taken', taken, takenBy} end
 
 local n = redis.call('INCR', KEYS[3])
 local ref = refKey(n)
-redis.call('HSET', ref, unpack(ARGV, 10))
+redis.call('HSET', ref, unpack(ARGV, 11))
 redis.call('ZADD', KEYS[4], ARGV[5], n)
 redis.call('ZADD', KEYS[5], ARGV[5], n)
 for i = 10, #KEYS do redis.call('SADD', KEYS[i], n) end
@@ -105,10 +114,11 @@ return {'ok', n}
 
 // CreateReferral saves the referral, its indexes, its first reminder and the messages it owes
 // (nr.Notify: the receiver's DM, the giver's confirmation…) in one script. It returns the saved referral and replayed=false; the referral saved
-// earlier and replayed=true when nr.EnvelopeID or nr.ViewID was already saved (nothing is written
-// again); rapport.EINDOUBT when it was sent but no answer came (it may be saved: the same
+// earlier and replayed=true when nr.EnvelopeID, nr.ViewID or nr.Step was already saved (nothing is
+// written again); rapport.EINDOUBT when it was sent but no answer came (it may be saved: the same
 // submission again returns it); EUNAVAILABLE when Redis was not reached or refused to run it;
-// rapport.FieldErrors on the receiver when they are unknown, a bot or deactivated; and
+// rapport.FieldErrors on the receiver (and a step's giver) when they are unknown, a bot or
+// deactivated; ECONFLICT when nr.Step's run was answered with an error already (FailStep); and
 // *rapport.ProspectTaken (naming the oldest) when the prospect has an open referral to another
 // member, none to this receiver, and !nr.AllowDuplicate.
 func (s *Store) CreateReferral(ctx context.Context, nr NewReferral) (rapport.Referral, bool, error) {
@@ -123,8 +133,11 @@ func (s *Store) CreateReferral(ctx context.Context, nr NewReferral) (rapport.Ref
 		Draft: d, Status: rapport.StatusNew, Created: time.UnixMilli(ms), Updated: time.UnixMilli(ms), Version: 1,
 	}
 	once := k.seen(nr.EnvelopeID) // a redelivered envelope carries the same form: one key serves
-	if nr.ViewID != "" {
+	switch {
+	case nr.ViewID != "":
 		once = k.view(nr.ViewID)
+	case nr.Step != "":
+		once = k.step(nr.Step) // Slack's event ID may change, the run's ID does not
 	}
 	keys := append([]string{
 		once, k.members(), k.seq(), k.given(d.Giver), k.received(d.Receiver), k.outbox(), k.due(), k.all(), k.open(),
@@ -135,7 +148,7 @@ func (s *Store) CreateReferral(ctx context.Context, nr NewReferral) (rapport.Ref
 	}
 	args := append([]any{
 		k.base, d.Giver, d.Receiver, bit(nr.AllowDuplicate), ms, int64(seenTTL / time.Second),
-		notify, string(nr.Reminder), nr.ReminderAt.UnixMilli(),
+		notify, string(nr.Reminder), nr.ReminderAt.UnixMilli(), bit(nr.Step != ""),
 	}, encodeReferral(r)...)
 	args = append(args, fAggrCreated, s.periods(nr.Team, r.Created))
 
@@ -161,9 +174,14 @@ func (s *Store) CreateReferral(ctx context.Context, nr NewReferral) (rapport.Ref
 			return rapport.Referral{}, false, fail(op, fmt.Errorf("replay: %w", err))
 		}
 		return r, true, nil
+	case code == "answered" && len(res) == 1:
+		return rapport.Referral{}, false, fail(op, errAnswered)
+	case code == "giver" && len(res) == 2:
+		raw, _ := res[1].(string)
+		return rapport.Referral{}, false, fail(op, memberError(rapport.FieldGiver, raw))
 	case code == "receiver" && len(res) == 2:
 		raw, _ := res[1].(string)
-		return rapport.Referral{}, false, fail(op, receiverError(raw))
+		return rapport.Referral{}, false, fail(op, memberError(rapport.FieldReceiver, raw))
 	case code == "taken" && len(res) == 3:
 		n, _ := res[1].(int64)
 		to, _ := res[2].(string)
@@ -172,9 +190,13 @@ func (s *Store) CreateReferral(ctx context.Context, nr NewReferral) (rapport.Ref
 	return rapport.Referral{}, false, fail(op, fmt.Errorf("unexpected reply %v", res))
 }
 
-// receiverError words why the receiver, whose directory record the script returned (raw, "" when
-// there is none), cannot receive the referral, for the form's receiver field.
-func receiverError(raw string) error {
+// errAnswered is CreateReferral's answer to a workflow step's run that was answered with an error
+// already (FailStep): it saves nothing, so the run is answered once.
+var errAnswered = rapport.Errorf(rapport.ECONFLICT, "This run of the step was already answered: nothing was recorded.")
+
+// memberError words why the member in field (the receiver, or a step's giver), whose directory
+// record the script returned (raw, "" when there is none), cannot give or receive the referral.
+func memberError(field, raw string) error {
 	why, m := refusal(raw)
 	name := m.Name
 	if name == "" {
@@ -191,7 +213,7 @@ func receiverError(raw string) error {
 	default:
 		msg = "I don't know that member yet. Try again in a minute, or choose another member."
 	}
-	return rapport.FieldErrors{rapport.FieldReceiver: msg}
+	return rapport.FieldErrors{field: msg}
 }
 
 // afterSpan is how many buckets an after-ack mark is looked for in: the marks of one TTL are kept

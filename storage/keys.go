@@ -56,6 +56,8 @@ const sendersGroup = "senders"
 //	seen:<envelope>    string  the referral an envelope saved (0: another write;   create, Enqueue, Recognize,         24 h
 //	                           the 1:1's number for RecordOneOnOne)                PutSettings, RecordOneOnOne
 //	view:<view>        string  the referral a form (Slack modal view) saved        create                              24 h
+//	step:<execution>   string  the referral a Workflow Builder step's run saved    create, FailStep                    24 h
+//	                           (0: the run was answered with an error)
 //	after:<w>:<b>      hash    envelope or event → 1: its after-ack work ran; one  FirstAfterAck                       24 buckets of w ms
 //	                           bucket (b: Unix ms / w, Redis's clock) per w ms                                         (the caller's TTL
 //	                                                                                                                   / 24) after b's end
@@ -170,6 +172,7 @@ func (k keys) receivedOpen(user string) string { return k.base + sfxReceivedOpen
 func (k keys) members() string                 { return k.base + "members" }
 func (k keys) seen(id string) string           { return k.base + "seen:" + id }
 func (k keys) view(id string) string           { return k.base + "view:" + id } // the referral a form saved
+func (k keys) step(id string) string           { return k.base + "step:" + id } // the referral a workflow step's run saved
 func (k keys) ran(job string) string           { return k.base + "ran:" + job } // a period a job claimed
 func (k keys) outbox() string                  { return k.base + "outbox" }
 func (k keys) due() string                     { return k.base + "due" }

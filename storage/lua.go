@@ -40,6 +40,7 @@ var luaRoles = []struct {
 	{"receiver", rapport.RoleReceiver}, {"giver", rapport.RoleGiver}, {"linked", rapport.RoleLinked},
 	{"passer", rapport.RolePasser}, {"channel", rapport.RoleChannel}, {"member", rapport.RoleMember},
 	{"recorder", rapport.RoleRecorder}, {"partner", rapport.RolePartner},
+	{"step", rapport.RoleStep},
 }
 
 func buildLuaRules() string {
@@ -120,12 +121,13 @@ local function copiedToLinked(f)
 end
 
 -- notify queues nt (kind, to: a role, target) in outbox, to the member or channel its role names:
--- who[role] for the referral's people, nt.target for ROLE.channel and ROLE.member. The entry is
--- about referral ref, or linkedRef for ROLE.linked. A role that names nobody (no passer, no linked
--- referral) queues nothing. The varargs are more field/value pairs of the entry.
+-- who[role] for the referral's people, nt.target for ROLE.channel, ROLE.member and ROLE.step (a
+-- workflow step's run). The entry is about referral ref, or linkedRef for ROLE.linked. A role that
+-- names nobody (no passer, no linked referral) queues nothing. The varargs are more field/value
+-- pairs of the entry.
 local function notify(outbox, nt, ref, who, linkedRef, ...)
   local to = who[nt.to]
-  if nt.to == ROLE.channel or nt.to == ROLE.member then
+  if nt.to == ROLE.channel or nt.to == ROLE.member or nt.to == ROLE.step then
     to = nt.target
   elseif nt.to == ROLE.linked then
     ref = linkedRef

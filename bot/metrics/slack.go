@@ -19,6 +19,7 @@ var SlackMethods = []string{
 	"users.list", "users.info",
 	"views.open", "views.publish", "views.update", "views.push",
 	"files.getUploadURLExternal", "files.completeUploadExternal",
+	"functions.completeSuccess", "functions.completeError",
 }
 
 // Outcomes of a Slack call besides ok and Slack's own error codes.

@@ -53,6 +53,8 @@ var methods = map[string]handler{
 	"views.publish":                (*Workspace).viewsPublish,
 	"files.getUploadURLExternal":   (*Workspace).filesGetUploadURLExternal,
 	"files.completeUploadExternal": (*Workspace).filesCompleteUploadExternal,
+	"functions.completeSuccess":    (*Workspace).functionsCompleteSuccess,
+	"functions.completeError":      (*Workspace).functionsCompleteError,
 	"apps.connections.open": func(w *Workspace, r *request) (map[string]any, string) {
 		return w.s.appsConnectionsOpen(r) // the app's, whichever workspace
 	},

@@ -38,6 +38,11 @@ type Workspace struct {
 	homeViews  map[string]string  // user id → view id of the published home tab
 	uploads    map[string]*upload // file id → upload in any step
 	completed  []string           // file ids in completion order
+
+	// Runs of the app's workflow steps (functions.go), by function_execution_id, and those the app
+	// completed, in order.
+	executions  map[string]*execution
+	completions []Completion
 }
 
 // AddWorkspace makes the fake serve another workspace, id (a T… id, not one served already), named
@@ -80,6 +85,7 @@ func (s *Server) newWorkspaceLocked(id, name, domain, botToken, installedToken, 
 		homeViews: map[string]string{},
 		uploads:   map[string]*upload{},
 	}
+	w.executions = map[string]*execution{}
 	w.addUserLocked(slack.User{ID: SlackbotUserID, Name: "slackbot", RealName: "Slackbot",
 		Profile: slack.UserProfile{RealName: "Slackbot", DisplayName: "Slackbot"}})
 	w.addUserLocked(slack.User{ID: botUserID, Name: "rapport", RealName: "Rapport", IsBot: true,

@@ -13,6 +13,8 @@ import (
 	"github.com/rapportbot/rapport/bot"
 	"github.com/rapportbot/rapport/bot/install"
 	"github.com/rapportbot/rapport/deploy"
+	"github.com/rapportbot/rapport/handlers"
+	"github.com/rapportbot/rapport/handlers/notify"
 )
 
 func TestManifestCommand(t *testing.T) {
@@ -107,4 +109,38 @@ func TestManifestCommand(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestManifestStep: the Workflow Builder step the manifest declares is the one the handlers serve:
+// its callback ID, its inputs in order and of the types the handlers read (a member's ID, text, a
+// fact as true or false), and its output, the one the catalogue completes a run with.
+func TestManifestStep(t *testing.T) {
+	fs, err := deploy.Functions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fs) != 1 || fs[0].CallbackID != handlers.StepCallback {
+		t.Fatalf("the manifest's functions = %+v; want the one step %s", fs, handlers.StepCallback)
+	}
+	types := map[string]string{
+		handlers.StepGiver: "slack#/types/user_id", handlers.StepReceiver: "slack#/types/user_id",
+		handlers.StepProspect: "string", handlers.StepContact: "string", handlers.StepNeed: "string",
+		handlers.FactSpoke: "boolean", handlers.FactMayShare: "boolean", handlers.FactExpects: "boolean",
+	}
+	var got []string
+	for _, p := range fs[0].Inputs {
+		got = append(got, p.Name)
+		if p.Type != types[p.Name] {
+			t.Errorf("input %s has type %q; the handlers read it as %q", p.Name, p.Type, types[p.Name])
+		}
+		if p.Required != (types[p.Name] != "boolean") {
+			t.Errorf("input %s is_required %v; want every input but the facts required", p.Name, p.Required)
+		}
+	}
+	if !slices.Equal(got, handlers.StepInputs) {
+		t.Errorf("the step's inputs = %v; the handlers read %v", got, handlers.StepInputs)
+	}
+	if out := fs[0].Outputs; len(out) != 1 || out[0].Name != notify.StepOutputReferral || out[0].Type != "string" || !out[0].Required {
+		t.Errorf("the step's outputs = %+v; want the one string %s, required", out, notify.StepOutputReferral)
+	}
 }

@@ -1,7 +1,7 @@
 // Package notify is Rapport's message catalogue: every kind of message Rapport can owe, in one
 // registry (kinds.go). Each kind is one typed entry that says
 //   - who it goes to (the roles it may be addressed to: giver, receiver, passer, linked receiver,
-//     channel, member; a 1:1's recorder and partner),
+//     channel, member; a 1:1's recorder and partner; a workflow step's run),
 //   - which changes owe it (a referral saved, a move, a reminder falling due, a 1:1 recorded or
 //     answered), so the scripts that write those changes queue it in the same step,
 //   - the stored state it is drawn from, how it is drawn, and when it is no longer owed.
@@ -172,6 +172,9 @@ type Change struct {
 	Stage    rapport.Stage
 	OneOnOne rapport.OneOnOneStatus
 	Settings rapport.Settings
+	// Step is the Workflow Builder step's run (its function_execution_id) that recorded Created:
+	// it is owed its completion.
+	Step string
 }
 
 // Notices lists every message ch owes, in the catalogue's order (which is the order each recipient

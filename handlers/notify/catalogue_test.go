@@ -275,6 +275,12 @@ func samples(t *testing.T) map[string]rapport.OutboxEntry {
 		"oneone.expired":   oneone("oneone.expired", "UALICE"),
 		"member.answer":    {ID: "1-1", Kind: "member.answer", To: "UERIN"},
 		"install.welcome":  {ID: "1-1", Kind: "install.welcome", To: "UDAVE"},
+		"step.done":        ref("step.done", "Fx0123ABCDEF", nil),
+		"step.failed": func() rapport.OutboxEntry {
+			e := StepFailedNote("Fx0123ABCDEF", "Receiver: choose the member who should receive this referral.")
+			e.ID = "1-1"
+			return e
+		}(),
 	}
 }
 
@@ -310,10 +316,11 @@ func TestEveryKindGolden(t *testing.T) {
 			}
 			golden(t, "kinds/"+kind, struct {
 				Channel, TS, Text, Slot string
-				Blocks                  any    `json:",omitempty"`
-				Home                    any    `json:",omitempty"`
-				File                    string `json:",omitempty"`
-			}{p.Channel, p.TS, p.Text, p.Slot, blocks, home, fileName(p)})
+				Blocks                  any             `json:",omitempty"`
+				Home                    any             `json:",omitempty"`
+				File                    string          `json:",omitempty"`
+				Step                    *bot.Completion `json:",omitempty"`
+			}{p.Channel, p.TS, p.Text, p.Slot, blocks, home, fileName(p), p.Step})
 
 			s := deliveryJSON(t, p)
 			for _, raw := range []string{"<!channel>", "<!here>", "<Reyes>", "<3"} {
@@ -352,6 +359,11 @@ func deliveryJSON(t *testing.T, p bot.Delivery) string {
 		Blocks, Home any
 	}{p.Blocks, p.Home}); err != nil {
 		t.Fatal(err)
+	}
+	if p.Step != nil {
+		if err := enc.Encode(p.Step); err != nil {
+			t.Fatal(err)
+		}
 	}
 	return p.Text + "\n" + b.String()
 }
@@ -409,6 +421,7 @@ func TestUndeliverable(t *testing.T) {
 		{"ChartWithoutTime", withFields("digest.chart", map[string]string{digestFieldAt: "soon"}), "unreadable_entry"},
 		{"InactiveWithoutWindow", withFields("digest.inactive", nil), "unreadable_entry"},
 		{"BoardOfNoPeriod", withFields("board.share", map[string]string{FieldPeriod: "fortnight"}), "unreadable_entry"},
+		{"StepFailedWithoutWhy", withFields("step.failed", nil), "unreadable_entry"},
 		{"ReferralGone", gone, "not_found"},
 	}
 	for _, tt := range tests {

@@ -269,6 +269,24 @@ var (
 		Kind: "member.answer", About: "an answer to a DM typed to Rapport", To: roles(rapport.RoleMember),
 		Read: readMember, Draw: answerPost,
 	})
+	// StepDone completes the Workflow Builder step's run that recorded a referral, with the
+	// referral's number for the workflow's next steps; queued with the referral.
+	StepDone = register(&Message[referralState]{
+		Kind: "step.done", About: "the completion of a workflow step that recorded a referral", To: roles(rapport.RoleStep),
+		Owes: func(ch Change) []rapport.Notice {
+			if ch.Created == nil || ch.Step == "" {
+				return nil
+			}
+			return []rapport.Notice{{To: rapport.RoleStep, Target: ch.Step}}
+		},
+		Read: readReferral, Draw: stepDone,
+	})
+	// StepFailed completes a Workflow Builder step's run that recorded nothing, with why, for the
+	// workflow's people (StepFailedNote; storage's FailStep queues it once per run).
+	StepFailed = register(&Message[stepFailure]{
+		Kind: "step.failed", About: "the failure of a workflow step, with why", To: roles(rapport.RoleStep),
+		Read: readStepFailure, Draw: stepFailedPost,
+	})
 )
 
 // kinds and byKind are the registry, filled once as the entries above are initialised and only

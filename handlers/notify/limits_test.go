@@ -2,6 +2,7 @@ package notify
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -96,12 +97,23 @@ func maxSamples(t *testing.T, fill func(int) string) map[string]rapport.OutboxEn
 	body, _ := json.Marshal(digestOf(facts, thanks, digestVouches(at), asks, set, at))
 	all["digest.weekly"].Fields[digestFieldBody] = string(body)
 	all["home"].Fields[rapport.EntryNotice] = kit.EscClip(fill(rapport.MaxMoveNote), 500)
+	all["step.failed"].Fields[fieldStepError] = strings.Repeat("Contact: that doesn't look like a phone number. ", 100) // no user text
 	return all
 }
 
 // sentProblems is what Slack would refuse in a delivery, checked by the fake Slack's own rules.
 func sentProblems(t *testing.T, p bot.Delivery) []string {
 	t.Helper()
+	if c := p.Step; c != nil {
+		// A step's completion is no message: what Slack checks is its outputs and its error.
+		if c.Error == "" && len(c.Outputs) == 0 {
+			return []string{"a completion with neither outputs nor an error"}
+		}
+		if n := utf8.RuneCountInString(c.Error); n > maxStepError {
+			return []string{fmt.Sprintf("a step's error of %d characters; keep it under %d", n, maxStepError)}
+		}
+		return nil
+	}
 	if p.Home != nil {
 		raw, err := json.Marshal(p.Home.Blocks)
 		if err != nil {

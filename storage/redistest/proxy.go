@@ -19,6 +19,7 @@ type Proxy struct {
 	ln       net.Listener
 	upstream string
 	hold     atomic.Int64 // nanoseconds each reply is held
+	refuse   atomic.Bool  // Redis out of reach: connections end, requests go nowhere
 	done     chan struct{}
 	wg       sync.WaitGroup
 
@@ -59,12 +60,21 @@ func (p *Proxy) Client(t testing.TB) redis.UniversalClient { return client(t, p.
 // them through at once again. Requests are never held.
 func (p *Proxy) HoldReplies(d time.Duration) { p.hold.Store(int64(d)) }
 
+// Refuse, while on, plays a Redis out of reach: a new connection is closed at once, and one open
+// already is closed instead of passing its next request on, so nothing a client sends meanwhile
+// runs. Off lets connections through again.
+func (p *Proxy) Refuse(on bool) { p.refuse.Store(on) }
+
 func (p *Proxy) accept() {
 	defer p.wg.Done()
 	for {
 		c, err := p.ln.Accept()
 		if err != nil {
 			return // closed
+		}
+		if p.refuse.Load() {
+			_ = c.Close()
+			continue
 		}
 		u, err := net.Dial("tcp", p.upstream)
 		if err != nil {
@@ -113,6 +123,9 @@ func (p *Proxy) pipe(dst, src net.Conn, reply bool) {
 	buf := make([]byte, 32<<10)
 	for {
 		n, err := src.Read(buf)
+		if n > 0 && !reply && p.refuse.Load() {
+			return // the request is dropped with its connection
+		}
 		if n > 0 {
 			if d := time.Duration(p.hold.Load()); reply && d > 0 {
 				select {
