@@ -38,6 +38,10 @@ type Workspace struct {
 	homeViews  map[string]string  // user id → view id of the published home tab
 	uploads    map[string]*upload // file id → upload in any step
 	completed  []string           // file ids in completion order
+
+	// viewState (guarded by s.mu) is what each view's inputs hold (viewstate.go): view id →
+	// block_id → action_id → the value as state.values has it.
+	viewState map[string]map[string]map[string]any
 }
 
 // AddWorkspace makes the fake serve another workspace, id (a T… id, not one served already), named
@@ -78,6 +82,7 @@ func (s *Server) newWorkspaceLocked(id, name, domain, botToken, installedToken, 
 		limits:    map[string]*sustainedLimit{},
 		dms:       map[string]string{},
 		homeViews: map[string]string{},
+		viewState: map[string]map[string]map[string]any{},
 		uploads:   map[string]*upload{},
 	}
 	w.addUserLocked(slack.User{ID: SlackbotUserID, Name: "slackbot", RealName: "Slackbot",
