@@ -318,3 +318,24 @@ func fortyAsks() []rapport.Ask {
 		rapport.Ask{Member: "U40", Text: "Event venues and hotels that need AV, staging and lighting"},
 	)
 }
+
+// TestMatcherCacheFollowsTheAsks: the same asks give the Matcher built before; a changed ask gives
+// one that matches what it says now.
+func TestMatcherCacheFollowsTheAsks(t *testing.T) {
+	var c rapport.MatcherCache
+	asks := slices.Clone(groupAsks)
+	m := c.Matcher(asks)
+	if c.Matcher(slices.Clone(groupAsks)) != m {
+		t.Error("the same asks built a new Matcher")
+	}
+	asks[0].Text = "Vintage motorcycles and their owners"
+	need := "a friend restores old motorcycles"
+	if got := c.Matcher(asks).Best(need, 1); len(got) != 1 || got[0].Member != "U01" {
+		t.Errorf("after U01 changed their ask, Best(%q) = %+v; want U01", need, got)
+	}
+	for _, mt := range m.Best(need, 3) {
+		if mt.Member == "U01" {
+			t.Errorf("the first Matcher changed with the asks: %+v", mt)
+		}
+	}
+}

@@ -57,7 +57,7 @@ func referralModal(st formState) slack.ModalViewRequest {
 		// is per field), and the labels say so.
 		textInput(rapport.FieldPhone, "Phone — phone or email: at least one", d.Prospect.Phone, true, false),
 		textInput(rapport.FieldEmail, "Email — phone or email: at least one", d.Prospect.Email, true, false),
-		textInput(rapport.FieldNeed, "What do they need?", d.Need, false, true),
+		needInput(d.Need),
 		textInput(rapport.FieldBestTime, "Best time and way to reach them", d.BestTime, true, false),
 		factsInput(d.Facts),
 		textInput(rapport.FieldNote, "Note to the receiver", d.Note, true, true),
@@ -108,11 +108,14 @@ func draftFrom(giver string, state *slack.ViewState) (d rapport.Draft, hasConfir
 		if state == nil {
 			return slack.BlockAction{}
 		}
+		if field == rapport.FieldNeed {
+			return state.Values[field][ActionNeed]
+		}
 		return state.Values[field][InputAction]
 	}
 	d = rapport.Draft{
 		Giver:    giver,
-		Receiver: get(rapport.FieldReceiver).SelectedUser,
+		Receiver: get(receiverBlock(state)).SelectedUser,
 		Prospect: rapport.Prospect{
 			Name:    get(rapport.FieldName).Value,
 			Company: get(rapport.FieldCompany).Value,

@@ -53,6 +53,7 @@ type ReferralStore interface {
 // SlackAPI is the part of the Web API the handlers call after the ack.
 type SlackAPI interface {
 	OpenViewContext(ctx context.Context, triggerID string, view slack.ModalViewRequest) (*slack.ViewResponse, error)
+	UpdateViewContext(ctx context.Context, view slack.ModalViewRequest, externalID, hash, viewID string) (*slack.ViewResponse, error)
 	GetUsersContext(ctx context.Context, options ...slack.GetUsersOption) ([]slack.User, error)
 }
 
@@ -83,6 +84,8 @@ type Handlers struct {
 	// /refer help shows only (helpShowsAdmins); nil until the first sync. Authorization reads the
 	// directory itself (requireAdmin).
 	shownAdmins atomic.Pointer[map[string]bool]
+	// matchers keeps the Matcher of the asks the form's suggestions were last drawn from.
+	matchers rapport.MatcherCache
 	// welcomed holds "team/user" of the members this process saw welcomed (welcomeAfter): the
 	// welcome is once ever, so they need no more asking.
 	welcomed sync.Map
@@ -102,6 +105,8 @@ func (h *Handlers) Register(mux *bot.Mux) {
 		rapport.ActLost, rapport.ActDecline, rapport.ActPassOn, rapport.ActWithdraw} {
 		mux.Action(notify.ActionID(a), h.fromHome(h.click))
 	}
+	mux.Action(ActionNeed, h.needTyped)
+	mux.Action(actionPick, h.pick)
 	mux.Action(actionShareBoard, h.shareBoard)
 	mux.Action(notify.ActionOneOnOneConfirm, h.answerOneOnOne)
 	mux.Action(notify.ActionOneOnOneDecline, h.answerOneOnOne)

@@ -223,7 +223,8 @@ func (h *Handlers) editClick(ctx context.Context, r *bot.Request) (any, error) {
 }
 
 // editModal is the referral form with ref's details, without what an edit does not change: the
-// receiver, the qualification facts, and the note of a member who passed it on. Its
+// receiver, the qualification facts, and the note of a member who passed it on; its need input
+// sends no actions, since there is no receiver to suggest. Its
 // private_metadata is "<number>:<version>".
 func editModal(ref rapport.Referral) slack.ModalViewRequest {
 	d := ref.Draft
@@ -239,6 +240,8 @@ func editModal(ref rapport.Referral) slack.ModalViewRequest {
 				if ref.PassedBy != "" {
 					continue
 				}
+			case rapport.FieldNeed:
+				b = quietNeed(in) // the receiver is chosen: nobody to suggest
 			}
 		}
 		keep = append(keep, b)

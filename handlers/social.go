@@ -11,6 +11,9 @@ import (
 type SocialStore interface {
 	SetAsk(ctx context.Context, team, member, text string, now time.Time) error
 	Asks(ctx context.Context, team string) ([]rapport.Ask, error)
+	// AsksOfReceivers is Asks without those of members who may not receive a referral (bots,
+	// the deactivated, members the directory does not know): the asks the form suggests.
+	AsksOfReceivers(ctx context.Context, team string) ([]rapport.Ask, error)
 	Recognize(ctx context.Context, team, envelopeID string, r rapport.Recognition, kind, to string) error
 	Recognitions(ctx context.Context, team, kind string, from, to time.Time) ([]rapport.Recognition, error)
 	// Board, MemberStats and Balances read the numbers from the aggregates the writes keep

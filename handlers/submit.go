@@ -26,7 +26,7 @@ func (h *Handlers) submitReferral(ctx context.Context, r *bot.Request) (any, err
 		errs[rapport.FieldConfirm] = "Tick “Send anyway” to send it, or choose another member."
 	}
 	if len(errs) > 0 {
-		return bot.FieldErrorsAck(errs), nil
+		return formErrors(errs, r.Interaction.View.State), nil
 	}
 	log := h.log.With(zap.String("envelope_id", r.EnvelopeID), zap.String("user", giver))
 	sub := h.newSubmission(r, d, "")
@@ -43,7 +43,7 @@ func (h *Handlers) submitReferral(ctx context.Context, r *bot.Request) (any, err
 		if _, unknown := fe[rapport.FieldReceiver]; unknown {
 			r.After(h.syncOnMiss) // a member who joined since the last sync
 		}
-		return bot.FieldErrorsAck(fe), nil
+		return formErrors(fe, r.Interaction.View.State), nil
 	case err != nil:
 		return nil, err
 	}

@@ -76,6 +76,39 @@ func (s *Store) Asks(ctx context.Context, team string) ([]rapport.Ask, error) {
 	return asksOf(m), nil
 }
 
+// asksOfReceiversScript reads the asks of the members the directory says may receive a referral
+// (canReceive): what a need is matched against. It reads one directory record per ask, so it costs
+// what it returns.
+//
+// KEYS: 1 asks, 2 members. Replies member, ask record, member, ask record, …
+var asksOfReceiversScript = redis.NewScript(luaRules + `
+local asks = redis.call('HGETALL', KEYS[1])
+local out = {}
+for i = 1, #asks, 2 do
+  if canReceive(redis.call('HGET', KEYS[2], asks[i])) then
+    out[#out + 1] = asks[i]
+    out[#out + 1] = asks[i + 1]
+  end
+end
+return out
+`)
+
+// AsksOfReceivers returns the current asks of the members who may receive a referral (a person in
+// the member directory, neither a bot nor deactivated), newest first, in one round trip: the asks
+// the referral form suggests and the giver's confirmation names. Asks returns everyone's.
+func (s *Store) AsksOfReceivers(ctx context.Context, team string) ([]rapport.Ask, error) {
+	k := s.keys(team)
+	pairs, err := asksOfReceiversScript.Run(ctx, s.rdb, []string{k.asks(), k.members()}).StringSlice()
+	if err != nil {
+		return nil, fail("read asks of receivers", err)
+	}
+	m := make(map[string]string, len(pairs)/2)
+	for i := 0; i+1 < len(pairs); i += 2 {
+		m[pairs[i]] = pairs[i+1]
+	}
+	return asksOf(m), nil
+}
+
 // asksOf reads the asks hash, newest first, skipping any it cannot.
 func asksOf(m map[string]string) []rapport.Ask {
 	out := make([]rapport.Ask, 0, len(m))

@@ -78,6 +78,11 @@ func (w *Workspace) BlockAction(userID string, action slack.BlockAction, in Cont
 	name := w.userName(userID)
 	w.s.mu.Lock()
 	defer w.s.mu.Unlock()
+	return w.blockActionLocked(userID, name, action, in)
+}
+
+// blockActionLocked builds BlockAction's payload; a view's carries its state (viewstate.go).
+func (w *Workspace) blockActionLocked(userID, name string, action slack.BlockAction, in Container) map[string]any {
 	if action.ActionTs == "" {
 		action.ActionTs = w.actionTSLocked()
 	}
@@ -96,6 +101,7 @@ func (w *Workspace) BlockAction(userID string, action slack.BlockAction, in Cont
 	if in.ViewID != "" {
 		p["container"] = map[string]any{"type": "view", "view_id": in.ViewID}
 		if _, v := w.currentViewLocked(in.ViewID, ""); v != nil {
+			v["state"] = w.stateLocked(in.ViewID)
 			p["view"] = v
 		} else {
 			p["view"] = map[string]any{"id": in.ViewID, "team_id": w.id, "app_id": AppID}
@@ -149,6 +155,11 @@ func (w *Workspace) ViewSubmission(userID string, view slack.View, values map[st
 		state[blockID] = byAction
 	}
 	v["state"] = map[string]any{"values": state}
+	return w.submissionLocked(userID, name, v)
+}
+
+// submissionLocked is the view_submission payload of the view v, its state set.
+func (w *Workspace) submissionLocked(userID, name string, v map[string]any) map[string]any {
 	return map[string]any{
 		"type":                  "view_submission",
 		"team":                  map[string]any{"id": w.id, "domain": w.domain},

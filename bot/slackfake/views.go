@@ -99,6 +99,7 @@ func (w *Workspace) openOrPush(r *request, method string) (map[string]any, strin
 	t.used = true
 	id := fmt.Sprintf("V%08d", w.s.nextSeqLocked())
 	v := w.storeViewLocked(c.View, id, id, nil)
+	w.keepStateLocked(id, c.View)
 	w.views = append(w.views, View{ID: id, TriggerID: c.TriggerID, User: t.user, Method: method, View: v})
 	w.s.notifyLocked()
 	return map[string]any{"view": v}, ""
@@ -122,6 +123,7 @@ func (w *Workspace) viewsUpdate(r *request) (map[string]any, string) {
 		return extra, e
 	}
 	v := w.storeViewLocked(c.View, cur.ID, old["root_view_id"], old["previous_view_id"])
+	w.keepStateLocked(cur.ID, c.View)
 	w.views = append(w.views, View{ID: cur.ID, User: cur.User, Method: "views.update", View: v})
 	w.s.notifyLocked()
 	return map[string]any{"view": v}, ""
@@ -148,6 +150,7 @@ func (w *Workspace) viewsPublish(r *request) (map[string]any, string) {
 		return nil, "hash_conflict"
 	}
 	v := w.storeViewLocked(c.View, id, id, nil)
+	w.keepStateLocked(id, c.View)
 	w.views = append(w.views, View{ID: id, User: c.UserID, Method: "views.publish", View: v})
 	w.s.notifyLocked()
 	return map[string]any{"view": v}, ""

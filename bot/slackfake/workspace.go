@@ -43,6 +43,9 @@ type Workspace struct {
 	// completed, in order.
 	executions  map[string]*execution
 	completions []Completion
+	// viewState (guarded by s.mu) is what each view's inputs hold (viewstate.go): view id →
+	// block_id → action_id → the value as state.values has it.
+	viewState map[string]map[string]map[string]any
 }
 
 // AddWorkspace makes the fake serve another workspace, id (a T… id, not one served already), named
@@ -83,6 +86,7 @@ func (s *Server) newWorkspaceLocked(id, name, domain, botToken, installedToken, 
 		limits:    map[string]*sustainedLimit{},
 		dms:       map[string]string{},
 		homeViews: map[string]string{},
+		viewState: map[string]map[string]map[string]any{},
 		uploads:   map[string]*upload{},
 	}
 	w.executions = map[string]*execution{}

@@ -82,7 +82,7 @@ func (p person) submissionOf(v slack.View, f form) map[string]any {
 		rapport.FieldCompany:  text(f.company),
 		rapport.FieldPhone:    text(f.phone),
 		rapport.FieldEmail:    text(f.email),
-		rapport.FieldNeed:     text(f.need),
+		rapport.FieldNeed:     {handlers.ActionNeed: {Type: "plain_text_input", Value: f.need}},
 		rapport.FieldBestTime: text(f.bestTime),
 		rapport.FieldNote:     text(f.note),
 		rapport.FieldFacts:    {handlers.InputAction: {Type: "checkboxes", SelectedOptions: facts}},
@@ -92,6 +92,26 @@ func (p person) submissionOf(v slack.View, f form) map[string]any {
 			SelectedOptions: []slack.OptionBlockObject{{Value: handlers.ConfirmSend}}}}
 	}
 	return p.fake.ViewSubmission(p.id, v, values)
+}
+
+// enter types or chooses a's value in the input a.BlockID/a.ActionID of the form viewID as it
+// stands, as Slack keeps it; when the input sends actions (the need), it sends them and returns
+// their ack, else a zero Ack.
+func (p person) enter(ctx context.Context, viewID string, a slack.BlockAction) (slackfake.Ack, error) {
+	payload, err := p.fake.Input(p.id, viewID, a)
+	if err != nil || payload == nil {
+		return slackfake.Ack{}, err
+	}
+	return p.fake.Send(ctx, "interactive", payload)
+}
+
+// submitFilled presses Submit on the form viewID as its inputs stand and returns the ack.
+func (p person) submitFilled(ctx context.Context, viewID string) (slackfake.Ack, error) {
+	payload, err := p.fake.SubmitAsFilled(p.id, viewID)
+	if err != nil {
+		return slackfake.Ack{}, err
+	}
+	return p.fake.Send(ctx, "interactive", payload)
 }
 
 // dms is every message in the person's DM with Rapport that they see (not another's ephemeral).

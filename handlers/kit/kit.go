@@ -106,6 +106,16 @@ func First[T any](s []T, n int) []T {
 	return s
 }
 
+// Bold lists the first n of words in bold, escaped, with commas: the words a need shares with an
+// ask (rapport.Match.Words), which are letters and digits only, so no word breaks the bold.
+func Bold(words []string, n int) string {
+	out := make([]string, 0, min(len(words), n))
+	for _, w := range First(words, n) {
+		out = append(out, "*"+Esc(w)+"*")
+	}
+	return strings.Join(out, ", ")
+}
+
 // Plural picks the word for n.
 func Plural(n int, one, many string) string {
 	if n == 1 {

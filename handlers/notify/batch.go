@@ -48,7 +48,7 @@ func (c *Catalogue) RenderBatch(ctx context.Context, team string, es []rapport.O
 		return nil
 	}
 	cc := *c
-	cc.store = snapshotStore{Store: c.store, snap: snap, month: month}
+	cc.store = snapshotStore{Store: c.store, snap: snap, month: month, asks: &asksRead{}}
 	out := make(map[string]bot.Drawn, len(batched))
 	for _, e := range batched {
 		p, ok, err := cc.Render(ctx, team, e)
@@ -70,6 +70,23 @@ type snapshotStore struct {
 	Store
 	snap  rapport.Snapshot
 	month rapport.Period
+	asks  *asksRead // the asks the batch's confirmations match, read once
+}
+
+// asksRead is the one read of the asks of receivers a batch makes, when one of its messages needs
+// them (the drawing is sequential).
+type asksRead struct {
+	done bool
+	asks []rapport.Ask
+	err  error
+}
+
+func (s snapshotStore) AsksOfReceivers(ctx context.Context, team string) ([]rapport.Ask, error) {
+	if !s.asks.done {
+		s.asks.asks, s.asks.err = s.Store.AsksOfReceivers(ctx, team)
+		s.asks.done = true
+	}
+	return s.asks.asks, s.asks.err
 }
 
 func (s snapshotStore) Timeline(ctx context.Context, team string, n int64) (rapport.Referral, []rapport.Event, error) {

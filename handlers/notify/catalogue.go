@@ -34,6 +34,9 @@ type Store interface {
 	// Board reads a period's leaderboard from the aggregates (storage/aggr.go).
 	Board(ctx context.Context, team string, p rapport.Period) (rapport.Board, error)
 	Asks(ctx context.Context, team string) ([]rapport.Ask, error)
+	// AsksOfReceivers is Asks without those of members who may not receive a referral: what the
+	// giver's confirmation matches the need against (better.go).
+	AsksOfReceivers(ctx context.Context, team string) ([]rapport.Ask, error)
 	// ReferralsCreated reads the referrals created in [from, to), whole, for an export.
 	ReferralsCreated(ctx context.Context, team string, from, to time.Time) ([]rapport.Referral, []rapport.Fact, error)
 	// Enqueue queues a message with its fields, once per id (an envelope, or a fault and admin).
@@ -65,12 +68,16 @@ type Catalogue struct {
 	team     string
 	admins   []string // RAPPORT_ADMINS; the workspace's admins come from the member directory
 	now      func() time.Time
+	// matchers keeps the Matcher of the asks the last confirmation was matched against; a pointer,
+	// shared by the copies RenderBatch makes.
+	matchers *rapport.MatcherCache
 }
 
 // New returns the catalogue of team; admins are RAPPORT_ADMINS; now is the clock (time.Now
 // outside tests).
 func New(log *zap.Logger, store Store, settings Settings, team string, admins []string, now func() time.Time) *Catalogue {
-	return &Catalogue{log: log, store: store, settings: settings, team: team, admins: admins, now: now}
+	return &Catalogue{log: log, store: store, settings: settings, team: team, admins: admins, now: now,
+		matchers: &rapport.MatcherCache{}}
 }
 
 // Render draws entry e from the state stored now. ok is false when the message is no longer owed
@@ -132,7 +139,8 @@ func (m *Message[S]) owes(ch Change) []rapport.Notice {
 }
 
 // batched says what of the stored state drawing e reads, when a snapshot holds all of it
-// (RenderBatch): its referral, or its member's Home; ok false when the kind may read more.
+// (RenderBatch): its referral, or its member's Home; ok false when the kind may read more. (The
+// giver's confirmation reads the asks besides: once per batch, snapshotStore.AsksOfReceivers.)
 func (m *Message[S]) batched(e rapport.OutboxEntry) (ref int64, home string, ok bool) {
 	switch any(*new(S)).(type) {
 	case referralState:

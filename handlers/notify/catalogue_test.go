@@ -37,6 +37,8 @@ type sampleStore struct {
 	digests    []string
 	// reads counts the calls of Timeline and HomeData, snapshots those of Snapshot.
 	reads, snapshots int
+	// receiving are the asks of members who may receive a referral (AsksOfReceivers).
+	receiving []rapport.Ask
 }
 
 func newSampleStore() *sampleStore {
@@ -126,6 +128,10 @@ func (s *sampleStore) DayTotals(_ context.Context, _ string, from, to time.Time,
 
 func (s *sampleStore) Asks(context.Context, string) ([]rapport.Ask, error) { return s.asks, s.readErr }
 
+func (s *sampleStore) AsksOfReceivers(context.Context, string) ([]rapport.Ask, error) {
+	return s.receiving, s.readErr
+}
+
 func (s *sampleStore) ReferralsCreated(context.Context, string, time.Time, time.Time) ([]rapport.Referral, []rapport.Fact, error) {
 	return []rapport.Referral{s.ref}, []rapport.Fact{{}}, s.readErr
 }
@@ -184,7 +190,8 @@ func sampleCatalogue(st *sampleStore, set rapport.Settings) *Catalogue {
 
 // kindSample adjusts st to the state in which kind is owed: an edit is made while the referral is
 // new (the second event is the edit); a thank-you is owed for closed business; its withdrawal once
-// it was posted and the business undone.
+// it was posted and the business undone; the giver's confirmation as first drawn, naming an ask
+// that fits the need better than the receiver's.
 func kindSample(st *sampleStore, kind string) {
 	switch kind {
 	case "oneone.confirmed", "oneone.declined", "oneone.expired":
@@ -196,6 +203,11 @@ func kindSample(st *sampleStore, kind string) {
 	case "referral.shoutout.withdrawn":
 		st.ref.Posted = maps.Clone(st.ref.Posted)
 		st.ref.Posted[SlotShoutout] = "C0WINS|1700000000.000300"
+		return
+	case "referral.sent":
+		// As it is first drawn: new, and Carol asks for what the prospect needs.
+		st.ref.Status, st.events = rapport.StatusNew, nil
+		st.receiving = betterAsks
 		return
 	case "referral.edited":
 	default:

@@ -22,11 +22,12 @@ var (
 		},
 		Read: readReferral, Draw: receiverDM,
 	})
-	// ReferralSent is the giver's confirmation: saved, with whom, coaching for a lead.
+	// ReferralSent is the giver's confirmation: saved, with whom, coaching for a lead, and while it
+	// is new the member whose ask fits the need when the receiver's does not (better.go).
 	ReferralSent = register(&Message[referralState]{
 		Kind: "referral.sent", About: "the giver's confirmation of a referral", To: roles(rapport.RoleGiver),
 		Owes: onCreate(rapport.RoleGiver),
-		Read: readReferral, Draw: giverDM,
+		Read: readGiver, Draw: giverDM,
 	})
 	// ReferralAnnounce tells the recognition channel a hot referral was given, when the group
 	// asked for that.
@@ -50,7 +51,7 @@ var (
 	GiverUpdate = register(&Message[referralState]{
 		Kind: "referral.update.giver", About: "the giver's referral DM, redrawn", To: roles(rapport.RoleGiver),
 		Owes: onMove(rapport.RoleGiver),
-		Read: readReferral, Owed: posted(SlotGiverDM), Draw: inPlace(SlotGiverDM, giverDM),
+		Read: readGiver, Owed: posted(SlotGiverDM), Draw: inPlace(SlotGiverDM, giverDM),
 	})
 	// Report tells the giver what the receiver did (rule 3): a step, an undo, a note.
 	Report = register(&Message[referralState]{

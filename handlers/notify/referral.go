@@ -32,6 +32,9 @@ type referralState struct {
 	hasEvent bool
 	set      rapport.Settings
 	now      time.Time // when it is drawn: whether Undo is still offered
+	// better is the member the giver's confirmation names, whose ask fits the need when the
+	// receiver's does not (readGiver); its Member is "" for none.
+	better rapport.Match
 }
 
 // readReferral reads the entry's referral and its timeline; a referral that does not exist never will.
@@ -107,7 +110,13 @@ func receiverDM(s referralState) bot.Delivery {
 	return ReceiverDM(s.ref, s.events, s.set.Timing(), s.now)
 }
 
-func giverDM(s referralState) bot.Delivery { return GiverDM(s.ref, s.events) }
+func giverDM(s referralState) bot.Delivery {
+	p := GiverDM(s.ref, s.events)
+	if s.better.Member != "" {
+		p.Blocks = slices.Insert(p.Blocks, 1, slack.Block(kit.Section(betterAsk(s.better))))
+	}
+	return p
+}
 
 // ReceiverDM carries everything the receiver needs to act, and where things stand: the prospect's
 // contact details are shown here, to the receiver only (rule 10). It is redrawn in place after every
