@@ -189,7 +189,7 @@ func TestManifest(t *testing.T) {
 
 	t.Run("Functions", func(t *testing.T) {
 		// Slack's types for a step's parameters; Rapport reads no other.
-		types := []string{"string", "boolean", "slack#/types/user_id"}
+		types := []string{"string", "boolean", "slack#/types/user_id", "slack#/types/user_context"}
 		fs, err := Functions()
 		if err != nil {
 			t.Fatal(err)

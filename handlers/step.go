@@ -166,7 +166,11 @@ func (h *Handlers) failStep(ctx context.Context, team, run string, log *zap.Logg
 func stepDraft(in map[string]any) rapport.Draft {
 	str := func(name string) string { s, _ := in[name].(string); return s }
 	yes := func(name string) bool { b, _ := in[name].(bool); return b }
-	d := rapport.Draft{Giver: str(StepGiver), Receiver: str(StepReceiver), Need: str(StepNeed),
+	// The giver is a user_context: {"id": …, "secret": …}, which only a person's own run of the
+	// workflow carries, so a workflow cannot name another member as the giver.
+	giver, _ := in[StepGiver].(map[string]any)
+	giverID, _ := giver["id"].(string)
+	d := rapport.Draft{Giver: giverID, Receiver: str(StepReceiver), Need: str(StepNeed),
 		Prospect: rapport.Prospect{Name: str(StepProspect)},
 		Facts:    rapport.Facts{Spoke: yes(FactSpoke), MayShare: yes(FactMayShare), Expects: yes(FactExpects)}}
 	// One contact: an address has an @, a phone number never does.

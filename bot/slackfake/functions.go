@@ -73,13 +73,25 @@ func (w *Workspace) FunctionExecuted(callbackID string, inputs map[string]any) m
 			"input_parameters": parameterList(fn.Inputs), "output_parameters": parameterList(fn.Outputs),
 			"app_id": AppID, "date_created": w.s.startSec, "date_updated": w.s.startSec, "date_deleted": 0,
 		},
-		"inputs":                maps.Clone(inputs),
+		"inputs":                runInputs(fn, inputs),
 		"function_execution_id": id,
 		"workflow_execution_id": fmt.Sprintf("Wx%010d", n),
 		"event_ts":              fmt.Sprintf("%d.%06d", now.Unix(), now.Nanosecond()/1000),
 		"bot_access_token":      token,
 	}
 	return w.eventCallbackLocked(event, now)
+}
+
+// runInputs are inputs as the run's event carries them: a user_context given as a user ID becomes
+// Slack's {"id", "secret"}, the secret proving the person ran the workflow themselves.
+func runInputs(fn deploy.Function, inputs map[string]any) map[string]any {
+	out := maps.Clone(inputs)
+	for _, p := range fn.Inputs {
+		if id, ok := out[p.Name].(string); ok && p.Type == "slack#/types/user_context" {
+			out[p.Name] = map[string]any{"id": id, "secret": randHex(40)}
+		}
+	}
+	return out
 }
 
 // parameterList is a function's parameters as function_executed lists them.

@@ -14,7 +14,7 @@ import (
 // manifest's function with its parameters, the inputs, the run's and workflow's IDs and a token.
 func TestFunctionExecuted(t *testing.T) {
 	s := newFake(t)
-	payload := s.FunctionExecuted("record_referral", map[string]any{"receiver": "UBOB", "spoke": true})
+	payload := s.FunctionExecuted("record_referral", map[string]any{"giver": "UALICE", "receiver": "UBOB", "spoke": true})
 	raw, err := json.Marshal(payload)
 	if err != nil {
 		t.Fatal(err)
@@ -34,8 +34,11 @@ func TestFunctionExecuted(t *testing.T) {
 	for _, p := range fe.Function.InputParameters {
 		inputs = append(inputs, p.Name+":"+p.Type)
 	}
-	if len(inputs) != 8 || inputs[0] != "giver:slack#/types/user_id" || inputs[5] != "spoke:boolean" {
+	if len(inputs) != 8 || inputs[0] != "giver:slack#/types/user_context" || inputs[5] != "spoke:boolean" {
 		t.Errorf("input_parameters = %v; want the manifest's eight, in its order", inputs)
+	}
+	if giver, _ := fe.Inputs["giver"].(map[string]any); giver["id"] != "UALICE" || giver["secret"] == "" {
+		t.Errorf("giver = %v; want Slack's user_context, {id, secret}", fe.Inputs["giver"])
 	}
 	if fe.Inputs["receiver"] != "UBOB" || fe.Inputs["spoke"] != true {
 		t.Errorf("inputs = %v", fe.Inputs)

@@ -112,8 +112,8 @@ func TestManifestCommand(t *testing.T) {
 }
 
 // TestManifestStep: the Workflow Builder step the manifest declares is the one the handlers serve:
-// its callback ID, its inputs in order and of the types the handlers read (a member's ID, text, a
-// fact as true or false), and its output, the one the catalogue completes a run with.
+// its callback ID, its inputs in order and of the types the handlers read (the person who ran the
+// workflow as the giver, a member's ID, text, a fact as true or false), and its output, the one the catalogue completes a run with.
 func TestManifestStep(t *testing.T) {
 	fs, err := deploy.Functions()
 	if err != nil {
@@ -123,7 +123,7 @@ func TestManifestStep(t *testing.T) {
 		t.Fatalf("the manifest's functions = %+v; want the one step %s", fs, handlers.StepCallback)
 	}
 	types := map[string]string{
-		handlers.StepGiver: "slack#/types/user_id", handlers.StepReceiver: "slack#/types/user_id",
+		handlers.StepGiver: "slack#/types/user_context", handlers.StepReceiver: "slack#/types/user_id",
 		handlers.StepProspect: "string", handlers.StepContact: "string", handlers.StepNeed: "string",
 		handlers.FactSpoke: "boolean", handlers.FactMayShare: "boolean", handlers.FactExpects: "boolean",
 	}
