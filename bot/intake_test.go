@@ -9,6 +9,7 @@ import (
 
 	"github.com/rapportbot/rapport"
 	"github.com/rapportbot/rapport/bot"
+	"github.com/rapportbot/rapport/bot/slackfake"
 )
 
 // stalling draws every entry as renderer does, but holds the drawing of one of kind "stalled"
@@ -31,9 +32,10 @@ func (s stalling) Render(ctx context.Context, team string, e rapport.OutboxEntry
 }
 
 // TestAckWaitsForALaggingOutbox checks intake pacing: while a message owed has waited in the
-// outbox longer than it should, a form's submission is acked only after a while (the form closes
-// a little later instead of the DMs it owes falling further behind), and still well within Slack's
-// 3 s; a slash command, which owes no message, is answered without waiting.
+// outbox longer than it should, a form's submission and a click on a DM's button are acked only
+// after a while (the form closes a little later instead of the DMs it owes falling further
+// behind), and still well within Slack's 3 s; a slash command, which owes no message, is answered
+// while the outbox is still stalled.
 func TestAckWaitsForALaggingOutbox(t *testing.T) {
 	t.Parallel()
 	transports(t, func(t *testing.T, httpMode bool) {
@@ -41,6 +43,7 @@ func TestAckWaitsForALaggingOutbox(t *testing.T) {
 		e := start(t, options{httpMode: httpMode, renderer: r, routes: func(m *bot.Mux) {
 			m.Command("/refer", func(context.Context, *bot.Request) (any, error) { return bot.Ephemeral("Here is your list."), nil })
 			m.View("refer_form", func(context.Context, *bot.Request) (any, error) { return nil, nil })
+			m.Action("accept", func(context.Context, *bot.Request) (any, error) { return nil, nil })
 		}})
 		defer close(r.release)
 		e.enqueue("stalled")
@@ -62,6 +65,13 @@ func TestAckWaitsForALaggingOutbox(t *testing.T) {
 		}
 		if took < bot.IntakeWait-50*time.Millisecond || took > 3*time.Second {
 			t.Errorf("form acked %v after its submission while the outbox lagged; want about %v, within Slack's 3 s", took, bot.IntakeWait)
+		}
+		// A click on a referral DM's button owes messages too: held the same.
+		_, sent = e.send("interactive", e.fake.BlockAction(alice,
+			slack.BlockAction{ActionID: "accept", BlockID: "actions", Type: "button", Value: "17"},
+			slackfake.InMessage(slackfake.GeneralChannelID, "1700000000.000100")))
+		if took := time.Since(sent); took < bot.IntakeWait-50*time.Millisecond || took > 3*time.Second {
+			t.Errorf("click acked %v after it while the outbox lagged; want about %v, within Slack's 3 s", took, bot.IntakeWait)
 		}
 		if n := len(e.fake.DMs(alice)); n != 0 {
 			t.Errorf("%d DMs while the outbox was stalled; want none", n)

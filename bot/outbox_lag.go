@@ -62,12 +62,19 @@ func (s *sender) lag(now time.Time) time.Duration {
 	return now.Sub(time.Unix(0, oldest))
 }
 
-// awaitOutbox holds the ack of a form's submission or a click, the interactions that owe messages,
-// while the outbox lags (see intakeLag), until at most intakeWait after the request came: well
-// inside the ack's deadline, and the trigger of a modal opened after the ack stays valid.
+// awaitOutbox holds the ack of a form's submission or of a click on a message's button (a
+// referral's DM), the interactions that owe messages, while the outbox lags (see intakeLag), until
+// at most intakeWait after the request came: well inside the ack's deadline, and the trigger of a
+// modal opened after the ack stays valid. What a person does inside a form or on the Home (typing
+// the need, picking a suggestion) owes no DM and is never held.
 func (d *dispatcher) awaitOutbox(ctx context.Context, r *Request) {
-	if d.lag == nil || r.Type != "interactive" ||
-		(r.Interaction.Type != slack.InteractionTypeViewSubmission && r.Interaction.Type != slack.InteractionTypeBlockActions) {
+	if d.lag == nil || r.Type != "interactive" {
+		return
+	}
+	switch {
+	case r.Interaction.Type == slack.InteractionTypeViewSubmission:
+	case r.Interaction.Type == slack.InteractionTypeBlockActions && r.Interaction.Container.Type == "message":
+	default:
 		return
 	}
 	until := r.received.Add(intakeWait)
