@@ -11,6 +11,7 @@ import (
 	"github.com/rapportbot/rapport/handlers/kit"
 	"github.com/rapportbot/rapport/handlers/notify"
 	"github.com/slack-go/slack"
+	"go.uber.org/zap"
 )
 
 // listLimit is how many referrals of each side /refer list shows (the newest, with a count of the rest).
@@ -128,8 +129,17 @@ func (h *Handlers) openForm(r *bot.Request, d rapport.Draft) {
 // openFormFor opens the referral modal filled in with d on trigger (a command's or a click's),
 // after the ack.
 func (h *Handlers) openFormFor(r *bot.Request, trigger string, d rapport.Draft) {
+	team := r.Team
 	r.After(func(ctx context.Context) error {
-		if _, err := h.api.OpenViewContext(ctx, trigger, referralModal(formState{draft: d})); err != nil {
+		form := referralModal(formState{draft: d})
+		// A need filled in already (from a message, or typed after /refer @member) gets its
+		// suggestions at once, as typing it would; without them if the asks cannot be read.
+		if ms, err := h.suggest(ctx, team, d.Giver, d.Need); err != nil {
+			h.log.Warn("form opened without suggestions", zap.Error(err))
+		} else if len(ms) > 0 {
+			form.Blocks.BlockSet, _ = withSuggestions(form.Blocks.BlockSet, ms)
+		}
+		if _, err := h.api.OpenViewContext(ctx, trigger, form); err != nil {
 			return fmt.Errorf("views.open: %w", err)
 		}
 		return nil

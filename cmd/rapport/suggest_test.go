@@ -195,3 +195,26 @@ func TestNoAsksNoSuggestions(t *testing.T) {
 		t.Errorf("%d updates, the first suggesting %v; want one, suggesting Carol", len(updates), members)
 	}
 }
+
+// TestReferThisSuggestsAtOnce: a form opened with the need filled in (Refer this on a member's
+// message asking for help) shows the members whose asks fit it as it opens, before anything is
+// typed; the author, asking, is not made the receiver.
+func TestReferThisSuggestsAtOnce(t *testing.T) {
+	h := start(t)
+	h.postAsks(map[person]string{
+		h.carol: "Bookkeeping and payroll for restaurants and contractors, QuickBooks cleanup too",
+		h.dave:  "Homeowners with roof leaks, storm damage or an old roof that needs replacing",
+	})
+	asking := h.fake.Post(slackfake.GeneralChannelID, "UBOB", "Anyone know a roofer? My roof leaks after every storm")
+	opened, _ := h.referThis(h.alice, asking)
+	var form slack.View
+	if err := json.Unmarshal(opened.View, &form); err != nil {
+		t.Fatal(err)
+	}
+	if members, _ := suggested(form); len(members) == 0 || members[0] != "UDAVE" {
+		t.Errorf("the form opened suggesting %v; want Dave, whose ask is roofs, first", members)
+	}
+	if got := filledIn(t, opened); got[rapport.FieldReceiver] != "" {
+		t.Errorf("receiver %q filled in; Bob asks for help, he is not the receiver", got[rapport.FieldReceiver])
+	}
+}
