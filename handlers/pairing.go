@@ -44,7 +44,7 @@ func (h *Handlers) pairing(ctx context.Context, r *bot.Request, rest string) (an
 			text = "You're already in: each week I'll suggest one member for you to meet one to one."
 		}
 		text += " " + pairingWhen(set) + " `/refer pairing off` stops it."
-		h.log.Info("pairing", zap.String("user", me), zap.Bool("in", true))
+		h.log.Info("pairing opt-in", zap.String("user", me), zap.Bool("in", true))
 	case "off":
 		changed, err := h.store.SetPairing(ctx, r.Team, me, false)
 		if err != nil {
@@ -54,7 +54,7 @@ func (h *Handlers) pairing(ctx context.Context, r *bot.Request, rest string) (an
 		if !changed {
 			text = "You're not in the weekly pairing, so there's nothing to stop. `/refer pairing on` puts you in."
 		}
-		h.log.Info("pairing", zap.String("user", me), zap.Bool("in", false))
+		h.log.Info("pairing opt-in", zap.String("user", me), zap.Bool("in", false))
 	case "":
 		in, err := h.store.InPairing(ctx, r.Team, me)
 		if err != nil {

@@ -21,11 +21,10 @@ import (
 
 const (
 	pairingJob     = "pairing"
-	pairingLockTTL = time.Minute // reading the facts is two round trips; choosing, a millisecond at 40 members
-	// PairingKeep is how long a week's pairs are kept: the next week's pairing reads last week's
-	// partners from them, and admins read them (/refer pairs). Longer than a week, so a week whose
-	// pairing failed still remembers the one before.
-	PairingKeep    = 5 * 7 * 24 * time.Hour
+	pairingLockTTL = time.Minute // reading the facts is two round trips, and choosing is in memory
+	// pairingKeep is how long a week's pairs (and its claim) are kept: the next pairing reads the
+	// latest partners from them, even after a week without one, and admins read them (/refer pairs).
+	pairingKeep    = 5 * 7 * 24 * time.Hour
 	pairingWords   = 3 // shared words of two asks a suggestion names
 	fieldWeek      = "week"
 	fieldWith      = "with" // a booking's confirmation: the member the booker will meet
@@ -88,7 +87,7 @@ func (c *Catalogue) RunPairing(ctx context.Context, now time.Time) error {
 		if err != nil {
 			return err
 		}
-		claimed, err := c.store.QueuePairs(ctx, c.team, wk, PairingKeep, pairs, msgs)
+		claimed, err := c.store.QueuePairs(ctx, c.team, wk, pairingKeep, pairs, msgs)
 		if err != nil {
 			return err
 		}
