@@ -250,3 +250,30 @@ func TestPairingOverAGroupOf30(t *testing.T) {
 		t.Error("a click on last week's suggestion told the other member")
 	}
 }
+
+// TestPairingOffByDefault: until an admin sets its day and time, pairing suggests nothing, even to
+// members who opted in, and says so; opting in and out answers in words, whatever was typed.
+func TestPairingOffByDefault(t *testing.T) {
+	h := start(t)
+	if err := contains(h.say(h.alice, "pairing on"), "You're in", "Pairing isn't running in this group yet", "`/refer settings`"); err != nil {
+		t.Error(err)
+	}
+	h.say(h.bob, "pairing ON")
+	h.runPairingEverywhere(time.Now())
+	if n := len(suggestionsTo(h.alice)) + len(suggestionsTo(h.bob)); n != 0 {
+		t.Errorf("%d suggestions with pairing off", n)
+	}
+	if err := contains(h.adminCommand(h.dave, "pairs").Text, "No pairs were suggested in the week of", "Pairing isn't running"); err != nil {
+		t.Error(err)
+	}
+	for _, tt := range []struct{ text, want string }{
+		{"pairing off", "You're out: no more pairing suggestions"},
+		{"pairing off", "You're not in the weekly pairing, so there's nothing to stop"},
+		{"pairing", "You're not in the weekly pairing"},
+		{"pairing sometimes", "Type `/refer pairing on`"},
+	} {
+		if err := contains(h.say(h.alice, tt.text), tt.want); err != nil {
+			t.Errorf("%s: %v", tt.text, err)
+		}
+	}
+}
