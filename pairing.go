@@ -2,8 +2,10 @@ package rapport
 
 import (
 	"cmp"
+	"fmt"
 	"hash/fnv"
 	"slices"
+	"time"
 )
 
 // Pairing suggestions (issue 13): once a week, each member who opted in is privately suggested one
@@ -33,24 +35,40 @@ type PairingFacts struct {
 	Last map[string]string
 	// Asks are the members' current asks, for the third preference.
 	Asks []Ask
-	// Week names the week being paired (its first day, e.g. "2026-12-07"): the tie-breaker.
+	// Week names the week being paired (WeekID, e.g. "2026-W50"): the tie-breaker.
 	Week string
 }
 
-// Pair is one suggestion, given to both members, with what made it.
+// Pair is one suggestion, given to both members, with what made it. It is stored as JSON with
+// the week's pairs (and carried by the suggestion's messages), so its JSON names never change.
 type Pair struct {
-	A, B string
+	A string `json:"a"`
+	B string `json:"b"`
 	// AGave and BGave are the referrals each gave the other, all time.
-	AGave, BGave int
+	AGave int `json:"ag,omitempty"`
+	BGave int `json:"bg,omitempty"`
 	// Met is how many 1:1s the two had (0: never met).
-	Met int
+	Met int `json:"met,omitempty"`
 	// Words are the shared words of their asks, weightiest first (unescaped); nil when the asks
 	// did not count.
-	Words []string
+	Words []string `json:"words,omitempty"`
+	// Rank is the pair's place among the week's, best first (0 for the best): SuggestPairs sets it.
+	Rank int `json:"rank"`
 }
 
 // OneSided reports whether one of the two gave the other referrals never returned.
 func (p Pair) OneSided() bool { return (p.AGave == 0) != (p.BGave == 0) }
+
+// Gave is how many referrals member gave the other member of p, all time.
+func (p Pair) Gave(member string) int {
+	if p.A == member {
+		return p.AGave
+	}
+	return p.BGave
+}
+
+// Has reports whether member is one of p's two.
+func (p Pair) Has(member string) bool { return p.A == member || p.B == member }
 
 // Partner is the other member of p, seen from member.
 func (p Pair) Partner(member string) string {
@@ -121,6 +139,7 @@ func SuggestPairs(f PairingFacts) []Pair {
 			continue
 		}
 		paired[c.pair.A], paired[c.pair.B] = true, true
+		c.pair.Rank = len(pairs)
 		pairs = append(pairs, c.pair)
 	}
 	return pairs
@@ -166,4 +185,24 @@ func weekHash(week, a, b string) uint64 {
 		h.Write([]byte{0})
 	}
 	return h.Sum64()
+}
+
+// SuggestedPair is one of a week's pairs as stored, and the 1:1 it suggests if one of the two
+// booked it ("Book a 1:1"): who, and when.
+type SuggestedPair struct {
+	Pair
+	BookedBy string
+	BookedAt time.Time
+}
+
+// PairRefused is a "Book a 1:1" that was not recorded, for the handlers to word: Reason "booked"
+// (one of the two booked it already: Pair says who), "stale" (the suggestion is of an earlier week
+// than the latest), "missing" (no such pair that week, or no longer on record).
+type PairRefused struct {
+	Reason string
+	Pair   SuggestedPair
+}
+
+func (e *PairRefused) Error() string {
+	return fmt.Sprintf("book %s+%s refused: %s", e.Pair.A, e.Pair.B, e.Reason)
 }

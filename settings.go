@@ -14,6 +14,7 @@ type Settings struct {
 	FollowUpSLA        time.Duration
 	ReportBackAfter    time.Duration
 	DigestSchedule     string // cron spec, in TimeZone
+	PairingSchedule    string // cron spec of the weekly pairing suggestions, in TimeZone; "" for none
 	TimeZone           *time.Location
 	QuietHours         QuietHours
 	PublicValues       bool          // shout-outs show the value of closed business
@@ -31,6 +32,7 @@ const (
 	SetFollowUpSLA        = "followup_sla"
 	SetReportBackAfter    = "report_back_after"
 	SetDigestSchedule     = "digest_schedule"
+	SetPairingSchedule    = "pairing_schedule"
 	SetTimeZone           = "timezone"
 	SetQuietHours         = "quiet_hours"
 	SetPublicValues       = "public_values"
@@ -44,7 +46,7 @@ const (
 
 // SettingNames lists every setting in the order the form shows them.
 var SettingNames = []string{SetRecognitionChannel, SetFollowUpSLA, SetReportBackAfter, SetExpireAfter, SetDigestSchedule,
-	SetTimeZone, SetQuietHours, SetNudgeWeekends, SetPublicValues, SetAnnounceHot, SetCurrency, SetInactivityWeeks,
+	SetPairingSchedule, SetTimeZone, SetQuietHours, SetNudgeWeekends, SetPublicValues, SetAnnounceHot, SetCurrency, SetInactivityWeeks,
 	SetWelcomeNewMembers}
 
 // Bounds of the durations an admin may set, which the settings form words in hours or days.
@@ -68,7 +70,7 @@ const SettingNone = "none"
 // and the settings code (handlers), so the domain stays free of it.
 type ScheduleCheck func(spec string) error
 
-// Apply returns s with each override parsed and checked (a digest schedule by schedule); a value
+// Apply returns s with each override parsed and checked (a digest or pairing schedule by schedule); a value
 // that does not parse keeps the default and is reported under its name, in words for the admin.
 func (s Settings) Apply(over map[string]string, schedule ScheduleCheck) (Settings, FieldErrors) {
 	errs := FieldErrors{}
@@ -112,6 +114,11 @@ func (s *Settings) set(name, v string, schedule ScheduleCheck) error {
 			return fmt.Errorf("Not a cron schedule: use five fields, such as “0 9 * * 1” (Mondays 9:00).")
 		}
 		s.DigestSchedule = v
+	case SetPairingSchedule:
+		if v != "" && (schedule == nil || schedule(v) != nil) {
+			return fmt.Errorf("Not a cron schedule: use five fields, such as “0 9 * * 1” (Mondays 9:00), or leave it empty for no pairing.")
+		}
+		s.PairingSchedule = v
 	case SetTimeZone:
 		loc, err := time.LoadLocation(v)
 		if err != nil || v == "" {
@@ -168,6 +175,7 @@ func (s Settings) Values() map[string]string {
 		SetFollowUpSLA:        durationText(s.FollowUpSLA),
 		SetReportBackAfter:    durationText(s.ReportBackAfter),
 		SetDigestSchedule:     s.DigestSchedule,
+		SetPairingSchedule:    s.PairingSchedule,
 		SetTimeZone:           zone,
 		SetQuietHours:         s.QuietHours.String(),
 		SetPublicValues:       strconv.FormatBool(s.PublicValues),

@@ -53,3 +53,24 @@ func TestSettingsApply(t *testing.T) {
 		t.Errorf("bad values changed the settings: %+v", kept)
 	}
 }
+
+// TestPairingSchedule: pairing is off unless an admin sets a schedule; empty turns it off again,
+// and a schedule that does not parse is refused in words.
+func TestPairingSchedule(t *testing.T) {
+	base := rapport.Settings{TimeZone: time.UTC}
+	if base.PairingSchedule != "" || base.Values()[rapport.SetPairingSchedule] != "" {
+		t.Fatalf("pairing on by default: %q", base.PairingSchedule)
+	}
+	on, errs := base.Apply(map[string]string{rapport.SetPairingSchedule: "0 9 * * 1"}, fiveFields)
+	if len(errs) > 0 || on.PairingSchedule != "0 9 * * 1" {
+		t.Fatalf("a schedule: %q, %v", on.PairingSchedule, errs)
+	}
+	for _, off := range []string{"", rapport.SettingNone} {
+		if got, errs := on.Apply(map[string]string{rapport.SetPairingSchedule: off}, fiveFields); len(errs) > 0 || got.PairingSchedule != "" {
+			t.Errorf("%q: %q, %v; want off", off, got.PairingSchedule, errs)
+		}
+	}
+	if _, errs := base.Apply(map[string]string{rapport.SetPairingSchedule: "mondays"}, fiveFields); !strings.Contains(errs[rapport.SetPairingSchedule], "leave it empty") {
+		t.Errorf("a bad schedule: %v", errs)
+	}
+}

@@ -1,6 +1,9 @@
 package rapport
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // WeekStart is when a nudge held over a weekend goes out: Monday at this time of the receiver's day.
 const WeekStart = 9 * time.Hour
@@ -47,4 +50,14 @@ func NudgeAt(t time.Time, loc *time.Location, quiet QuietHours, weekends bool) (
 		}
 	}
 	return at, !at.Equal(t)
+}
+
+// WeekID names the ISO week t falls in, read in loc (nil: UTC): "2026-W10". A weekly job (the digest,
+// the pairing) claims its week by this name.
+func WeekID(t time.Time, loc *time.Location) string {
+	if loc == nil {
+		loc = time.UTC
+	}
+	y, w := t.In(loc).ISOWeek()
+	return fmt.Sprintf("%04d-W%02d", y, w)
 }

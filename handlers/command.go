@@ -63,6 +63,8 @@ func (h *Handlers) subcommands() map[string]subcommand {
 		"stats":       h.stats,
 		"ledger":      h.ledger,
 		"1to1":        h.oneOnOne,
+		"pairing":     h.pairing,
+		"pairs":       h.pairs,
 		"outbox":      h.outboxStatus,
 		"open":        h.openList,
 	}
@@ -83,6 +85,7 @@ const helpMembers = "*Rapport* keeps the group's referrals moving.\n" +
 	"• `/refer asks` — what everyone is asking for\n" +
 	"*Meet*\n" +
 	"• `/refer 1to1 @member [when] [note]` — record a one-to-one (when: today, yesterday, friday, 2026-05-02); they confirm it with one tap\n" +
+	"• `/refer pairing on` — each week, a private suggestion of a member to meet one to one (`off` stops it; alone, it says whether you're in)\n" +
 	"*The numbers*\n" +
 	"• `/refer leaderboard [day|week|month|quarter|year|all]` — top givers, closed business, fastest follow-ups\n" +
 	"• `/refer stats [@member] [period]` — the numbers of a member\n" +
@@ -94,6 +97,7 @@ const helpAdmins = "*For admins*\n" +
 	"• `/refer set R-12 <status> <note>` — correct a referral's status (`/refer set R-12 won 2500 <note>` records its value)\n" +
 	"• `/refer export [week|month|quarter|year|all]` — a spreadsheet (CSV) of the referrals, by DM; the last 30 days by default\n" +
 	"• `/refer open` — every open referral by receiver, the overdue first, with *Nudge now*\n" +
+	"• `/refer pairs` — this week's pairing suggestions, why each, and which 1:1s were booked\n" +
 	"• `/refer outbox` — messages waiting to be sent, and messages Slack refused, to send again\n" +
 	"• `/refer settings` — the group's settings (channel, follow-up window, digest, time zone…)"
 

@@ -33,6 +33,7 @@ type Store interface {
 	ShortcutStore
 	OneOnOneStore
 	StepStore
+	PairingStore
 }
 
 // ReferralStore keeps referrals, their timelines and the member directory.
@@ -110,6 +111,7 @@ func (h *Handlers) Register(mux *bot.Mux) {
 	mux.Action(actionShareBoard, h.shareBoard)
 	mux.Action(notify.ActionOneOnOneConfirm, h.answerOneOnOne)
 	mux.Action(notify.ActionOneOnOneDecline, h.answerOneOnOne)
+	mux.Action(notify.ActionPairingBook, h.book)
 	mux.Action(actionResend, h.resend)
 	mux.Action(actionResendAll, h.resend)
 	h.registerHome(mux)

@@ -26,6 +26,8 @@ var settingHints = map[string]string{
 	rapport.SetExpireAfter:        "Days without any news before an open referral closes as expired, giver and receiver told: 90 is about three months.",
 	rapport.SetDigestSchedule:     "The day the weekly digest is posted, in the group's time zone.",
 	digestTimeBlock:               "The time the weekly digest is posted, in the group's time zone.",
+	rapport.SetPairingSchedule:    "The day each member who opted in (/refer pairing on) gets a private suggestion of a member to meet one to one. Leave the day and the time empty for no pairing.",
+	pairingTimeBlock:              "The time the pairing suggestions are sent, in the group's time zone.",
 	rapport.SetTimeZone:           "The zone of the digest, the periods and the exports: America/Phoenix, Europe/London.",
 	rapport.SetQuietHours:         "No nudges in this window of each member's own day: 21:00-08:00, or off.",
 	rapport.SetNudgeWeekends:      "Off: a nudge due on a member's Saturday or Sunday waits for their Monday at 09:00.",
@@ -36,9 +38,27 @@ var settingHints = map[string]string{
 	rapport.SetWelcomeNewMembers:  "Whether a person who joins the workspace gets Rapport's welcome DM (members always get it on first use).",
 }
 
-// digestTimeBlock is the block of the digest's time of day; its day is under the setting's own name,
-// so an error about the schedule lands on the day.
-const digestTimeBlock = "digest_time"
+// digestTimeBlock and pairingTimeBlock are the blocks of the digest's and the pairing's time of
+// day; each day is under the setting's own name, so an error about the schedule lands on the day.
+const (
+	digestTimeBlock  = "digest_time"
+	pairingTimeBlock = "pairing_time"
+)
+
+// weekly is a schedule the form asks for as a day and a time of the week.
+type weekly struct {
+	timeBlock string
+	what      string // "digest", "pairing": the form's labels and errors
+	// off: the day and the time left empty turn it off (the pairing); otherwise they keep a
+	// schedule the form cannot show, which the digest always has.
+	off bool
+}
+
+// weeklies are the settings the form asks for as a day and a time, by name.
+var weeklies = map[string]weekly{
+	rapport.SetDigestSchedule:  {timeBlock: digestTimeBlock, what: "digest"},
+	rapport.SetPairingSchedule: {timeBlock: pairingTimeBlock, what: "pairing", off: true},
+}
 
 // durationUnit is how the form asks for a duration: a number of hours or of days (decimals allowed),
 // never a Go duration, which stays for the environment.
@@ -91,8 +111,8 @@ func settingsModal(admin string, v map[string]string) slack.ModalViewRequest {
 
 // settingBlocks is the input of one setting, filled in with its value in v.
 func settingBlocks(name string, v map[string]string) []slack.Block {
-	if name == rapport.SetDigestSchedule {
-		return digestBlocks(v[name], v[rapport.SetTimeZone])
+	if w, ok := weeklies[name]; ok {
+		return weeklyBlocks(name, w, v[name], v[rapport.SetTimeZone])
 	}
 	var el slack.BlockElement
 	optional := false
@@ -136,10 +156,10 @@ func settingBlocks(name string, v map[string]string) []slack.Block {
 	return []slack.Block{block}
 }
 
-// digestBlocks asks for the digest's day (a select) and time (a time picker). A schedule they cannot
-// show (one the environment set, such as weekdays at 9:00) is shown as it is, and kept unless the
-// admin picks a day and a time.
-func digestBlocks(spec, zone string) []slack.Block {
+// weeklyBlocks asks for a weekly setting's day (a select) and time (a time picker). A schedule they
+// cannot show (one the environment set, such as weekdays at 9:00) is shown as it is, and kept unless
+// the admin picks a day and a time (or, for one that may be off, leaves both empty to turn it off).
+func weeklyBlocks(name string, w weekly, spec, zone string) []slack.Block {
 	day := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, kit.Plain("Choose a day"), InputAction)
 	for _, d := range []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday, time.Saturday, time.Sunday} {
 		day.Options = append(day.Options, slack.NewOptionBlockObject(strconv.Itoa(int(d)), kit.Plain(d.String()), nil))
@@ -147,26 +167,31 @@ func digestBlocks(spec, zone string) []slack.Block {
 	clock := slack.NewTimePickerBlockElement(InputAction)
 	clock.Timezone = zone
 	var blocks []slack.Block
-	w, weekly := rapport.ParseWeekly(spec)
-	if weekly {
+	wk, shown := rapport.ParseWeekly(spec)
+	switch {
+	case shown:
 		for _, o := range day.Options {
-			if o.Value == strconv.Itoa(int(w.Day)) {
+			if o.Value == strconv.Itoa(int(wk.Day)) {
 				day.InitialOption = o
 			}
 		}
-		clock.InitialTime = w.Clock()
-	} else {
-		blocks = append(blocks, kit.Section(fmt.Sprintf("*%s*\nThe digest runs on the schedule `%s`, which a day and a time can't show. "+
-			"Pick both below to replace it, or leave them empty to keep it.", notify.SettingLabels[rapport.SetDigestSchedule], kit.Esc(spec))))
+		clock.InitialTime = wk.Clock()
+	case spec != "":
+		empty := "leave them empty to keep it"
+		if w.off {
+			empty = "leave them empty to turn it off"
+		}
+		blocks = append(blocks, kit.Section(fmt.Sprintf("*%s*\nThe %s runs on the schedule `%s`, which a day and a time can't show. "+
+			"Pick both below to replace it, or %s.", notify.SettingLabels[name], w.what, kit.Esc(spec), empty)))
 	}
-	dayBlock := slack.NewInputBlock(rapport.SetDigestSchedule, kit.Plain("Weekly digest: day"), kit.Plain(settingHints[rapport.SetDigestSchedule]), day)
-	timeBlock := slack.NewInputBlock(digestTimeBlock, kit.Plain("Weekly digest: time"), kit.Plain(settingHints[digestTimeBlock]), clock)
-	dayBlock.Optional, timeBlock.Optional = !weekly, !weekly
+	dayBlock := slack.NewInputBlock(name, kit.Plain("Weekly "+w.what+": day"), kit.Plain(settingHints[name]), day)
+	timeBlock := slack.NewInputBlock(w.timeBlock, kit.Plain("Weekly "+w.what+": time"), kit.Plain(settingHints[w.timeBlock]), clock)
+	dayBlock.Optional, timeBlock.Optional = !shown || w.off, !shown || w.off
 	return append(blocks, dayBlock, timeBlock)
 }
 
 // settingsFrom reads the submitted form into the settings' stored form (a duration as Go writes it,
-// the digest as a cron spec); a setting missing from it keeps its current value, since Save takes
+// the digest and the pairing as cron specs); a setting missing from it keeps its current value, since Save takes
 // every setting and would otherwise reset it to the default. What the form's own inputs cannot mean
 // (a negative number of days, a day without a time) is refused under the input, in words.
 func settingsFrom(state *slack.ViewState, cur map[string]string) (map[string]string, rapport.FieldErrors) {
@@ -183,12 +208,13 @@ func settingsFrom(state *slack.ViewState, cur map[string]string) (map[string]str
 		a, ok := input(name)
 		out[name] = cur[name]
 		switch {
-		case name == rapport.SetDigestSchedule:
-			t, tok := input(digestTimeBlock)
+		case weeklies[name].timeBlock != "":
+			w := weeklies[name]
+			t, tok := input(w.timeBlock)
 			if !ok && !tok {
-				continue // a form without the digest's inputs keeps it
+				continue // a form without the schedule's inputs keeps it
 			}
-			spec, field, msg := digestFrom(a.SelectedOption.Value, t.SelectedTime, cur[name])
+			spec, field, msg := weeklyFrom(name, w, a.SelectedOption.Value, t.SelectedTime, cur[name])
 			if msg != "" {
 				errs[field] = msg
 			}
@@ -234,29 +260,37 @@ func durationFrom(v, name string) (string, string) {
 	return d.String(), ""
 }
 
-// digestFrom builds the digest's cron spec from the day and time picked; neither keeps cur (a
-// schedule the form could not show); one without the other is refused under the missing one.
-func digestFrom(day, clock, cur string) (spec, field, msg string) {
+// weeklyFrom builds a weekly setting's cron spec from the day and time picked; neither keeps cur (a
+// schedule the form could not show), or turns off one that may be off; one without the other is
+// refused under the missing one.
+func weeklyFrom(name string, w weekly, day, clock, cur string) (spec, field, msg string) {
+	emptied := "keep the current schedule"
+	if w.off {
+		emptied = "have no " + w.what
+	}
 	switch {
 	case day == "" && clock == "":
-		if _, weekly := rapport.ParseWeekly(cur); weekly {
-			return cur, rapport.SetDigestSchedule, "Choose the day of the digest."
+		if w.off {
+			return "", "", ""
+		}
+		if _, shown := rapport.ParseWeekly(cur); shown {
+			return cur, name, "Choose the day of the " + w.what + "."
 		}
 		return cur, "", ""
 	case day == "":
-		return cur, rapport.SetDigestSchedule, "Choose a day too, or clear the time to keep the current schedule."
+		return cur, name, "Choose a day too, or clear the time to " + emptied + "."
 	case clock == "":
-		return cur, digestTimeBlock, "Choose a time too, or clear the day to keep the current schedule."
+		return cur, w.timeBlock, "Choose a time too, or clear the day to " + emptied + "."
 	}
 	n, err := strconv.Atoi(day)
 	if err != nil || n < 0 || n > 6 {
-		return cur, rapport.SetDigestSchedule, "Choose a day from the list."
+		return cur, name, "Choose a day from the list."
 	}
-	w, err := rapport.Weekly{Day: time.Weekday(n)}.WithClock(clock)
+	wk, err := rapport.Weekly{Day: time.Weekday(n)}.WithClock(clock)
 	if err != nil {
-		return cur, digestTimeBlock, "Choose a time of day, such as 09:00."
+		return cur, w.timeBlock, "Choose a time of day, such as 09:00."
 	}
-	return w.Spec(), "", ""
+	return wk.Spec(), "", ""
 }
 
 // submitSettings validates and saves the form within the ack, so a bad value (a cron spec, a zone,

@@ -23,13 +23,17 @@ func inputs(m slack.ModalViewRequest) (ids []string, byID map[string]*slack.Inpu
 	return ids, byID
 }
 
-// formIDs is the form's input blocks: the settings in order, the digest's time after its day.
+// formIDs is the form's input blocks: the settings in order, the digest's and the pairing's time
+// after their day.
 func formIDs() []string {
 	var out []string
 	for _, name := range rapport.SettingNames {
 		out = append(out, name)
-		if name == rapport.SetDigestSchedule {
+		switch name {
+		case rapport.SetDigestSchedule:
 			out = append(out, digestTimeBlock)
+		case rapport.SetPairingSchedule:
+			out = append(out, pairingTimeBlock)
 		}
 	}
 	return out
@@ -48,7 +52,8 @@ func TestSettingsModal(t *testing.T) {
 		if in[id].Label.Text == "" || settingHints[id] == "" {
 			t.Errorf("%s has no label or hint", id)
 		}
-		if in[id].Optional != (id == rapport.SetRecognitionChannel) {
+		// The channel may be none, and the pairing off.
+		if want := id == rapport.SetRecognitionChannel || id == rapport.SetPairingSchedule || id == pairingTimeBlock; in[id].Optional != want {
 			t.Errorf("%s optional = %v", id, in[id].Optional)
 		}
 	}
@@ -69,6 +74,9 @@ func TestSettingsModal(t *testing.T) {
 	if len(day.Options) != 7 || day.Options[0].Text.Text != "Monday" || day.InitialOption.Text.Text != "Friday" ||
 		clock.InitialTime != "08:30" || clock.Timezone != "Europe/London" {
 		t.Errorf("digest day %+v, time %+v", day.InitialOption, clock)
+	}
+	if p := in[rapport.SetPairingSchedule].Element.(*slack.SelectBlockElement); p.InitialOption != nil || in[pairingTimeBlock].Element.(*slack.TimePickerBlockElement).InitialTime != "" {
+		t.Error("pairing, off, shows a day or a time")
 	}
 	b, _ := json.Marshal(m)
 	var back slack.ModalViewRequest
@@ -155,6 +163,29 @@ func TestSettingsFrom(t *testing.T) {
 		}
 		if diff := cmp.Diff(want, errs); diff != "" {
 			t.Errorf("field errors (-want +got):\n%s", diff)
+		}
+	})
+	t.Run("Pairing", func(t *testing.T) {
+		cur[rapport.SetPairingSchedule] = ""
+		on := &slack.ViewState{Values: map[string]map[string]slack.BlockAction{
+			rapport.SetPairingSchedule: {InputAction: {Type: "static_select", SelectedOption: slack.OptionBlockObject{Value: "1"}}},
+			pairingTimeBlock:           {InputAction: {Type: "timepicker", SelectedTime: "08:00"}},
+		}}
+		if got, errs := settingsFrom(on, cur); errs != nil || got[rapport.SetPairingSchedule] != "0 8 * * 1" {
+			t.Errorf("a day and a time: %q, %v", got[rapport.SetPairingSchedule], errs)
+		}
+		cur[rapport.SetPairingSchedule] = "0 8 * * 1"
+		off := &slack.ViewState{Values: map[string]map[string]slack.BlockAction{
+			rapport.SetPairingSchedule: {InputAction: {Type: "static_select"}},
+			pairingTimeBlock:           {InputAction: {Type: "timepicker"}},
+		}}
+		if got, errs := settingsFrom(off, cur); errs != nil || got[rapport.SetPairingSchedule] != "" {
+			t.Errorf("both emptied: %q, %v; want off", got[rapport.SetPairingSchedule], errs)
+		}
+		off.Values[pairingTimeBlock] = map[string]slack.BlockAction{InputAction: {Type: "timepicker", SelectedTime: "08:00"}}
+		_, errs := settingsFrom(off, cur)
+		if diff := cmp.Diff(rapport.FieldErrors{rapport.SetPairingSchedule: "Choose a day too, or clear the time to have no pairing."}, errs); diff != "" {
+			t.Errorf("a time without a day (-want +got):\n%s", diff)
 		}
 	})
 	t.Run("KeepsAScheduleTheFormCannotShow", func(t *testing.T) {

@@ -16,8 +16,8 @@ import (
 // fail is the storage boundary for errors: every exported Store method returns its errors through
 // it, so callers see the domain's kinds and never go-redis's. It keeps what a person may read as it
 // is (a *rapport.Error from a script's reply, rapport.FieldErrors, *rapport.ProspectTaken,
-// *rapport.Refused, *rapport.OneOnOneRefused), and turns anything else into a *rapport.Error without a Message (the Slack
-// face words it from the Code) whose Op says what failed and Err why:
+// *rapport.Refused, *rapport.OneOnOneRefused, *rapport.PairRefused), and turns anything else into a
+// *rapport.Error without a Message (the Slack face words it from the Code) whose Op says what failed and Err why:
 //
 //   - redis.Nil: ENOTFOUND;
 //   - Redis unreachable, slow or busy (network errors, EOF, a deadline or cancellation, a pool
@@ -33,9 +33,10 @@ func fail(op string, err error) error {
 		taken   *rapport.ProspectTaken
 		refused *rapport.Refused
 		oneone  *rapport.OneOnOneRefused
+		paired  *rapport.PairRefused
 	)
 	if errors.As(err, &domain) || errors.As(err, &fields) || errors.As(err, &taken) || errors.As(err, &refused) ||
-		errors.As(err, &oneone) {
+		errors.As(err, &oneone) || errors.As(err, &paired) {
 		return err
 	}
 	code := rapport.EINTERNAL

@@ -65,7 +65,7 @@ const sendersGroup = "senders"
 //	                           consumer group "senders". An entry leaves only in   QueueHome, Enqueue, Recognize,      delivered or dead
 //	                           the step that settles it, so gone is settled (what  QueueDigest, EnqueueMessage,        (RecordOutbox)
 //	                           Delivered reads: no per-entry key)                  NudgeNow, Welcome, the 1:1
-//	                                                                               scripts
+//	                                                                               scripts, QueuePairs, BookPair
 //	dead               stream  outbox entries given up on, with the reason         RecordOutbox                        none; the oldest
 //	                                                                                                                   go past MAXLEN ~
 //	                                                                                                                   10,000 (deadCap)
@@ -85,9 +85,17 @@ const sendersGroup = "senders"
 //	oneone:pairs       hash    "<U>|<U>|<yyyymmdd>" (the two sorted) → the         as oneone:pending                   none
 //	                           pending or confirmed 1:1 of a pair on a day: the
 //	                           duplicate check
+//	pairing:in         set     members who opted in to the weekly pairing          SetPairing                          none
+//	pairing:week:<w>   hash    the pairs suggested for ISO week w (rapport.WeekID) QueuePairs                          the caller's
+//	                           "<U>|<U>" (the two sorted) → JSON rapport.Pair                                          (a few weeks)
+//	pairing:week:<w>:  hash    "<U>|<U>" → "<U>|<ms>": who booked the 1:1 the      BookPair                            as pairing:week:<w>
+//	booked                     pair suggests, and when
+//	pairing:last       string  the latest week paired: its pairs are "last week's" QueuePairs                          none
+//	                           (never twice in a row); only its Book buttons work
 //	settings           hash    setting name → an admin's override                  PutSettings                         none
 //	thanks, vouches    zset    recognitions "<ms>:<from>:<to>", by ms              Recognize                           none
 //	ran:digest:<week>  string  the week's digest is queued (claimed once)          QueueDigest                         caller's (> a week)
+//	ran:pairing:<week> string  the week's pairs are suggested (claimed once)       QueuePairs                          caller's (> a week)
 //	lock:<job>         string  leader lock of a once-per-cluster job               WithLock (redislock)                the job's ttl
 //	pace:<budget>      string  GCRA theoretical arrival time (ms) of a Slack       Pace                                until that time
 //	                           budget (method, or method:channel), or of a
@@ -192,6 +200,13 @@ func (k keys) oneOnOne(n int64) string { return k.base + sfxOneOnOne + strconv.F
 func (k keys) oneOnOneSeq() string     { return k.base + sfxOneOnOne + "seq" }
 func (k keys) oneOnOnePending() string { return k.base + sfxOneOnOne + "pending" }
 func (k keys) oneOnOnePairs() string   { return k.base + sfxOneOnOne + "pairs" }
+
+// The keys of the pairing suggestions (pairing.go).
+func (k keys) pairingIn() string                { return k.base + "pairing:in" }
+func (k keys) pairingLast() string              { return k.base + "pairing:last" }
+func (k keys) pairingWeek(week string) string   { return k.base + "pairing:week:" + week }
+func (k keys) pairingBooked(week string) string { return k.pairingWeek(week) + ":booked" }
+func (k keys) pairingRan(week string) string    { return k.ran("pairing:" + week) } // a week's pairing, claimed once
 
 // alive is the heartbeat of an outbox sender (a consumer of the group): while it lives, nobody takes
 // the sender's entries over before the idle reclaim.

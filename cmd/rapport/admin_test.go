@@ -201,8 +201,12 @@ func settingsInputs(t *testing.T, v slackfake.View) (ids []string, initial map[s
 	return ids, initial
 }
 
-// digestTime is the block of the digest's time in the settings form (its day is under the setting).
-const digestTime = "digest_time"
+// digestTime and pairingTime are the blocks of the digest's and the pairing's time in the settings
+// form (each day is under its setting).
+const (
+	digestTime  = "digest_time"
+	pairingTime = "pairing_time"
+)
 
 // settingsSubmission is the submission of the settings form with initial's values, changed by edits.
 func settingsSubmission(initial map[string]string, edits map[string]string) map[string]slack.BlockAction {
@@ -218,9 +222,9 @@ func settingsSubmission(initial map[string]string, edits map[string]string) map[
 			out[name] = slack.BlockAction{Type: "radio_buttons", SelectedOption: slack.OptionBlockObject{Value: v}}
 		case rapport.SetInactivityWeeks, rapport.SetFollowUpSLA, rapport.SetReportBackAfter, rapport.SetExpireAfter:
 			out[name] = slack.BlockAction{Type: "number_input", Value: v}
-		case rapport.SetDigestSchedule:
+		case rapport.SetDigestSchedule, rapport.SetPairingSchedule:
 			out[name] = slack.BlockAction{Type: "static_select", SelectedOption: slack.OptionBlockObject{Value: v}}
-		case digestTime:
+		case digestTime, pairingTime:
 			out[name] = slack.BlockAction{Type: "timepicker", SelectedTime: v}
 		default:
 			out[name] = slack.BlockAction{Type: "plain_text_input", Value: v}
@@ -245,8 +249,11 @@ func TestSettings(t *testing.T) {
 	var wantIDs []string
 	for _, name := range rapport.SettingNames {
 		wantIDs = append(wantIDs, name)
-		if name == rapport.SetDigestSchedule {
+		switch name {
+		case rapport.SetDigestSchedule:
 			wantIDs = append(wantIDs, digestTime)
+		case rapport.SetPairingSchedule:
+			wantIDs = append(wantIDs, pairingTime)
 		}
 	}
 	if diff := cmp.Diff(wantIDs, ids); diff != "" {
@@ -261,7 +268,7 @@ func TestSettings(t *testing.T) {
 	for name, want := range map[string]string{
 		rapport.SetFollowUpSLA: "24", rapport.SetReportBackAfter: "7", rapport.SetExpireAfter: "90",
 		rapport.SetDigestSchedule: "1", digestTime: "09:00", rapport.SetNudgeWeekends: "true", rapport.SetPublicValues: "false",
-		rapport.SetTimeZone: "UTC",
+		rapport.SetTimeZone: "UTC", rapport.SetPairingSchedule: "", pairingTime: "",
 	} {
 		if initial[name] != want {
 			t.Errorf("the form shows %s as %q; want %q", name, initial[name], want)
@@ -340,6 +347,7 @@ func TestSettings(t *testing.T) {
 		ack, err := h.dave.submitView(h.ctx, view, settingsSubmission(initial, map[string]string{
 			rapport.SetFollowUpSLA: "48", rapport.SetRecognitionChannel: "C0WINS", rapport.SetPublicValues: "true",
 			rapport.SetExpireAfter: "30", rapport.SetDigestSchedule: "5", digestTime: "17:30", rapport.SetNudgeWeekends: "false",
+			rapport.SetPairingSchedule: "1", pairingTime: "08:00",
 		}))
 		if err != nil || decodeAck(ack).ResponseAction != "" {
 			t.Fatalf("good values refused: %s, %v", ack.Payload, err)
@@ -350,7 +358,8 @@ func TestSettings(t *testing.T) {
 		}
 		if err := contains(h.dave.dms()[0].Text, "Settings saved", "Follow-up window: 2 days (was 24 hours)", "<#C0WINS>",
 			"Show closed values to every member: on (was off)", "Expire open referrals after: 30 days (was 90 days)",
-			"Weekly digest schedule: Fridays at 17:30 (was Mondays at 09:00)", "Nudge on weekends: off (was on)"); err != nil {
+			"Weekly digest schedule: Fridays at 17:30 (was Mondays at 09:00)", "Nudge on weekends: off (was on)",
+			"Weekly pairing schedule: Mondays at 08:00 (was off)"); err != nil {
 			t.Error(err)
 		}
 		// In force at once: a new referral's DM and its first reminder follow the new window.
@@ -371,7 +380,8 @@ func TestSettings(t *testing.T) {
 		saved, err := h.store.Settings(h.ctx, slackfake.TeamID)
 		// Kept as the environment writes them: Go durations and a cron spec.
 		if diff := cmp.Diff(map[string]string{rapport.SetFollowUpSLA: "48h", rapport.SetRecognitionChannel: "C0WINS", rapport.SetPublicValues: "true",
-			rapport.SetExpireAfter: "720h", rapport.SetDigestSchedule: "30 17 * * 5", rapport.SetNudgeWeekends: "false"}, saved); err != nil || diff != "" {
+			rapport.SetExpireAfter: "720h", rapport.SetDigestSchedule: "30 17 * * 5", rapport.SetNudgeWeekends: "false",
+			rapport.SetPairingSchedule: "0 8 * * 1"}, saved); err != nil || diff != "" {
 			t.Errorf("stored overrides (-want +got):\n%s%v", diff, err)
 		}
 	})

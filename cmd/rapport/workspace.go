@@ -85,7 +85,8 @@ func (a *app) newWorkspace(ctx context.Context, token string) (_ *workspace, err
 			// Admins' changes made on another replica reach this one's sweep.
 			{Name: "settings", Run: func(ctx context.Context, _ time.Time) error { return w.settings.Refresh(ctx) }},
 			{Name: "members", Run: w.handlers.RefreshMembers},
-			{Name: "digest", Run: w.catalogue.RunDigest}, // weekly digest and inactivity nudges; claims its ISO week once per cluster
+			{Name: "digest", Run: w.catalogue.RunDigest},   // weekly digest and inactivity nudges; claims its ISO week once per cluster
+			{Name: "pairing", Run: w.catalogue.RunPairing}, // weekly pairing suggestions (off by default); claims its ISO week once per cluster
 			// After an admin changes the time zone (read by "settings" above), the numbers are rebuilt in the new one.
 			{Name: "aggregates", Run: func(context.Context, time.Time) error { w.wakeAggregates(); return nil }},
 		},

@@ -46,6 +46,7 @@ type Store interface {
 	// OneOnOne reads a 1:1 (ENOTFOUND when there is none).
 	OneOnOne(ctx context.Context, team string, n int64) (rapport.OneOnOne, error)
 	DigestStore
+	PairingStore
 }
 
 // Settings gives the group's settings as they are now (handlers.Settings).

@@ -35,6 +35,11 @@ type sampleStore struct {
 	// rebuilding: the aggregates are being rebuilt; digests: the weeks QueueDigest queued.
 	rebuilding bool
 	digests    []string
+	// pairing: what the pairs are chosen from; paired: the weeks QueuePairs claimed, with their
+	// pairs and messages.
+	pairing rapport.PairingFacts
+	paired  map[string][]rapport.Pair
+	pairMsg []rapport.OutboxEntry
 	// reads counts the calls of Timeline and HomeData, snapshots those of Snapshot.
 	reads, snapshots int
 	// receiving are the asks of members who may receive a referral (AsksOfReceivers).
@@ -152,6 +157,27 @@ func (s *sampleStore) AggregatesBuilt(context.Context, string, *time.Location) (
 
 func (s *sampleStore) QueueDigest(_ context.Context, _, week string, _ time.Duration, _ []rapport.OutboxEntry) (bool, error) {
 	s.digests = append(s.digests, week)
+	return true, nil
+}
+
+func (s *sampleStore) PairingClaimed(_ context.Context, _, week string) (bool, error) {
+	_, ok := s.paired[week]
+	return ok, s.readErr
+}
+
+func (s *sampleStore) PairingFacts(context.Context, string) (rapport.PairingFacts, error) {
+	return s.pairing, s.readErr
+}
+
+func (s *sampleStore) QueuePairs(_ context.Context, _, week string, _ time.Duration, pairs []rapport.Pair, msgs []rapport.OutboxEntry) (bool, error) {
+	if _, ok := s.paired[week]; ok {
+		return false, nil
+	}
+	if s.paired == nil {
+		s.paired = map[string][]rapport.Pair{}
+	}
+	s.paired[week] = pairs
+	s.pairMsg = append(s.pairMsg, msgs...)
 	return true, nil
 }
 
@@ -293,6 +319,11 @@ func samples(t *testing.T) map[string]rapport.OutboxEntry {
 			e.ID = "1-1"
 			return e
 		}(),
+		"pairing.suggested": {ID: "1-1", Kind: "pairing.suggested", To: "UBOB", Fields: map[string]string{
+			rapport.EntryBody: body(rapport.Pair{A: "UALICE", B: "UBOB", AGave: 3, Words: []string{"roofs", "<!here>", "bakeries & cafés", "patios"}}),
+			fieldWeek:         "2026-W10"}},
+		"pairing.booked":  BookedNotes("2026-W10", "UALICE", "UBOB")[0],
+		"pairing.booking": BookedNotes("2026-W10", "UALICE", "UBOB")[1],
 	}
 }
 
@@ -434,6 +465,10 @@ func TestUndeliverable(t *testing.T) {
 		{"InactiveWithoutWindow", withFields("digest.inactive", nil), "unreadable_entry"},
 		{"BoardOfNoPeriod", withFields("board.share", map[string]string{FieldPeriod: "fortnight"}), "unreadable_entry"},
 		{"StepFailedWithoutWhy", withFields("step.failed", nil), "unreadable_entry"},
+		{"SuggestionWithoutPair", withFields("pairing.suggested", map[string]string{fieldWeek: "2026-W10"}), "unreadable_entry"},
+		{"SuggestionToAnother", withFields("pairing.suggested", map[string]string{fieldWeek: "2026-W10",
+			rapport.EntryBody: `{"a":"UALICE","b":"UCAROL"}`}), "unreadable_entry"},
+		{"BookedWithoutWho", withFields("pairing.booked", map[string]string{fieldWeek: "2026-W10"}), "unreadable_entry"},
 		{"ReferralGone", gone, "not_found"},
 	}
 	for _, tt := range tests {

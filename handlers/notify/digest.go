@@ -58,7 +58,7 @@ type DigestStore interface {
 // cluster posts it once; a later run in the same week finds the claim and does nothing.
 func (c *Catalogue) RunDigest(ctx context.Context, now time.Time) error {
 	set := c.settings.Get(ctx)
-	at, wk, due, err := digestDue(set.DigestSchedule, set.TimeZone, now)
+	at, wk, due, err := weekDue(set.DigestSchedule, set.TimeZone, now)
 	if err != nil || !due {
 		return err
 	}
@@ -93,16 +93,17 @@ func (c *Catalogue) RunDigest(ctx context.Context, now time.Time) error {
 	return err
 }
 
-// digestDue returns the latest time the cron spec names in the ISO week of now (in loc) that is not
-// after now, and that week ("2026-W10"); due is false when the spec names no such time yet, or the
-// spec is empty (no digest).
-func digestDue(spec string, loc *time.Location, now time.Time) (at time.Time, wk string, due bool, err error) {
+// weekDue returns the latest time the cron spec names in the ISO week of now (in loc) that is not
+// after now, and that week (rapport.WeekID: "2026-W10"); due is false when the spec names no such
+// time yet, or the spec is empty (the job is off). The weekly jobs (the digest, the pairing) run
+// when it is due and claim the week.
+func weekDue(spec string, loc *time.Location, now time.Time) (at time.Time, wk string, due bool, err error) {
 	if spec == "" {
 		return time.Time{}, "", false, nil
 	}
 	sched, err := cron.ParseStandard(spec)
 	if err != nil {
-		return time.Time{}, "", false, fmt.Errorf("digest schedule %q: %w", spec, err)
+		return time.Time{}, "", false, fmt.Errorf("weekly schedule %q: %w", spec, err)
 	}
 	if loc == nil {
 		loc = time.UTC
@@ -117,8 +118,7 @@ func digestDue(spec string, loc *time.Location, now time.Time) (at time.Time, wk
 	if at.IsZero() {
 		return time.Time{}, "", false, nil
 	}
-	y, w := at.ISOWeek()
-	return at, fmt.Sprintf("%04d-W%02d", y, w), true, nil
+	return at, rapport.WeekID(at, loc), true, nil
 }
 
 // digestMessages computes the digest due at and returns the messages it owes: the digest and its

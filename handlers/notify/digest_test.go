@@ -14,7 +14,7 @@ import (
 	"github.com/rapportbot/rapport"
 )
 
-func TestDigestDue(t *testing.T) {
+func TestWeekDue(t *testing.T) {
 	phx, _ := time.LoadLocation("America/Phoenix") // UTC-7 all year
 	mon9 := time.Date(2026, 3, 2, 9, 0, 0, 0, phx) // Monday of ISO week 2026-W10
 	tests := []struct {
@@ -34,13 +34,13 @@ func TestDigestDue(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			at, wk, due, err := digestDue(tt.spec, phx, tt.now)
+			at, wk, due, err := weekDue(tt.spec, phx, tt.now)
 			if err != nil || due != tt.due || !at.Equal(tt.at) || wk != tt.week {
-				t.Errorf("digestDue = %v, %q, %v, %v; want %v, %q, %v", at, wk, due, err, tt.at, tt.week, tt.due)
+				t.Errorf("weekDue = %v, %q, %v, %v; want %v, %q, %v", at, wk, due, err, tt.at, tt.week, tt.due)
 			}
 		})
 	}
-	if _, _, _, err := digestDue("every monday", phx, mon9); err == nil {
+	if _, _, _, err := weekDue("every monday", phx, mon9); err == nil {
 		t.Error("a bad spec was accepted")
 	}
 }

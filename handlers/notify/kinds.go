@@ -180,6 +180,22 @@ var (
 		Owes: onOneOnOne(rapport.OneOnOneExpired, rapport.RoleRecorder),
 		Read: readOneOnOne, Owed: oneOnOneStatus(rapport.OneOnOneExpired), Draw: oneOnOneExpired,
 	})
+	// PairingSuggested is a member's weekly suggestion of a member to meet one to one, with why and
+	// "Book a 1:1"; queued by the weekly pairing (RunPairing) to both members of each pair.
+	PairingSuggested = register(&Message[pairingState]{
+		Kind: "pairing.suggested", About: "a weekly suggestion of a member to meet", To: roles(rapport.RoleMember),
+		Read: readPairing, Draw: suggestionPost,
+	})
+	// PairingBooked tells a member the other member of their pair booked the 1:1 suggested.
+	PairingBooked = register(&Message[bookedState]{
+		Kind: "pairing.booked", About: "the notice that a member wants to book a suggested one-to-one", To: roles(rapport.RoleMember),
+		Read: readBooked, Draw: bookedPost,
+	})
+	// PairingBooking confirms to the member who booked a suggested 1:1 that the other was told.
+	PairingBooking = register(&Message[bookedState]{
+		Kind: "pairing.booking", About: "the confirmation of a booked one-to-one", To: roles(rapport.RoleMember),
+		Read: readBooking, Draw: bookingPost,
+	})
 	// Home publishes a member's App Home as it stands, for members who opened it recently (or with
 	// a notice on top, for one who just clicked in it).
 	Home = register(&Message[homeState]{

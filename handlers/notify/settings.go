@@ -20,6 +20,7 @@ var SettingLabels = map[string]string{
 	rapport.SetReportBackAfter:    "Report-back reminder",
 	rapport.SetExpireAfter:        "Expire open referrals after",
 	rapport.SetDigestSchedule:     "Weekly digest schedule",
+	rapport.SetPairingSchedule:    "Weekly pairing schedule",
 	rapport.SetTimeZone:           "Group time zone",
 	rapport.SetQuietHours:         "Quiet hours",
 	rapport.SetNudgeWeekends:      "Nudge on weekends",
@@ -101,16 +102,19 @@ func settingsSaved(changed []string, before, after map[string]string) string {
 }
 
 // settingText shows a setting's value in mrkdwn, in words where the form asks in words: a duration
-// in hours or days, a weekly digest as its day and time.
+// in hours or days, a weekly digest or pairing as its day and time (no pairing: off).
 func settingText(name, v string) string {
 	switch name {
 	case rapport.SetFollowUpSLA, rapport.SetReportBackAfter, rapport.SetExpireAfter:
 		if d, err := time.ParseDuration(v); err == nil && d > 0 {
 			return kit.Duration(d)
 		}
-	case rapport.SetDigestSchedule:
+	case rapport.SetDigestSchedule, rapport.SetPairingSchedule:
 		if w, ok := rapport.ParseWeekly(v); ok {
 			return w.String()
+		}
+		if v == "" && name == rapport.SetPairingSchedule {
+			return "off"
 		}
 	}
 	switch {
