@@ -159,8 +159,9 @@ type sender struct {
 	now      func() time.Time
 	// homeKinds are the kinds that publish a member's Home: they go to the last homeLanes lanes,
 	// which coalesce (coalesce.go), never to a DM's lane. None: every kind shares the lanes.
-	homeKinds map[string]bool
-	homeLanes int
+	homeKinds  map[string]bool
+	homeLanes  int
+	homeRecent recentHomes // members whose Home this sender published within HomeEvery
 
 	held      *held
 	rec       *recorder

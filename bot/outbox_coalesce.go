@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"sync"
 	"time"
 
 	"github.com/rapportbot/rapport"
@@ -87,4 +88,36 @@ func (l *lane) homeSent(q *queue, it *item) {
 		}
 	}
 	l.published[q.to] = now
+	l.s.homeRecent.mark(q.to, now)
+}
+
+// recentHomes is when this sender last published each member's Home, for the reader, which draws
+// ahead only the Homes that may go at once (drawAhead).
+type recentHomes struct {
+	mu sync.Mutex
+	at map[string]time.Time
+}
+
+func (r *recentHomes) mark(to string, now time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.at == nil {
+		r.at = map[string]time.Time{}
+	}
+	if len(r.at) >= 4096 {
+		for m, at := range r.at {
+			if now.Sub(at) >= HomeEvery {
+				delete(r.at, m)
+			}
+		}
+	}
+	r.at[to] = now
+}
+
+// within reports whether to's Home was published less than HomeEvery before now.
+func (r *recentHomes) within(to string, now time.Time) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	at, ok := r.at[to]
+	return ok && now.Sub(at) < HomeEvery
 }

@@ -74,11 +74,26 @@ func (s *sender) drawAhead(ctx context.Context, entries []rapport.OutboxEntry) m
 	if !ok {
 		return nil
 	}
+	// Of a member's Home redraws, only the latest can go, and only once HomeEvery has passed since
+	// the last publish: one that must wait is drawn when it goes, from the state then (homeWait).
+	// So the batch draws the last redraw of each member whose Home may go now, and no other.
+	lastHome := map[string]int{}
+	now := s.now()
+	for i, e := range entries {
+		if s.homeKinds[e.Kind] {
+			lastHome[e.To] = i
+		}
+	}
 	var es []rapport.OutboxEntry
-	for _, e := range entries {
-		// A held recipient's message may edit one whose place is not yet recorded; a Home never
-		// edits a message (step exempts it from the same wait), so it is drawn with the batch.
-		if s.homeKinds[e.Kind] || !s.held.holds(e.To) {
+	for i, e := range entries {
+		switch {
+		case s.homeKinds[e.Kind]:
+			// A Home never edits a message (step exempts it from the held recipient's wait).
+			if lastHome[e.To] == i && !s.homeRecent.within(e.To, now) {
+				es = append(es, e)
+			}
+		case !s.held.holds(e.To):
+			// A held recipient's message may edit one whose place is not yet recorded.
 			es = append(es, e)
 		}
 	}

@@ -245,7 +245,7 @@ func (u *redisUsage) report(b *testing.B, ops int, op string) {
 	b.ReportMetric(float64((cpu-u.cpu).Microseconds())/float64(ops), "redis_us/"+op)
 	b.ReportMetric(float64(own.Microseconds())/float64(ops), "proc_cpu_us/"+op)
 	b.Logf("Redis per %s: %.0f µs of CPU; commandstats:", op, float64((cpu-u.cpu).Microseconds())/float64(ops))
-	for _, l := range redistest.TopCommands(u.stats, stats, ops, 8) {
+	for _, l := range redistest.TopCommands(u.stats, stats, ops, 16) {
 		b.Log("  " + l)
 	}
 	if !u.slow {
