@@ -218,6 +218,11 @@ type PaceRequest struct {
 type Snapshot struct {
 	Timelines map[int64]TimelineRead
 	Homes     map[string]HomeRead
+	// Asks are the asks of the members who may receive a referral, when the read was asked for them
+	// (AsksRead), with its error.
+	Asks     []Ask
+	AsksErr  error
+	AsksRead bool
 }
 
 // TimelineRead is a referral and its events as one read found them.

@@ -13,9 +13,9 @@ import (
 // with their timelines (as Timeline reads them) and the App Homes of members homes (as HomeData
 // reads them, with the numbers of month), each with the error of its own read. The error returned
 // is the round trip's: Redis was not reached, or did not answer.
-func (s *Store) Snapshot(ctx context.Context, team string, refs []int64, homes []string, month rapport.Period) (rapport.Snapshot, error) {
+func (s *Store) Snapshot(ctx context.Context, team string, refs []int64, homes []string, month rapport.Period, asks bool) (rapport.Snapshot, error) {
 	snap := rapport.Snapshot{Timelines: make(map[int64]rapport.TimelineRead, len(refs)), Homes: make(map[string]rapport.HomeRead, len(homes))}
-	if len(refs) == 0 && len(homes) == 0 {
+	if len(refs) == 0 && len(homes) == 0 && !asks {
 		return snap, nil
 	}
 	k := s.keys(team)
@@ -30,16 +30,34 @@ func (s *Store) Snapshot(ctx context.Context, team string, refs []int64, homes [
 			keys, args := homeArgs(k, u, month)
 			homeCmds[u] = homeScript.EvalSha(ctx, pipe, keys, args...)
 		}
+		var asksCmd *redis.Cmd
+		if asks {
+			asksCmd = asksOfReceiversScript.EvalSha(ctx, pipe, []string{k.asks(), k.members()})
+		}
 		_, err := pipe.Exec(ctx)
 		var reply redis.Error
 		if err != nil && !errors.As(err, &reply) {
 			return rapport.Snapshot{}, fail("snapshot", err)
 		}
-		if try == 0 && noScript(homeCmds) { // a Redis that restarted, or never ran the script
-			if err := homeScript.Load(ctx, s.rdb).Err(); err != nil {
-				return rapport.Snapshot{}, fail("snapshot", err)
+		// A Redis that restarted, or never ran the scripts: load those it lacks, and read again.
+		var missing []*redis.Script
+		if noScript(homeCmds) {
+			missing = append(missing, homeScript)
+		}
+		if asksCmd != nil && redis.HasErrorPrefix(asksCmd.Err(), "NOSCRIPT") {
+			missing = append(missing, asksOfReceiversScript)
+		}
+		if try == 0 && len(missing) > 0 {
+			for _, sc := range missing {
+				if err := sc.Load(ctx, s.rdb).Err(); err != nil {
+					return rapport.Snapshot{}, fail("snapshot", err)
+				}
 			}
 			continue
+		}
+		if asksCmd != nil {
+			snap.AsksRead = true
+			snap.Asks, snap.AsksErr = decodeAsksOfReceivers(asksCmd.StringSlice())
 		}
 		for n, read := range timelines {
 			ref, evs, err := read()

@@ -36,10 +36,15 @@ func TestSnapshot(t *testing.T) {
 		d, err := f.st.HomeData(c, team, u, month)
 		want.Homes[u] = rapport.HomeRead{Data: d, Err: err}
 	}
-	if want.Timelines[99].Err == nil || !want.Homes["UROB"].Data.Opened || want.Homes["UMAY"].Data.Opened {
+	if err := f.st.SetAsk(c, team, "UMAY", "Introductions to bakeries", now); err != nil {
+		t.Fatal(err)
+	}
+	want.AsksRead = true
+	want.Asks, want.AsksErr = f.st.AsksOfReceivers(c, team)
+	if want.Timelines[99].Err == nil || !want.Homes["UROB"].Data.Opened || want.Homes["UMAY"].Data.Opened || want.AsksErr != nil {
 		t.Fatalf("fixture: %+v", want)
 	}
-	if _, err := f.st.Snapshot(c, team, refs, homes, month); err != nil { // a connection open, as a running process has
+	if _, err := f.st.Snapshot(c, team, refs, homes, month, true); err != nil { // a connection open, as a running process has
 		t.Fatal(err)
 	}
 	for _, flush := range []bool{false, true} {
@@ -50,14 +55,14 @@ func TestSnapshot(t *testing.T) {
 		}
 		var trips redistest.RoundTrips
 		f.rdb.AddHook(&trips)
-		got, err := f.st.Snapshot(c, team, refs, homes, month)
+		got, err := f.st.Snapshot(c, team, refs, homes, month, true)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if diff := cmp.Diff(want, got, cmp.Comparer(func(a, b error) bool { return (a == nil) == (b == nil) })); diff != "" {
 			t.Errorf("Snapshot (scripts flushed: %v) (-want +got):\n%s", flush, diff)
 		}
-		if n, max := trips.Load(), map[bool]int64{false: 1, true: 3}[flush]; n > max {
+		if n, max := trips.Load(), map[bool]int64{false: 1, true: 4}[flush]; n > max { // flushed: read, load two scripts, read
 			t.Errorf("Snapshot (scripts flushed: %v) took %d round trips; want %d", flush, n, max)
 		}
 	}

@@ -98,7 +98,11 @@ return out
 // the referral form suggests and the giver's confirmation names. Asks returns everyone's.
 func (s *Store) AsksOfReceivers(ctx context.Context, team string) ([]rapport.Ask, error) {
 	k := s.keys(team)
-	pairs, err := asksOfReceiversScript.Run(ctx, s.rdb, []string{k.asks(), k.members()}).StringSlice()
+	return decodeAsksOfReceivers(asksOfReceiversScript.Run(ctx, s.rdb, []string{k.asks(), k.members()}).StringSlice())
+}
+
+// decodeAsksOfReceivers reads asksOfReceiversScript's reply (or its error).
+func decodeAsksOfReceivers(pairs []string, err error) ([]rapport.Ask, error) {
 	if err != nil {
 		return nil, fail("read asks of receivers", err)
 	}

@@ -9,7 +9,7 @@ import (
 )
 
 // RenderBatch draws es from one read of the stored state (Store.Snapshot): the referrals and the
-// members' Homes the entries are about, read together, each drawn as Render would draw it from the
+// members' Homes the entries are about, and the asks when a confirmation matches them, read together, each drawn as Render would draw it from the
 // same read. It leaves out the entries of kinds that read anything else, and every entry when the
 // read fails: Render draws those when they go. It is the sender's bot.BatchRenderer.
 func (c *Catalogue) RenderBatch(ctx context.Context, team string, es []rapport.OutboxEntry) map[string]bot.Drawn {
@@ -19,13 +19,15 @@ func (c *Catalogue) RenderBatch(ctx context.Context, team string, es []rapport.O
 		seen     = map[int64]bool{}
 		seenHome = map[string]bool{}
 		batched  []rapport.OutboxEntry
+		asks     bool
 	)
 	for _, e := range es {
 		k, ok := byKind[e.Kind]
 		if !ok {
 			continue
 		}
-		ref, home, ok := k.batched(e)
+		ref, home, readsAsks, ok := k.batched(e)
+		asks = asks || ok && readsAsks
 		switch {
 		case !ok:
 			continue
@@ -42,13 +44,16 @@ func (c *Catalogue) RenderBatch(ctx context.Context, team string, es []rapport.O
 		return nil
 	}
 	month, _ := rapport.PeriodOf("month", c.now(), c.zone(ctx))
-	snap, err := c.store.Snapshot(ctx, team, refs, members, month)
+	snap, err := c.store.Snapshot(ctx, team, refs, members, month, asks)
 	if err != nil {
 		c.log.Debug("batch not read at once; its messages are drawn one by one")
 		return nil
 	}
 	cc := *c
 	cc.store = snapshotStore{Store: c.store, snap: snap, month: month, asks: &asksRead{}}
+	if snap.AsksRead {
+		*cc.store.(snapshotStore).asks = asksRead{done: true, asks: snap.Asks, err: snap.AsksErr}
+	}
 	out := make(map[string]bot.Drawn, len(batched))
 	for _, e := range batched {
 		p, ok, err := cc.Render(ctx, team, e)

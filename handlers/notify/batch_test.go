@@ -22,7 +22,7 @@ func TestRenderBatchDrawsAsRender(t *testing.T) {
 			e := all[kind]
 			drawn := c.RenderBatch(t.Context(), "T1", []rapport.OutboxEntry{e})
 			d, ok := drawn[e.ID]
-			_, _, batched := byKind[kind].batched(e)
+			_, _, _, batched := byKind[kind].batched(e)
 			if ok != batched {
 				t.Fatalf("RenderBatch drew it: %v; want %v (its kind reads only a referral or a Home: %v)", ok, batched, batched)
 			}

@@ -30,7 +30,7 @@ type Store interface {
 	HomeData(ctx context.Context, team, user string, month rapport.Period) (rapport.HomeData, error)
 	// Snapshot reads referrals' timelines and members' Homes at once, as Timeline and HomeData do,
 	// in one round trip (RenderBatch).
-	Snapshot(ctx context.Context, team string, refs []int64, homes []string, month rapport.Period) (rapport.Snapshot, error)
+	Snapshot(ctx context.Context, team string, refs []int64, homes []string, month rapport.Period, asks bool) (rapport.Snapshot, error)
 	// Board reads a period's leaderboard from the aggregates (storage/aggr.go).
 	Board(ctx context.Context, team string, p rapport.Period) (rapport.Board, error)
 	Asks(ctx context.Context, team string) ([]rapport.Ask, error)
@@ -110,6 +110,9 @@ type Message[S any] struct {
 	Owed func(s S) bool
 	// Draw draws it.
 	Draw func(s S) bot.Delivery
+	// ReadsAsks says Read reads the asks of receivers too (readGiver): a batch reads them with the
+	// rest, once.
+	ReadsAsks bool
 }
 
 // Notice addresses this kind to role, for a change that queues it.
@@ -140,16 +143,16 @@ func (m *Message[S]) owes(ch Change) []rapport.Notice {
 }
 
 // batched says what of the stored state drawing e reads, when a snapshot holds all of it
-// (RenderBatch): its referral, or its member's Home; ok false when the kind may read more. (The
-// giver's confirmation reads the asks besides: once per batch, snapshotStore.AsksOfReceivers.)
-func (m *Message[S]) batched(e rapport.OutboxEntry) (ref int64, home string, ok bool) {
+// (RenderBatch): its referral, or its member's Home, and whether it reads the asks besides (read
+// with them, once per batch); ok false when the kind may read more.
+func (m *Message[S]) batched(e rapport.OutboxEntry) (ref int64, home string, asks, ok bool) {
 	switch any(*new(S)).(type) {
 	case referralState:
-		return e.Ref, "", e.Ref > 0
+		return e.Ref, "", m.ReadsAsks, e.Ref > 0
 	case homeState:
-		return 0, e.To, e.To != ""
+		return 0, e.To, false, e.To != ""
 	}
-	return 0, "", false
+	return 0, "", false, false
 }
 
 func (m *Message[S]) render(ctx context.Context, c *Catalogue, team string, e rapport.OutboxEntry) (bot.Delivery, bool, error) {
@@ -169,7 +172,7 @@ type kind interface {
 	about() string
 	roles() []rapport.Role
 	owes(ch Change) []rapport.Notice
-	batched(e rapport.OutboxEntry) (ref int64, home string, ok bool)
+	batched(e rapport.OutboxEntry) (ref int64, home string, asks, ok bool)
 	render(ctx context.Context, c *Catalogue, team string, e rapport.OutboxEntry) (bot.Delivery, bool, error)
 }
 

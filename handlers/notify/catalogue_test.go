@@ -92,7 +92,7 @@ func (s *sampleStore) HomeData(_ context.Context, _, user string, _ rapport.Peri
 	return d, s.readErr
 }
 
-func (s *sampleStore) Snapshot(ctx context.Context, team string, refs []int64, homes []string, month rapport.Period) (rapport.Snapshot, error) {
+func (s *sampleStore) Snapshot(ctx context.Context, team string, refs []int64, homes []string, month rapport.Period, asks bool) (rapport.Snapshot, error) {
 	s.snapshots++
 	if s.readErr != nil {
 		return rapport.Snapshot{}, s.readErr
@@ -105,6 +105,10 @@ func (s *sampleStore) Snapshot(ctx context.Context, team string, refs []int64, h
 	for _, u := range homes {
 		d, err := s.HomeData(ctx, team, u, month)
 		snap.Homes[u] = rapport.HomeRead{Data: d, Err: err}
+	}
+	if asks {
+		snap.AsksRead = true
+		snap.Asks, snap.AsksErr = s.AsksOfReceivers(ctx, team)
 	}
 	s.reads -= len(refs) + len(homes) // read as one
 	return snap, nil

@@ -27,7 +27,7 @@ var (
 	ReferralSent = register(&Message[referralState]{
 		Kind: "referral.sent", About: "the giver's confirmation of a referral", To: roles(rapport.RoleGiver),
 		Owes: onCreate(rapport.RoleGiver),
-		Read: readGiver, Draw: giverDM,
+		Read: readGiver, Draw: giverDM, ReadsAsks: true,
 	})
 	// ReferralAnnounce tells the recognition channel a hot referral was given, when the group
 	// asked for that.
@@ -51,7 +51,7 @@ var (
 	GiverUpdate = register(&Message[referralState]{
 		Kind: "referral.update.giver", About: "the giver's referral DM, redrawn", To: roles(rapport.RoleGiver),
 		Owes: onMove(rapport.RoleGiver),
-		Read: readGiver, Owed: posted(SlotGiverDM), Draw: inPlace(SlotGiverDM, giverDM),
+		Read: readGiver, Owed: posted(SlotGiverDM), Draw: inPlace(SlotGiverDM, giverDM), ReadsAsks: true,
 	})
 	// Report tells the giver what the receiver did (rule 3): a step, an undo, a note.
 	Report = register(&Message[referralState]{
