@@ -57,38 +57,60 @@ type DigestStore interface {
 // the private nudges of inactive members) in the same Redis step that claims the week, so the
 // cluster posts it once; a later run in the same week finds the claim and does nothing.
 func (c *Catalogue) RunDigest(ctx context.Context, now time.Time) error {
+	return c.runWeekly(ctx, now, weeklyJob{
+		name: digestJob, lockTTL: digestLockTTL,
+		spec:    func(set rapport.Settings) string { return set.DigestSchedule },
+		claimed: c.store.DigestClaimed,
+		queue: func(ctx context.Context, set rapport.Settings, at time.Time, wk string) error {
+			msgs, err := c.digestMessages(ctx, set, at, wk)
+			if err != nil {
+				return err
+			}
+			claimed, err := c.store.QueueDigest(ctx, c.team, wk, digestClaimTTL, msgs)
+			if err == nil && claimed {
+				c.log.Info("weekly digest queued", zap.String("week", wk), zap.Time("at", at), zap.Int("messages", len(msgs)))
+			}
+			return err
+		},
+	})
+}
+
+// weeklyJob is a job that runs once a week per cluster, at a time of the settings: the digest, the
+// pairing.
+type weeklyJob struct {
+	name    string // the job's lock, and its name in logs
+	lockTTL time.Duration
+	spec    func(set rapport.Settings) string // its cron spec, in the group's zone; "" for off
+	// claimed says whether the week was claimed already; queue computes what the week owes and
+	// queues it in the same Redis step that claims the week.
+	claimed func(ctx context.Context, team, week string) (bool, error)
+	queue   func(ctx context.Context, set rapport.Settings, at time.Time, week string) error
+}
+
+// runWeekly runs j when its time has come in the current ISO week and the week is not yet claimed:
+// under j's lock, once the numbers are whole (a job computed from numbers being rebuilt would
+// show partial ones; a later sweep this week runs it for the same time), and checking the claim
+// again, since another replica may have run it while this one waited for the lock.
+func (c *Catalogue) runWeekly(ctx context.Context, now time.Time, j weeklyJob) error {
 	set := c.settings.Get(ctx)
-	at, wk, due, err := weekDue(set.DigestSchedule, set.TimeZone, now)
+	at, wk, due, err := weekDue(j.spec(set), set.TimeZone, now)
 	if err != nil || !due {
 		return err
 	}
-	if done, err := c.store.DigestClaimed(ctx, c.team, wk); err != nil || done {
+	if done, err := j.claimed(ctx, c.team, wk); err != nil || done {
 		return err
 	}
-	_, err = c.store.WithLock(ctx, c.team, digestJob, digestLockTTL, func(ctx context.Context) error {
-		// Another replica may have queued it while this one waited for the lock.
-		if done, err := c.store.DigestClaimed(ctx, c.team, wk); err != nil || done {
+	_, err = c.store.WithLock(ctx, c.team, j.name, j.lockTTL, func(ctx context.Context) error {
+		if done, err := j.claimed(ctx, c.team, wk); err != nil || done {
 			return err
 		}
-		// Numbers being rebuilt are partial: a later sweep this week sends it for the same time.
 		if built, err := c.store.AggregatesBuilt(ctx, c.team, set.TimeZone); err != nil || !built {
 			if err == nil {
-				c.log.Info("weekly digest waits for the numbers being rebuilt", zap.String("week", wk))
+				c.log.Info("weekly job waits for the numbers being rebuilt", zap.String("job", j.name), zap.String("week", wk))
 			}
 			return err
 		}
-		msgs, err := c.digestMessages(ctx, set, at, wk)
-		if err != nil {
-			return err
-		}
-		claimed, err := c.store.QueueDigest(ctx, c.team, wk, digestClaimTTL, msgs)
-		if err != nil {
-			return err
-		}
-		if claimed {
-			c.log.Info("weekly digest queued", zap.String("week", wk), zap.Time("at", at), zap.Int("messages", len(msgs)))
-		}
-		return nil
+		return j.queue(ctx, set, at, wk)
 	})
 	return err
 }

@@ -58,46 +58,29 @@ type PairingStore interface {
 // suggestions in the same Redis step that claims the week, so the cluster suggests one set; a
 // later run in the same week finds the claim and does nothing.
 func (c *Catalogue) RunPairing(ctx context.Context, now time.Time) error {
-	set := c.settings.Get(ctx)
-	at, wk, due, err := weekDue(set.PairingSchedule, set.TimeZone, now)
-	if err != nil || !due {
-		return err
-	}
-	if done, err := c.store.PairingClaimed(ctx, c.team, wk); err != nil || done {
-		return err
-	}
-	_, err = c.store.WithLock(ctx, c.team, pairingJob, pairingLockTTL, func(ctx context.Context) error {
-		if done, err := c.store.PairingClaimed(ctx, c.team, wk); err != nil || done {
-			return err
-		}
-		// Ledgers being rebuilt are partial: a later sweep this week pairs from whole ones.
-		if built, err := c.store.AggregatesBuilt(ctx, c.team, set.TimeZone); err != nil || !built {
-			if err == nil {
-				c.log.Info("weekly pairing waits for the numbers being rebuilt", zap.String("week", wk))
+	return c.runWeekly(ctx, now, weeklyJob{
+		name: pairingJob, lockTTL: pairingLockTTL,
+		spec:    func(set rapport.Settings) string { return set.PairingSchedule },
+		claimed: c.store.PairingClaimed,
+		queue: func(ctx context.Context, _ rapport.Settings, at time.Time, wk string) error {
+			f, err := c.store.PairingFacts(ctx, c.team)
+			if err != nil {
+				return err
+			}
+			f.Week = wk
+			pairs := rapport.SuggestPairs(f)
+			msgs, err := suggestions(wk, pairs)
+			if err != nil {
+				return err
+			}
+			claimed, err := c.store.QueuePairs(ctx, c.team, wk, pairingKeep, pairs, msgs)
+			if err == nil && claimed {
+				c.log.Info("weekly pairing queued", zap.String("week", wk), zap.Time("at", at),
+					zap.Int("opted_in", len(f.Members)), zap.Int("pairs", len(pairs)))
 			}
 			return err
-		}
-		f, err := c.store.PairingFacts(ctx, c.team)
-		if err != nil {
-			return err
-		}
-		f.Week = wk
-		pairs := rapport.SuggestPairs(f)
-		msgs, err := suggestions(wk, pairs)
-		if err != nil {
-			return err
-		}
-		claimed, err := c.store.QueuePairs(ctx, c.team, wk, pairingKeep, pairs, msgs)
-		if err != nil {
-			return err
-		}
-		if claimed {
-			c.log.Info("weekly pairing queued", zap.String("week", wk), zap.Time("at", at),
-				zap.Int("opted_in", len(f.Members)), zap.Int("pairs", len(pairs)))
-		}
-		return nil
+		},
 	})
-	return err
 }
 
 // suggestions are the messages a week's pairs owe: each member's suggestion, the pair carried as
