@@ -96,22 +96,14 @@ func (s *Store) PairingFacts(ctx context.Context, team string) (rapport.PairingF
 	slices.Sort(ids)
 	var members *redis.SliceCmd
 	var lastPairs *redis.MapStringStringCmd
-	ledgers := make([]*redis.SliceCmd, len(ids))
+	ledgers := make([]*redis.MapStringStringCmd, len(ids))
 	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		members = p.HMGet(ctx, k.members(), ids...)
 		if wk := last.Val(); wk != "" {
 			lastPairs = p.HGetAll(ctx, k.pairingWeek(wk))
 		}
-		for i, u := range ids {
-			fields := make([]string, 0, 2*(len(ids)-1))
-			for _, other := range ids {
-				if other != u {
-					fields = append(fields, other+"|g", other+"|m")
-				}
-			}
-			if len(fields) > 0 {
-				ledgers[i] = p.HMGet(ctx, k.aggrPair(u), fields...)
-			}
+		for i, u := range ids { // each ledger holds at most one entry per member of the group
+			ledgers[i] = p.HGetAll(ctx, k.aggrPair(u))
 		}
 		return nil
 	}); err != nil {
@@ -126,21 +118,16 @@ func (s *Store) PairingFacts(ctx context.Context, team string) (rapport.PairingF
 		f.Members = append(f.Members, ids[i])
 	}
 	for i, u := range ids {
-		if ledgers[i] == nil {
-			continue
-		}
-		vals, j := ledgers[i].Val(), 0
-		for _, other := range ids {
-			if other == u {
+		for _, b := range balancesOf(readSums(ledgers[i].Val()), true) { // the ledger's one reading
+			if _, in := slices.BinarySearch(ids, b.Other); !in {
 				continue
 			}
-			if n := atoi(vals[j]); n > 0 {
-				addTo(f.Given, u, other, n)
+			if b.Given > 0 {
+				addTo(f.Given, u, b.Other, b.Given)
 			}
-			if n := atoi(vals[j+1]); n > 0 {
-				addTo(f.Met, u, other, n)
+			if b.Met > 0 {
+				addTo(f.Met, u, b.Other, b.Met)
 			}
-			j += 2
 		}
 	}
 	if lastPairs != nil {
