@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"slices"
 	"sync"
 	"testing"
@@ -83,33 +82,11 @@ func BenchmarkAckBare(b *testing.B) {
 	defer cancel()
 	fake := slackfake.New(slackfake.WithUsers(demoMembers...), slackfake.WithPingInterval(time.Second))
 	defer fake.Close()
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	defer tr.CloseIdleConnections()
-	api := slack.New(slackfake.BotToken, slack.OptionAPIURL(fake.APIURL()),
-		slack.OptionAppLevelToken(slackfake.AppToken), slack.OptionHTTPClient(&http.Client{Transport: tr}))
-	client := socketmode.New(api)
-	runCtx, stop := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	wg.Go(func() { _ = client.RunContext(runCtx) })
-	wg.Go(func() {
-		for {
-			select {
-			case <-runCtx.Done():
-				return
-			case evt := <-client.Events:
-				if evt.Type == socketmode.EventTypeSlashCommand {
-					_ = client.AckCtx(runCtx, evt.Request.EnvelopeID, map[string]any{"response_type": "ephemeral", "text": "help"})
-				}
-			}
+	runBareBot(b, ctx, fake, func(ctx context.Context, client *socketmode.Client, _ *slack.Client, evt socketmode.Event) {
+		if evt.Type == socketmode.EventTypeSlashCommand {
+			_ = client.AckCtx(ctx, evt.Request.EnvelopeID, map[string]any{"response_type": "ephemeral", "text": "help"})
 		}
 	})
-	defer func() {
-		stop()
-		wg.Wait()
-	}()
-	if err := fake.WaitConnections(ctx, 1); err != nil {
-		b.Fatal(err)
-	}
 	benchmarkAckOn(b, fake, ctx, "slash_commands", func(int) map[string]any { return fake.SlashCommand("UALICE", "help") })
 }
 
