@@ -68,26 +68,38 @@ func entryValues(e OutboxEntry) []any {
 //
 // KEYS: 1 the claim, 2 outbox. ARGV: 1 claim value, 2 claim TTL s, then per message the number of
 // its field/value pairs followed by the pairs. Returns 1 when it claimed, 0 when it was taken.
-var queueOnceScript = redis.NewScript(`
+var queueOnceScript = redis.NewScript(luaQueueMessages + `
 if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then return 0 end
-local i = 3
-while i <= #ARGV do
-  local n = tonumber(ARGV[i])
-  redis.call('XADD', KEYS[2], '*', unpack(ARGV, i + 1, i + 2 * n))
-  i = i + 2 * n + 1
-end
+queueMessages(KEYS[2], 3)
 return 1
 `)
 
-// queueOnceArgs are queueOnceScript's KEYS and ARGV for claiming claim (with value, for ttl) and
-// queueing msgs.
-func (s *Store) queueOnceArgs(team, claim, value string, ttl time.Duration, msgs []OutboxEntry) ([]string, []any) {
-	args := []any{value, int64(ttl / time.Second)}
+// luaQueueMessages is queueMessages(stream, i): it adds to stream the messages ARGV holds from its
+// i-th value on, as appendMessages writes them (per message the number of its field/value pairs,
+// then the pairs).
+const luaQueueMessages = `
+local function queueMessages(stream, i)
+  while i <= #ARGV do
+    local n = tonumber(ARGV[i])
+    redis.call('XADD', stream, '*', unpack(ARGV, i + 1, i + 2 * n))
+    i = i + 2 * n + 1
+  end
+end
+`
+
+// appendMessages appends msgs to a script's ARGV, for luaQueueMessages to read.
+func appendMessages(args []any, msgs []OutboxEntry) []any {
 	for _, m := range msgs {
 		vals := entryValues(m)
 		args = append(append(args, len(vals)/2), vals...)
 	}
-	return []string{claim, s.keys(team).outbox()}, args
+	return args
+}
+
+// queueOnceArgs are queueOnceScript's KEYS and ARGV for claiming claim (with value, for ttl) and
+// queueing msgs.
+func (s *Store) queueOnceArgs(team, claim, value string, ttl time.Duration, msgs []OutboxEntry) ([]string, []any) {
+	return []string{claim, s.keys(team).outbox()}, appendMessages([]any{value, int64(ttl / time.Second)}, msgs)
 }
 
 // queueOnce claims claim for ttl and queues msgs in one script; it reports false, writing nothing,

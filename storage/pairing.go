@@ -153,7 +153,7 @@ func addTo(m map[string]map[string]int, a, b string, n int) {
 // 2 TTL s, 3 week, 4 the number n of the pairs' field/value pairs, 5..4+2n those, then per message
 // the number of its field/value pairs followed by the pairs. Returns 1 when it claimed, 0 when the
 // week was taken.
-var queuePairsScript = redis.NewScript(`
+var queuePairsScript = redis.NewScript(luaQueueMessages + `
 if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then return 0 end
 local n = tonumber(ARGV[4])
 if n > 0 then
@@ -162,12 +162,7 @@ if n > 0 then
 end
 local last = redis.call('GET', KEYS[3])
 if not last or last < ARGV[3] then redis.call('SET', KEYS[3], ARGV[3]) end
-local i = 5 + 2 * n
-while i <= #ARGV do
-  local m = tonumber(ARGV[i])
-  redis.call('XADD', KEYS[4], '*', unpack(ARGV, i + 1, i + 2 * m))
-  i = i + 2 * m + 1
-end
+queueMessages(KEYS[4], 5 + 2 * n)
 return 1
 `)
 
@@ -189,10 +184,7 @@ func (s *Store) QueuePairs(ctx context.Context, team, week string, ttl time.Dura
 		}
 		args = append(args, pairingField(p.A, p.B), string(b))
 	}
-	for _, m := range msgs {
-		vals := entryValues(m)
-		args = append(append(args, len(vals)/2), vals...)
-	}
+	args = appendMessages(args, msgs)
 	n, err := queuePairsScript.Run(ctx, s.rdb, []string{k.pairingRan(week), k.pairingWeek(week), k.pairingLast(), k.outbox()}, args...).Int()
 	if err != nil {
 		return false, fail(op, err)
@@ -256,7 +248,7 @@ func decodeBooking(v string) (by string, at time.Time) {
 // field, 3 the booking "<member>|<ms>", then per message the number of its field/value pairs
 // followed by the pairs. Replies {'ok', pair}, {'missing'}, {'booked', pair, booking} or
 // {'stale', pair}.
-var bookPairScript = redis.NewScript(`
+var bookPairScript = redis.NewScript(luaQueueMessages + `
 local pair = redis.call('HGET', KEYS[1], ARGV[2])
 if not pair then return {'missing'} end
 local booked = redis.call('HGET', KEYS[2], ARGV[2])
@@ -265,12 +257,7 @@ if redis.call('GET', KEYS[3]) ~= ARGV[1] then return {'stale', pair} end
 redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl > 0 then redis.call('PEXPIRE', KEYS[2], ttl) end
-local i = 4
-while i <= #ARGV do
-  local m = tonumber(ARGV[i])
-  redis.call('XADD', KEYS[4], '*', unpack(ARGV, i + 1, i + 2 * m))
-  i = i + 2 * m + 1
-end
+queueMessages(KEYS[4], 4)
 return {'ok', pair}
 `)
 
@@ -283,11 +270,7 @@ func (s *Store) BookPair(ctx context.Context, team, week, member, partner string
 	op := "book pair " + week
 	k := s.keys(team)
 	field := pairingField(member, partner)
-	args := []any{week, field, member + "|" + strconv.FormatInt(now.UnixMilli(), 10)}
-	for _, m := range msgs {
-		vals := entryValues(m)
-		args = append(append(args, len(vals)/2), vals...)
-	}
+	args := appendMessages([]any{week, field, member + "|" + strconv.FormatInt(now.UnixMilli(), 10)}, msgs)
 	res, err := bookPairScript.Run(ctx, s.rdb, []string{k.pairingWeek(week), k.pairingBooked(week), k.pairingLast(), k.outbox()}, args...).Slice()
 	if err != nil {
 		return rapport.SuggestedPair{}, fail(op, err)
