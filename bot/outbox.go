@@ -186,7 +186,7 @@ func (s *sender) run(stop, work context.Context) error {
 	s.rec = newRecorder(s)
 	lanes := newLanes(s, s.workers+s.homeLanes)
 	for _, l := range lanes[s.workers:] {
-		l.coalesce, l.published = true, map[string]time.Time{}
+		l.coalesce = true
 	}
 	s.rec.lanes = lanes
 	dm := lanes[:s.workers]

@@ -57,42 +57,29 @@ func (l *lane) settleSuperseded() {
 }
 
 // homeWait is how long q's head must wait before it is drawn and published: until HomeEvery after
-// the member's last publish from this lane (0 in a DM's lane, or once published).
+// the member's last publish from this sender (0 in a DM's lane, or once published).
 func (l *lane) homeWait(q *queue, it *item, now time.Time) time.Duration {
 	if !l.coalesce || it.sent != nil || it.dead != "" {
 		return 0
 	}
-	last, ok := l.published[q.to]
-	if !ok {
-		return 0
-	}
-	if d := last.Add(HomeEvery).Sub(now); d > 0 {
+	if d := l.s.homeRecent.wait(q.to, now); d > 0 {
 		it.post, it.drawn, it.ahead = nil, nil, ahead{} // drawn (and paced) when it goes, from the state then
 		return d
 	}
-	delete(l.published, q.to)
 	return 0
 }
 
-// homeSent remembers when it was published, for homeWait.
+// homeSent remembers when it was published, for homeWait and drawAhead.
 func (l *lane) homeSent(q *queue, it *item) {
 	if !l.coalesce || it.sent == nil || it.sent.channel == "" {
 		return
 	}
-	now := l.s.now()
-	if len(l.published) >= 4096 { // members who went quiet: their gap is long over
-		for to, at := range l.published {
-			if now.Sub(at) >= HomeEvery {
-				delete(l.published, to)
-			}
-		}
-	}
-	l.published[q.to] = now
-	l.s.homeRecent.mark(q.to, now)
+	l.s.homeRecent.mark(q.to, l.s.now())
 }
 
-// recentHomes is when this sender last published each member's Home, for the reader, which draws
-// ahead only the Homes that may go at once (drawAhead).
+// recentHomes is when this sender last published each member's Home: the Home lanes wait
+// HomeEvery from it (homeWait), and the reader draws ahead only the Homes that may go at once
+// (drawAhead).
 type recentHomes struct {
 	mu sync.Mutex
 	at map[string]time.Time
@@ -104,7 +91,7 @@ func (r *recentHomes) mark(to string, now time.Time) {
 	if r.at == nil {
 		r.at = map[string]time.Time{}
 	}
-	if len(r.at) >= 4096 {
+	if len(r.at) >= 4096 { // members who went quiet: their gap is long over
 		for m, at := range r.at {
 			if now.Sub(at) >= HomeEvery {
 				delete(r.at, m)
@@ -114,10 +101,17 @@ func (r *recentHomes) mark(to string, now time.Time) {
 	r.at[to] = now
 }
 
-// within reports whether to's Home was published less than HomeEvery before now.
-func (r *recentHomes) within(to string, now time.Time) bool {
+// wait is how long to's Home must still wait at now: until HomeEvery after its last publish.
+func (r *recentHomes) wait(to string, now time.Time) time.Duration {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	at, ok := r.at[to]
-	return ok && now.Sub(at) < HomeEvery
+	if !ok {
+		return 0
+	}
+	if d := at.Add(HomeEvery).Sub(now); d > 0 {
+		return d
+	}
+	delete(r.at, to)
+	return 0
 }

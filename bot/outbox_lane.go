@@ -32,11 +32,10 @@ type lane struct {
 	waiting []*queue  // queues whose head is drawn once the recorder wrote an earlier one's place
 
 	// A Home lane (coalesce.go): each member's queue holds at most one redraw not yet published,
-	// the latest; the ones it replaced wait in superseded to be settled, and published holds when
-	// each member's Home last went.
+	// the latest; the ones it replaced wait in superseded to be settled. When each member's Home
+	// last went is the sender's (homeRecent).
 	coalesce   bool
 	superseded []*item
-	published  map[string]time.Time
 
 	oldest atomic.Int64 // UnixNano when the oldest message ready to go was read (noteOldest); 0 none
 }

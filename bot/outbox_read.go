@@ -89,7 +89,7 @@ func (s *sender) drawAhead(ctx context.Context, entries []rapport.OutboxEntry) m
 		switch {
 		case s.homeKinds[e.Kind]:
 			// A Home never edits a message (step exempts it from the held recipient's wait).
-			if lastHome[e.To] == i && !s.homeRecent.within(e.To, now) {
+			if lastHome[e.To] == i && s.homeRecent.wait(e.To, now) == 0 {
 				es = append(es, e)
 			}
 		case !s.held.holds(e.To):
