@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"image/png"
 	"strings"
 	"sync"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/rapportbot/rapport"
 	"github.com/rapportbot/rapport/bot/slackfake"
+	"github.com/rapportbot/rapport/handlers/notify"
 	"github.com/robfig/cron/v3"
 )
 
@@ -39,16 +41,23 @@ func (h *harness) digestSettings(values map[string]string) {
 // runDigestEverywhere runs the digest job on every replica at once, at now.
 func (h *harness) runDigestEverywhere(now time.Time) {
 	h.t.Helper()
+	h.runWeeklyEverywhere("digest", now, func(c *notify.Catalogue) func(context.Context, time.Time) error { return c.RunDigest })
+}
+
+// runWeeklyEverywhere runs a weekly job (of each replica's catalogue) on every replica at once, at
+// now, and waits until what it queued was delivered.
+func (h *harness) runWeeklyEverywhere(name string, now time.Time, job func(c *notify.Catalogue) func(context.Context, time.Time) error) {
+	h.t.Helper()
 	var wg sync.WaitGroup
 	errs := make(chan error, len(h.replicas))
 	for _, r := range h.replicas {
-		wg.Go(func() { errs <- r.app.single.catalogue.RunDigest(h.ctx, now) })
+		wg.Go(func() { errs <- job(r.app.single.catalogue)(h.ctx, now) })
 	}
 	wg.Wait()
 	close(errs)
 	for err := range errs {
 		if err != nil {
-			h.t.Fatalf("digest at %v: %v", now, err)
+			h.t.Fatalf("%s at %v: %v", name, now, err)
 		}
 	}
 	h.wait("the outbox to drain", h.outboxEmpty)

@@ -1,9 +1,9 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,19 +16,7 @@ import (
 // until what it queued was delivered.
 func (h *harness) runPairingEverywhere(now time.Time) {
 	h.t.Helper()
-	var wg sync.WaitGroup
-	errs := make(chan error, len(h.replicas))
-	for _, r := range h.replicas {
-		wg.Go(func() { errs <- r.app.single.catalogue.RunPairing(h.ctx, now) })
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			h.t.Fatalf("pairing at %v: %v", now, err)
-		}
-	}
-	h.wait("the outbox to drain", h.outboxEmpty)
+	h.runWeeklyEverywhere("pairing", now, func(c *notify.Catalogue) func(context.Context, time.Time) error { return c.RunPairing })
 }
 
 // suggestionsTo are p's pairing suggestions, oldest first.
