@@ -236,9 +236,9 @@ func (b *Bot) intake(req *Request) (chan any, string) {
 	defer b.imu.RUnlock()
 	switch {
 	case b.closed:
-		return nil, "shutting down"
+		return nil, whyStopping
 	case b.work == nil:
-		return nil, "starting"
+		return nil, whyStarting
 	}
 	got := b.httpAcks.await(req.EnvelopeID)
 	b.disp.dispatch(b.work, req)

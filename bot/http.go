@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rapportbot/rapport"
 	"github.com/rapportbot/rapport/deploy"
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
@@ -109,9 +110,9 @@ func (g *Gateway) slackEndpoint(typ string) http.HandlerFunc {
 		}
 		req.Team = req.payloadTeam()
 		b := g.bot(req.Team)
-		if b == nil {
-			// A workspace this process does not serve (not installed, or uninstalled): acked, so
-			// Slack does not retry it, and left alone.
+		if b == nil && !g.installed(r.Context(), req.Team) {
+			// A workspace Rapport is not installed in (never, or uninstalled): acked, so Slack
+			// does not retry it, and left alone.
 			log.Warn("request for a workspace not served here; acked and ignored", zap.String("type", typ),
 				zap.String("payload_team", req.Team))
 			w.WriteHeader(http.StatusOK)
@@ -123,11 +124,12 @@ func (g *Gateway) slackEndpoint(typ string) http.HandlerFunc {
 			log.Info("Slack retried a request", zap.String("envelope_id", req.EnvelopeID),
 				zap.String("retry_num", n), zap.String("retry_reason", r.Header.Get("X-Slack-Retry-Reason")))
 		}
-		got, why := b.intake(req)
+		got, why := (chan any)(nil), whyStarting // installed, and not yet served here
+		if b != nil {
+			got, why = b.intake(req)
+		}
 		if why != "" {
-			// The workspace's bot is starting or stopping (SIGTERM, an uninstall): not 200, so Slack
-			// tells the person it failed, and retries an event (on another replica, or later).
-			http.Error(w, why, http.StatusServiceUnavailable)
+			unavailable(w, req, why)
 			return
 		}
 		t := time.NewTimer(responseWait)
@@ -142,6 +144,46 @@ func (g *Gateway) slackEndpoint(typ string) http.HandlerFunc {
 		}
 	}
 }
+
+// Why a workspace's bot takes no request now (Bot.intake), and what its person is told then.
+const (
+	whyStarting = "starting"      // installed and starting here, or not yet seen here
+	whyStopping = "shutting down" // SIGTERM, or an uninstall
+)
+
+var (
+	errStarting = rapport.Errorf(rapport.EUNAVAILABLE, "Rapport is still starting up in this workspace, so nothing was done. Try again in a few seconds.")
+	errStopping = rapport.Errorf(rapport.EUNAVAILABLE, "Rapport is restarting, so nothing was done. Try again in a few seconds.")
+)
+
+// unavailable answers a request its workspace's bot cannot take now. A command or a submitted form
+// is answered with what happened and what to do (the form stays filled in under the notice);
+// anything else gets 503, so Slack shows the person an error and sends an event again (to another
+// replica, or later).
+func unavailable(w http.ResponseWriter, req *Request, why string) {
+	err := errStarting
+	if why == whyStopping {
+		err = errStopping
+	}
+	if ack, ok := ackNotice(req, err); ok {
+		writeJSON(w, ack)
+		return
+	}
+	http.Error(w, why, http.StatusServiceUnavailable)
+}
+
+// installed asks GatewayConfig.Installed whether team, which no Bot here serves, is installed.
+func (g *Gateway) installed(ctx context.Context, team string) bool {
+	if g.cfg.Installed == nil || team == "" {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(ctx, installedWait)
+	defer cancel()
+	return g.cfg.Installed(ctx, team)
+}
+
+// installedWait bounds GatewayConfig.Installed, which runs before the ack.
+const installedWait = 500 * time.Millisecond
 
 // verifySignature checks Slack's v0 signature (HMAC-SHA256 over "v0:timestamp:body", compared in
 // constant time) and refuses a timestamp more than 5 minutes from now, with slack-go's verifier.

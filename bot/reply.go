@@ -19,27 +19,11 @@ func (d *dispatcher) ackFor(r *Request, err error, ack any) (any, func(context.C
 	if err == nil {
 		return ack, nil
 	}
+	if ack, ok := ackNotice(r, err); ok {
+		return ack, nil
+	}
 	msg := Sentence(err)
 	switch {
-	case r.Type == "slash_commands":
-		return Ephemeral(msg), nil
-	case r.Type == "interactive" && r.Interaction.Type == slack.InteractionTypeViewSubmission:
-		var fe rapport.FieldErrors
-		if errors.As(err, &fe) {
-			return FieldErrorsAck(fe), nil
-		}
-		// Pushed over the form, so closing it returns to what the person typed.
-		title := "Not saved"
-		switch rapport.ErrorCode(err) {
-		case rapport.EUNAVAILABLE:
-			msg += " Press *Back* to return to your form: it is still filled in."
-		case rapport.EINDOUBT:
-			// Not "not saved": it may have been. The form stays open so that submitting it again
-			// is safe (the same form is saved once).
-			title = "Check your DMs"
-			msg += " *Back* returns to your form, still filled in."
-		}
-		return slack.NewPushViewSubmissionResponse(NoticeModal(title, msg, "Back")), nil
 	case r.Type == "interactive" && r.Interaction.Type == slack.InteractionTypeShortcut:
 		// A global shortcut has no channel and no response_url: its trigger opens a modal that says
 		// it, within the trigger's 3 s (after-ack work starts at once).
@@ -73,6 +57,34 @@ func (d *dispatcher) ackFor(r *Request, err error, ack any) (any, func(context.C
 		}
 	}
 	return nil, nil
+}
+
+// ackNotice is the ack that tells the person of err when the ack itself can: a command's ephemeral
+// reply, or a submitted form's field errors or a notice pushed over the form (closing it returns to
+// what they typed). ok is false for the other requests: their person is told after the ack.
+func ackNotice(r *Request, err error) (ack any, ok bool) {
+	msg := Sentence(err)
+	switch {
+	case r.Type == "slash_commands":
+		return Ephemeral(msg), true
+	case r.Type == "interactive" && r.Interaction.Type == slack.InteractionTypeViewSubmission:
+		var fe rapport.FieldErrors
+		if errors.As(err, &fe) {
+			return FieldErrorsAck(fe), true
+		}
+		title := "Not saved"
+		switch rapport.ErrorCode(err) {
+		case rapport.EUNAVAILABLE:
+			msg += " Press *Back* to return to your form: it is still filled in."
+		case rapport.EINDOUBT:
+			// Not "not saved": it may have been. The form stays open so that submitting it again
+			// is safe (the same form is saved once).
+			title = "Check your DMs"
+			msg += " *Back* returns to your form, still filled in."
+		}
+		return slack.NewPushViewSubmissionResponse(NoticeModal(title, msg, "Back")), true
+	}
+	return nil, false
 }
 
 // Sentence is what a person is told about err, the one place a kind of failure becomes words: a

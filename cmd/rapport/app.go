@@ -8,6 +8,7 @@ import (
 	"maps"
 	"net"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -63,10 +64,13 @@ type app struct {
 	// them it would see it on its next look at the store.
 	installs   chan installed
 	uninstalls chan string
-	cfg        Config
-	now        func() time.Time
-	deps       deps
-	startedUp  atomic.Bool // the workspaces installed at start have started (started)
+	// woken is when a request last woke each workspace not served here (installedHere).
+	wokenMu   sync.Mutex
+	woken     map[string]time.Time
+	cfg       Config
+	now       func() time.Time
+	deps      deps
+	startedUp atomic.Bool // the workspaces installed at start have started (started)
 	// redisUnchecked is set when Redis did not answer the start-up check of its eviction policy and
 	// persistence: run checks it every recheckRedis until it does.
 	redisUnchecked bool
@@ -85,6 +89,8 @@ type deps struct {
 	recheckRedis time.Duration
 	// faultRecheck is how often a refused token or method is tried again; 0: 15 s.
 	faultRecheck time.Duration
+	// installCheck is how often the process looks for installs another replica took; 0: 5 s.
+	installCheck time.Duration
 }
 
 func newApp(ctx context.Context, cfg Config, log *zap.Logger, d deps) (_ *app, err error) {
@@ -162,7 +168,8 @@ func newApp(ctx context.Context, cfg Config, log *zap.Logger, d deps) (_ *app, e
 			secret = cfg.SigningSecret
 		}
 		if a.gateway, err = bot.NewGateway(bot.GatewayConfig{Logger: log.Named("gateway"), Listener: ln,
-			Ready: a.store.Ping, Started: a.started, SigningSecret: secret, Routes: routes}); err != nil {
+			Ready: a.store.Ping, Started: a.started, SigningSecret: secret, Routes: routes,
+			Installed: a.installedHere}); err != nil {
 			ln.Close()
 			return nil, err
 		}

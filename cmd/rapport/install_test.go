@@ -224,3 +224,52 @@ func TestInstallSeenByEveryReplica(t *testing.T) {
 		return !h.app.serving(slackfake.TeamID) && !other.serving(slackfake.TeamID)
 	})
 }
+
+// TestFirstRequestsAfterInstallOnAnotherReplica: an admin installs Rapport through one replica and
+// the group starts at once, while the other replica has not yet looked at the installations. A
+// request reaching it is not dropped: the person is told to try again in a few seconds, and that
+// replica starts the workspace then, not at its next look.
+func TestFirstRequestsAfterInstallOnAnotherReplica(t *testing.T) {
+	ln, base, env := installableEnv(t)
+	first := true
+	h := launchEnv(t, 2, false, func(d *deps) {
+		if first {
+			d.listener, first = ln, false
+		}
+		d.installCheck = time.Hour // each replica sees its own installs, and what a request wakes
+	}, env)
+	other := h.replicas[1].app
+	h.fake.Consent(slackfake.Consent{User: "UDAVE"})
+	h.installFromBrowser(base)
+	h.wait("the install served where it was taken", func() bool { return h.app.serving(slackfake.TeamID) })
+	if other.serving(slackfake.TeamID) {
+		t.Fatal("the other replica serves the workspace before any request reached it")
+	}
+
+	// Slack spreads requests over the replicas in turn: of two in a row, one reaches each.
+	var helped, told int
+	for range 2 {
+		ack, err := h.alice.command(h.ctx, "help")
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch text := unjson(ack.Payload); {
+		case strings.Contains(text, "/refer list"):
+			helped++
+		case strings.Contains(text, "still starting up in this workspace") && strings.Contains(text, "Try again in a few seconds"):
+			told++
+		default:
+			t.Errorf("/refer help answered %q; want the help, or to try again in a few seconds", text)
+		}
+	}
+	if helped != 1 || told != 1 {
+		t.Errorf("of two /refer help, %d helped and %d said to try again; want one each", helped, told)
+	}
+	h.wait("the other replica serving the workspace its request woke", func() bool { return other.serving(slackfake.TeamID) })
+	for range 2 {
+		ack, err := h.alice.command(h.ctx, "help")
+		if err != nil || !strings.Contains(unjson(ack.Payload), "/refer list") {
+			t.Fatalf("/refer help after the wake: %s, %v; want the help from either replica", ack.Payload, err)
+		}
+	}
+}

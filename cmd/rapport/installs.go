@@ -162,7 +162,11 @@ func (a *app) serveInstalls(ctx context.Context) {
 		}
 		a.startedUp.Store(true)
 	}()
-	tick := time.NewTicker(installCheck)
+	every := a.deps.installCheck
+	if every <= 0 {
+		every = installCheck
+	}
+	tick := time.NewTicker(every)
 	defer tick.Stop()
 	for {
 		select {
@@ -176,6 +180,39 @@ func (a *app) serveInstalls(ctx context.Context) {
 			look()
 		}
 	}
+}
+
+// installedHere answers the gateway about a request of a workspace this replica does not serve:
+// true when the store holds its installation (taken on another replica, not yet seen by this one's
+// look), and then it starts here now rather than at the next look. A workspace is woken at most
+// once per installCheck, so the requests of one that cannot start do not start it again each.
+func (a *app) installedHere(ctx context.Context, team string) bool {
+	if a.installer == nil {
+		return false // SLACK_BOT_TOKEN: one workspace, served or not
+	}
+	in, err := a.store.Installation(ctx, team)
+	if err != nil || !in.Installed() {
+		return false
+	}
+	now := time.Now()
+	a.wokenMu.Lock()
+	last, ok := a.woken[team]
+	wake := !ok || now.Sub(last) >= installCheck
+	if wake {
+		if a.woken == nil {
+			a.woken = map[string]time.Time{}
+		}
+		a.woken[team] = now
+	}
+	a.wokenMu.Unlock()
+	if wake {
+		select {
+		case a.installs <- installed{in, false}:
+			a.log.Info("a request woke a workspace installed on another replica", zap.String("installed_team", team))
+		default: // a burst of installs: the next look finds it
+		}
+	}
+	return true
 }
 
 // onInstall is told of each installation the install pages saved (install.Config.OnInstall).
