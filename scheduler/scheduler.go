@@ -8,6 +8,7 @@ package scheduler
 import (
 	"context"
 	"fmt"
+	"hash/fnv"
 	"sync"
 	"time"
 
@@ -53,6 +54,11 @@ type Config struct {
 	// told). nil: 1:1s never expire.
 	OneOnOneNotices func(rapport.OneOnOneStatus) []rapport.Notice
 	Batch           int // reminders read and claimed per round trip; 0: DefaultBatch
+	// Spread runs each sweep up to this long (and less than half the schedule's period) after the
+	// time the schedule names, at an offset of the team's own, the same on every replica: the
+	// workspaces a process serves spread their sweeps and weekly jobs over the period rather than
+	// run them all at once. 0: at the time named.
+	Spread time.Duration
 	// Jobs run after each sweep, on the same schedule: periodic work that decides for itself whether
 	// it is due (the weekly digest claims its week in Redis, so it runs once per cluster).
 	Jobs []Job
@@ -79,6 +85,8 @@ type Scheduler struct {
 	sched cron.Schedule
 	log   *zap.Logger
 	now   func() time.Time
+	// offset is how long after each time the schedule names the sweep runs (Config.Spread).
+	offset time.Duration
 
 	mu    sync.Mutex
 	zones map[string]*time.Location // IANA name → location; a bad name maps to UTC
@@ -108,8 +116,21 @@ func New(store Store, cfg Config, log *zap.Logger) (*Scheduler, error) {
 	}
 	return &Scheduler{
 		store: store, cfg: cfg, sched: sched, log: log, // the caller's logger names the team already
-		now: time.Now, zones: map[string]*time.Location{},
+		now: time.Now, zones: map[string]*time.Location{}, offset: offsetOf(cfg.Team, sched, cfg.Spread),
 	}, nil
+}
+
+// offsetOf is team's offset within spread, bounded by half the period of sched (measured between
+// its next two times), from a hash of the team's ID: every replica gives a team the same.
+func offsetOf(team string, sched cron.Schedule, spread time.Duration) time.Duration {
+	next := sched.Next(time.Now())
+	spread = min(spread, sched.Next(next).Sub(next)/2)
+	if spread <= 0 {
+		return 0
+	}
+	h := fnv.New64a()
+	h.Write([]byte(team))
+	return time.Duration(h.Sum64() % uint64(spread))
 }
 
 // Run sweeps on the schedule until ctx is done, then waits for a running sweep and returns nil. A
@@ -118,6 +139,15 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	cl := cronLogger{s.log.Sugar()}
 	c := cron.New(cron.WithLogger(cl), cron.WithChain(cron.Recover(cl), cron.SkipIfStillRunning(cl)))
 	c.Schedule(s.sched, cron.FuncJob(func() {
+		if s.offset > 0 {
+			t := time.NewTimer(s.offset)
+			defer t.Stop()
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				return
+			}
+		}
 		now := s.now()
 		defer s.runJobs(ctx, now)
 		res, err := s.Tick(ctx, now)

@@ -8,6 +8,7 @@ import (
 	"maps"
 	"net"
 	"net/http"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -64,6 +65,8 @@ type app struct {
 	// them it would see it on its next look at the store.
 	installs   chan installed
 	uninstalls chan string
+	// turns bounds the weekly jobs' costly work across the workspaces this process serves.
+	turns notify.Turns
 	// woken is when a request last woke each workspace not served here (installedHere).
 	wokenMu   sync.Mutex
 	woken     map[string]time.Time
@@ -96,7 +99,7 @@ type deps struct {
 func newApp(ctx context.Context, cfg Config, log *zap.Logger, d deps) (_ *app, err error) {
 	a := &app{log: log, rdb: d.rdb, allowEviction: cfg.AllowEviction, recheckRedis: d.recheckRedis,
 		installs: make(chan installed, 64), uninstalls: make(chan string, 64), cfg: cfg, now: d.now, deps: d,
-		spaces: spaces{by: map[string]*workspace{}}}
+		spaces: spaces{by: map[string]*workspace{}}, turns: notify.NewTurns(runtime.GOMAXPROCS(0) / 2)}
 	if a.recheckRedis <= 0 {
 		a.recheckRedis = 5 * time.Second
 	}

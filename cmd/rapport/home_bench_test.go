@@ -43,7 +43,7 @@ func BenchmarkHomeRender(b *testing.B) {
 
 	defaults := rapport.Settings{TimeZone: loc, Currency: "USD", FollowUpSLA: 24 * time.Hour, ReportBackAfter: 7 * 24 * time.Hour}
 	settings := handlers.NewSettings(store, team, defaults, time.Now, zap.NewNop())
-	c := notify.New(zap.NewNop(), store, settings, team, nil, time.Now)
+	c := notify.New(zap.NewNop(), store, settings, team, nil, time.Now, nil)
 	entry := rapport.OutboxEntry{ID: "1-1", Kind: notify.Home.Kind, To: me}
 	render := func() int {
 		p, ok, err := c.Render(ctx, team, entry)

@@ -38,6 +38,11 @@ type workspace struct {
 	ready chan struct{}
 }
 
+// sweepSpread spreads the sweeps (and the weekly jobs after them) of the workspaces a process
+// serves over up to 30 s, each at its own offset (scheduler.Config.Spread): a thousand started
+// together do not sweep, nor draw their digests, in the same second.
+const sweepSpread = 30 * time.Second
+
 // newWorkspace connects to the workspace token is the bot token of and wires its work.
 func (a *app) newWorkspace(ctx context.Context, token string) (_ *workspace, err error) {
 	cfg, now := a.cfg, a.now
@@ -52,7 +57,7 @@ func (a *app) newWorkspace(ctx context.Context, token string) (_ *workspace, err
 	w.settings = handlers.NewSettings(a.store, id.TeamID, cfg.Settings(), now, log.Named("settings"))
 	w.handlers = handlers.New(log.Named("handlers"), a.store, api,
 		handlers.Config{Team: id.TeamID, Admins: cfg.Admins, BotUser: id.UserID}, w.settings, now)
-	w.catalogue = notify.New(log.Named("notify"), a.store, w.settings, id.TeamID, cfg.Admins, now)
+	w.catalogue = notify.New(log.Named("notify"), a.store, w.settings, id.TeamID, cfg.Admins, now, a.turns)
 	mux := bot.NewMux()
 	w.handlers.Register(mux)
 	if a.installer != nil {
@@ -71,7 +76,7 @@ func (a *app) newWorkspace(ctx context.Context, token string) (_ *workspace, err
 		mux.Event("tokens_revoked", uninstalled)
 	}
 	w.sched, err = scheduler.New(a.store, scheduler.Config{
-		Team: id.TeamID, Schedule: cfg.SweepSchedule,
+		Team: id.TeamID, Schedule: cfg.SweepSchedule, Spread: sweepSpread,
 		Timing:   func() rapport.Timing { return w.settings.Snapshot().Timing() },
 		Quiet:    func() rapport.QuietHours { return w.settings.Snapshot().QuietHours },
 		Weekends: func() bool { return w.settings.Snapshot().NudgeWeekends },

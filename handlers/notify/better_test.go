@@ -69,7 +69,7 @@ func (asksDown) AsksOfReceivers(context.Context, string) ([]rapport.Ask, error) 
 func TestGiverConfirmedWithoutAsks(t *testing.T) {
 	st := newSampleStore()
 	st.ref.Status, st.receiving = rapport.StatusNew, betterAsks
-	c := New(zap.NewNop(), asksDown{st}, fixedSettings(sampleSettings), "T1", nil, func() time.Time { return homeNow })
+	c := New(zap.NewNop(), asksDown{st}, fixedSettings(sampleSettings), "T1", nil, func() time.Time { return homeNow }, nil)
 	p, owed, err := c.Render(t.Context(), "T1", samples(t)["referral.sent"])
 	if err != nil || !owed || !strings.Contains(deliveryJSON(t, p), "Saved *R-12*") || strings.Contains(deliveryJSON(t, p), "ask fits this need") {
 		t.Errorf("with the asks unread: owed %v, %v, %s; want the confirmation without a better ask", owed, err, deliveryJSON(t, p))

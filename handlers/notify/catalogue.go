@@ -72,13 +72,38 @@ type Catalogue struct {
 	// matchers keeps the Matcher of the asks the last confirmation was matched against; a pointer,
 	// shared by the copies RenderBatch makes.
 	matchers *rapport.MatcherCache
+	turns    Turns // shared by every workspace of the process
 }
 
 // New returns the catalogue of team; admins are RAPPORT_ADMINS; now is the clock (time.Now
-// outside tests).
-func New(log *zap.Logger, store Store, settings Settings, team string, admins []string, now func() time.Time) *Catalogue {
+// outside tests); turns, shared by the catalogues of a process's workspaces, bounds their weekly
+// jobs' costly work (nil: unbounded).
+func New(log *zap.Logger, store Store, settings Settings, team string, admins []string, now func() time.Time, turns Turns) *Catalogue {
 	return &Catalogue{log: log, store: store, settings: settings, team: team, admins: admins, now: now,
-		matchers: &rapport.MatcherCache{}}
+		matchers: &rapport.MatcherCache{}, turns: turns}
+}
+
+// Turns bounds the costly work of the weekly jobs across every workspace a process serves: a
+// digest computed and queued, a pairing chosen, a chart drawn (40 ms of CPU). When the digests of
+// many workspaces fall due in the same minute they take turns, a few at a time, and the process
+// keeps its CPU for acks and DMs. A nil Turns takes none.
+type Turns chan struct{}
+
+// NewTurns lets n at a time (at least one).
+func NewTurns(n int) Turns { return make(Turns, max(n, 1)) }
+
+// do runs fn in a turn, waiting for one until ctx ends.
+func (t Turns) do(ctx context.Context, fn func() error) error {
+	if t == nil {
+		return fn()
+	}
+	select {
+	case t <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-t }()
+	return fn()
 }
 
 // Render draws entry e from the state stored now. ok is false when the message is no longer owed

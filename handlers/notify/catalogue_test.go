@@ -215,7 +215,7 @@ var sampleSettings = rapport.Settings{RecognitionChannel: "C0WINS", FollowUpSLA:
 	ReportBackAfter: 7 * 24 * time.Hour, TimeZone: time.UTC, Currency: "USD", ExpireAfter: 90 * 24 * time.Hour}
 
 func sampleCatalogue(st *sampleStore, set rapport.Settings) *Catalogue {
-	return New(zap.NewNop(), st, fixedSettings(set), "T1", []string{"UADMIN"}, func() time.Time { return homeNow })
+	return New(zap.NewNop(), st, fixedSettings(set), "T1", []string{"UADMIN"}, func() time.Time { return homeNow }, nil)
 }
 
 // kindSample adjusts st to the state in which kind is owed: an edit is made while the referral is

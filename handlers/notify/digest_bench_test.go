@@ -57,7 +57,7 @@ func digestBench(b *testing.B, n int) (*Catalogue, rapport.Settings, time.Time) 
 	set := rapport.Settings{RecognitionChannel: "C0RECOG", DigestSchedule: "0 9 * * 1", TimeZone: time.UTC,
 		FollowUpSLA: 24 * time.Hour, Currency: "USD", PublicValues: true, InactivityWeeks: 4}
 	now := func() time.Time { return at }
-	return New(zap.NewNop(), st, fixedSettings(set), team, nil, now), set, at
+	return New(zap.NewNop(), st, fixedSettings(set), team, nil, now, nil), set, at
 }
 
 // BenchmarkDigest100k is what the job computes under the lock for a week of 100,000 referrals: the

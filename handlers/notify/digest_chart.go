@@ -75,8 +75,11 @@ func readChart(ctx context.Context, c *Catalogue, team string, e rapport.OutboxE
 	if err != nil {
 		return chartState{}, err
 	}
-	png, err := chartPNG(weeklySeries(days, from), set)
-	if err != nil {
+	var png []byte
+	if err := c.turns.do(ctx, func() (err error) {
+		png, err = chartPNG(weeklySeries(days, from), set)
+		return err
+	}); err != nil {
 		return chartState{}, err
 	}
 	return chartState{to: e.To, week: e.Fields[digestFieldWeek], png: png}, nil

@@ -2,7 +2,9 @@ package notify
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"image/png"
 	"strings"
 	"testing"
@@ -202,7 +204,7 @@ func TestDigestWaitsForTheRebuild(t *testing.T) {
 	st := newSampleStore()
 	st.rebuilding = true
 	set := rapport.Settings{RecognitionChannel: "C0RECOG", DigestSchedule: "0 9 * * 1", TimeZone: time.UTC}
-	c := New(zap.NewNop(), st, fixedSettings(set), "T1", nil, func() time.Time { return homeNow })
+	c := New(zap.NewNop(), st, fixedSettings(set), "T1", nil, func() time.Time { return homeNow }, nil)
 	now := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC) // Monday, after 09:00
 	if err := c.RunDigest(t.Context(), now); err != nil || len(st.digests) != 0 {
 		t.Fatalf("during a rebuild: queued %v, %v; want nothing", st.digests, err)
@@ -210,5 +212,37 @@ func TestDigestWaitsForTheRebuild(t *testing.T) {
 	st.rebuilding = false
 	if err := c.RunDigest(t.Context(), now.Add(time.Hour)); err != nil || len(st.digests) != 1 || st.digests[0] != "2026-W10" {
 		t.Fatalf("after the rebuild: queued %v, %v; want 2026-W10", st.digests, err)
+	}
+}
+
+// The weekly jobs of a process's workspaces take turns: while another workspace's digest holds the
+// only turn, this one's waits (here until its context ends, having queued nothing), and goes once
+// the turn is free. A chart waits for its turn the same way.
+func TestWeeklyJobsTakeTurns(t *testing.T) {
+	st := newSampleStore()
+	set := rapport.Settings{RecognitionChannel: "C0RECOG", DigestSchedule: "0 9 * * 1", TimeZone: time.UTC}
+	turns := NewTurns(1)
+	c := New(zap.NewNop(), st, fixedSettings(set), "T1", nil, func() time.Time { return homeNow }, turns)
+	now := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC) // Monday, after 09:00
+
+	turns <- struct{}{} // another workspace's digest is being computed
+	waited, cancel := context.WithCancel(t.Context())
+	cancel()
+	if err := c.RunDigest(waited, now); !errors.Is(err, context.Canceled) || len(st.digests) != 0 {
+		t.Fatalf("while another holds the turn: %v, queued %v; want it to wait, queueing nothing", err, st.digests)
+	}
+	chart := rapport.OutboxEntry{Kind: DigestChart.Kind, To: "C0RECOG", Fields: map[string]string{digestFieldAt: unixMS(now), digestFieldWeek: "2026-W10"}}
+	if _, _, err := c.Render(waited, "T1", chart); !errors.Is(err, context.Canceled) {
+		t.Fatalf("a chart while another holds the turn: %v; want it to wait", err)
+	}
+	<-turns // that digest is done
+	if err := c.RunDigest(t.Context(), now); err != nil || len(st.digests) != 1 {
+		t.Fatalf("with the turn free: %v, queued %v; want this week's digest", err, st.digests)
+	}
+	if d, ok, err := c.Render(t.Context(), "T1", chart); err != nil || !ok || d.File == nil {
+		t.Fatalf("a chart with the turn free: %+v, %v, %v; want its PNG", d, ok, err)
+	}
+	if len(turns) != 0 {
+		t.Errorf("%d turns still taken after the jobs ended; want none", len(turns))
 	}
 }

@@ -63,7 +63,7 @@ func benchmarkSlowlog(b *testing.B, n int) {
 
 	set := rapport.Settings{RecognitionChannel: "C0RECOG", DigestSchedule: "0 9 * * 1", TimeZone: time.UTC,
 		FollowUpSLA: 24 * time.Hour, Currency: "USD", PublicValues: true, InactivityWeeks: 4}
-	c := New(zap.NewNop(), st, fixedSettings(set), team, nil, func() time.Time { return at })
+	c := New(zap.NewNop(), st, fixedSettings(set), team, nil, func() time.Time { return at }, nil)
 	if err := redistest.WatchSlow(ctx, rdb, slowlogMicros*time.Microsecond); err != nil {
 		b.Fatal(err)
 	}
