@@ -27,6 +27,12 @@ type Claim struct {
 	NextAt time.Time
 }
 
+// Postponement moves a due reminder to Until: the end of the receiver's quiet hours or weekend.
+type Postponement struct {
+	Due   Due
+	Until time.Time
+}
+
 // DueID is the queue's name for a reminder: one string per referral and stage, so a referral
 // holds at most one pending stage and a status change can remove it by name.
 func DueID(ref int64, st Stage, receiver string) string {

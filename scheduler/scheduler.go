@@ -22,8 +22,8 @@ import (
 type Store interface {
 	DueBefore(ctx context.Context, team string, now time.Time, limit int) ([]rapport.Due, error)
 	ClaimDue(ctx context.Context, team string, claims []rapport.Claim) (int, error)
-	Postpone(ctx context.Context, team string, d rapport.Due, at time.Time) error
-	Member(ctx context.Context, team, id string) (rapport.Member, error)
+	Postpone(ctx context.Context, team string, ps []rapport.Postponement) error
+	MembersByID(ctx context.Context, team string, ids []string) (map[string]rapport.Member, error)
 	// StaleOpen and Move are expiry's: the open referrals with no event since a time, and the move
 	// that closes one, with its messages, in one step.
 	StaleOpen(ctx context.Context, team string, until time.Time, limit int) ([]int64, error)

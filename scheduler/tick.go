@@ -46,17 +46,14 @@ func (s *Scheduler) Tick(ctx context.Context, now time.Time) (Result, error) {
 			return res, nil
 		}
 		last = page[0]
+		if err := s.readZones(ctx, zones, page); err != nil {
+			return res, err
+		}
 		claims := make([]rapport.Claim, 0, len(page))
+		var later []rapport.Postponement
 		for _, d := range page {
-			loc, err := s.receiverZone(ctx, zones, d.Receiver)
-			if err != nil {
-				return res, err
-			}
-			if end, ok := rapport.NudgeAt(now, loc, quiet, weekends); ok {
-				if err := s.store.Postpone(ctx, s.cfg.Team, d, end); err != nil {
-					return res, err
-				}
-				res.Postponed++
+			if end, ok := rapport.NudgeAt(now, zones[d.Receiver], quiet, weekends); ok {
+				later = append(later, rapport.Postponement{Due: d, Until: end})
 				continue
 			}
 			c := rapport.Claim{Due: d, Notify: s.cfg.Notices(d.Stage)}
@@ -65,6 +62,10 @@ func (s *Scheduler) Tick(ctx context.Context, now time.Time) (Result, error) {
 			}
 			claims = append(claims, c)
 		}
+		if err := s.store.Postpone(ctx, s.cfg.Team, later); err != nil {
+			return res, err
+		}
+		res.Postponed += len(later)
 		n, err := s.store.ClaimDue(ctx, s.cfg.Team, claims)
 		if err != nil {
 			return res, err
@@ -77,26 +78,35 @@ func (s *Scheduler) Tick(ctx context.Context, now time.Time) (Result, error) {
 	}
 }
 
-// receiverZone returns the time zone of a receiver from the member directory: UTC when the member or
-// their zone is unknown, so an odd profile delays no nudge.
-func (s *Scheduler) receiverZone(ctx context.Context, seen map[string]*time.Location, id string) (*time.Location, error) {
-	if loc, ok := seen[id]; ok {
-		return loc, nil
-	}
-	loc := time.UTC
-	if id != "" {
-		m, err := s.store.Member(ctx, s.cfg.Team, id)
-		switch {
-		case rapport.ErrorCode(err) == rapport.ENOTFOUND:
-			s.log.Warn("reminder for a member not in the directory: using UTC", zap.String("user", id))
-		case err != nil:
-			return nil, fmt.Errorf("time zone of %s: %w", id, err)
-		default:
-			loc = s.zone(m.TZ)
+// readZones adds to seen the time zone of each receiver of page it lacks, from the member
+// directory in one round trip: UTC when the member or their zone is unknown, so an odd profile
+// delays no nudge.
+func (s *Scheduler) readZones(ctx context.Context, seen map[string]*time.Location, page []rapport.Due) error {
+	var ids []string
+	for _, d := range page {
+		if _, ok := seen[d.Receiver]; !ok {
+			seen[d.Receiver] = time.UTC // until the directory says otherwise; "" stays UTC
+			if d.Receiver != "" {
+				ids = append(ids, d.Receiver)
+			}
 		}
 	}
-	seen[id] = loc
-	return loc, nil
+	if len(ids) == 0 {
+		return nil
+	}
+	ms, err := s.store.MembersByID(ctx, s.cfg.Team, ids)
+	if err != nil {
+		return fmt.Errorf("time zones of %d receivers: %w", len(ids), err)
+	}
+	for _, id := range ids {
+		m, ok := ms[id]
+		if !ok {
+			s.log.Warn("reminder for a member not in the directory: using UTC", zap.String("user", id))
+			continue
+		}
+		seen[id] = s.zone(m.TZ)
+	}
+	return nil
 }
 
 // zone loads an IANA zone once per Scheduler; an empty or unknown name is UTC.

@@ -2,6 +2,7 @@ package scheduler_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/rapportbot/rapport"
 	"github.com/rapportbot/rapport/handlers/notify"
 	"github.com/rapportbot/rapport/scheduler"
+	"github.com/rapportbot/rapport/storage/redistest"
 )
 
 // step is one Tick and what it must leave behind.
@@ -191,5 +193,41 @@ func TestNew(t *testing.T) {
 				t.Errorf("New error = %v, want ok %v", err, tt.ok)
 			}
 		})
+	}
+}
+
+// A night's sweep of many reminders costs round trips by the page, not by the reminder: the
+// receivers' zones are read together, and the reminders in quiet hours are postponed together.
+func TestTickRoundTripsByPage(t *testing.T) {
+	f := newFixture(t)
+	at := utc(t, "2026-03-04T06:00:00Z") // 23:00 in Phoenix, 01:00 in New York, 06:00 UTC: all quiet
+	receivers := []string{"UROB", "UNYC", "UODD", "UNOZ"}
+	for i := range 40 {
+		f.refer(t, receivers[i%len(receivers)], at)
+	}
+	s := f.scheduler(t, 0)
+	var trips redistest.RoundTrips
+	f.rdb.AddHook(&trips)
+	res, err := s.Tick(ctx(t), at)
+	if err != nil || res != (scheduler.Result{Postponed: 40}) {
+		t.Fatalf("Tick = %+v, %v; want all 40 postponed", res, err)
+	}
+	// The page of due reminders, the four receivers' zones, the 40 postponed: 3 (a script loaded
+	// for the first time would add one). Before, each receiver and each postponement took its own.
+	if n := trips.Load(); n > 3 {
+		t.Errorf("the sweep took %d round trips; want 3: one page read, one for the zones, one to postpone", n)
+	}
+	// Each waits for 08:00 in its receiver's zone (UTC for an unknown or missing one).
+	ends := map[string]string{"UROB": "2026-03-04T15:00:00Z", "UNYC": "2026-03-04T13:00:00Z",
+		"UODD": "2026-03-04T08:00:00Z", "UNOZ": "2026-03-04T08:00:00Z"}
+	q := f.queue(t)
+	if len(q) != 40 {
+		t.Fatalf("%d reminders queued after the sweep; want 40", len(q))
+	}
+	for _, e := range q {
+		id, when, _ := strings.Cut(e, "@")
+		if receiver := id[strings.LastIndex(id, ":")+1:]; when != ends[receiver] {
+			t.Errorf("%s postponed to %s; want %s, the end of its receiver's quiet hours", id, when, ends[receiver])
+		}
 	}
 }

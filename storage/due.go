@@ -113,14 +113,19 @@ func (s *Store) ClaimDue(ctx context.Context, team string, claims []rapport.Clai
 	return n, nil
 }
 
-// Postpone moves a still-pending reminder to at (quiet hours push a nudge to their end). It never
-// brings one forward, and a reminder already claimed or removed stays gone.
-func (s *Store) Postpone(ctx context.Context, team string, d rapport.Due, at time.Time) error {
-	err := s.rdb.ZAddArgs(ctx, s.keys(team).due(), redis.ZAddArgs{
-		XX: true, GT: true, Members: []redis.Z{{Score: float64(at.UnixMilli()), Member: d.ID}},
-	}).Err()
-	if err != nil {
-		return fail("postpone reminder "+d.ID, err)
+// Postpone moves each still-pending reminder of ps to its Until (quiet hours push a nudge to their
+// end), in one command. It never brings one forward, and a reminder already claimed or removed
+// stays gone.
+func (s *Store) Postpone(ctx context.Context, team string, ps []rapport.Postponement) error {
+	if len(ps) == 0 {
+		return nil
+	}
+	zs := make([]redis.Z, len(ps))
+	for i, p := range ps {
+		zs[i] = redis.Z{Score: float64(p.Until.UnixMilli()), Member: p.Due.ID}
+	}
+	if err := s.rdb.ZAddArgs(ctx, s.keys(team).due(), redis.ZAddArgs{XX: true, GT: true, Members: zs}).Err(); err != nil {
+		return fail(fmt.Sprintf("postpone %d reminders", len(ps)), err)
 	}
 	return nil
 }

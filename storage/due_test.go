@@ -236,11 +236,11 @@ func TestPostpone(t *testing.T) {
 	f.createDue(t, "UROB", now)
 	ds, _ := f.st.DueBefore(ctx(t), team, now, 10)
 	d := ds[0]
-	if err := f.st.Postpone(ctx(t), team, d, now.Add(10*time.Hour)); err != nil {
+	if err := f.st.Postpone(ctx(t), team, []rapport.Postponement{{Due: d, Until: now.Add(10 * time.Hour)}}); err != nil {
 		t.Fatalf("Postpone: %v", err)
 	}
 	// Never brought forward.
-	if err := f.st.Postpone(ctx(t), team, d, now.Add(time.Hour)); err != nil {
+	if err := f.st.Postpone(ctx(t), team, []rapport.Postponement{{Due: d, Until: now.Add(time.Hour)}}); err != nil {
 		t.Fatalf("Postpone earlier: %v", err)
 	}
 	if diff := cmp.Diff([]string{"1:ack:UROB@10h0m0s"}, queue(t, f)); diff != "" {
@@ -251,7 +251,7 @@ func TestPostpone(t *testing.T) {
 	}
 	// A reminder already gone is not put back.
 	f.rdb.ZRem(ctx(t), f.key(team, "due"), d.ID)
-	if err := f.st.Postpone(ctx(t), team, d, now.Add(20*time.Hour)); err != nil {
+	if err := f.st.Postpone(ctx(t), team, []rapport.Postponement{{Due: d, Until: now.Add(20 * time.Hour)}}); err != nil {
 		t.Fatalf("Postpone gone: %v", err)
 	}
 	if q := queue(t, f); len(q) != 0 {
