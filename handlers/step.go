@@ -35,17 +35,23 @@ const (
 	StepProspect = "prospect" // the prospect's name
 	StepContact  = "contact"  // one phone number or email address
 	StepNeed     = "need"
+	StepCompany  = "company"   // optional, as the form's
+	StepBestTime = "best_time" // optional
+	StepNote     = "note"      // optional
 )
 
 // StepInputs are the step's inputs in the manifest's order (a test holds the two together).
-var StepInputs = []string{StepGiver, StepReceiver, StepProspect, StepContact, StepNeed, FactSpoke, FactMayShare, FactExpects}
+var StepInputs = []string{StepGiver, StepReceiver, StepProspect, StepCompany, StepContact, StepNeed, StepBestTime,
+	FactSpoke, FactMayShare, FactExpects, StepNote}
 
 // stepTitles name the form's fields, whose errors Validate and the store word, by the step's
 // inputs as Workflow Builder shows them, in StepInputs' order.
 var stepTitles = []struct{ field, title string }{
 	{rapport.FieldGiver, "Giver"}, {rapport.FieldReceiver, "Receiver"}, {rapport.FieldName, "Prospect"},
+	{rapport.FieldCompany, "Company"},
 	{rapport.FieldPhone, "Prospect's phone or email"}, {rapport.FieldEmail, "Prospect's phone or email"},
-	{rapport.FieldNeed, "What they need"},
+	{rapport.FieldNeed, "What they need"}, {rapport.FieldBestTime, "Best time and way to reach them"},
+	{rapport.FieldNote, "Note to the receiver"},
 }
 
 // StepStore answers a step's run that recorded nothing.
@@ -171,7 +177,8 @@ func stepDraft(in map[string]any) rapport.Draft {
 	giver, _ := in[StepGiver].(map[string]any)
 	giverID, _ := giver["id"].(string)
 	d := rapport.Draft{Giver: giverID, Receiver: str(StepReceiver), Need: str(StepNeed),
-		Prospect: rapport.Prospect{Name: str(StepProspect)},
+		BestTime: str(StepBestTime), Note: str(StepNote),
+		Prospect: rapport.Prospect{Name: str(StepProspect), Company: str(StepCompany)},
 		Facts:    rapport.Facts{Spoke: yes(FactSpoke), MayShare: yes(FactMayShare), Expects: yes(FactExpects)}}
 	// One contact: an address has an @, a phone number never does.
 	if c := strings.TrimSpace(str(StepContact)); strings.Contains(c, "@") {

@@ -112,8 +112,8 @@ func TestManifestCommand(t *testing.T) {
 }
 
 // TestManifestStep: the Workflow Builder step the manifest declares is the one the handlers serve:
-// its callback ID, its inputs in order and of the types the handlers read (the person who ran the
-// workflow as the giver, a member's ID, text, a fact as true or false), and its output, the one the catalogue completes a run with.
+// its callback ID, its inputs in order, of the types the handlers read (the person who ran the
+// workflow as the giver, a member's ID, text, a fact as true or false) and required as the form's fields are, and its output, the one the catalogue completes a run with.
 func TestManifestStep(t *testing.T) {
 	fs, err := deploy.Functions()
 	if err != nil {
@@ -126,15 +126,19 @@ func TestManifestStep(t *testing.T) {
 		handlers.StepGiver: "slack#/types/user_context", handlers.StepReceiver: "slack#/types/user_id",
 		handlers.StepProspect: "string", handlers.StepContact: "string", handlers.StepNeed: "string",
 		handlers.FactSpoke: "boolean", handlers.FactMayShare: "boolean", handlers.FactExpects: "boolean",
+		handlers.StepCompany: "string", handlers.StepBestTime: "string", handlers.StepNote: "string",
 	}
+	// Required as the form's fields are: the facts, the company, the best time and the note may be left out.
+	optional := map[string]bool{handlers.FactSpoke: true, handlers.FactMayShare: true, handlers.FactExpects: true,
+		handlers.StepCompany: true, handlers.StepBestTime: true, handlers.StepNote: true}
 	var got []string
 	for _, p := range fs[0].Inputs {
 		got = append(got, p.Name)
 		if p.Type != types[p.Name] {
 			t.Errorf("input %s has type %q; the handlers read it as %q", p.Name, p.Type, types[p.Name])
 		}
-		if p.Required != (types[p.Name] != "boolean") {
-			t.Errorf("input %s is_required %v; want every input but the facts required", p.Name, p.Required)
+		if p.Required == optional[p.Name] {
+			t.Errorf("input %s is_required %v; want it required as the form's field is", p.Name, p.Required)
 		}
 	}
 	if !slices.Equal(got, handlers.StepInputs) {

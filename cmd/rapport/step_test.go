@@ -12,7 +12,8 @@ import (
 // records hotForm's referral, from Alice to Bob.
 func stepInputs() map[string]any {
 	return map[string]any{"giver": "UALICE", "receiver": "UBOB", "prospect": "Dana Reyes",
-		"contact": "(480) 555-0142", "need": "A new roof before the monsoon", "spoke": true, "may_share": true, "expects": true}
+		"contact": "(480) 555-0142", "need": "A new roof before the monsoon", "spoke": true, "may_share": true, "expects": true,
+		"company": "Reyes & Sons", "best_time": "Mornings, by phone", "note": "She expects your call *today*"}
 }
 
 // runStep sends the function_executed event of a new run of the step with inputs, and returns
@@ -51,7 +52,7 @@ func TestWorkflowStepRecordsReferral(t *testing.T) {
 		t.Errorf("completion = %+v; want success with referral R-1", c)
 	}
 	if err := contains(messageText(h.bob.dms()[0]), "R-1", "<@UALICE>", "Dana Reyes", "+1 480-555-0142",
-		"A new roof before the monsoon", "Hot referral"); err != nil {
+		"A new roof before the monsoon", "Hot referral", "Reyes &amp; Sons", "Mornings, by phone", "She expects your call *today*"); err != nil {
 		t.Errorf("receiver DM: %v", err)
 	}
 	if err := contains(messageText(h.alice.dms()[0]), "R-1", "<@UBOB>", "Dana Reyes", "hot referral"); err != nil {
@@ -108,6 +109,8 @@ func TestWorkflowStepRefusesBadInputs(t *testing.T) {
 		{"ErrNoContact", func(in map[string]any) { in["contact"] = " " }, "Prospect's phone or email: Phone or email: give at least one"},
 		{"ErrBadPhone", func(in map[string]any) { in["contact"] = "call the bakery 555-0142" }, "Prospect's phone or email: That doesn't look like a phone number"},
 		{"ErrBadEmail", func(in map[string]any) { in["contact"] = "dana@@reyesbakery.example" }, "Prospect's phone or email: That doesn't look like an email address"},
+		{"ErrLongNote", func(in map[string]any) { in["note"] = strings.Repeat("word ", 201) }, "Note to the receiver: "},
+		{"ErrLongCompany", func(in map[string]any) { in["company"] = strings.Repeat("&", 101) }, "Company: "},
 		{"ErrTwoProblems", func(in map[string]any) { delete(in, "prospect"); in["need"] = "" },
 			"Prospect: Give the prospect's name. What they need: Say what the prospect needs"},
 	}
