@@ -28,9 +28,10 @@ type GatewayConfig struct {
 	Routes map[string]http.Handler
 	// Installed, if set, is asked about a request of a workspace no Bot here serves: true when it
 	// is installed (another replica took the install, and this one has not seen it yet), so the
-	// person is told to try again in a moment rather than the request acked and ignored. It runs
-	// before the ack, within 500 ms, and may start serving the workspace here.
-	Installed func(ctx context.Context, team string) bool
+	// person is told to try again in a moment rather than the request acked and ignored; an error
+	// (the store did not answer) is answered the same way, never as a workspace not installed. It
+	// runs before the ack, within 500 ms, and may start serving the workspace here.
+	Installed func(ctx context.Context, team string) (bool, error)
 }
 
 // Gateway is a process's HTTP server: /healthz, /readyz, Config.Routes, and in HTTP mode Slack's

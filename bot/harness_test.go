@@ -88,6 +88,8 @@ type options struct {
 	// httpMode runs the bot in HTTP mode: no socket; the fake POSTs signed requests to its
 	// endpoints on an HTTP listener of its own.
 	httpMode bool
+	// installed is the gateway's GatewayConfig.Installed.
+	installed func(ctx context.Context, team string) (bool, error)
 }
 
 // transports runs f once per transport, Socket Mode and HTTP mode, as subtests: what a person sees
@@ -163,7 +165,8 @@ func newEnv(t *testing.T, o options) *env {
 		if o.httpMode {
 			secret = slackfake.SigningSecret
 		}
-		if e.gw, err = bot.NewGateway(bot.GatewayConfig{Logger: log, Listener: ln, Ready: o.ready, SigningSecret: secret}); err != nil {
+		if e.gw, err = bot.NewGateway(bot.GatewayConfig{Logger: log, Listener: ln, Ready: o.ready, SigningSecret: secret,
+			Installed: o.installed}); err != nil {
 			t.Fatal(err)
 		}
 		cfg.Gateway = e.gw

@@ -110,13 +110,20 @@ func (g *Gateway) slackEndpoint(typ string) http.HandlerFunc {
 		}
 		req.Team = req.payloadTeam()
 		b := g.bot(req.Team)
-		if b == nil && !g.installed(r.Context(), req.Team) {
-			// A workspace Rapport is not installed in (never, or uninstalled): acked, so Slack
-			// does not retry it, and left alone.
-			log.Warn("request for a workspace not served here; acked and ignored", zap.String("type", typ),
-				zap.String("payload_team", req.Team))
-			w.WriteHeader(http.StatusOK)
-			return
+		if b == nil {
+			switch installed, err := g.installed(r.Context(), req.Team); {
+			case err != nil:
+				// Not known to be uninstalled: never a bare 200, which would close a form as saved.
+				log.Warn("request for a workspace not served here, whose installation could not be read",
+					zap.String("type", typ), zap.String("payload_team", req.Team), zap.Error(err))
+			case !installed:
+				// A workspace Rapport is not installed in (never, or uninstalled): acked, so Slack
+				// does not retry it, and left alone.
+				log.Warn("request for a workspace not served here; acked and ignored", zap.String("type", typ),
+					zap.String("payload_team", req.Team))
+				w.WriteHeader(http.StatusOK)
+				return
+			}
 		}
 		if n := r.Header.Get("X-Slack-Retry-Num"); n != "" {
 			// Slack retries an event it saw no answer to; the event's ID keeps its after-ack
@@ -173,9 +180,9 @@ func unavailable(w http.ResponseWriter, req *Request, why string) {
 }
 
 // installed asks GatewayConfig.Installed whether team, which no Bot here serves, is installed.
-func (g *Gateway) installed(ctx context.Context, team string) bool {
+func (g *Gateway) installed(ctx context.Context, team string) (bool, error) {
 	if g.cfg.Installed == nil || team == "" {
-		return false
+		return false, nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, installedWait)
 	defer cancel()

@@ -3,6 +3,7 @@ package bot_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/rapportbot/rapport/bot"
 	"github.com/rapportbot/rapport/bot/slackfake"
+	"github.com/slack-go/slack"
 )
 
 // post sends body to the bot's path signed with secret at ts (no signature when secret is ""), and
@@ -197,4 +199,69 @@ func TestHTTPModeShutdown(t *testing.T) {
 		t.Errorf("request in flight at SIGTERM answered %d %q; want 200 with the handler's reply", got.code, got.body)
 	}
 	t.Logf("Run returned %v after cancel", e.awaitRun(cancelled))
+}
+
+// TestHTTPModeWorkspaceNotServedHere: a request of a workspace no bot here serves is acked bare only
+// when that workspace is not installed. One installed on another replica, and one whose
+// installation the store could not read, are answered as a workspace starting: a command is told
+// to try again in a few seconds, a form is kept under a notice (a bare 200 would close it as if
+// saved), and an event gets 503, so that Slack sends it again.
+func TestHTTPModeWorkspaceNotServedHere(t *testing.T) {
+	t.Parallel()
+	e := start(t, options{httpMode: true, installed: func(_ context.Context, team string) (bool, error) {
+		switch team {
+		case "TNEW":
+			return true, nil
+		case "TDOWN":
+			return false, errors.New("redis: connection refused")
+		}
+		return false, nil
+	}})
+	post := func(path, contentType string, body []byte) (int, string) {
+		t.Helper()
+		req, err := slackfake.SignedRequest(e.ctx, e.health+path, contentType, body, slackfake.SigningSecret, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	command := func(team string) (int, string) {
+		v := url.Values{}
+		for k, f := range e.fake.SlashCommand(alice, "") {
+			v.Set(k, f.(string))
+		}
+		v.Set("team_id", team)
+		return post(bot.PathCommands, formType, []byte(v.Encode()))
+	}
+	submission := func(team string) (int, string) {
+		p := e.fake.ViewSubmission(alice, slack.View{ID: "V0FORM", CallbackID: "refer_form"}, nil)
+		p["team"] = map[string]any{"id": team}
+		b, _ := json.Marshal(p)
+		return post(bot.PathInteractivity, formType, []byte(url.Values{"payload": {string(b)}}.Encode()))
+	}
+	for _, team := range []string{"TNEW", "TDOWN"} {
+		if code, body := command(team); code != http.StatusOK || !strings.Contains(body, "still starting up in this workspace") ||
+			!strings.Contains(body, "Try again in a few seconds") {
+			t.Errorf("a command of %s answered %d %q; want to try again in a few seconds", team, code, body)
+		}
+		if code, body := submission(team); code != http.StatusOK || !strings.Contains(body, `"response_action":"push"`) ||
+			!strings.Contains(body, "still filled in") {
+			t.Errorf("a form of %s answered %d %q; want a notice over the form, kept", team, code, body)
+		}
+	}
+	home := e.fake.AppHomeOpened(alice)
+	home["team_id"] = "TNEW"
+	b, _ := json.Marshal(home)
+	if code, _ := post(bot.PathEvents, "application/json", b); code != http.StatusServiceUnavailable {
+		t.Errorf("an event of a workspace starting answered %d; want 503, so that Slack sends it again", code)
+	}
+	if code, body := command("TGONE"); code != http.StatusOK || body != "" {
+		t.Errorf("a command of a workspace not installed answered %d %q; want a bare 200", code, body)
+	}
 }

@@ -101,11 +101,10 @@ func (s *sender) step(ctx context.Context, it *item) (wait time.Duration, finish
 			return d, false
 		}
 	}
-	until, ok := s.leased()
-	if !ok {
+	if !s.leased() {
 		return heartbeatEvery, false // another sender may have taken it over: the next beat says
 	}
-	callCtx, cancel := context.WithDeadline(ctx, until)
+	callCtx, cancel := s.whileLeased(ctx)
 	ch, ts, err := s.deliver(callCtx, *it.post)
 	cancel()
 	if err == nil {

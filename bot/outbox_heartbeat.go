@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"math"
 	"sync"
 	"time"
@@ -27,15 +28,43 @@ const (
 // The lease: a sender holds its entries only while its heartbeat lives. Every beat that Redis
 // answered renews the lease to the beat's start plus heartbeatTTL, which the heartbeat key
 // outlives on Redis's clock; past it, another sender may have taken the entries over, so no Slack
-// call starts (and none runs on) beyond the lease. A beat after failed ones, or one that finds the
+// call starts (and none runs on) beyond the lease (whileLeased). A beat after failed ones, or one that finds the
 // heartbeat had expired (a beat so late that the key outlived the lease no longer), first asks the
 // group which held entries are still this sender's, and only then renews it.
 
-// leased returns when the lease ends, and whether enough of it is left to start a Slack call.
-func (s *sender) leased() (time.Time, bool) {
-	until := time.Unix(0, s.lease.Load())
-	return until, until.Sub(s.now()) >= minLease
+// leased reports whether enough of the lease is left to start a Slack call.
+func (s *sender) leased() bool {
+	return time.Unix(0, s.lease.Load()).Sub(s.now()) >= minLease
 }
+
+// whileLeased returns a context for a Slack call that ends when the lease does, unrenewed (another
+// sender may then take the entry over), and not while the beats keep renewing it: a slow reply
+// from Slack (the call's own deadline is slackTimeout) must not be cut off at the lease's end of
+// the moment the call started, which would try again a message Slack has posted.
+func (s *sender) whileLeased(ctx context.Context) (context.Context, context.CancelFunc) {
+	cctx, cancel := context.WithCancelCause(ctx)
+	done := make(chan struct{})
+	go func() {
+		for {
+			left := time.Until(time.Unix(0, s.lease.Load()))
+			if left <= 0 {
+				cancel(errLeaseLost)
+				return
+			}
+			t := time.NewTimer(left)
+			select {
+			case <-t.C:
+			case <-done:
+				t.Stop()
+				return
+			}
+		}
+	}()
+	return cctx, func() { close(done); cancel(nil) }
+}
+
+// errLeaseLost ends a Slack call the sender's lease no longer covers.
+var errLeaseLost = errors.New("outbox lease lost: another sender may take the entry over")
 
 // Heartbeats is how senders see each other die (storage.Store). A store without it leaves a dead
 // sender's entries to the idle reclaim.

@@ -65,6 +65,26 @@ func TestOutbox(t *testing.T) {
 		}
 	})
 
+	t.Run("SlowReply", func(t *testing.T) {
+		// Slack posts the DM at once but replies 4 s later, past the lease the sender held when
+		// the call began (3 s): the heartbeat renews it, so the call waits for the reply and the
+		// DM is posted once, not tried again as timed out.
+		t.Parallel()
+		e := start(t, options{})
+		e.fake.SlowNext("chat.postMessage", 4*time.Second, 1)
+		e.enqueue("referral.received")
+		e.wait("the entry settled", func() bool { return e.pending() == 0 })
+		if dms := e.fake.DMs(alice); len(dms) != 1 {
+			t.Errorf("alice got %d DMs for one entry whose reply was slow; want 1", len(dms))
+		}
+		if calls := e.fake.Calls("chat.postMessage"); len(calls) != 1 {
+			t.Errorf("%d chat.postMessage calls; want 1: a slow reply is waited for", len(calls))
+		}
+		if n := e.dead(); n != 0 {
+			t.Errorf("%d dead letters after a slow reply; want none", n)
+		}
+	})
+
 	t.Run("PermanentError", func(t *testing.T) {
 		t.Parallel()
 		e := start(t, options{})

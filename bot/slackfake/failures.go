@@ -37,6 +37,31 @@ func (w *Workspace) FailNext(method, slackError string, n int) {
 	w.failures[method] = &failure{err: slackError, n: n}
 }
 
+// SlowNext is Workspace.SlowNext of the default workspace.
+func (s *Server) SlowNext(method string, d time.Duration, n int) { s.def.SlowNext(method, d, n) }
+
+// SlowNext makes the next n calls to method in the workspace do their work at once and answer d
+// later, as Slack does when it is slow to reply to a call it has carried out (a message posted,
+// its reply late).
+func (w *Workspace) SlowNext(method string, d time.Duration, n int) {
+	w.s.mu.Lock()
+	defer w.s.mu.Unlock()
+	if w.slow == nil {
+		w.slow = map[string]*rateNext{}
+	}
+	w.slow[method] = &rateNext{after: d, n: n}
+}
+
+// takeSlowLocked consumes one injected slow reply for method: how long its answer waits.
+func (w *Workspace) takeSlowLocked(method string) time.Duration {
+	sl := w.slow[method]
+	if sl == nil || sl.n <= 0 {
+		return 0
+	}
+	sl.n--
+	return sl.after
+}
+
 // RefuseBotToken is Workspace.RefuseBotToken of the default workspace.
 func (s *Server) RefuseBotToken(slackError string) { s.def.RefuseBotToken(slackError) }
 

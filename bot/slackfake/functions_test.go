@@ -34,8 +34,8 @@ func TestFunctionExecuted(t *testing.T) {
 	for _, p := range fe.Function.InputParameters {
 		inputs = append(inputs, p.Name+":"+p.Type)
 	}
-	if len(inputs) != 8 || inputs[0] != "giver:slack#/types/user_context" || inputs[5] != "spoke:boolean" {
-		t.Errorf("input_parameters = %v; want the manifest's eight, in its order", inputs)
+	if len(inputs) != 11 || inputs[0] != "giver:slack#/types/user_context" || inputs[7] != "spoke:boolean" || inputs[10] != "note:string" {
+		t.Errorf("input_parameters = %v; want the manifest's eleven, in its order", inputs)
 	}
 	if giver, _ := fe.Inputs["giver"].(map[string]any); giver["id"] != "UALICE" || giver["secret"] == "" {
 		t.Errorf("giver = %v; want Slack's user_context, {id, secret}", fe.Inputs["giver"])

@@ -125,6 +125,18 @@ func (s *Server) serveAPI(w http.ResponseWriter, hr *http.Request) {
 	if e != "" {
 		out["error"] = e
 	}
+	s.mu.Lock()
+	late := ws.takeSlowLocked(r.method)
+	s.mu.Unlock()
+	if late > 0 {
+		t := time.NewTimer(late)
+		select {
+		case <-t.C:
+		case <-hr.Context().Done(): // the caller gave up waiting: the work is done all the same
+			t.Stop()
+			return
+		}
+	}
 	writeJSON(w, http.StatusOK, out)
 }
 

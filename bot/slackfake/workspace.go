@@ -29,6 +29,7 @@ type Workspace struct {
 	scopes     []string        // granted to the bot token (X-OAuth-Scopes)
 	outside    map[string]bool // channels the bot is not in: posting there is not_in_channel
 	failures   map[string]*failure
+	slow       map[string]*rateNext // SlowNext: replies held back after the call's work
 	rateNext   map[string]*rateNext
 	limits     map[string]*sustainedLimit
 	users      []slack.User

@@ -184,15 +184,21 @@ func (a *app) serveInstalls(ctx context.Context) {
 
 // installedHere answers the gateway about a request of a workspace this replica does not serve:
 // true when the store holds its installation (taken on another replica, not yet seen by this one's
-// look), and then it starts here now rather than at the next look. A workspace is woken at most
+// look), and then it starts here now rather than at the next look; an error when the store did
+// not answer. A workspace is woken at most
 // once per installCheck, so the requests of one that cannot start do not start it again each.
-func (a *app) installedHere(ctx context.Context, team string) bool {
+func (a *app) installedHere(ctx context.Context, team string) (bool, error) {
 	if a.installer == nil {
-		return false // SLACK_BOT_TOKEN: one workspace, served or not
+		return false, nil // SLACK_BOT_TOKEN: one workspace, served or not
 	}
 	in, err := a.store.Installation(ctx, team)
-	if err != nil || !in.Installed() {
-		return false
+	switch {
+	case rapport.ErrorCode(err) == rapport.ENOTFOUND:
+		return false, nil
+	case err != nil:
+		return false, err
+	case !in.Installed():
+		return false, nil
 	}
 	now := time.Now()
 	a.wokenMu.Lock()
@@ -212,7 +218,7 @@ func (a *app) installedHere(ctx context.Context, team string) bool {
 		default: // a burst of installs: the next look finds it
 		}
 	}
-	return true
+	return true, nil
 }
 
 // onInstall is told of each installation the install pages saved (install.Config.OnInstall).
