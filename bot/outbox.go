@@ -171,6 +171,7 @@ type sender struct {
 	onFault   func(ctx context.Context, f Fault) error // tells admins of a fault they can mend; nil: nobody
 	journal   journal                                  // deliveries not recorded at shutdown; dir "": none
 	lease     atomic.Int64                             // UnixNano until which held entries are surely this sender's
+	lastOK    atomic.Int64                             // UnixNano of the last delivery Slack accepted (transient)
 	dmLanes   atomic.Pointer[[]*lane]                  // the lanes of DMs while run runs, for lag
 	metrics   Metrics                                  // hears of dead letters and nudges, once each is recorded
 }

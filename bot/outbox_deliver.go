@@ -108,6 +108,7 @@ func (s *sender) step(ctx context.Context, it *item) (wait time.Duration, finish
 	ch, ts, err := s.deliver(callCtx, *it.post)
 	cancel()
 	if err == nil {
+		s.lastOK.Store(s.now().UnixNano())
 		s.faults.methodWorks(method)
 		it.sent = &sent{slot: it.post.Slot, channel: ch, ts: ts}
 		return s.finish(it)
@@ -151,15 +152,23 @@ func (s *sender) unclaimed(it *item) bool {
 }
 
 // transient counts a failed delivery in the stream (so restarts and other replicas count it too)
-// and tries again with a growing backoff; the maxDeliveries-th failure dead-letters the message.
+// and tries again with a growing backoff. A message is dead-lettered at its maxDeliveries-th
+// failure only when that is its own fault: other messages got through since it first failed here,
+// or it has kept failing for transientPatience since it was queued. While Slack fails for every
+// message (an outage), none is given up on: each waits, and goes when Slack is back.
 func (s *sender) transient(ctx context.Context, it *item, code string, err error) (time.Duration, bool) {
 	n, cerr := s.store.CountDelivery(ctx, s.team, s.consumer, it.e.ID)
+	now := s.now()
+	if it.failedAt.IsZero() {
+		it.failedAt = now
+	}
+	othersWent := s.lastOK.Load() > it.failedAt.UnixNano()
 	switch {
 	case cerr != nil:
 		return s.retry(it, "delivery failed, and not counted", errors.Join(err, cerr))
 	case n == 0:
 		return 0, true // no longer pending for this consumer: another took it over
-	case n >= maxDeliveries:
+	case n >= maxDeliveries && (othersWent || now.Sub(queuedAt(it.e.ID)) >= transientPatience):
 		it.log.Warn("delivery failed too often; dead-lettered", zap.Int("deliveries", n), zap.Error(err))
 		it.dead = ReasonRetriesExhausted + code
 		return s.finish(it)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -25,8 +26,12 @@ const (
 	retryBase    = 200 * time.Millisecond
 	maxRetryWait = 30 * time.Second
 	// maxDeliveries caps the tries of a message that keeps failing transiently, counted in the
-	// stream (so across restarts and replicas): then it is dead-lettered.
+	// stream (so across restarts and replicas): then it is dead-lettered, if others went meanwhile
+	// (sender.transient).
 	maxDeliveries = 10
+	// transientPatience is how long a message that fails transiently while nothing else goes is
+	// tried before it is dead-lettered all the same: longer than Slack's outages.
+	transientPatience = 24 * time.Hour
 	// tellAgainAfter is how long admins are not told again of a fault they were told of.
 	tellAgainAfter = 24 * time.Hour
 	// ReasonRetriesExhausted, followed by the last error's code, is the dead-letter reason of a
@@ -50,6 +55,7 @@ var faultClasses = map[string]faultClass{
 	"invalid_auth": faultWorkspace, "not_authed": faultWorkspace, "token_revoked": faultWorkspace,
 	"token_expired": faultWorkspace, "account_inactive": faultWorkspace,
 	"team_access_not_granted": faultWorkspace, "org_login_required": faultWorkspace, "ekm_access_denied": faultWorkspace,
+	"team_added_to_org": faultWorkspace, "two_factor_setup_required": faultWorkspace, "enterprise_is_restricted": faultWorkspace,
 
 	"missing_scope": faultMethod, "not_allowed_token_type": faultMethod, "method_deprecated": faultMethod,
 
@@ -251,4 +257,15 @@ func (s *sender) watchAuth(stop context.Context) {
 		}
 		s.faults.checked(err == nil, code)
 	}
+}
+
+// queuedAt is when the outbox entry id (a stream ID, "<ms>-<seq>", stamped by Redis) was queued;
+// the zero time for an ID of another shape.
+func queuedAt(id string) time.Time {
+	ms, _, _ := strings.Cut(id, "-")
+	n, err := strconv.ParseInt(ms, 10, 64)
+	if err != nil {
+		return time.Time{}
+	}
+	return time.UnixMilli(n)
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/rapportbot/rapport/bot"
+	"github.com/rapportbot/rapport/bot/slackfake"
 )
 
 // faultRecorder is an OnFault that remembers what it was told.
@@ -141,13 +142,40 @@ func TestFailureClasses(t *testing.T) {
 	})
 
 	t.Run("TransientCapped", func(t *testing.T) {
+		// A message that keeps failing while another goes is the message's fault: dead-lettered
+		// at the cap. (The completion of a workflow run fails; a DM goes meanwhile.)
 		t.Parallel()
 		e := startFaulty(t, options{}, time.Second)
-		e.fake.FailNext("chat.postMessage", "internal_error", 1000)
+		e.fake.FailNext("functions.completeSuccess", "internal_error", 1000)
+		if _, err := e.store.EnqueueMessage(e.ctx, slackfake.TeamID, "step.done", 17, "Fx0000000001"); err != nil {
+			t.Fatal(err)
+		}
+		// Tried again: its first failure was met (a DM that went before it would prove nothing).
+		e.wait("the run's completion tried twice", func() bool { return len(e.fake.Calls("functions.completeSuccess")) >= 2 })
 		e.enqueue("referral.received")
 		e.wait("the message dead-lettered", func() bool { return e.dead() == 1 })
-		if n := len(e.fake.Calls("chat.postMessage")); n != 10 {
-			t.Errorf("%d tries of a message that always fails; want 10 (the stream's delivery count caps it)", n)
+		if n := len(e.fake.Calls("functions.completeSuccess")); n < 10 {
+			t.Errorf("%d tries of a message that always fails; want at least 10 (the stream's delivery count caps it)", n)
+		}
+		if dms := e.fake.DMs(alice); len(dms) != 1 {
+			t.Errorf("alice got %d DMs; want the one that went", len(dms))
+		}
+	})
+
+	t.Run("SlackDownPastTheCap", func(t *testing.T) {
+		// Slack fails every call for longer than the cap of tries (an outage): nothing is given
+		// up on, and the message goes once Slack answers again.
+		t.Parallel()
+		e := startFaulty(t, options{}, time.Second)
+		e.fake.FailNext("chat.postMessage", "service_unavailable", 15)
+		e.enqueue("referral.received")
+		e.wait("the message", func() bool { return len(e.fake.DMs(alice)) == 1 })
+		e.wait("the outbox empty", func() bool { return e.pending() == 0 })
+		if n := e.dead(); n != 0 {
+			t.Errorf("%d dead letters after an outage of 15 failed tries; want none: it was Slack's fault, not the message's", n)
+		}
+		if n := len(e.fake.Calls("chat.postMessage")); n != 16 {
+			t.Errorf("%d tries; want 16: 15 refused, then the one that went", n)
 		}
 	})
 

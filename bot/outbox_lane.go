@@ -54,6 +54,7 @@ type item struct {
 	e        rapport.OutboxEntry
 	log      *zap.Logger
 	attempts int       // failed tries (transient errors), for the backoff
+	failedAt time.Time // its first transient failure in this process, if any
 	read     time.Time // when it was read new from the stream (unclaimed); zero if claimed from another sender
 	checked  bool      // the Delivered check said no
 	post     *Delivery // rendered, not yet accepted by Slack
