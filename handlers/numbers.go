@@ -35,7 +35,7 @@ func (h *Handlers) leaderboard(ctx context.Context, r *bot.Request, rest string)
 	if err != nil {
 		return nil, err
 	}
-	blocks := notify.BoardBlocks(board, p, set.TimeZone, show)
+	blocks := notify.BoardBlocks(board, p, set, show)
 	if set.RecognitionChannel != "" {
 		blocks = append(blocks, slack.NewActionBlock("board", slack.NewButtonBlockElement(actionShareBoard, p.Name, kit.Plain("Share in the channel"))))
 	}
@@ -130,7 +130,7 @@ func (h *Handlers) stats(ctx context.Context, r *bot.Request, rest string) (any,
 // ledger answers "/refer ledger": give and take with every member (rule 6), one-sided first, with
 // what the other member is asking for, and how often and when they last met (confirmed 1:1s).
 func (h *Handlers) ledger(ctx context.Context, r *bot.Request, _ string) (any, error) {
-	me := r.Command.UserID
+	me, cur := r.Command.UserID, h.settings.Snapshot().Currency
 	balances, err := h.store.Balances(ctx, r.Team, me, true)
 	if err != nil {
 		return nil, err
@@ -167,7 +167,7 @@ func (h *Handlers) ledger(ctx context.Context, r *bot.Request, _ string) (any, e
 			parts = append(parts, o)
 		}
 		if b.ClosedFromOther > 0 || b.ClosedForOther > 0 {
-			parts = append(parts, fmt.Sprintf("closed: %s from theirs, %s from yours", kit.Money(b.ClosedFromOther, ""), kit.Money(b.ClosedForOther, "")))
+			parts = append(parts, fmt.Sprintf("closed: %s from theirs, %s from yours", kit.Money(b.ClosedFromOther, cur), kit.Money(b.ClosedForOther, cur)))
 		}
 		if b.VouchedFor > 0 || b.VouchedBy > 0 {
 			parts = append(parts, fmt.Sprintf("recommendations: %d by you, %d by them", b.VouchedFor, b.VouchedBy))

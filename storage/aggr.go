@@ -303,9 +303,14 @@ func (ps periodSums) add(o periodSums) {
 	}
 }
 
-// value sums a counter's values over every currency ("cv:EUR", "cv:USD"…): the numbers show the
-// group's one currency, as rapport.Fact.Value.
-func (c counters) value(prefix string) int64 {
+// value is a counter's value in the group's currency cur ("cv:EUR"), with the values of no
+// currency ("cv:"): the numbers show the group's one currency, as rapport.Fact.Value, and a deal
+// closed in another currency counts as a deal but adds nothing to them (its own DMs and the digest
+// show its value). cur "" (a store told no currency) sums every currency.
+func (c counters) value(prefix, cur string) int64 {
+	if cur != "" {
+		return c[prefix] + c[prefix+cur]
+	}
 	var v int64
 	for k, n := range c {
 		if strings.HasPrefix(k, prefix) {
@@ -339,10 +344,10 @@ func (s *Store) Board(ctx context.Context, team string, p rapport.Period) (rappo
 	if err != nil {
 		return rapport.Board{}, fail("read the board of "+p.ID(), err)
 	}
-	return boardOf(readSums(h)), nil
+	return boardOf(readSums(h), s.currencyOf(team)), nil
 }
 
-func boardOf(sums periodSums) rapport.Board {
+func boardOf(sums periodSums, cur string) rapport.Board {
 	var b rapport.Board
 	for m, raw := range sums {
 		c := counters(raw)
@@ -350,7 +355,7 @@ func boardOf(sums periodSums) rapport.Board {
 			b.Givers = append(b.Givers, g)
 		}
 		if n := c.int("wc"); n > 0 {
-			b.Closed = append(b.Closed, rapport.MemberValue{Member: m, Count: n, Value: c.value("wv:")})
+			b.Closed = append(b.Closed, rapport.MemberValue{Member: m, Count: n, Value: c.value("wv:", cur)})
 		}
 		if med, n := c.firstContact(); n > 0 {
 			b.Fastest = append(b.Fastest, rapport.MemberSpeed{Member: m, Median: med, Count: n})
@@ -366,13 +371,13 @@ func (s *Store) MemberStats(ctx context.Context, team, member string, p rapport.
 	if err != nil {
 		return rapport.MemberStats{}, fail("read the numbers of "+member, err)
 	}
-	return statsOf(counters(readSums(h)[member])), nil
+	return statsOf(counters(readSums(h)[member]), s.currencyOf(team)), nil
 }
 
-func statsOf(c counters) rapport.MemberStats {
+func statsOf(c counters, cur string) rapport.MemberStats {
 	s := rapport.MemberStats{
 		Hot: c.int("hot"), Warm: c.int("warm"), Leads: c.int("cold"), PassedOn: c.int("po"), Received: c.int("rc"),
-		ClosedCount: c.int("cc"), ClosedValue: c.value("cv:"), BroughtCount: c.int("bc"), BroughtValue: c.value("bv:"),
+		ClosedCount: c.int("cc"), ClosedValue: c.value("cv:", cur), BroughtCount: c.int("bc"), BroughtValue: c.value("bv:", cur),
 		ReportedBack: c.int("rb"), VouchesGiven: c.int("vg"), VouchesReceived: c.int("vr"), OneOnOnes: c.int("oo"),
 	}
 	s.Given = s.Hot + s.Warm + s.Leads
@@ -388,18 +393,18 @@ func (s *Store) Balances(ctx context.Context, team, member string, withSocial bo
 	if err != nil {
 		return nil, fail("read the ledger of "+member, err)
 	}
-	return balancesOf(readSums(h), withSocial), nil
+	return balancesOf(readSums(h), withSocial, s.currencyOf(team)), nil
 }
 
 // socialCounters are the ledger's counters of recommendations and 1:1s.
 var socialCounters = []string{"vf", "vb", "m", "ml"}
 
-func balancesOf(sums periodSums, withSocial bool) []rapport.Balance {
+func balancesOf(sums periodSums, withSocial bool, cur string) []rapport.Balance {
 	out := make([]rapport.Balance, 0, len(sums))
 	for other, raw := range sums {
 		c := counters(raw)
 		b := rapport.Balance{Other: other, Given: c.int("g"), Received: c.int("r"), PassedOn: c.int("p"),
-			ClosedForOther: c.value("cf:"), ClosedFromOther: c.value("cr:")}
+			ClosedForOther: c.value("cf:", cur), ClosedFromOther: c.value("cr:", cur)}
 		if withSocial {
 			b.VouchedFor, b.VouchedBy, b.Met = c.int("vf"), c.int("vb"), c.int("m")
 			b.LastMet, _ = rapport.ParseCompactDate(strconv.FormatInt(c["ml"], 10))

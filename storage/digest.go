@@ -115,7 +115,7 @@ func (s *Store) Span(ctx context.Context, team string, from, to, waitingBy time.
 	for _, h := range hs {
 		sums.add(readSums(h.Val()))
 	}
-	out := rapport.Span{Board: boardOf(sums), Waiting: int(waiting.Val()),
+	out := rapport.Span{Board: boardOf(sums, s.currencyOf(team)), Waiting: int(waiting.Val()),
 		Thanks:  recognitionsOf(rapport.RecognitionThanks, thanks.Val()),
 		Vouches: recognitionsOf(rapport.RecognitionVouch, vouches.Val()), Asks: asksOf(asks.Val())}
 	if met != nil {

@@ -41,7 +41,7 @@ func (s *Store) HomeData(ctx context.Context, team, user string, month rapport.P
 	k := s.keys(team)
 	keys, args := homeArgs(k, user, month)
 	res, err := homeScript.Run(ctx, s.rdb, keys, args...).Slice()
-	return decodeHome(user, res, err)
+	return decodeHome(user, s.currencyOf(team), res, err)
 }
 
 // homeArgs are homeScript's KEYS and ARGV for user's Home with the numbers of month.
@@ -50,8 +50,8 @@ func homeArgs(k keys, user string, month rapport.Period) ([]string, []any) {
 		k.aggr(month.ID()), k.aggrPair(user), k.members()}, []any{k.base, user, rapport.HomeListLimit}
 }
 
-// decodeHome reads homeScript's reply (or its error) for user.
-func decodeHome(user string, res []any, err error) (rapport.HomeData, error) {
+// decodeHome reads homeScript's reply (or its error) for user, values in the group's currency cur.
+func decodeHome(user, cur string, res []any, err error) (rapport.HomeData, error) {
 	op := "home of " + user
 	if err != nil {
 		return rapport.HomeData{}, fail(op, err)
@@ -78,12 +78,12 @@ func decodeHome(user string, res []any, err error) (rapport.HomeData, error) {
 		return rapport.HomeData{}, fail(op, err)
 	}
 	sums := readSums(monthSums)
-	d.Stats, d.Board = statsOf(counters(sums[user])), boardOf(sums)
+	d.Stats, d.Board = statsOf(counters(sums[user]), cur), boardOf(sums, cur)
 	ledger, err := pairs(res[7])
 	if err != nil {
 		return rapport.HomeData{}, fail(op, err)
 	}
-	d.Balances = balancesOf(readSums(ledger), false)
+	d.Balances = balancesOf(readSums(ledger), false, cur)
 	if raw, ok := res[8].(string); ok {
 		var a askRecord
 		if json.Unmarshal([]byte(raw), &a) == nil {

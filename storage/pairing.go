@@ -118,7 +118,7 @@ func (s *Store) PairingFacts(ctx context.Context, team string) (rapport.PairingF
 		f.Members = append(f.Members, ids[i])
 	}
 	for i, u := range ids {
-		for _, b := range balancesOf(readSums(ledgers[i].Val()), true) { // the ledger's one reading
+		for _, b := range balancesOf(readSums(ledgers[i].Val()), true, s.currencyOf(team)) { // the ledger's one reading
 			if _, in := slices.BinarySearch(ids, b.Other); !in {
 				continue
 			}

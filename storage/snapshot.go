@@ -65,7 +65,7 @@ func (s *Store) Snapshot(ctx context.Context, team string, refs []int64, homes [
 		}
 		for u, c := range homeCmds {
 			res, err := c.Slice()
-			d, err := decodeHome(u, res, err)
+			d, err := decodeHome(u, s.currencyOf(team), res, err)
 			snap.Homes[u] = rapport.HomeRead{Data: d, Err: err}
 		}
 		return snap, nil

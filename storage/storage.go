@@ -53,7 +53,9 @@ type Store struct {
 	now     func() time.Time
 	deadCap int64 // dead letters kept, about (MAXLEN ~)
 	zone    func(team string) *time.Location
-	tokens  *Keyring // seals bot tokens (install.go); nil: no installations
+	// currency is each group's currency (SetCurrency).
+	currency func(team string) string
+	tokens   *Keyring // seals bot tokens (install.go); nil: no installations
 }
 
 // Option configures a Store.
@@ -73,6 +75,18 @@ func WithZone(zone func(team string) *time.Location) Option { return func(s *Sto
 
 // SetZone is WithZone for a store made before the settings that know the zone.
 func (s *Store) SetZone(zone func(team string) *time.Location) { s.zone = zone }
+
+// SetCurrency gives each group's currency, the one its numbers show (counters.value); without it
+// they sum every currency.
+func (s *Store) SetCurrency(currency func(team string) string) { s.currency = currency }
+
+// currencyOf is team's currency ("" when the store was told none).
+func (s *Store) currencyOf(team string) string {
+	if s.currency != nil {
+		return s.currency(team)
+	}
+	return ""
+}
 
 // loc is team's zone: its aggregates' periods and days (nil: UTC).
 func (s *Store) loc(team string) *time.Location {

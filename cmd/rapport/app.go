@@ -179,6 +179,7 @@ func newApp(ctx context.Context, cfg Config, log *zap.Logger, d deps) (_ *app, e
 	}
 	// The aggregates keep the numbers by each group's weeks, months, quarters and years.
 	a.store.SetZone(a.zone)
+	a.store.SetCurrency(a.currency)
 	if cfg.BotToken != "" {
 		if a.single, err = a.newWorkspace(ctx, cfg.BotToken); err != nil {
 			if ln != nil {
@@ -239,6 +240,17 @@ func (a *app) zone(team string) *time.Location {
 		return w.settings.Snapshot().TimeZone
 	}
 	return a.cfg.TimeZone
+}
+
+// currency is team's currency, from its settings, as zone its time zone.
+func (a *app) currency(team string) string {
+	if w := a.spaces.get(team); w != nil {
+		return w.settings.Snapshot().Currency
+	}
+	if w := a.single; w != nil && w.team == team {
+		return w.settings.Snapshot().Currency
+	}
+	return "" // a workspace not served here: every currency
 }
 
 // purgeEvery is how often uninstalled workspaces' data is looked at for deletion.

@@ -30,8 +30,14 @@ func (h *harness) dmAbout(p person, id string) slackfake.Message {
 // button and its form; n is how many forms p has had opened before.
 func (h *harness) closeWon(p person, id, value string, n int) {
 	h.t.Helper()
+	h.closeWonIn(p, id, value, "USD", n)
+}
+
+// closeWonIn is closeWon in currency.
+func (h *harness) closeWonIn(p person, id, value, currency string, n int) {
+	h.t.Helper()
 	h.tap(p, h.dmAbout(p, id), "ref:won")
-	ack, err := p.submitView(h.ctx, h.openedView(p, n+1), map[string]slack.BlockAction{"value": {Value: value}, "currency": {Value: "USD"}})
+	ack, err := p.submitView(h.ctx, h.openedView(p, n+1), map[string]slack.BlockAction{"value": {Value: value}, "currency": {Value: currency}})
 	if err != nil || decodeAck(ack).ResponseAction != "" {
 		h.t.Fatalf("closing %s refused: %s, %v", id, ack.Payload, err)
 	}
@@ -229,6 +235,39 @@ func TestRecommendationsCounted(t *testing.T) {
 			if err := contains(messageText(m), "No referrals given this week", "*3 recommendations this week* (counted apart from referrals), for <@UBOB>, <@UCAROL>"); err != nil {
 				t.Error(err)
 			}
+		}
+	}
+}
+
+// A group that counts in euros sees its numbers in euros on the leaderboard, in stats and in the
+// ledger; a deal closed in another currency counts as a deal but is not added to them as if it
+// were euros (its own DM shows its value).
+func TestNumbersInTheGroupsCurrency(t *testing.T) {
+	h := start(t)
+	h.digestSettings(map[string]string{rapport.SetCurrency: "EUR"})
+	h.referred() // Alice to Bob
+	second := hotForm()
+	second.receiver, second.name, second.phone, second.email = "UCAROL", "Sam Patel", "(480) 555-0199", "sam@patel.example"
+	if ack := h.refer(h.alice, second); ack.ResponseAction != "" {
+		t.Fatalf("second referral refused: %s", pretty(ack))
+	}
+	h.wait("Carol's DM", func() bool { return len(h.carol.dms()) == 1 && h.outboxEmpty() })
+	h.closeWonIn(h.bob, "R-1", "2500", "EUR", 0)
+	h.closeWonIn(h.carol, "R-2", "1000000", "JPY", 0)
+
+	board := h.say(h.dave, "leaderboard")
+	if err := contains(board, "1. <@UALICE>: 2 referrals closed (2,500.00 EUR)"); err != nil {
+		t.Error(err)
+	}
+	if err := contains(h.say(h.alice, "stats"), "Business their referrals brought others: *2* (2,500.00 EUR)"); err != nil {
+		t.Error(err)
+	}
+	if err := contains(h.say(h.alice, "ledger"), "closed: 0.00 EUR from theirs, 2,500.00 EUR from yours"); err != nil {
+		t.Error(err)
+	}
+	for _, where := range []string{board, h.say(h.alice, "stats"), h.say(h.alice, "ledger")} {
+		if strings.Contains(where, "$") || strings.Contains(where, "1,002,500") {
+			t.Errorf("a euro group's numbers in dollars, or yen added as euros:\n%s", where)
 		}
 	}
 }

@@ -44,7 +44,7 @@ func readBoard(ctx context.Context, c *Catalogue, team string, e rapport.OutboxE
 
 // sharedBoard draws a shared leaderboard: values only when the group made them public (rule 10).
 func sharedBoard(s boardState) bot.Delivery {
-	blocks := BoardBlocks(s.board, s.p, s.set.TimeZone, func(string) bool { return s.set.PublicValues })
+	blocks := BoardBlocks(s.board, s.p, s.set, func(string) bool { return s.set.PublicValues })
 	if s.by != "" {
 		blocks = append(blocks, kit.Context("Shared by "+kit.Mention(s.by)))
 	}
@@ -74,10 +74,11 @@ const BoardLegend = "*Hot* = spoke with them, may share the contact, they expect
 	"*Leads* = a name only · *Passed on* = handed to a better-placed member, counted apart · " +
 	"*Closed* = business closed from their referrals · *Follow-ups* = median time to first contact"
 
-// BoardBlocks draws a leaderboard. showValue says whether the closed value of a member's row may
-// be shown (rule 10: to that member, admins, or everyone when the group made values public).
-func BoardBlocks(b rapport.Board, p rapport.Period, loc *time.Location, showValue func(member string) bool) []slack.Block {
-	blocks := []slack.Block{kit.Section(":trophy: *Leaderboard: " + PeriodTitle(p, loc) + "*"), kit.Context(BoardLegend)}
+// BoardBlocks draws a leaderboard of the group whose settings are set. showValue says whether the
+// closed value of a member's row may be shown (rule 10: to that member, admins, or everyone when
+// the group made values public); values are in the group's currency.
+func BoardBlocks(b rapport.Board, p rapport.Period, set rapport.Settings, showValue func(member string) bool) []slack.Block {
+	blocks := []slack.Block{kit.Section(":trophy: *Leaderboard: " + PeriodTitle(p, set.TimeZone) + "*"), kit.Context(BoardLegend)}
 	var lines []string
 	for i, g := range kit.First(b.Givers, BoardSize) {
 		lines = append(lines, fmt.Sprintf("%d. %s: %s", i+1, kit.Mention(g.Member), GiverLine(g)))
@@ -87,7 +88,7 @@ func BoardBlocks(b rapport.Board, p rapport.Period, loc *time.Location, showValu
 	for i, c := range kit.First(b.Closed, BoardSize) {
 		line := fmt.Sprintf("%d. %s: %d %s closed", i+1, kit.Mention(c.Member), c.Count, kit.Plural(c.Count, "referral", "referrals"))
 		if showValue(c.Member) {
-			line += " (" + kit.Money(c.Value, "") + ")"
+			line += " (" + kit.Money(c.Value, set.Currency) + ")"
 		}
 		lines = append(lines, line)
 	}
