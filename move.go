@@ -24,6 +24,10 @@ type Move struct {
 	// LinkFacts are the linked referral's qualification facts, answered again by the mover about
 	// the new receiver: the original's were about the first receiver (rule 12).
 	LinkFacts Facts
+	// LinkNote is the linked referral's note to its new receiver. Note is what the move says to
+	// the referral's own people: on a pass on the passer writes one note, for both; on a
+	// withdrawal each receiver reads only the note written to them.
+	LinkNote string
 
 	Now    time.Time
 	Timing Timing // schedules the reminder the new status owes

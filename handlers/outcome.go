@@ -20,6 +20,7 @@ const (
 	blockValue    = "value"
 	blockCurrency = "currency"
 	blockNote     = "note"
+	blockLinkNote = "link_note" // a withdrawal's note to the member it refers to instead
 	blockMember   = "member"
 	blockFacts    = "facts"
 	maxValue      = 1_000_000_000_00 // a billion, in cents: past that it is a typo
@@ -33,14 +34,17 @@ type outcomeForm struct {
 	memberRequired           bool
 	value                    bool
 	facts                    string // label of the qualification facts asked again for the new receiver, "" for none
+	// linkNote labels a note of its own to the new receiver ("" : the note is theirs too).
+	linkNote string
 }
 
 var outcomeForms = map[rapport.Action]outcomeForm{
-	rapport.ActWon:      {title: "Closed business", submit: "Record it", noteLabel: "A thank-you note to the giver (shown in the public shout-out)", value: true},
-	rapport.ActLost:     {title: "Didn't close", submit: "Record it", noteLabel: "What happened? (the giver sees this)"},
-	rapport.ActDecline:  {title: "Not a fit", submit: "Send", noteLabel: "Why isn't it a fit? (the giver sees this)", noteRequired: true},
-	rapport.ActPassOn:   {title: "Pass it on", submit: "Pass it on", noteLabel: "A note to the new receiver", member: "Pass it on to", memberRequired: true, facts: "What have you told the prospect about the new receiver?"},
-	rapport.ActWithdraw: {title: "Withdraw referral", submit: "Withdraw", noteLabel: "A note to the receiver", member: "Refer the prospect to someone else instead (optional)", facts: "If you refer them to someone else: what have you told the prospect about that member?"},
+	rapport.ActWon:     {title: "Closed business", submit: "Record it", noteLabel: "A thank-you note to the giver (shown in the public shout-out)", value: true},
+	rapport.ActLost:    {title: "Didn't close", submit: "Record it", noteLabel: "What happened? (the giver sees this)"},
+	rapport.ActDecline: {title: "Not a fit", submit: "Send", noteLabel: "Why isn't it a fit? (the giver sees this)", noteRequired: true},
+	rapport.ActPassOn:  {title: "Pass it on", submit: "Pass it on", noteLabel: "A note to the new receiver", member: "Pass it on to", memberRequired: true, facts: "What have you told the prospect about the new receiver?"},
+	rapport.ActWithdraw: {title: "Withdraw referral", submit: "Withdraw", noteLabel: "A note to the receiver you withdraw it from", member: "Refer the prospect to someone else instead (optional)", facts: "If you refer them to someone else: what have you told the prospect about that member?",
+		linkNote: "A note to the member you refer them to (only they read it)"},
 }
 
 // linkFactOptions ask the qualification facts again when a referral goes to a new receiver (pass
@@ -80,6 +84,11 @@ func outcomeModal(a rapport.Action, ref rapport.Referral, currency string) slack
 		in.Optional = true
 		blocks = append(blocks, in)
 	}
+	if f.linkNote != "" {
+		linkNote := textInputBlock(blockLinkNote, f.linkNote, rapport.MaxMoveNote)
+		linkNote.Optional = true
+		blocks = append(blocks, linkNote)
+	}
 	note := textInputBlock(blockNote, f.noteLabel, rapport.MaxMoveNote)
 	note.Optional = !f.noteRequired
 	blocks = append(blocks, note)
@@ -113,6 +122,10 @@ func (h *Handlers) submitOutcome(ctx context.Context, r *bot.Request) (any, erro
 	}
 	m := rapport.Move{Team: r.Team, Ref: n, Actor: r.Interaction.User.ID, Action: a, Role: a.Actor(),
 		Note: strings.TrimSpace(get(blockNote).Value), LinkTo: get(blockMember).SelectedUser}
+	m.LinkNote = m.Note // a pass on's one note is the new receiver's too
+	if f.linkNote != "" {
+		m.LinkNote = strings.TrimSpace(get(blockLinkNote).Value)
+	}
 	if f.facts != "" {
 		m.LinkFacts = factsFrom(get(blockFacts).SelectedOptions)
 	}
@@ -122,6 +135,9 @@ func (h *Handlers) submitOutcome(ctx context.Context, r *bot.Request) (any, erro
 	}
 	if c := utf8.RuneCountInString(m.Note); c > rapport.MaxMoveNote {
 		errs[blockNote] = fmt.Sprintf("Keep this under %d characters (it has %d).", rapport.MaxMoveNote, c)
+	}
+	if c := utf8.RuneCountInString(m.LinkNote); f.linkNote != "" && c > rapport.MaxMoveNote {
+		errs[blockLinkNote] = fmt.Sprintf("Keep this under %d characters (it has %d).", rapport.MaxMoveNote, c)
 	}
 	if f.memberRequired && m.LinkTo == "" {
 		errs[blockMember] = "Choose the member to pass it on to."

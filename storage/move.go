@@ -207,12 +207,12 @@ func (s *Store) Move(ctx context.Context, m rapport.Move) (rapport.Moved, error)
 		spec.Fields = []any{fValue, m.Value, fCurrency, m.Currency}
 	}
 	if m.LinkTo != "" {
-		// The linked referral carries the mover's note as its note to the new receiver, and the
-		// facts the mover vouched for about the new receiver (rule 12), never the original's.
+		// The linked referral carries the mover's note to the new receiver, and the facts the
+		// mover vouched for about the new receiver (rule 12), never the original's.
 		f := m.LinkFacts
 		spec.LinkFacts = &f
 		spec.LinkFields = append(spec.LinkFields, fSpoke, bit(f.Spoke), fMayShare, bit(f.MayShare), fExpects, bit(f.Expects))
-		for i, piece := range chunks(m.Note) {
+		for i, piece := range chunks(m.LinkNote) {
 			spec.LinkFields = append(spec.LinkFields, chunkField(fNote, i), piece)
 		}
 		if st, at, ok := m.Timing.FirstReminder(rapport.StatusNew, m.Now); ok {

@@ -118,7 +118,7 @@ func TestPassOnCreatesLinkedReferral(t *testing.T) {
 	f := newFixture(t)
 	r := f.create(t, team, draft(t, "UROB", "pat@prospect.example", "+14805550100"))
 	got, err := f.move(t, r.Number, "UROB", rapport.ActPassOn, func(m *rapport.Move) {
-		m.LinkTo, m.Note = "UMAY", "May does commercial policies"
+		m.LinkTo, m.Note, m.LinkNote = "UMAY", "Passing it to May", "May does commercial policies"
 		m.LinkFacts = rapport.Facts{Expects: true} // not the original's (spoke, may share)
 		m.Notify = append(m.Notify, rapport.Notice{Kind: "referral.received", To: rapport.RoleLinked})
 	})

@@ -183,7 +183,8 @@ func TestWithdrawAndReferElsewhere(t *testing.T) {
 	// not ask about sharing the contact.
 	ack, err := h.alice.submitView(h.ctx, view, map[string]slack.BlockAction{
 		"member": {SelectedUser: "UCAROL"}, "note": {Value: "Bob is away this month"},
-		"facts": ticks(handlers.FactSpoke, handlers.FactExpects),
+		"link_note": {Value: "Carol, Dana needs the roof by June"},
+		"facts":     ticks(handlers.FactSpoke, handlers.FactExpects),
 	})
 	if err != nil || decodeAck(ack).ResponseAction != "" {
 		t.Fatalf("withdraw refused: %s, %v", ack.Payload, err)
@@ -192,14 +193,24 @@ func TestWithdrawAndReferElsewhere(t *testing.T) {
 	if err := contains(messageText(h.bob.dms()[1]), "<@UALICE> withdrew", "R-1", "Bob is away this month"); err != nil {
 		t.Error(err)
 	}
+	// Each receiver reads the note written to them, not the other's.
+	for _, m := range h.bob.dms() {
+		if strings.Contains(messageText(m), "needs the roof by June") {
+			t.Errorf("Bob read the note Alice wrote to Carol:\n%s", messageText(m))
+		}
+	}
 	if ids := buttonsOf(h.bob.dms()[0]); len(ids) != 0 {
 		t.Errorf("withdrawn referral still offers %v", ids)
 	}
 	carol := messageText(h.carol.dms()[0])
 	if err := contains(carol, "R-2", "from <@UALICE>", "Dana Reyes", "+1 480-555-0142", ":sunny: Warm referral",
 		":white_check_mark: <@UALICE> spoke with them about you", ":white_large_square: may share their contact",
-		"<@UALICE> has not asked Dana Reyes whether you may call: say who sent you, or ask <@UALICE> first."); err != nil {
+		"<@UALICE> has not asked Dana Reyes whether you may call: say who sent you, or ask <@UALICE> first.",
+		"Carol, Dana needs the roof by June"); err != nil {
 		t.Error(err)
+	}
+	if strings.Contains(carol, "Bob is away this month") {
+		t.Errorf("Carol read the note Alice wrote to Bob:\n%s", carol)
 	}
 }
 
