@@ -25,18 +25,8 @@ func (d *dispatcher) ackFor(r *Request, err error, ack any) (any, func(context.C
 	msg := Sentence(err)
 	switch {
 	case r.Type == "interactive" && r.Interaction.Type == slack.InteractionTypeShortcut:
-		// A global shortcut has no channel and no response_url: its trigger opens a modal that says
-		// it, within the trigger's 3 s (after-ack work starts at once).
-		trigger := r.Interaction.TriggerID
-		if trigger == "" {
-			return nil, nil
-		}
-		return nil, func(ctx context.Context) error {
-			if _, err := d.api.OpenViewContext(ctx, trigger, *NoticeModal("Rapport", msg, "Close")); err != nil {
-				return fmt.Errorf("views.open: %w", err)
-			}
-			return nil
-		}
+		// A global shortcut has no channel and no response_url: its trigger opens a modal that says it.
+		return nil, d.noticeByTrigger(r.Interaction.TriggerID, msg)
 	case r.Type == "interactive" && (r.Interaction.Type == slack.InteractionTypeBlockActions ||
 		r.Interaction.Type == slack.InteractionTypeMessageAction):
 		// The response_url reaches whoever clicked, wherever the message is; chat.postEphemeral
@@ -49,6 +39,11 @@ func (d *dispatcher) ackFor(r *Request, err error, ack any) (any, func(context.C
 			channel = r.Interaction.Container.ChannelID
 		}
 		if channel == "" {
+			// A click in the App Home has neither a response_url nor a channel: its trigger opens
+			// a modal that says it.
+			if r.Interaction.View.Type == slack.VTHomeTab {
+				return nil, d.noticeByTrigger(r.Interaction.TriggerID, msg)
+			}
 			return nil, nil
 		}
 		return nil, func(ctx context.Context) error {
@@ -57,6 +52,20 @@ func (d *dispatcher) ackFor(r *Request, err error, ack any) (any, func(context.C
 		}
 	}
 	return nil, nil
+}
+
+// noticeByTrigger is the after-ack work that tells msg in a modal opened with trigger, within the
+// trigger's 3 s (after-ack work starts at once); nil without a trigger.
+func (d *dispatcher) noticeByTrigger(trigger, msg string) func(context.Context) error {
+	if trigger == "" {
+		return nil
+	}
+	return func(ctx context.Context) error {
+		if _, err := d.api.OpenViewContext(ctx, trigger, *NoticeModal("Rapport", msg, "Close")); err != nil {
+			return fmt.Errorf("views.open: %w", err)
+		}
+		return nil
+	}
 }
 
 // ackNotice is the ack that tells the person of err when the ack itself can: a command's ephemeral

@@ -172,3 +172,27 @@ func TestHomeEditAsk(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// A click in the App Home that Rapport cannot carry out (Redis out of reach) is not met with
+// silence: the Home has no channel and no response_url, so a modal opened with the click's
+// trigger says nothing was done; the click can be made again.
+func TestHomeClickFailureSaid(t *testing.T) {
+	h := startBehindProxy(t)
+	h.referred()
+	h.openHome(h.bob, "home")
+	first := h.home(h.bob, 1)
+	opened := len(h.fake.Calls("views.open"))
+	h.proxy.Refuse(true)
+	h.clickView(h.bob, first, "ref:accept", "1")
+	h.wait("a notice opened on Bob's click", func() bool { return len(h.fake.Calls("views.open")) > opened })
+	h.proxy.Refuse(false)
+	notice := h.fake.Calls("views.open")[opened]
+	if err := contains(unjson(notice.Body), "Not saved", "can't reach its database"); err != nil {
+		t.Errorf("the notice of a failed Home click: %v", err)
+	}
+	h.clickView(h.bob, first, "ref:accept", "1")
+	h.wait("the giver's report", func() bool { return len(h.alice.dms()) == 2 && h.outboxEmpty() })
+	if err := contains(messageText(h.alice.dms()[1]), "<@UBOB> accepted", "R-1"); err != nil {
+		t.Error(err)
+	}
+}
