@@ -75,7 +75,9 @@ func (h *Handlers) stepExecuted(ctx context.Context, r *bot.Request) (any, error
 	log := h.log.With(zap.String("envelope_id", r.EnvelopeID), zap.String("step", run))
 	if ev.Function.CallbackID != StepCallback {
 		// A step the manifest no longer has (an app not updated): the workflow must not hang.
-		return nil, h.failStep(ctx, r.Team, run, log, "Rapport has no step of that kind: update the app from Rapport's manifest.")
+		return nil, h.answerStep(ctx, r, run, log, func(ctx context.Context) (bool, error) {
+			return false, h.failStep(ctx, r.Team, run, log, "Rapport has no step of that kind: update the app from Rapport's manifest.")
+		})
 	}
 	raw := stepDraft(ev.Inputs)
 	d, errs := rapport.Validate(raw)
@@ -86,19 +88,38 @@ func (h *Handlers) stepExecuted(ctx context.Context, r *bot.Request) (any, error
 		errs[rapport.FieldReceiver] = "The giver and the receiver are the same member: a member can't refer a prospect to themselves."
 	}
 	if len(errs) > 0 {
-		return nil, h.failStep(ctx, r.Team, run, log, stepProblems(errs))
+		why := stepProblems(errs)
+		return nil, h.answerStep(ctx, r, run, log, func(ctx context.Context) (bool, error) {
+			return false, h.failStep(ctx, r.Team, run, log, why)
+		})
 	}
 	sub := h.newSubmission(r, d, run)
-	missed, err := h.recordStep(ctx, sub, log)
+	return nil, h.answerStep(ctx, r, run, log, func(ctx context.Context) (bool, error) { return h.recordStep(ctx, sub, log) })
+}
+
+// answerStep answers run with answer: saving its referral, or queueing its failure; missed reports
+// a member the directory did not know, synced after the ack. Slack does not send an acked event
+// again, so when the store did not answer, answer is tried again after the ack (keyed on the run
+// as the first try was, so the run is answered once) until it does.
+func (h *Handlers) answerStep(ctx context.Context, r *bot.Request, run string, log *zap.Logger, answer func(context.Context) (missed bool, err error)) error {
+	missed, err := answer(ctx)
 	if missed {
 		r.After(h.syncOnMiss) // a member who joined since the last sync
 	}
 	if code := rapport.ErrorCode(err); code == rapport.EUNAVAILABLE || code == rapport.EINDOUBT {
-		// Slack does not send an acked event again: the same save is tried again after the ack,
-		// keyed on the run as the first was, so the run is answered once the store answers.
-		r.After(func(ctx context.Context) error { return h.retryStep(ctx, sub, log) })
+		r.After(func(ctx context.Context) error {
+			return retryStep(ctx, run, func(ctx context.Context) error {
+				missed, err := answer(ctx)
+				if missed {
+					if serr := h.syncOnMiss(ctx); serr != nil {
+						log.Warn("member directory not synced", zap.Error(serr))
+					}
+				}
+				return err
+			})
+		})
 	}
-	return nil, err
+	return err
 }
 
 // recordStep saves sub, a run's referral with its completion, or answers the run with why the
@@ -131,30 +152,24 @@ func (h *Handlers) recordStep(ctx context.Context, sub rapport.Submission, log *
 var stepRetries = []time.Duration{250 * time.Millisecond, 500 * time.Millisecond, time.Second, 2 * time.Second,
 	4 * time.Second, 8 * time.Second, 8 * time.Second}
 
-// retryStep tries sub's save again (after the ack) until the store answers; a run still unanswered
-// after the last try is left to Slack's time-out, and the error says so.
-func (h *Handlers) retryStep(ctx context.Context, sub rapport.Submission, log *zap.Logger) error {
+// retryStep tries a run's answer again (after the ack) until the store answers; a run still
+// unanswered after the last try is left to Slack's time-out, and the error says so.
+func retryStep(ctx context.Context, run string, answer func(context.Context) error) error {
 	var err error
 	for _, wait := range stepRetries {
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return fmt.Errorf("workflow step %s left unanswered: %w", sub.Step, errors.Join(err, ctx.Err()))
+			return fmt.Errorf("workflow step %s left unanswered: %w", run, errors.Join(err, ctx.Err()))
 		case <-t.C:
 		}
-		var missed bool
-		missed, err = h.recordStep(ctx, sub, log)
-		if missed {
-			if serr := h.syncOnMiss(ctx); serr != nil {
-				log.Warn("member directory not synced", zap.Error(serr))
-			}
-		}
+		err = answer(ctx)
 		if code := rapport.ErrorCode(err); code != rapport.EUNAVAILABLE && code != rapport.EINDOUBT {
 			return err // answered (nil), or a failure another try would not mend
 		}
 	}
-	return fmt.Errorf("workflow step %s left unanswered: %w", sub.Step, err)
+	return fmt.Errorf("workflow step %s left unanswered: %w", run, err)
 }
 
 // failStep queues the run's failure with why (no user text), once per run.

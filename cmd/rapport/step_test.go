@@ -177,3 +177,19 @@ func TestWorkflowStepRedisDown(t *testing.T) {
 		t.Errorf("%d completions; want 1", n)
 	}
 }
+
+// TestWorkflowStepRefusedWhileRedisDown: a run whose inputs are refused, arriving while Redis is
+// out of reach, is still answered with what to fix once Redis answers again: queueing the failure
+// is tried again after the ack as a save is, so the workflow does not hang.
+func TestWorkflowStepRefusedWhileRedisDown(t *testing.T) {
+	h := startBehindProxy(t)
+	in := stepInputs()
+	delete(in, "prospect")
+	h.proxy.Refuse(true)
+	run, _ := h.runStep(in)
+	h.proxy.Refuse(false)
+	h.wait("the run's completion", func() bool { _, done := h.completion(run); return done && h.outboxEmpty() })
+	if c, _ := h.completion(run); !strings.Contains(c.Error, "Prospect: Give the prospect's name.") {
+		t.Errorf("completion = %+v; want the error naming the prospect input", c)
+	}
+}
