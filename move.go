@@ -85,12 +85,16 @@ func (e *Refused) Error() string {
 // Targets lists, for each status the move may start from, where it leads: the action's moves, or
 // for an admin's correction, every status but passed on to the one chosen (a passed referral lives
 // on as the new receiver's: correcting the old one would reopen it for someone who gave it away),
-// and closed business to itself when the correction records its value.
+// and closed business to itself when the correction records its value. A correction never leads
+// to passed on: only a pass on makes one, with the new receiver's referral it links to.
 func (m Move) Targets() map[Status]Status {
 	if m.Action != ActCorrect {
 		return m.Action.Moves()
 	}
 	out := map[Status]Status{}
+	if m.To == StatusPassed {
+		return out
+	}
 	if m.To == StatusWon && m.Value > 0 {
 		out[StatusWon] = StatusWon // recording the value of closed business
 	}

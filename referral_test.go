@@ -58,12 +58,20 @@ func TestParseID(t *testing.T) {
 }
 
 // TestCorrectionNeverReopensPassed: an admin's correction may start from any status but passed on,
-// which lives on as the new receiver's referral.
+// which lives on as the new receiver's referral, and never leads to passed on, which only a pass
+// on makes (with the new receiver's referral: a correction to it would count a pass on that
+// nobody could ever undo).
 func TestCorrectionNeverReopensPassed(t *testing.T) {
 	for _, to := range rapport.Statuses {
 		targets := rapport.Move{Action: rapport.ActCorrect, To: to}.Targets()
 		if _, ok := targets[rapport.StatusPassed]; ok {
 			t.Errorf("a correction to %s may start from passed on", to)
+		}
+		if to == rapport.StatusPassed {
+			if len(targets) != 0 {
+				t.Errorf("a correction to passed on may start from %v; want none", targets)
+			}
+			continue
 		}
 		if _, ok := targets[rapport.StatusWon]; !ok && to != rapport.StatusWon {
 			t.Errorf("a correction to %s may not start from won", to)

@@ -56,7 +56,7 @@ func (h *Handlers) set(ctx context.Context, r *bot.Request, rest string) (any, e
 	if err := h.requireAdmin(ctx, r.Team, user, "correct a referral's status"); err != nil {
 		return nil, err
 	}
-	usage := "Type `/refer set R-12 <status> <why>`, e.g. `/refer set R-12 lost Went with a cheaper quote`, or `/refer set R-12 won <value> [why]` to record closed business with its value, e.g. `/refer set R-12 won 2,500 Signed at the meeting`. Statuses: new, accepted, contacted, meeting, won, lost, declined, passed, withdrawn, expired."
+	usage := "Type `/refer set R-12 <status> <why>`, e.g. `/refer set R-12 lost Went with a cheaper quote`, or `/refer set R-12 won <value> [why]` to record closed business with its value, e.g. `/refer set R-12 won 2,500 Signed at the meeting`. Statuses: new, accepted, contacted, meeting, won, lost, declined, withdrawn, expired."
 	if len(args) < 2 {
 		return bot.Ephemeral(usage), nil
 	}
@@ -67,6 +67,9 @@ func (h *Handlers) set(ctx context.Context, r *bot.Request, rest string) (any, e
 	to, err := rapport.ParseStatus(strings.ToLower(args[1]))
 	if err != nil {
 		return bot.Ephemeral(kit.Esc(err.Error())), nil
+	}
+	if to == rapport.StatusPassed {
+		return bot.Ephemeral("A referral is passed on by its receiver, with *Pass on* in their DM, which gives the new receiver a referral of their own: a correction cannot make one. Nothing changed."), nil
 	}
 	words := args[2:]
 	var value int64

@@ -555,3 +555,20 @@ func TestHelpFollowsDirectory(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// An admin cannot correct a referral to passed on: only a pass on makes one, with the new
+// receiver's referral; a correction would count a pass on nobody could undo.
+func TestCorrectionToPassedRefused(t *testing.T) {
+	h := start(t)
+	h.referred()
+	reply := h.say(h.dave, "set R-1 passed oops")
+	if err := contains(reply, "passed on by its receiver", "Nothing changed."); err != nil {
+		t.Error(err)
+	}
+	if ref, err := h.store.Referral(h.ctx, slackfake.TeamID, 1); err != nil || ref.Status != rapport.StatusNew {
+		t.Errorf("R-1 after the refused correction: %v, %v; want it still new", ref.Status, err)
+	}
+	if err := contains(h.say(h.bob, "stats"), "Passed on to a better-placed member: *0*"); err != nil {
+		t.Error(err)
+	}
+}
