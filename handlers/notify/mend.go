@@ -29,8 +29,10 @@ func edited(s referralState) bot.Delivery {
 	text := fmt.Sprintf(":pencil2: %s edited *%s* (%s): %s changed. Your referral message shows the new details.",
 		kit.Mention(e.Actor), ref.ID(), kit.Esc(ref.Prospect.Name), changedLabels(e.Changed))
 	var lines []string
+	contact := false // a new phone or email shown: without consent, said beside it (rule 13)
 	for _, f := range e.Changed {
 		v := ref.Field(f)
+		contact = contact || v != "" && (f == rapport.FieldPhone || f == rapport.FieldEmail)
 		switch {
 		case v == "":
 			v = "_(removed)_"
@@ -44,6 +46,9 @@ func edited(s referralState) bot.Delivery {
 	blocks := []slack.Block{kit.Section(text)}
 	if len(lines) > 0 {
 		blocks = append(blocks, kit.Section(strings.Join(lines, "\n")))
+	}
+	if contact && !ref.Facts.MayShare {
+		blocks = append(blocks, kit.Context(noConsentLine(ref)))
 	}
 	return bot.Delivery{Channel: s.to, Text: text, Blocks: blocks}
 }

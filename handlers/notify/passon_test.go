@@ -75,3 +75,22 @@ func TestConsentLine(t *testing.T) {
 		}
 	}
 }
+
+// Rule 13 in the notice of an edit: a new phone or email the prospect did not agree to share is
+// shown with the same warning as in the receiver's DM; one they agreed to, without it.
+func TestEditedContactSaysConsent(t *testing.T) {
+	for _, mayShare := range []bool{false, true} {
+		st := newSampleStore()
+		kindSample(st, "referral.edited") // the phone among what changed
+		st.ref.Facts.MayShare = mayShare
+		d, ok, err := sampleCatalogue(st, sampleSettings).Render(t.Context(), "T1", samples(t)["referral.edited"])
+		if err != nil || !ok {
+			t.Fatalf("render: %v, %v", ok, err)
+		}
+		s := unescapeHTML(messageJSON(t, d))
+		const line = "has not asked Dana &lt;Reyes&gt; whether you may call"
+		if got := strings.Contains(s, line); got == mayShare {
+			t.Errorf("may share %v: the edit's notice says %q: %v; want %v\n%s", mayShare, line, got, !mayShare, s)
+		}
+	}
+}
