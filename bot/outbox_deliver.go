@@ -184,7 +184,8 @@ func (s *sender) tell(ctx context.Context, f Fault) {
 		return
 	}
 	if err := s.onFault(ctx, f); err != nil {
-		s.log.Warn("admins not told of a fault", zap.String("method", f.Method), zap.String("code", f.Code), zap.Error(err))
+		s.faults.untold(f) // told at its next occurrence instead
+		s.log.Warn("admins not told of a fault; they will be at its next occurrence", zap.String("method", f.Method), zap.String("code", f.Code), zap.Error(err))
 	}
 }
 

@@ -230,6 +230,14 @@ func (f *faults) news(fault Fault) bool {
 	return true
 }
 
+// untold forgets that admins were told of fault: telling them failed, so its next occurrence tries
+// again rather than wait tellAgainAfter.
+func (f *faults) untold(fault Fault) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.told, fault)
+}
+
 // watchAuth asks auth.test every authRecheck while the token is refused, until stop.
 func (s *sender) watchAuth(stop context.Context) {
 	t := time.NewTicker(s.faults.every)

@@ -2,11 +2,13 @@ package bot_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -126,6 +128,26 @@ func TestFailureClasses(t *testing.T) {
 		}
 		if n := len(e.fake.Calls("chat.postMessage")); n != 4 {
 			t.Errorf("%d chat.postMessage calls; want 4: two refused a second apart, then the two messages", n)
+		}
+	})
+
+	t.Run("TellingFailed", func(t *testing.T) {
+		// The admins' alert could not be queued at the fault's first occurrence: they are told at
+		// its next, not a day later.
+		t.Parallel()
+		rec := &faultRecorder{}
+		var tries atomic.Int32
+		e := startFaulty(t, options{onFault: func(ctx context.Context, f bot.Fault) error {
+			if tries.Add(1) == 1 {
+				return errors.New("redis: connection refused")
+			}
+			return rec.tell(ctx, f)
+		}}, time.Second)
+		e.fake.FailNext("chat.postMessage", "missing_scope", 2)
+		e.enqueue("referral.received")
+		e.wait("the message, once the scope is there", func() bool { return len(e.fake.DMs(alice)) == 1 })
+		if got := rec.told(); len(got) != 1 || got[0].Code != "missing_scope" {
+			t.Errorf("admins told %+v; want the missing scope, at its second occurrence", got)
 		}
 	})
 
