@@ -84,9 +84,10 @@ func (s *Settings) Refresh(ctx context.Context) error {
 
 // Save validates and stores an admin's values (all of them, as the form sends them): values equal
 // to the default are removed, so a later change of the environment still applies. The admin's
-// confirmation (what changed) is queued with them, once per envelope. It returns the names of the
+// confirmation (what changed) is queued with them, once per once (the form's view): saving the
+// same form again writes the same values and confirms nothing more. It returns the names of the
 // settings that changed.
-func (s *Settings) Save(ctx context.Context, envelopeID, admin string, values map[string]string) ([]string, error) {
+func (s *Settings) Save(ctx context.Context, once, admin string, values map[string]string) ([]string, error) {
 	next, errs := s.defaults.Apply(values, CheckSchedule)
 	if len(errs) > 0 {
 		return nil, errs
@@ -104,7 +105,7 @@ func (s *Settings) Save(ctx context.Context, envelopeID, admin string, values ma
 			store[name] = v
 		}
 	}
-	if err := s.store.PutSettings(ctx, s.team, envelopeID, store, note); err != nil {
+	if err := s.store.PutSettings(ctx, s.team, once, store, note); err != nil {
 		return nil, err
 	}
 	s.mu.Lock()

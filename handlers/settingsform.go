@@ -310,7 +310,8 @@ func (h *Handlers) submitSettings(ctx context.Context, r *bot.Request) (any, err
 	if len(ferrs) > 0 {
 		return bot.FieldErrorsAck(ferrs), nil
 	}
-	changed, err := h.settings.Save(ctx, r.EnvelopeID, user, values)
+	// Once per form: the same form submitted again (after "it may have been saved") confirms once.
+	changed, err := h.settings.Save(ctx, "settings:"+r.Interaction.View.ID, user, values)
 	var fe rapport.FieldErrors
 	switch {
 	case errors.As(err, &fe):

@@ -22,9 +22,11 @@ func (s *Store) Settings(ctx context.Context, team string) (map[string]string, e
 }
 
 // PutSettings saves overrides (an empty value removes one, so the environment's default applies
-// again) and, when confirm has a kind, queues it in the same step, once per envelope: the admin's
-// confirmation is owed as surely as the settings are saved.
-func (s *Store) PutSettings(ctx context.Context, team, envelopeID string, values map[string]string, confirm OutboxEntry) error {
+// again) and, when confirm has a kind, queues it in the same step, once per once (a form's view):
+// the admin's confirmation is owed as surely as the settings are saved, and saving the same again
+// confirms nothing more. A save sent whose reply never came is rapport.EINDOUBT: it may have run,
+// and running it again is safe.
+func (s *Store) PutSettings(ctx context.Context, team, once string, values map[string]string, confirm OutboxEntry) error {
 	k := s.keys(team)
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		for name, v := range values {
@@ -35,15 +37,15 @@ func (s *Store) PutSettings(ctx context.Context, team, envelopeID string, values
 			}
 		}
 		if confirm.Kind != "" {
-			keys, args := s.queueOnceArgs(team, k.seen(envelopeID), "0", seenTTL, []OutboxEntry{confirm})
+			keys, args := s.queueOnceArgs(team, k.seen(once), "0", seenTTL, []OutboxEntry{confirm})
 			queueOnceScript.Eval(ctx, p, keys, args...) // EVAL, not EVALSHA: a transaction cannot load it on NOSCRIPT
 		}
 		return nil
 	})
-	if err != nil {
-		return fail("save settings", err)
+	if err != nil && unavailable(err) && !unsent(err) {
+		return &rapport.Error{Code: rapport.EINDOUBT, Op: "save settings", Err: err}
 	}
-	return nil
+	return fail("save settings", err)
 }
 
 type askRecord struct {

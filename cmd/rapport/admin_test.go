@@ -572,3 +572,41 @@ func TestCorrectionToPassedRefused(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// A settings form whose save was sent but whose reply never came (Redis slow) is not called "not
+// saved": the admin is told it may have been; submitting the same form again saves the same
+// values and confirms once.
+func TestSettingsSaveInDoubt(t *testing.T) {
+	h := startBehindProxy(t)
+	h.adminCommand(h.dave, "settings")
+	view := h.openedView(h.dave, 1)
+	_, initial := settingsInputs(t, view)
+	submission := settingsSubmission(initial, map[string]string{rapport.SetFollowUpSLA: "48"})
+	h.proxy.HoldReplies(3 * time.Second) // past the handler's 2 s deadline
+	ack, err := h.dave.submitView(h.ctx, view, submission)
+	h.proxy.HoldReplies(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	said := strings.ToLower(unjson(ack.Payload))
+	if !strings.Contains(said, "may have been saved") || strings.Contains(said, "not saved") {
+		t.Errorf("ack = %s; want it said the settings may have been saved, never not saved", ack.Payload)
+	}
+	h.wait("the held save to land", func() bool {
+		s, err := h.store.Settings(h.ctx, slackfake.TeamID)
+		return err == nil && s[rapport.SetFollowUpSLA] == "48h"
+	})
+	if ack, err := h.dave.submitView(h.ctx, view, submission); err != nil || decodeAck(ack).ResponseAction != "" {
+		t.Fatalf("the same form again: %s, %v; want it closed, saved", ack.Payload, err)
+	}
+	h.wait("the outbox to drain", h.outboxEmpty)
+	confirmations := 0
+	for _, m := range h.dave.dms() {
+		if strings.Contains(messageText(m), "Settings saved") && strings.Contains(messageText(m), "Follow-up window: 2 days") {
+			confirmations++
+		}
+	}
+	if confirmations != 1 {
+		t.Errorf("Dave got %d confirmations of one change; want 1", confirmations)
+	}
+}
