@@ -68,13 +68,17 @@ func (s *slot) release() {
 
 // refuse acks an envelope that found no free slot, at once and without a Slack call: a command
 // is told to try again; a form stays open under a notice (Back returns to it, still filled in).
-// A click or an event gets a bare ack. Telling the clicker would take a Slack call, which is the
-// load being refused; the button is still there to click again. The only event Rapport takes,
-// app_home_opened, comes again whenever the person opens the tab, so it is dropped rather than
-// waited on: waiting would stall slack-go's reader (and its pings) or need the goroutines this
-// bound exists to deny, and not acking would break the one-ack rule.
+// A click gets a bare ack: telling the clicker would take a Slack call, which is the load being
+// refused; the button is still there to click again. In HTTP mode an event is answered 503, so
+// Slack sends it again later (a workflow step's run, a newcomer, a message to the bot). In Socket
+// Mode it gets a bare ack and is dropped: waiting would stall slack-go's reader (and its pings)
+// or need the goroutines this bound exists to deny, and not acking would break the one-ack rule;
+// app_home_opened comes again whenever the person opens the tab.
 func (d *dispatcher) refuse(ctx context.Context, r *Request, route string) {
 	ack, _ := d.ackFor(r, errBusy, nil) // what ackFor would tell a clicker after the ack is dropped
+	if _, overHTTP := d.ack.(*httpAcks); overHTTP && r.Type == "events_api" {
+		ack = sendAgain{}
+	}
 	d.send(ctx, r, OutcomeBusy, ack)
 	b := d.bounds
 	b.mu.Lock()

@@ -268,6 +268,36 @@ func TestBusyWhileWorkHoldsItsPlace(t *testing.T) {
 		}
 	})
 
+	t.Run("EventOverHTTP", func(t *testing.T) {
+		// In HTTP mode an event that finds no place is answered 503, so Slack sends it again,
+		// not acked and dropped.
+		t.Parallel()
+		release, entered := make(chan struct{}), make(chan struct{})
+		e := start(t, options{httpMode: true, maxInFlight: 1, routes: func(m *bot.Mux) {
+			m.Command("/stuck", func(context.Context, *bot.Request) (any, error) {
+				close(entered)
+				<-release
+				return nil, nil
+			})
+			m.Event("app_home_opened", func(context.Context, *bot.Request) (any, error) { return nil, nil })
+		}})
+		released := sync.OnceFunc(func() { close(release) })
+		defer released()
+		stuck := make(chan struct{})
+		go func() { defer close(stuck); e.command("/stuck", "") }()
+		select {
+		case <-entered: // the one place is taken
+		case <-e.ctx.Done():
+			t.Fatal("the command never reached its handler")
+		}
+		ack, err := e.fake.Send(e.ctx, "events_api", e.fake.AppHomeOpened(alice))
+		if err == nil || ack.Refused != "http_503" {
+			t.Errorf("an event while busy: %+v, %v; want 503, for Slack to send it again", ack, err)
+		}
+		released()
+		<-stuck
+	})
+
 	t.Run("AfterAckWork", func(t *testing.T) {
 		t.Parallel()
 		release := make(chan struct{})

@@ -143,6 +143,10 @@ func (g *Gateway) slackEndpoint(typ string) http.HandlerFunc {
 		defer t.Stop()
 		select {
 		case ack := <-got:
+			if _, again := ack.(sendAgain); again {
+				http.Error(w, "busy", http.StatusServiceUnavailable)
+				return
+			}
 			writeJSON(w, ack)
 		case <-t.C:
 			b.httpAcks.forget(req.EnvelopeID)
@@ -151,6 +155,10 @@ func (g *Gateway) slackEndpoint(typ string) http.HandlerFunc {
 		}
 	}
 }
+
+// sendAgain is the ack of an event refused while busy in HTTP mode: answered 503, so that Slack
+// sends it again.
+type sendAgain struct{}
 
 // Why a workspace's bot takes no request now (Bot.intake), and what its person is told then.
 const (
