@@ -24,6 +24,9 @@ type Move struct {
 	// LinkFacts are the linked referral's qualification facts, answered again by the mover about
 	// the new receiver: the original's were about the first receiver (rule 12).
 	LinkFacts Facts
+	// IdleBefore, for ActExpire, refuses the move when the referral had an event at or after it
+	// (Refused "active"): a click that landed after expiry read it as idle keeps it open.
+	IdleBefore time.Time
 	// LinkNote is the linked referral's note to its new receiver. Note is what the move says to
 	// the referral's own people: on a pass on the passer writes one note, for both; on a
 	// withdrawal each receiver reads only the note written to them.
@@ -73,7 +76,8 @@ type Refused struct {
 	Giver    string
 	// Reason is "forbidden": not theirs to take; "status": not possible from Status; for an undo,
 	// "nothing": no step to undo, "late": past UndoWindow, "passed": passed on; for an edit,
-	// "changed": it changed since the form opened; for an ask, "soon": asked within AskEvery.
+	// "changed": it changed since the form opened; for an ask, "soon": asked within AskEvery; for
+	// expiry, "active": an event since IdleBefore.
 	Reason string
 	Until  time.Time // "soon": when it may be asked again
 }

@@ -30,7 +30,7 @@ func (s *Scheduler) expire(ctx context.Context, now time.Time, timing rapport.Ti
 		moved := 0
 		for _, n := range refs {
 			m := rapport.Move{Team: s.cfg.Team, Ref: n, Actor: rapport.SystemActor, Action: rapport.ActExpire,
-				Role: rapport.RoleSystem, Now: now, Timing: timing}
+				Role: rapport.RoleSystem, Now: now, Timing: timing, IdleBefore: before}
 			m.Notify = s.cfg.MoveNotices(m)
 			_, err := s.store.Move(ctx, m)
 			var refused *rapport.Refused

@@ -33,9 +33,12 @@ import (
 var moveScript = redis.NewScript(luaKeys + luaRules + luaAggr + `
 local n, actor, role, now = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local spec = cjson.decode(ARGV[6])
-local h = redis.call('HMGET', KEYS[1], F.status, F.receiver, F.giver, F.version, F.due, F.passed_by, F.credit_elsewhere, F.value, F.currency)
+local h = redis.call('HMGET', KEYS[1], F.status, F.receiver, F.giver, F.version, F.due, F.passed_by, F.credit_elsewhere, F.value, F.currency, F.updated)
 if not h[1] then return {'notfound'} end
 local st, receiver, giver = h[1], h[2], h[3]
+if spec.idle_before and tonumber(h[10] or '0') >= spec.idle_before then
+  return {'refused', 'active', st, receiver, giver} -- an event since expiry read it as idle
+end
 if (role == ROLE.receiver and actor ~= receiver) or (role == ROLE.giver and actor ~= giver) then
   return {'refused', 'forbidden', st, receiver, giver}
 end
@@ -162,6 +165,7 @@ type moveSpec struct {
 	LinkFacts  *rapport.Facts      `json:"link_facts,omitempty"` // the event's record of what the mover vouched for
 	LinkStage  rapport.Stage       `json:"link_stage,omitempty"`
 	LinkAt     int64               `json:"link_at,omitempty"`
+	IdleBefore int64               `json:"idle_before,omitempty"` // Unix ms (rapport.Move.IdleBefore)
 	Notify     []luaNotice         `json:"notify,omitempty"`
 }
 
@@ -196,6 +200,9 @@ func (s *Store) Move(ctx context.Context, m rapport.Move) (rapport.Moved, error)
 	k := s.keys(m.Team)
 	spec := moveSpec{Action: m.Action, Moves: map[string]moveStep{}, Note: m.Note, Value: m.Value, LinkTo: m.LinkTo,
 		Undoable: m.Action.Undoable()}
+	if !m.IdleBefore.IsZero() {
+		spec.IdleBefore = m.IdleBefore.UnixMilli()
+	}
 	for from, to := range m.Targets() {
 		step := moveStep{To: to, Contact: contacts(to)}
 		if st, at, ok := m.Timing.FirstReminder(to, m.Now); ok {

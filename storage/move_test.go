@@ -286,3 +286,30 @@ func TestReopenedReferralTakesItsProspectAgain(t *testing.T) {
 		t.Errorf("after the admin reopened R-%d: %v; want the prospect taken by UROB", r.Number, err)
 	}
 }
+
+// Expiry moves a referral only if it is still idle: a click that landed after expiry read it as
+// idle (its last event at or after IdleBefore) keeps it open.
+func TestExpireRefusedAfterAClick(t *testing.T) {
+	f := newFixture(t)
+	r := f.create(t, team, draft(t, "UROB", "pat@prospect.example", ""))
+	idleBefore := now.Add(30 * time.Minute)                                   // read as idle: created at now
+	if _, err := f.move(t, r.Number, "UROB", rapport.ActAccept); err != nil { // the click, at now+1h
+		t.Fatal(err)
+	}
+	_, err := f.move(t, r.Number, rapport.SystemActor, rapport.ActExpire, func(m *rapport.Move) {
+		m.Role, m.Now, m.IdleBefore = rapport.RoleSystem, now.Add(2*time.Hour), idleBefore
+	})
+	var refused *rapport.Refused
+	if !errors.As(err, &refused) || refused.Reason != "active" {
+		t.Fatalf("expiry after a click: %v; want refused as active", err)
+	}
+	if got, _ := f.st.Referral(ctx(t), team, r.Number); got.Status != rapport.StatusAccepted {
+		t.Errorf("the referral is %s; want it still accepted", got.Status)
+	}
+	// Still idle at its cutoff: expired.
+	if _, err := f.move(t, r.Number, rapport.SystemActor, rapport.ActExpire, func(m *rapport.Move) {
+		m.Role, m.Now, m.IdleBefore = rapport.RoleSystem, now.Add(2*time.Hour), now.Add(90*time.Minute)
+	}); err != nil {
+		t.Errorf("expiry of a referral idle since its cutoff: %v", err)
+	}
+}
