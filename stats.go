@@ -229,7 +229,7 @@ type MemberStats struct {
 	Given              int // referrals given, each prospect once, never withdrawn (rule 12)
 	Hot, Warm, Leads   int // Given by temperature: only hot is qualified (rule 1)
 	PassedOn           int // referrals received and passed on to another member, apart from Given
-	Received           int
+	Received           int // referrals the member received, but those their givers withdrew
 	ClosedCount        int // business the member closed from referrals received
 	ClosedValue        int64
 	BroughtCount       int // business others closed from the member's referrals, through any link
@@ -285,7 +285,9 @@ func StatsOf(facts []Fact, vouches []Recognition, member string, p Period) Membe
 			}
 		}
 		if f.Receiver == member {
-			s.Received++
+			if f.Status != StatusWithdrawn { // taken back by its giver: not received, as not given
+				s.Received++
+			}
 			if f.PassedOn() {
 				s.PassedOn++
 			}
@@ -357,7 +359,7 @@ func Ledger(facts []Fact, vouches []Recognition, member string) []Balance {
 			if f.Status == StatusWon {
 				b.ClosedForOther += f.Value
 			}
-		case f.Receiver == member && f.Giver != member:
+		case f.Receiver == member && f.Giver != member && f.Status != StatusWithdrawn:
 			b := get(f.Giver)
 			b.Received++
 			if f.PassedOn() {

@@ -188,8 +188,10 @@ local function aggrRef(n, sign)
     aggrDay(ap, temp, sign)
     aggrPair(giver, receiver, 'g', sign)
   end
-  aggrIn(ap, receiver, 'rc', sign)
-  aggrPair(receiver, giver, 'r', sign)
+  if st ~= STATUS_WITHDRAWN then -- taken back by its giver: not received, as it is not given
+    aggrIn(ap, receiver, 'rc', sign)
+    aggrPair(receiver, giver, 'r', sign)
+  end
   if st == STATUS_PASSED then
     aggrIn(ap, receiver, 'po', sign)
     aggrDay(ap, 'po', sign)
@@ -537,8 +539,9 @@ return 0
 `)
 
 // aggrLayout numbers the aggregates' layout: a version that keeps more (2: the days, and the
-// waiting index) is rebuilt once at its first start, like a change of zone.
-const aggrLayout = "2"
+// waiting index) or counts otherwise (3: a withdrawn referral is not received) is rebuilt once at
+// its first start, like a change of zone.
+const aggrLayout = "3"
 
 // builtMark is what migrated:aggr holds once the aggregates are built in loc: the layout and the zone.
 func builtMark(loc *time.Location) string {

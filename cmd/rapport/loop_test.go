@@ -212,6 +212,16 @@ func TestWithdrawAndReferElsewhere(t *testing.T) {
 	if strings.Contains(carol, "Bob is away this month") {
 		t.Errorf("Carol read the note Alice wrote to Bob:\n%s", carol)
 	}
+	// Taken back, it is neither given (rule 12) nor received: the two ledgers agree.
+	if err := contains(h.say(h.bob, "stats"), "Received: *0*"); err != nil {
+		t.Error(err)
+	}
+	if err := contains(h.say(h.carol, "stats"), "Received: *1*"); err != nil {
+		t.Error(err)
+	}
+	if ledger := h.say(h.bob, "ledger"); strings.Contains(ledger, "<@UALICE> sent you") {
+		t.Errorf("Bob's ledger counts the referral Alice took back:\n%s", ledger)
+	}
 }
 
 // factsInput returns the qualification checkboxes of a form Rapport opened, ticked by default.
