@@ -193,6 +193,17 @@ type OutboxEntry struct {
 	Fields map[string]string
 }
 
+// QueuedAt is when an entry of ID id was queued: the stream ID ("<ms>-<seq>") Redis stamped it
+// with. ok is false for an ID of another shape.
+func QueuedAt(id string) (at time.Time, ok bool) {
+	ms, _, _ := strings.Cut(id, "-")
+	n, err := strconv.ParseInt(ms, 10, 64)
+	if err != nil {
+		return time.Time{}, false
+	}
+	return time.UnixMilli(n), true
+}
+
 // OutboxOutcome is what became of an outbox entry for good, as the sender records it: delivered
 // (Channel and TS where Slack posted it, kept under Slot of its referral when Slot is set: a later
 // change edits that message in place), no longer owed (all empty), or given up on (Dead: why).

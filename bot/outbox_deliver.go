@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/rapportbot/rapport"
 	"github.com/slack-go/slack"
 	"go.uber.org/zap"
 )
@@ -163,12 +164,13 @@ func (s *sender) transient(ctx context.Context, it *item, code string, err error
 		it.failedAt = now
 	}
 	othersWent := s.lastOK.Load() > it.failedAt.UnixNano()
+	queued, _ := rapport.QueuedAt(it.e.ID) // zero for an odd ID: as old as can be
 	switch {
 	case cerr != nil:
 		return s.retry(it, "delivery failed, and not counted", errors.Join(err, cerr))
 	case n == 0:
 		return 0, true // no longer pending for this consumer: another took it over
-	case n >= maxDeliveries && (othersWent || now.Sub(queuedAt(it.e.ID)) >= transientPatience):
+	case n >= maxDeliveries && (othersWent || now.Sub(queued) >= transientPatience):
 		it.log.Warn("delivery failed too often; dead-lettered", zap.Int("deliveries", n), zap.Error(err))
 		it.dead = ReasonRetriesExhausted + code
 		return s.finish(it)

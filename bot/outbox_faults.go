@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -265,15 +264,4 @@ func (s *sender) watchAuth(stop context.Context) {
 		}
 		s.faults.checked(err == nil, code)
 	}
-}
-
-// queuedAt is when the outbox entry id (a stream ID, "<ms>-<seq>", stamped by Redis) was queued;
-// the zero time for an ID of another shape.
-func queuedAt(id string) time.Time {
-	ms, _, _ := strings.Cut(id, "-")
-	n, err := strconv.ParseInt(ms, 10, 64)
-	if err != nil {
-		return time.Time{}
-	}
-	return time.UnixMilli(n)
 }

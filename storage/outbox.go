@@ -328,12 +328,11 @@ func (s *Store) Backlog(ctx context.Context, teams []string) (OutboxBacklog, err
 	for i := range teams {
 		b.Pending += lens[i].Val()
 		if msgs := firsts[i].Val(); len(msgs) > 0 {
-			ms, _, _ := strings.Cut(msgs[0].ID, "-")
-			n, err := strconv.ParseInt(ms, 10, 64)
-			if err != nil {
+			at, ok := rapport.QueuedAt(msgs[0].ID)
+			if !ok {
 				return OutboxBacklog{}, fail("outbox backlog", fmt.Errorf("entry ID %q", msgs[0].ID))
 			}
-			if at := time.UnixMilli(n); b.Oldest.IsZero() || at.Before(b.Oldest) {
+			if b.Oldest.IsZero() || at.Before(b.Oldest) {
 				b.Oldest = at
 			}
 		}
