@@ -230,27 +230,33 @@ func (a *app) run(ctx context.Context) error {
 	return g.Wait()
 }
 
+// served is the workspace team that this process serves, nil when it serves none of that team.
+func (a *app) served(team string) *workspace {
+	if w := a.spaces.get(team); w != nil {
+		return w
+	}
+	if w := a.single; w != nil && w.team == team {
+		return w
+	}
+	return nil
+}
+
 // zone is the group's time zone of team, for the aggregates (storage.Store.SetZone): its settings',
 // or the environment's for a workspace not served here (yet).
 func (a *app) zone(team string) *time.Location {
-	if w := a.spaces.get(team); w != nil {
-		return w.settings.Snapshot().TimeZone
-	}
-	if w := a.single; w != nil && w.team == team {
+	if w := a.served(team); w != nil {
 		return w.settings.Snapshot().TimeZone
 	}
 	return a.cfg.TimeZone
 }
 
-// currency is team's currency, from its settings, as zone its time zone.
+// currency is team's currency, for the numbers (storage.Store.SetCurrency): its settings', or ""
+// (every currency) for a workspace not served here.
 func (a *app) currency(team string) string {
-	if w := a.spaces.get(team); w != nil {
+	if w := a.served(team); w != nil {
 		return w.settings.Snapshot().Currency
 	}
-	if w := a.single; w != nil && w.team == team {
-		return w.settings.Snapshot().Currency
-	}
-	return "" // a workspace not served here: every currency
+	return ""
 }
 
 // purgeEvery is how often uninstalled workspaces' data is looked at for deletion.
