@@ -33,6 +33,10 @@ func (f Fact) Given() bool {
 	return f.PassedBy == "" && !f.CreditElsewhere && f.Status != StatusWithdrawn
 }
 
+// Received reports whether f counts as received by f.Receiver: unless its giver took it back, as it
+// then is not given either (rule 12).
+func (f Fact) Received() bool { return f.Status != StatusWithdrawn }
+
 // PassedOn reports whether f's receiver passed it on to another member: their pass-on, shown
 // apart from what they gave (rule 12).
 func (f Fact) PassedOn() bool { return f.Status == StatusPassed }
@@ -285,7 +289,7 @@ func StatsOf(facts []Fact, vouches []Recognition, member string, p Period) Membe
 			}
 		}
 		if f.Receiver == member {
-			if f.Status != StatusWithdrawn { // taken back by its giver: not received, as not given
+			if f.Received() {
 				s.Received++
 			}
 			if f.PassedOn() {
@@ -359,7 +363,7 @@ func Ledger(facts []Fact, vouches []Recognition, member string) []Balance {
 			if f.Status == StatusWon {
 				b.ClosedForOther += f.Value
 			}
-		case f.Receiver == member && f.Giver != member && f.Status != StatusWithdrawn:
+		case f.Receiver == member && f.Giver != member && f.Received():
 			b := get(f.Giver)
 			b.Received++
 			if f.PassedOn() {
