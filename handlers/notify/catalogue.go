@@ -92,18 +92,17 @@ type Turns chan struct{}
 // NewTurns lets n at a time (at least one).
 func NewTurns(n int) Turns { return make(Turns, max(n, 1)) }
 
-// do runs fn in a turn, waiting for one until ctx ends.
-func (t Turns) do(ctx context.Context, fn func() error) error {
+// take waits for a turn until ctx ends; release gives it back.
+func (t Turns) take(ctx context.Context) (release func(), err error) {
 	if t == nil {
-		return fn()
+		return func() {}, nil
 	}
 	select {
 	case t <- struct{}{}:
+		return func() { <-t }, nil
 	case <-ctx.Done():
-		return ctx.Err()
+		return nil, ctx.Err()
 	}
-	defer func() { <-t }()
-	return fn()
 }
 
 // Render draws entry e from the state stored now. ok is false when the message is no longer owed

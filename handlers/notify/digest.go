@@ -102,21 +102,24 @@ func (c *Catalogue) runWeekly(ctx context.Context, now time.Time, j weeklyJob) e
 	}
 	// In a turn of the process's (Turns), taken before the lock, so another replica with a turn
 	// free takes the week meanwhile.
-	return c.turns.do(ctx, func() error {
-		_, err := c.store.WithLock(ctx, c.team, j.name, j.lockTTL, func(ctx context.Context) error {
-			if done, err := j.claimed(ctx, c.team, wk); err != nil || done {
-				return err
-			}
-			if built, err := c.store.AggregatesBuilt(ctx, c.team, set.TimeZone); err != nil || !built {
-				if err == nil {
-					c.log.Info("weekly job waits for the numbers being rebuilt", zap.String("job", j.name), zap.String("week", wk))
-				}
-				return err
-			}
-			return j.queue(ctx, set, at, wk)
-		})
+	release, err := c.turns.take(ctx)
+	if err != nil {
 		return err
+	}
+	defer release()
+	_, err = c.store.WithLock(ctx, c.team, j.name, j.lockTTL, func(ctx context.Context) error {
+		if done, err := j.claimed(ctx, c.team, wk); err != nil || done {
+			return err
+		}
+		if built, err := c.store.AggregatesBuilt(ctx, c.team, set.TimeZone); err != nil || !built {
+			if err == nil {
+				c.log.Info("weekly job waits for the numbers being rebuilt", zap.String("job", j.name), zap.String("week", wk))
+			}
+			return err
+		}
+		return j.queue(ctx, set, at, wk)
 	})
+	return err
 }
 
 // weekDue returns the latest time the cron spec names in the ISO week of now (in loc) that is not
